@@ -1,0 +1,125 @@
+# Makefile: builds vkernel, its Kyua suite and its demo; `make check` runs the suite.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+BUILD   := build
+
+DEPS_PKGS := gcc make pkg-config libelf-dev libbsd-dev libseccomp-dev \
+	libatf-dev atf-sh kyua musl-tools
+
+PKGS    := libelf libbsd-overlay libseccomp
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+INC     := -Ikshim -Ivkernel -Ivkernel/vmem -Ivkernel/cpu -I$(BUILD)/gen
+ALLCFLAGS = $(WARN) $(CFLAGS) $(INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# The stub runs alone inside a guest's host process: freestanding, no libc,
+# no stack protector, no jump tables, nothing outside its own section.
+STUB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g $(INC) \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-jump-tables \
+	-fcf-protection=none -fno-pic -fno-pie -mgeneral-regs-only \
+	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables
+
+SRCS := $(wildcard vkernel/*.c vkernel/vmem/*.c vkernel/cpu/*.c kshim/*.c)
+STUB_SRC := kshim/soft_stub.c
+LIB_SRCS := $(filter-out vkernel/main.c $(STUB_SRC),$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(if $(wildcard $(STUB_SRC)),$(BUILD)/obj/kshim/soft_stub.o)
+MAIN_OBJ := $(BUILD)/obj/vkernel/main.o
+HDRS := $(wildcard vkernel/*.h vkernel/vmem/*.h vkernel/cpu/*.h kshim/*.h)
+
+TESTDIR := $(BUILD)/tests/vkernel
+UNIT_SRCS := $(wildcard atf-tests/*_test.c)
+UNIT_BINS := $(UNIT_SRCS:atf-tests/%.c=$(TESTDIR)/%)
+SH_SRCS   := $(wildcard atf-tests/*_test.sh)
+SH_BINS   := $(SH_SRCS:atf-tests/%.sh=$(TESTDIR)/%)
+GUEST_SRCS := $(wildcard atf-tests/guests/*.c)
+GUEST_BINS := $(GUEST_SRCS:atf-tests/guests/%.c=$(TESTDIR)/guests/%-glibc) \
+	$(GUEST_SRCS:atf-tests/guests/%.c=$(TESTDIR)/guests/%-musl) \
+	$(TESTDIR)/guests/hello-pie
+GUEST_EXTRA := $(wildcard atf-tests/guests/*.bin)
+
+.PHONY: all check run bench install clean deps tests
+all: deps $(BUILD)/bin/vkernel tests
+
+tests: $(UNIT_BINS) $(SH_BINS) $(GUEST_BINS) $(TESTDIR)/Kyuafile
+
+# Installs the Debian packages the build needs when run as root; otherwise
+# prints the exact command and stops.
+deps:
+	@sh tools/deps.sh $(DEPS_PKGS)
+
+$(BUILD)/obj/%.o: %.c $(HDRS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+$(BUILD)/obj/kshim/soft_stub.o: $(STUB_SRC) $(HDRS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(STUB_CFLAGS) -c $< -o $@
+	@sh tools/check-stub.sh $@
+
+# System call names for diagnostics, from the host's headers.
+$(BUILD)/gen/sysnames.h: | deps
+	@mkdir -p $(@D)
+	echo '#include <sys/syscall.h>' | $(CC) -E -dM - | \
+		awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { n = $$2; sub("__NR_", "", n); \
+		printf "[%s] = \"%s\",\n", $$3, n }' > $@
+
+$(BUILD)/obj/vkernel/syscall.o: $(BUILD)/gen/sysnames.h
+
+$(BUILD)/libvk.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/vkernel: $(MAIN_OBJ) $(BUILD)/libvk.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(TESTDIR)/%_test: atf-tests/%_test.c $(BUILD)/libvk.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(shell pkg-config --cflags atf-c) -o $@ $< \
+		$(BUILD)/libvk.a $(LIBS) $(shell pkg-config --libs atf-c)
+
+$(TESTDIR)/%_test: atf-tests/%_test.sh
+	@mkdir -p $(@D)
+	cp $< $@ && chmod +x $@
+
+$(TESTDIR)/guests/%-glibc: atf-tests/guests/%.c
+	@mkdir -p $(@D)
+	gcc -static -O1 -o $@ $<
+
+$(TESTDIR)/guests/%-musl: atf-tests/guests/%.c
+	@mkdir -p $(@D)
+	musl-gcc -static -O1 -o $@ $<
+
+$(TESTDIR)/guests/hello-pie: atf-tests/guests/hello.c
+	@mkdir -p $(@D)
+	gcc -static-pie -fPIE -O1 -o $@ $<
+
+$(TESTDIR)/Kyuafile: atf-tests/Kyuafile
+	@mkdir -p $(@D)
+	cp $< $@
+
+# The suite, on the sw path here; `tools/check.sh` also runs it on the hw
+# path where that can be had, and prints the closing count.
+check: all
+	@sh tools/check.sh $(BUILD)
+
+run: deps $(BUILD)/bin/vkernel $(TESTDIR)/guests/hello-glibc
+	$(BUILD)/bin/vkernel -v $(TESTDIR)/guests/hello-glibc "from the vkernel demo"
+
+bench: all
+	@echo "no benchmarks yet"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/tests/vkernel/guests
+	install -m 755 $(BUILD)/bin/vkernel $(DESTDIR)$(PREFIX)/bin/vkernel
+	install -m 644 docs/vkernel.1 $(DESTDIR)$(PREFIX)/share/man/man1/vkernel.1
+	install -m 644 $(TESTDIR)/Kyuafile $(DESTDIR)$(PREFIX)/tests/vkernel/Kyuafile
+	install -m 755 $(UNIT_BINS) $(SH_BINS) $(DESTDIR)$(PREFIX)/tests/vkernel/
+	install -m 755 $(GUEST_BINS) $(DESTDIR)$(PREFIX)/tests/vkernel/guests/
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,481 @@
+#!/usr/bin/env atf-sh
+# cli_test.sh: the vkernel command-line contract: options, usage errors, bad programs, exit statuses.
+
+# Sets $vk and $gdir: the vkernel binary and the guests directory.
+vk_setup()
+{
+	vk="$(atf_get_srcdir)/../../bin/vkernel"
+	gdir="$(atf_get_srcdir)/guests"
+	[ -x "$vk" ] || atf_fail "no vkernel binary at $vk"
+	unset VKERNEL_PAGING
+	hello="$gdir/hello-glibc"
+	[ -x "$hello" ] || atf_fail "guest $hello is missing"
+}
+
+# Checks file $1 holds exactly one non-empty line.
+one_line()
+{
+	atf_check -o inline:"1\n" -x "grep -c . '$1'"
+}
+
+# Writes the bytes of printf format $2 into file $1 at offset $3.
+patch_bytes()
+{
+	printf "$2" | dd of="$1" bs=1 seek="$3" conv=notrunc 2>/dev/null ||
+	    atf_fail "cannot patch $1"
+}
+
+# Expects vkernel to refuse program $1 with 126 and one line naming it.
+expect_126()
+{
+	atf_check -s exit:126 -o empty -e save:err "$vk" -m 64m "$1"
+	atf_check -o match:"$1" cat err
+	one_line err
+}
+
+# --- usage ------------------------------------------------------------------
+
+atf_test_case usage__help
+usage__help_head()
+{
+	atf_set "descr" "-h prints the usage on stdout and exits 0"
+}
+usage__help_body()
+{
+	vk_setup
+	atf_check -s exit:0 -o match:"^usage: vkernel" -e ignore "$vk" -h
+}
+
+atf_test_case usage__unknown_option
+usage__unknown_option_head()
+{
+	atf_set "descr" "An unknown option prints the usage on stderr and exits 64"
+}
+usage__unknown_option_body()
+{
+	vk_setup
+	atf_check -s exit:64 -o empty -e match:"^usage: vkernel" "$vk" -Z "$hello"
+}
+
+atf_test_case usage__missing_argument
+usage__missing_argument_head()
+{
+	atf_set "descr" "An option missing its argument prints the usage on stderr and exits 64"
+}
+usage__missing_argument_body()
+{
+	vk_setup
+	for o in -m -n -e -i -p -r; do
+		atf_check -s exit:64 -o empty -e match:"usage: vkernel" "$vk" $o
+	done
+}
+
+atf_test_case usage__no_program
+usage__no_program_head()
+{
+	atf_set "descr" "No program prints the usage on stderr and exits 64"
+}
+usage__no_program_body()
+{
+	vk_setup
+	atf_check -s exit:64 -o empty -e match:"^usage: vkernel" "$vk"
+	atf_check -s exit:64 -o empty -e match:"^usage: vkernel" "$vk" -v -m 64m
+}
+
+# --- programs that cannot run -----------------------------------------------
+
+atf_test_case program__not_found
+program__not_found_head()
+{
+	atf_set "descr" "A missing program exits 127 with the usual message"
+}
+program__not_found_body()
+{
+	vk_setup
+	atf_check -s exit:127 -o empty \
+	    -e inline:"vkernel: /nonexistent: No such file or directory\n" \
+	    "$vk" /nonexistent
+}
+
+atf_test_case program__text_file
+program__text_file_head()
+{
+	atf_set "descr" "A text file is refused with 126"
+}
+program__text_file_body()
+{
+	vk_setup
+	printf 'just some text\nnot an ELF\n' >textfile
+	chmod +x textfile
+	expect_126 "$PWD/textfile"
+}
+
+atf_test_case program__empty_file
+program__empty_file_head()
+{
+	atf_set "descr" "An empty file is refused with 126"
+}
+program__empty_file_body()
+{
+	vk_setup
+	: >emptyfile
+	chmod +x emptyfile
+	expect_126 "$PWD/emptyfile"
+}
+
+atf_test_case program__truncated_elf
+program__truncated_elf_head()
+{
+	atf_set "descr" "The first 100 bytes of an ELF are refused with 126"
+}
+program__truncated_elf_body()
+{
+	vk_setup
+	head -c 100 "$hello" >truncated
+	chmod +x truncated
+	expect_126 "$PWD/truncated"
+	head -c 10 "$hello" >tiny
+	chmod +x tiny
+	expect_126 "$PWD/tiny"
+}
+
+atf_test_case program__wrong_class
+program__wrong_class_head()
+{
+	atf_set "descr" "An ELFCLASS32 header is refused with 126"
+}
+program__wrong_class_body()
+{
+	vk_setup
+	cp "$hello" class32
+	patch_bytes class32 '\001' 4
+	expect_126 "$PWD/class32"
+}
+
+atf_test_case program__wrong_machine
+program__wrong_machine_head()
+{
+	atf_set "descr" "An ELF for another machine (ARM) is refused with 126"
+}
+program__wrong_machine_body()
+{
+	vk_setup
+	cp "$hello" armelf
+	patch_bytes armelf '\050\000' 18
+	expect_126 "$PWD/armelf"
+}
+
+atf_test_case program__wrong_type
+program__wrong_type_head()
+{
+	atf_set "descr" "A relocatable (ET_REL) ELF is refused with 126"
+}
+program__wrong_type_body()
+{
+	vk_setup
+	cp "$hello" relelf
+	patch_bytes relelf '\001\000' 16
+	expect_126 "$PWD/relelf"
+}
+
+atf_test_case program__bad_phdrs
+program__bad_phdrs_head()
+{
+	atf_set "descr" "Program headers beyond the end of the file are refused with 126"
+}
+program__bad_phdrs_body()
+{
+	vk_setup
+	cp "$hello" badphoff
+	patch_bytes badphoff '\000\000\000\100\000\000\000\000' 32
+	expect_126 "$PWD/badphoff"
+}
+
+atf_test_case program__directory
+program__directory_head()
+{
+	atf_set "descr" "A directory is refused with 126"
+}
+program__directory_body()
+{
+	vk_setup
+	mkdir adir
+	expect_126 "$PWD/adir"
+}
+
+# --- -m ---------------------------------------------------------------------
+
+atf_test_case memory__sizes
+memory__sizes_head()
+{
+	atf_set "descr" "-m accepts 64m and 1g"
+}
+memory__sizes_body()
+{
+	vk_setup
+	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -m 64m "$hello"
+	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -m 1g "$hello"
+}
+
+atf_test_case memory__bad_sizes
+memory__bad_sizes_head()
+{
+	atf_set "descr" "-m 0, -m abc and -m -5 exit 64 with a message"
+}
+memory__bad_sizes_body()
+{
+	vk_setup
+	for m in 0 abc -5; do
+		atf_check -s exit:64 -o empty -e match:"." "$vk" -m "$m" "$hello"
+	done
+}
+
+atf_test_case memory__cannot_back
+memory__cannot_back_head()
+{
+	atf_set "descr" "-m larger than the host can back exits 69"
+}
+memory__cannot_back_body()
+{
+	vk_setup
+	atf_check -s exit:69 -o empty -e match:"cannot back" "$vk" -m 100t "$hello"
+}
+
+# --- -n ---------------------------------------------------------------------
+
+atf_test_case cpus__option
+cpus__option_head()
+{
+	atf_set "descr" "-n 2 is accepted; -n 0 and -n x exit 64"
+}
+cpus__option_body()
+{
+	vk_setup
+	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -n 2 -m 64m "$hello"
+	atf_check -s exit:64 -o empty -e match:"." "$vk" -n 0 -m 64m "$hello"
+	atf_check -s exit:64 -o empty -e match:"." "$vk" -n x -m 64m "$hello"
+}
+
+# --- -e ---------------------------------------------------------------------
+
+atf_test_case env__option
+env__option_head()
+{
+	atf_set "descr" "-e NAME=VALUE:NAME=VALUE sets guest variables; -e without = exits 64"
+}
+env__option_body()
+{
+	vk_setup
+	args="$gdir/args-glibc"
+	[ -x "$args" ] || atf_fail "guest $args is missing"
+	atf_check -s exit:0 -o inline:"bar\n" "$vk" -e FOO=bar:BAZ=qux "$args" env FOO
+	atf_check -s exit:0 -o inline:"qux\n" "$vk" -e FOO=bar:BAZ=qux "$args" env BAZ
+	atf_check -s exit:64 -o empty -e match:"." "$vk" -e novalue "$args" env FOO
+}
+
+# --- -p ---------------------------------------------------------------------
+
+atf_test_case pidfile__written_and_removed
+pidfile__written_and_removed_head()
+{
+	atf_set "descr" "-p holds vkernel's pid while the guest runs and is gone afterwards"
+}
+pidfile__written_and_removed_body()
+{
+	vk_setup
+	# Plain run: the pidfile does not outlive vkernel.
+	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -p "$PWD/vk.pid" "$hello"
+	[ ! -e vk.pid ] || atf_fail "pidfile left behind after a normal exit"
+
+	# Held run: the guest writes more than a pipe holds into a FIFO that
+	# is not read yet, so it stays alive while the pidfile is checked.
+	big=$(head -c 50000 /dev/zero | tr '\0' x)
+	mkfifo out.fifo
+	"$vk" -p "$PWD/vk.pid" "$hello" "$big" "$big" >out.fifo 2>err &
+	vpid=$!
+	exec 3<out.fifo
+	i=0
+	while [ ! -s vk.pid ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	got=$(tr -d ' \n' <vk.pid 2>/dev/null)
+	cat <&3 >out.txt
+	exec 3<&-
+	wait $vpid
+	st=$?
+	[ "$st" -eq 0 ] || { cat err; atf_fail "vkernel exited $st in the held run"; }
+	[ "$got" = "$vpid" ] || atf_fail "pidfile held '$got', vkernel's pid is $vpid"
+	atf_check -o match:"^hello from the guest" cat out.txt
+	[ ! -e vk.pid ] || atf_fail "pidfile left behind after the held run"
+}
+
+atf_test_case pidfile__bad_path
+pidfile__bad_path_head()
+{
+	atf_set "descr" "-p in a missing directory fails with a message"
+}
+pidfile__bad_path_body()
+{
+	vk_setup
+	atf_check -s not-exit:0 -o ignore -e match:"." \
+	    "$vk" -p /nonexistent-dir/x.pid "$hello"
+}
+
+# --- -i ---------------------------------------------------------------------
+
+atf_test_case image__file
+image__file_head()
+{
+	atf_set "descr" "-i FILE keeps the memory image in FILE, sized as -m says"
+}
+image__file_body()
+{
+	vk_setup
+	atf_check -s exit:0 -o match:"hello from the guest" \
+	    "$vk" -i ./mem.img -m 64m "$hello"
+	[ -f mem.img ] || atf_fail "mem.img was not created"
+	atf_check -o inline:"67108864\n" stat -c %s mem.img
+}
+
+# --- -r ---------------------------------------------------------------------
+
+atf_test_case root__option
+root__option_head()
+{
+	atf_set "descr" "-r / is accepted; -r /nonexistent fails with a message"
+}
+root__option_body()
+{
+	vk_setup
+	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -r / "$hello"
+	atf_check -s not-exit:0 -o not-match:"hello from the guest" -e match:"." \
+	    "$vk" -r /nonexistent "$hello"
+}
+
+# --- -v and -d --------------------------------------------------------------
+
+atf_test_case verbose__summary
+verbose__summary_head()
+{
+	atf_set "descr" "-v reports the paging mode, the memory and an exit summary on stderr"
+}
+verbose__summary_body()
+{
+	vk_setup
+	atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
+	    "$vk" -v "$hello"
+	if [ -e /dev/kvm ]; then
+		atf_check -o match:"paging: (hw|sw)" cat err
+	else
+		atf_check -o match:"paging: sw \(no /dev/kvm\)" cat err
+	fi
+	atf_check -o match:"memory: " cat err
+	atf_check -o match:"page faults: [0-9]+" cat err
+	atf_check -o match:"host mapping requests: [0-9]+" cat err
+	# Without -v, vkernel says nothing.
+	atf_check -s exit:0 -o inline:"hello from the guest\n" -e empty "$vk" "$hello"
+}
+
+atf_test_case verbose__unimplemented_syscall
+verbose__unimplemented_syscall_head()
+{
+	atf_set "descr" "-v names an unimplemented system call the guest made"
+}
+verbose__unimplemented_syscall_body()
+{
+	vk_setup
+	atf_check -s exit:0 -o inline:"enosys ok\n" -e match:"unimplemented syscall" \
+	    "$vk" -v "$gdir/enosys-glibc"
+}
+
+atf_test_case disable_hw__option
+disable_hw__option_head()
+{
+	atf_set "descr" "-d forces software paging and -v says -d is why"
+}
+disable_hw__option_body()
+{
+	vk_setup
+	atf_check -s exit:0 -o inline:"hello from the guest\n" \
+	    -e match:"paging: sw.*-d" "$vk" -d -v "$hello"
+}
+
+# --- VKERNEL_PAGING ---------------------------------------------------------
+
+atf_test_case paging__env
+paging__env_head()
+{
+	atf_set "descr" "VKERNEL_PAGING=sw works; a bogus value exits 64; hw without /dev/kvm exits 69"
+}
+paging__env_body()
+{
+	vk_setup
+	atf_check -s exit:0 -o inline:"hello from the guest\n" -e match:"paging: sw" \
+	    env VKERNEL_PAGING=sw "$vk" -v "$hello"
+	atf_check -s exit:0 -o inline:"hello from the guest\n" \
+	    env VKERNEL_PAGING=auto "$vk" "$hello"
+	atf_check -s exit:64 -o empty -e match:"." \
+	    env VKERNEL_PAGING=bogus "$vk" "$hello"
+	if [ ! -e /dev/kvm ]; then
+		atf_check -s exit:69 -o empty -e match:"." \
+		    env VKERNEL_PAGING=hw "$vk" "$hello"
+	fi
+}
+
+# --- exit status ------------------------------------------------------------
+
+atf_test_case status__guest_exit
+status__guest_exit_head()
+{
+	atf_set "descr" "vkernel exits with the guest's exit status"
+}
+status__guest_exit_body()
+{
+	vk_setup
+	atf_check -s exit:3 -o ignore "$vk" "$gdir/exitcode-glibc" 3
+	atf_check -s exit:0 -o ignore "$vk" "$gdir/exitcode-musl" 0 _exit
+}
+
+atf_test_case status__guest_signal
+status__guest_signal_head()
+{
+	atf_set "descr" "A guest killed by signal N makes vkernel exit 128+N"
+}
+status__guest_signal_body()
+{
+	vk_setup
+	atf_check -s exit:139 -o inline:"before\n" -e ignore "$vk" "$gdir/segv-glibc"
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case usage__help
+	atf_add_test_case usage__unknown_option
+	atf_add_test_case usage__missing_argument
+	atf_add_test_case usage__no_program
+	atf_add_test_case program__not_found
+	atf_add_test_case program__text_file
+	atf_add_test_case program__empty_file
+	atf_add_test_case program__truncated_elf
+	atf_add_test_case program__wrong_class
+	atf_add_test_case program__wrong_machine
+	atf_add_test_case program__wrong_type
+	atf_add_test_case program__bad_phdrs
+	atf_add_test_case program__directory
+	atf_add_test_case memory__sizes
+	atf_add_test_case memory__bad_sizes
+	atf_add_test_case memory__cannot_back
+	atf_add_test_case cpus__option
+	atf_add_test_case env__option
+	atf_add_test_case pidfile__written_and_removed
+	atf_add_test_case pidfile__bad_path
+	atf_add_test_case image__file
+	atf_add_test_case root__option
+	atf_add_test_case verbose__summary
+	atf_add_test_case verbose__unimplemented_syscall
+	atf_add_test_case disable_hw__option
+	atf_add_test_case paging__env
+	atf_add_test_case status__guest_exit
+	atf_add_test_case status__guest_signal
+}

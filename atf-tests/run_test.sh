@@ -1,0 +1,292 @@
+#!/usr/bin/env atf-sh
+# run_test.sh: runs the guest programs (glibc and musl builds) under vkernel and checks what they see.
+
+# Sets $vk and $gdir: the vkernel binary and the guests directory.
+vk_setup()
+{
+	vk="$(atf_get_srcdir)/../../bin/vkernel"
+	gdir="$(atf_get_srcdir)/guests"
+	[ -x "$vk" ] || atf_fail "no vkernel binary at $vk"
+	unset VKERNEL_PAGING
+}
+
+# Sets $vk and $gdir and checks the guest $1 exists.
+need_guest()
+{
+	vk_setup
+	[ -x "$gdir/$1" ] || atf_fail "guest $gdir/$1 is missing"
+}
+
+atf_test_case hello__glibc
+hello__glibc_head()
+{
+	atf_set "descr" "The glibc hello guest prints its greeting and its arguments"
+}
+hello__glibc_body()
+{
+	need_guest hello-glibc
+	atf_check -s exit:0 \
+	    -o inline:"hello from the guest\nfrom the vkernel demo\n" \
+	    "$vk" -m 256m "$gdir/hello-glibc" "from the vkernel demo"
+}
+
+atf_test_case hello__musl
+hello__musl_head()
+{
+	atf_set "descr" "The musl hello guest prints its greeting and its arguments"
+}
+hello__musl_body()
+{
+	need_guest hello-musl
+	atf_check -s exit:0 \
+	    -o inline:"hello from the guest\nfrom the vkernel demo\n" \
+	    "$vk" -m 256m "$gdir/hello-musl" "from the vkernel demo"
+}
+
+atf_test_case hello__static_pie
+hello__static_pie_head()
+{
+	atf_set "descr" "A static-pie guest (ET_DYN without interpreter) loads and runs"
+}
+hello__static_pie_body()
+{
+	need_guest hello-pie
+	atf_check -s exit:0 -o inline:"hello from the guest\npie\n" \
+	    "$vk" -m 256m "$gdir/hello-pie" pie
+}
+
+atf_test_case exit__status
+exit__status_head()
+{
+	atf_set "descr" "The guest's exit status (return from main and _exit) is vkernel's"
+}
+exit__status_body()
+{
+	for v in glibc musl; do
+		need_guest exitcode-$v
+		for st in 0 1 3 42 200 255; do
+			atf_check -s exit:$st -o match:"exiting with $st" \
+			    "$vk" -m 256m "$gdir/exitcode-$v" $st
+			atf_check -s exit:$st -o match:"exiting via _exit" \
+			    "$vk" -m 256m "$gdir/exitcode-$v" $st _exit
+		done
+		# Only the low 8 bits of the status survive, as on Linux.
+		atf_check -s exit:1 -o ignore "$vk" -m 256m "$gdir/exitcode-$v" 257
+		atf_check -s exit:0 -o ignore "$vk" -m 256m "$gdir/exitcode-$v" 256 _exit
+	done
+}
+
+atf_test_case argv__passed
+argv__passed_head()
+{
+	atf_set "descr" "Guest arguments arrive intact, including empty ones and spaces"
+}
+argv__passed_body()
+{
+	for v in glibc musl; do
+		need_guest args-$v
+		atf_check -s exit:0 -o save:out-$v \
+		    "$vk" -m 256m "$gdir/args-$v" argv "two words" "" -x --long=1 "tab	in"
+		atf_check -o inline:"argc=7\nargv[1]=argv\nargv[2]=two words\nargv[3]=\nargv[4]=-x\nargv[5]=--long=1\nargv[6]=tab	in\n" \
+		    sed '/^argv\[0\]=/d' out-$v
+		atf_check -o match:"^argv\[0\]=.*args-$v\$" cat out-$v
+	done
+}
+
+atf_test_case env__e_option
+env__e_option_head()
+{
+	atf_set "descr" "-e NAME=VALUE:NAME=VALUE puts variables in the guest's environment"
+}
+env__e_option_body()
+{
+	for v in glibc musl; do
+		need_guest args-$v
+		atf_check -s exit:0 -o inline:"bar\n" \
+		    "$vk" -m 256m -e FOO=bar:BAZ=qux "$gdir/args-$v" env FOO
+		atf_check -s exit:0 -o inline:"qux\n" \
+		    "$vk" -m 256m -e FOO=bar:BAZ=qux "$gdir/args-$v" env BAZ
+		atf_check -s exit:0 -o inline:"(unset)\n" \
+		    "$vk" -m 256m -e FOO=bar "$gdir/args-$v" env VK_SURELY_UNSET_VAR
+	done
+}
+
+atf_test_case auxv__glibc
+auxv__glibc_head()
+{
+	atf_set "descr" "The glibc guest finds a sane auxiliary vector"
+}
+auxv__glibc_body()
+{
+	need_guest args-glibc
+	atf_check -s exit:0 -o match:"^auxv ok\$" -o not-match:FAIL \
+	    "$vk" -m 256m "$gdir/args-glibc" auxv
+}
+
+atf_test_case auxv__musl
+auxv__musl_head()
+{
+	atf_set "descr" "The musl guest finds a sane auxiliary vector"
+}
+auxv__musl_body()
+{
+	need_guest args-musl
+	atf_check -s exit:0 -o match:"^auxv ok\$" -o not-match:FAIL \
+	    "$vk" -m 256m "$gdir/args-musl" auxv
+}
+
+atf_test_case brk__grow_shrink
+brk__grow_shrink_head()
+{
+	atf_set "descr" "brk grows and shrinks the heap; regrown memory reads zero"
+}
+brk__grow_shrink_body()
+{
+	for v in glibc musl; do
+		need_guest brk-$v
+		atf_check -s exit:0 -o match:"^brk ok\$" -o not-match:FAIL \
+		    "$vk" -m 256m "$gdir/brk-$v"
+	done
+}
+
+atf_test_case mmap__semantics
+mmap__semantics_head()
+{
+	atf_set "descr" "Anonymous mmap, munmap, mprotect and MAP_FIXED behave as on Linux"
+}
+mmap__semantics_body()
+{
+	for v in glibc musl; do
+		need_guest mmap-$v
+		atf_check -s exit:0 -o match:"^mmap ok\$" -o not-match:FAIL \
+		    "$vk" -m 256m "$gdir/mmap-$v"
+	done
+}
+
+atf_test_case segv__readonly_write
+segv__readonly_write_head()
+{
+	atf_set "descr" "A write to a read-only page kills the guest with SIGSEGV: exit 139"
+}
+segv__readonly_write_body()
+{
+	for v in glibc musl; do
+		need_guest segv-$v
+		atf_check -s exit:139 -o inline:"before\n" -e ignore \
+		    "$vk" -m 256m "$gdir/segv-$v"
+	done
+}
+
+atf_test_case touch__64mib
+touch__64mib_head()
+{
+	atf_set "descr" "A guest writes and verifies 64 MiB inside a 128 MiB image"
+}
+touch__64mib_body()
+{
+	for v in glibc musl; do
+		need_guest touch64-$v
+		atf_check -s exit:0 -o inline:"touch ok 64 MiB\n" \
+		    "$vk" -m 128m "$gdir/touch64-$v"
+	done
+}
+
+atf_test_case oom__killed_cleanly
+oom__killed_cleanly_head()
+{
+	atf_set "descr" "A guest touching more than -m allows dies with 137 and one message; nothing is left behind"
+}
+oom__killed_cleanly_body()
+{
+	for v in glibc musl; do
+		need_guest oom-$v
+		# Own session, so every host process vkernel made can be found.
+		atf_check -s exit:137 -o not-match:touched -e save:err-$v \
+		    setsid -w sh -c 'echo $$ >sid; exec "$@"' sh \
+		    "$vk" -m 32m "$gdir/oom-$v" 512
+		atf_check -o match:"out of guest memory" cat err-$v
+		atf_check -o inline:"1\n" -x "grep -c . err-$v"
+		sid=$(cat sid)
+		left=""
+		i=0
+		while [ $i -lt 50 ]; do
+			# Zombies waiting for init do not count: they run nothing.
+			left=$(ps -eo pid=,sid=,stat= |
+			    awk -v s="$sid" '$2 == s && $3 !~ /^Z/ { print $1 }')
+			[ -z "$left" ] && break
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if [ -n "$left" ]; then
+			ps -o pid,ppid,stat,args -s "$sid" || true
+			atf_fail "host processes left in session $sid: $left"
+		fi
+		if pgrep -f "$gdir/oom-$v" >/dev/null; then
+			pgrep -a -f "$gdir/oom-$v" || true
+			atf_fail "host processes left running oom-$v"
+		fi
+	done
+}
+
+atf_test_case sysinfo__basics
+sysinfo__basics_head()
+{
+	atf_set "descr" "uname, ids, clocks, getrandom and prlimit64 work in the guest"
+}
+sysinfo__basics_body()
+{
+	for v in glibc musl; do
+		need_guest sysinfo-$v
+		atf_check -s exit:0 -o match:"^sysinfo ok\$" \
+		    -o match:"sysname=Linux machine=x86_64" -o not-match:FAIL \
+		    "$vk" -m 256m "$gdir/sysinfo-$v"
+	done
+}
+
+atf_test_case enosys__errno
+enosys__errno_head()
+{
+	atf_set "descr" "An unimplemented system call fails with ENOSYS and the guest goes on"
+}
+enosys__errno_body()
+{
+	for v in glibc musl; do
+		need_guest enosys-$v
+		atf_check -s exit:0 -o inline:"enosys ok\n" -e ignore \
+		    "$vk" -m 256m "$gdir/enosys-$v"
+	done
+}
+
+atf_test_case efault__bad_pointers
+efault__bad_pointers_head()
+{
+	atf_set "descr" "Bad user pointers to system calls give EFAULT, not a crash"
+}
+efault__bad_pointers_body()
+{
+	for v in glibc musl; do
+		need_guest efault-$v
+		atf_check -s exit:0 -o match:"^efault ok\$" -o not-match:FAIL \
+		    "$vk" -m 256m "$gdir/efault-$v"
+	done
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case hello__glibc
+	atf_add_test_case hello__musl
+	atf_add_test_case hello__static_pie
+	atf_add_test_case exit__status
+	atf_add_test_case argv__passed
+	atf_add_test_case env__e_option
+	atf_add_test_case auxv__glibc
+	atf_add_test_case auxv__musl
+	atf_add_test_case brk__grow_shrink
+	atf_add_test_case mmap__semantics
+	atf_add_test_case segv__readonly_write
+	atf_add_test_case touch__64mib
+	atf_add_test_case oom__killed_cleanly
+	atf_add_test_case sysinfo__basics
+	atf_add_test_case enosys__errno
+	atf_add_test_case efault__bad_pointers
+}

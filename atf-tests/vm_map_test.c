@@ -1,0 +1,569 @@
+/* vm_map_test.c: vm maps (insert, findspace, remove, protect) and faults. */
+#include <atf-c.h>
+#include <errno.h>
+#include <string.h>
+
+#include "vm.h"
+#include "pmap.h"
+
+#define MIB  (1024 * 1024)
+#define PG   PAGE_SIZE
+#define BASE 0x400000ULL
+#define RW   (KS_PROT_READ | KS_PROT_WRITE)
+#define RO   KS_PROT_READ
+#define RX   (KS_PROT_READ | KS_PROT_EXEC)
+
+static struct vm_map map;
+
+/* A memory image of `mem` bytes and an empty map over the user range. */
+static void
+setup(size_t mem, struct pmap **pmp)
+{
+	char why[256] = "";
+
+	ATF_REQUIRE_MSG(vm_phys_init(mem, NULL, why, sizeof(why)) == 0,
+	    "vm_phys_init: %s", why);
+	if (pmp != NULL)
+		ATF_REQUIRE((*pmp = pmap_create(NULL)) != NULL);
+	vm_map_init(&map, pmp ? *pmp : NULL, KS_USER_MIN, KS_USER_MAX);
+}
+
+static size_t
+pages_used(void)
+{
+	struct vm_page_stats st;
+
+	vm_page_stats(&st);
+	return st.used;
+}
+
+/* Faults the pages of [va, va+len) in for writing and stamps each. */
+static void
+touch(gva_t va, size_t len)
+{
+	struct vm_map_entry *e;
+	gva_t p;
+
+	for (p = va; p < va + len; p += PG) {
+		ATF_REQUIRE_EQ(vm_fault(&map, p, KS_PROT_WRITE), VM_FAULT_OK);
+		e = vm_map_lookup(&map, p);
+		*(gva_t *)vm_phys_hva(e->obj->pages[e->offset +
+		    (p - e->start) / PG]) = p;
+	}
+}
+
+/* The stamp touch() left at va, read back through the map. */
+static gva_t
+stamp(gva_t va)
+{
+	struct vm_map_entry *e = vm_map_lookup(&map, va);
+	gpa_t pa;
+
+	ATF_REQUIRE(e != NULL);
+	pa = e->obj->pages[e->offset + (va - e->start) / PG];
+	ATF_REQUIRE(pa != 0);
+	return *(gva_t *)vm_phys_hva(pa);
+}
+
+/* Checks that entry i of the map is [start, end) with prot. */
+static void
+check_entry(int i, gva_t start, gva_t end, int prot)
+{
+	struct vm_map_entry *e = map.head.next;
+
+	while (i-- > 0)
+		e = e->next;
+	ATF_REQUIRE(e != &map.head);
+	ATF_REQUIRE_EQ(e->start, start);
+	ATF_REQUIRE_EQ(e->end, end);
+	ATF_REQUIRE_EQ(e->prot, prot);
+}
+
+ATF_TC_WITHOUT_HEAD(anon__insert_and_lookup);
+ATF_TC_BODY(anon__insert_and_lookup, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 4 * PG, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 16 * PG, PG, RO,
+	    VM_ENTRY_BRK, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE - 8 * PG, PG, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(map.nentries, 3);
+	ATF_REQUIRE_EQ(map.size, 6 * PG);
+	check_entry(0, BASE - 8 * PG, BASE - 7 * PG, RW);
+	check_entry(1, BASE, BASE + 4 * PG, RW);
+	check_entry(2, BASE + 16 * PG, BASE + 17 * PG, RO);
+	ATF_REQUIRE(vm_map_lookup(&map, BASE + 4 * PG - 1)->start == BASE);
+	ATF_REQUIRE(vm_map_lookup(&map, BASE + 4 * PG) == NULL);
+	ATF_REQUIRE(vm_map_lookup(&map, BASE - 1) == NULL);
+	ATF_REQUIRE_EQ(vm_map_lookup(&map, BASE + 16 * PG)->flags,
+	    VM_ENTRY_BRK);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(map.nentries, 0);
+	ATF_REQUIRE_EQ(map.size, 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(anon__invalid_args);
+ATF_TC_BODY(anon__invalid_args, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 0, RW, 0, false), -EINVAL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 1, PG, RW, 0, false), -EINVAL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, PG + 1, RW, 0, false), -EINVAL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, 0, PG, RW, 0, false), -EINVAL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, KS_USER_MAX - PG, 2 * PG, RW, 0,
+	    false), -EINVAL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, KS_USER_MAX - PG, PG, RW, 0, false),
+	    0);
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE, 0), -EINVAL);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE, 0, RO), -EINVAL);
+	ATF_REQUIRE_EQ(map.nentries, 1);
+	vm_map_fini(&map);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(anon__overlap_eexist);
+ATF_TC_BODY(anon__overlap_eexist, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 4 * PG, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 3 * PG, 2 * PG, RW, 0, false),
+	    -EEXIST);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE - PG, 2 * PG, RW, 0, false),
+	    -EEXIST);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE - PG, 8 * PG, RW, 0, false),
+	    -EEXIST);
+	ATF_REQUIRE_EQ(map.nentries, 1);
+	ATF_REQUIRE_EQ(map.size, 4 * PG);
+	vm_map_fini(&map);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(anon__fixed_replaces);
+ATF_TC_BODY(anon__fixed_replaces, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 4 * PG, RW, 0, false), 0);
+	touch(BASE, 4 * PG);
+	ATF_REQUIRE_EQ(pages_used(), 4);
+
+	/* The middle two pages are replaced by fresh zero pages. */
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + PG, 2 * PG, RX, 0, true), 0);
+	ATF_REQUIRE_EQ(pages_used(), 2);
+	ATF_REQUIRE_EQ(map.nentries, 3);
+	ATF_REQUIRE_EQ(map.size, 4 * PG);
+	check_entry(0, BASE, BASE + PG, RW);
+	check_entry(1, BASE + PG, BASE + 3 * PG, RX);
+	check_entry(2, BASE + 3 * PG, BASE + 4 * PG, RW);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + PG, KS_PROT_READ), VM_FAULT_OK);
+	ATF_REQUIRE_EQ(stamp(BASE + PG), 0);
+	ATF_REQUIRE_EQ(stamp(BASE), BASE);
+	ATF_REQUIRE_EQ(stamp(BASE + 3 * PG), BASE + 3 * PG);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(anon__adjacent_merges);
+ATF_TC_BODY(anon__adjacent_merges, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 2 * PG, RW, 0, false), 0);
+	touch(BASE, 2 * PG);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 4 * PG, 2 * PG, RW, 0, false),
+	    0);
+	touch(BASE + 4 * PG, 2 * PG);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+
+	/* Filling the hole joins all three, keeping the pages. */
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 2 * PG, 2 * PG, RW, 0, false),
+	    0);
+	ATF_REQUIRE_EQ(map.nentries, 1);
+	check_entry(0, BASE, BASE + 6 * PG, RW);
+	ATF_REQUIRE_EQ(map.head.next->obj->npages, 6);
+	ATF_REQUIRE_EQ(stamp(BASE + PG), BASE + PG);
+	ATF_REQUIRE_EQ(stamp(BASE + 5 * PG), BASE + 5 * PG);
+	ATF_REQUIRE_EQ(pages_used(), 4);
+
+	/* Different prot or flags stay apart. */
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 6 * PG, PG, RO, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE - PG, PG, RW, VM_ENTRY_GROWSDOWN,
+	    false), 0);
+	ATF_REQUIRE_EQ(map.nentries, 3);
+	ATF_REQUIRE_EQ(map.size, 8 * PG);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(findspace__top_down);
+ATF_TC_BODY(findspace__top_down, tc)
+{
+	gva_t va;
+
+	setup(MIB, NULL);
+	vm_map_init(&map, NULL, BASE, BASE + 64 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 64 * PG, 4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 60 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 60 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 10 * PG + 5, PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 9 * PG);
+
+	/* [BASE+8, BASE+10) and [BASE+20, BASE+64) mapped. */
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 20 * PG, 44 * PG, RW, 0, false),
+	    0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 8 * PG, 2 * PG, RO, 0, false),
+	    0);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 10 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 10 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 16 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 15 * PG, 4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 11 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 11 * PG, &va), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 9 * PG, 8 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 9 * PG, 9 * PG, &va),
+	    -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE, PG, &va), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 0, &va), -EINVAL);
+	vm_map_fini(&map);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(remove__splits_entry_in_three);
+ATF_TC_BODY(remove__splits_entry_in_three, tc)
+{
+	struct vm_map_entry *e;
+
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 8 * PG, RW, 0, false), 0);
+	touch(BASE, 8 * PG);
+	ATF_REQUIRE_EQ(pages_used(), 8);
+
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE + 3 * PG, 2 * PG), 0);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	ATF_REQUIRE_EQ(map.size, 6 * PG);
+	ATF_REQUIRE_EQ(pages_used(), 6);
+	check_entry(0, BASE, BASE + 3 * PG, RW);
+	check_entry(1, BASE + 5 * PG, BASE + 8 * PG, RW);
+	ATF_REQUIRE(vm_map_lookup(&map, BASE + 3 * PG) == NULL);
+	ATF_REQUIRE(vm_map_lookup(&map, BASE + 5 * PG - 1) == NULL);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 4 * PG, KS_PROT_READ),
+	    VM_FAULT_MAPERR);
+
+	/* Both halves still see their own pages through the shared object. */
+	e = map.head.next;
+	ATF_REQUIRE(e->obj == e->next->obj && e->obj->refs == 2);
+	ATF_REQUIRE_EQ(e->next->offset, 5);
+	ATF_REQUIRE_EQ(stamp(BASE + 2 * PG), BASE + 2 * PG);
+	ATF_REQUIRE_EQ(stamp(BASE + 5 * PG), BASE + 5 * PG);
+	ATF_REQUIRE_EQ(stamp(BASE + 7 * PG), BASE + 7 * PG);
+
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE + 5 * PG, 3 * PG), 0);
+	ATF_REQUIRE_EQ(map.head.next->obj->refs, 1);
+	ATF_REQUIRE_EQ(pages_used(), 3);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(remove__across_holes);
+ATF_TC_BODY(remove__across_holes, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 2 * PG, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 4 * PG, 2 * PG, RO, 0, false),
+	    0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 8 * PG, 2 * PG, RW, 0, false),
+	    0);
+	touch(BASE, 2 * PG);
+	touch(BASE + 8 * PG, 2 * PG);
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE + PG, 8 * PG), 0);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	ATF_REQUIRE_EQ(map.size, 2 * PG);
+	check_entry(0, BASE, BASE + PG, RW);
+	check_entry(1, BASE + 9 * PG, BASE + 10 * PG, RW);
+	ATF_REQUIRE_EQ(pages_used(), 2);
+	/* Unmapping nothing is fine. */
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE + 2 * PG, 4 * PG), 0);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	vm_map_fini(&map);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(remove__unmaps_then_frees);
+ATF_TC_BODY(remove__unmaps_then_frees, tc)
+{
+	struct pmap *pm;
+	size_t before;
+
+	setup(MIB, &pm);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 4 * PG, RW, 0, false), 0);
+	before = pages_used();
+	touch(BASE, 4 * PG);
+	ATF_REQUIRE_EQ(pmap_resident_count(pm), 4);
+	ATF_REQUIRE(pmap_extract(pm, BASE + PG, NULL, NULL));
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE, 2 * PG), 0);
+	ATF_REQUIRE_EQ(pmap_resident_count(pm), 2);
+	ATF_REQUIRE(!pmap_extract(pm, BASE + PG, NULL, NULL));
+	ATF_REQUIRE(pmap_extract(pm, BASE + 2 * PG, NULL, NULL));
+	/* Table pages stay; both data pages are back. */
+	ATF_REQUIRE_EQ(pages_used(), before + 3 + 2);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(pmap_resident_count(pm), 0);
+	pmap_destroy(pm);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(protect__split_and_merge_back);
+ATF_TC_BODY(protect__split_and_merge_back, tc)
+{
+	struct pmap *pm;
+	int prot;
+
+	setup(MIB, &pm);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 8 * PG, RW, 0, false), 0);
+	touch(BASE, 8 * PG);
+
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + 2 * PG, 3 * PG, RO), 0);
+	ATF_REQUIRE_EQ(map.nentries, 3);
+	ATF_REQUIRE_EQ(map.size, 8 * PG);
+	check_entry(0, BASE, BASE + 2 * PG, RW);
+	check_entry(1, BASE + 2 * PG, BASE + 5 * PG, RO);
+	check_entry(2, BASE + 5 * PG, BASE + 8 * PG, RW);
+	ATF_REQUIRE(pmap_extract(pm, BASE + 3 * PG, NULL, &prot));
+	ATF_REQUIRE_EQ(prot, KS_PROT_READ);
+	ATF_REQUIRE(pmap_extract(pm, BASE + 5 * PG, NULL, &prot));
+	ATF_REQUIRE_EQ(prot, RW);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 3 * PG, KS_PROT_WRITE),
+	    VM_FAULT_ACCERR);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 3 * PG, KS_PROT_READ),
+	    VM_FAULT_OK);
+
+	/* Same range at the edge: two entries.  All back: one again. */
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE, 2 * PG, RO), 0);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	check_entry(0, BASE, BASE + 5 * PG, RO);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE, 8 * PG, RW), 0);
+	ATF_REQUIRE_EQ(map.nentries, 1);
+	check_entry(0, BASE, BASE + 8 * PG, RW);
+	ATF_REQUIRE_EQ(map.head.next->obj->refs, 1);
+	ATF_REQUIRE(pmap_extract(pm, BASE + 3 * PG, NULL, &prot));
+	ATF_REQUIRE_EQ(prot, RW);
+	ATF_REQUIRE_EQ(stamp(BASE + 4 * PG), BASE + 4 * PG);
+	ATF_REQUIRE_EQ(pages_used(), 8 + 4);
+
+	/* NONE drops the pmap entries but keeps the pages. */
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + PG, PG, KS_PROT_NONE), 0);
+	ATF_REQUIRE(!pmap_extract(pm, BASE + PG, NULL, NULL));
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + PG, KS_PROT_READ),
+	    VM_FAULT_ACCERR);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + PG, PG, RW), 0);
+	ATF_REQUIRE_EQ(map.nentries, 1);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + PG, KS_PROT_READ), VM_FAULT_OK);
+	ATF_REQUIRE_EQ(stamp(BASE + PG), BASE + PG);
+	ATF_REQUIRE_EQ(pages_used(), 8 + 4);
+
+	vm_map_fini(&map);
+	pmap_destroy(pm);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(protect__merges_separate_objects);
+ATF_TC_BODY(protect__merges_separate_objects, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 2 * PG, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 2 * PG, 2 * PG, RO, 0, false),
+	    0);
+	touch(BASE, 2 * PG);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + 2 * PG, 2 * PG, RW), 0);
+	touch(BASE + 2 * PG, 2 * PG);
+	ATF_REQUIRE_EQ(map.nentries, 1);
+	ATF_REQUIRE_EQ(stamp(BASE), BASE);
+	ATF_REQUIRE_EQ(stamp(BASE + 3 * PG), BASE + 3 * PG);
+	ATF_REQUIRE_EQ(pages_used(), 4);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(protect__hole_is_enomem_unchanged);
+ATF_TC_BODY(protect__hole_is_enomem_unchanged, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 2 * PG, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 3 * PG, 2 * PG, RW, 0, false),
+	    0);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + PG, 3 * PG, RO), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE - PG, 2 * PG, RO), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + 4 * PG, 2 * PG, RO),
+	    -ENOMEM);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	check_entry(0, BASE, BASE + 2 * PG, RW);
+	check_entry(1, BASE + 3 * PG, BASE + 5 * PG, RW);
+	vm_map_fini(&map);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(protect__maxprot_eacces);
+ATF_TC_BODY(protect__maxprot_eacces, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 2 * PG, RO, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 2 * PG, 2 * PG, RX, 0, false),
+	    0);
+	ATF_REQUIRE_EQ(map.head.next->maxprot,
+	    KS_PROT_READ | KS_PROT_WRITE | KS_PROT_EXEC);
+	map.head.next->next->maxprot = RX; /* as a read-only file would */
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE, 4 * PG, RW), -EACCES);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	check_entry(0, BASE, BASE + 2 * PG, RO);
+	check_entry(1, BASE + 2 * PG, BASE + 4 * PG, RX);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE, 4 * PG, RO), 0);
+	ATF_REQUIRE_EQ(map.nentries, 2); /* maxprot differs: no merge */
+	vm_map_fini(&map);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(fault__zero_fill);
+ATF_TC_BODY(fault__zero_fill, tc)
+{
+	struct vm_map_entry *e;
+	struct pmap *pm;
+	unsigned char *p;
+	gpa_t pa;
+	int prot, i;
+
+	setup(MIB, &pm);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 4 * PG, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 2 * PG + 123, KS_PROT_READ),
+	    VM_FAULT_OK);
+	e = map.head.next;
+	ATF_REQUIRE_EQ(e->obj->pages[0], 0);
+	ATF_REQUIRE((pa = e->obj->pages[2]) != 0);
+	p = vm_phys_hva(pa);
+	for (i = 0; i < (int)PG; i++)
+		ATF_REQUIRE_EQ(p[i], 0);
+	ATF_REQUIRE(pmap_extract(pm, BASE + 2 * PG + 123, &pa, &prot));
+	ATF_REQUIRE_EQ(pa, e->obj->pages[2] + 123);
+	ATF_REQUIRE_EQ(prot, RW);
+
+	/* Faulting again is harmless and keeps the page. */
+	p[0] = 7;
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 2 * PG, KS_PROT_WRITE),
+	    VM_FAULT_OK);
+	ATF_REQUIRE_EQ(p[0], 7);
+	ATF_REQUIRE_EQ(pmap_resident_count(pm), 1);
+	vm_map_fini(&map);
+	pmap_destroy(pm);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(fault__maperr_and_accerr);
+ATF_TC_BODY(fault__maperr_and_accerr, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, PG, RO, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + PG, PG, KS_PROT_WRITE, 0,
+	    false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 2 * PG, PG, KS_PROT_NONE, 0,
+	    false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 3 * PG, PG, RX, 0, false), 0);
+
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE - 1, KS_PROT_READ),
+	    VM_FAULT_MAPERR);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 4 * PG, KS_PROT_READ),
+	    VM_FAULT_MAPERR);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE, KS_PROT_WRITE), VM_FAULT_ACCERR);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE, KS_PROT_EXEC), VM_FAULT_ACCERR);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE, KS_PROT_READ), VM_FAULT_OK);
+	/* Write-only is read-write on x86, but not executable. */
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + PG, KS_PROT_READ), VM_FAULT_OK);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + PG, KS_PROT_WRITE), VM_FAULT_OK);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + PG, KS_PROT_EXEC),
+	    VM_FAULT_ACCERR);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 2 * PG, KS_PROT_READ),
+	    VM_FAULT_ACCERR);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 3 * PG, KS_PROT_EXEC),
+	    VM_FAULT_OK);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 3 * PG, KS_PROT_WRITE),
+	    VM_FAULT_ACCERR);
+	ATF_REQUIRE_EQ(pages_used(), 3);
+	vm_map_fini(&map);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(fault__oom);
+ATF_TC_BODY(fault__oom, tc)
+{
+	gva_t va;
+	int i;
+
+	setup(MIB, NULL); /* 255 usable pages */
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 2 * MIB, RW, 0, false), 0);
+	for (i = 0, va = BASE; i < 255; i++, va += PG)
+		ATF_REQUIRE_EQ(vm_fault(&map, va, KS_PROT_WRITE), VM_FAULT_OK);
+	ATF_REQUIRE_EQ(vm_fault(&map, va, KS_PROT_WRITE), VM_FAULT_OOM);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE, KS_PROT_WRITE), VM_FAULT_OK);
+
+	/* Unmapping gives the pages back. */
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE, 16 * PG), 0);
+	ATF_REQUIRE_EQ(pages_used(), 255 - 16);
+	ATF_REQUIRE_EQ(vm_fault(&map, va, KS_PROT_WRITE), VM_FAULT_OK);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(fault__oom_for_tables);
+ATF_TC_BODY(fault__oom_for_tables, tc)
+{
+	static gpa_t hog[256];
+	struct pmap *pm;
+	int n = 0;
+
+	setup(MIB, &pm);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, PG, RW, 0, false), 0);
+	while ((hog[n] = vm_page_alloc()) != 0)
+		n++;
+	vm_page_free(hog[--n]);
+	/* One page left: the data page fits, its page tables do not. */
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE, KS_PROT_READ), VM_FAULT_OOM);
+	ATF_REQUIRE_EQ(pmap_resident_count(pm), 0);
+	while (n > 0)
+		vm_page_free(hog[--n]);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE, KS_PROT_READ), VM_FAULT_OK);
+	ATF_REQUIRE_EQ(pmap_table_count(pm), 4);
+	vm_map_fini(&map);
+	pmap_destroy(pm);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, anon__insert_and_lookup);
+	ATF_TP_ADD_TC(tp, anon__invalid_args);
+	ATF_TP_ADD_TC(tp, anon__overlap_eexist);
+	ATF_TP_ADD_TC(tp, anon__fixed_replaces);
+	ATF_TP_ADD_TC(tp, anon__adjacent_merges);
+	ATF_TP_ADD_TC(tp, findspace__top_down);
+	ATF_TP_ADD_TC(tp, remove__splits_entry_in_three);
+	ATF_TP_ADD_TC(tp, remove__across_holes);
+	ATF_TP_ADD_TC(tp, remove__unmaps_then_frees);
+	ATF_TP_ADD_TC(tp, protect__split_and_merge_back);
+	ATF_TP_ADD_TC(tp, protect__merges_separate_objects);
+	ATF_TP_ADD_TC(tp, protect__hole_is_enomem_unchanged);
+	ATF_TP_ADD_TC(tp, protect__maxprot_eacces);
+	ATF_TP_ADD_TC(tp, fault__zero_fill);
+	ATF_TP_ADD_TC(tp, fault__maperr_and_accerr);
+	ATF_TP_ADD_TC(tp, fault__oom);
+	ATF_TP_ADD_TC(tp, fault__oom_for_tables);
+	return atf_no_error();
+}

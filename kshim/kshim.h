@@ -1,0 +1,139 @@
+/* kshim.h: the thin host shim, one ops table over a kvm and a soft backend. */
+#ifndef KSHIM_H
+#define KSHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Address kinds are named apart, as in the KVM selftests:
+ *   gva  guest-virtual address (what guest code uses)
+ *   gpa  guest-physical address (an offset into the memory image)
+ *   hva  host-virtual address (a pointer in the vkernel)
+ */
+typedef uint64_t gva_t;
+typedef uint64_t gpa_t;
+
+/* Protection bits, shared by the pmap, the vm map and the shim. */
+#define KS_PROT_NONE  0
+#define KS_PROT_READ  1
+#define KS_PROT_WRITE 2
+#define KS_PROT_EXEC  4
+
+/* User address range a guest may use; the soft stub area sits above it. */
+#define KS_USER_MIN  0x10000ULL
+#define KS_USER_MAX  0x7e0000000000ULL /* exclusive */
+
+/* General-purpose register state of a guest thread, as a trap leaves it. */
+struct ks_frame {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+	uint64_t fs_base, gs_base;
+};
+
+/* Why ks_run() came back. */
+enum ks_trap_kind {
+	KS_TRAP_SYSCALL = 1, /* frame->rax is the number; rip is past the insn */
+	KS_TRAP_PAGEFAULT,   /* addr = faulting gva, err = x86 #PF error code */
+	KS_TRAP_EXCEPTION,   /* vector = x86 vector, signo/code = Linux's view */
+	KS_TRAP_DEAD,        /* the space died on the host; signo says how */
+};
+
+/* x86 page-fault error code bits (trap.err for KS_TRAP_PAGEFAULT). */
+#define KS_PF_PRESENT 0x01
+#define KS_PF_WRITE   0x02
+#define KS_PF_USER    0x04
+#define KS_PF_INSN    0x10
+
+struct ks_trap {
+	enum ks_trap_kind kind;
+	int vector;    /* x86 exception vector (14 = #PF, 13 = #GP, 6 = #UD ...) */
+	uint64_t err;  /* error code */
+	uint64_t addr; /* fault address (si_addr) */
+	int signo;     /* host signal that reported it, or 0 */
+	int code;      /* its si_code */
+};
+
+/* Counters for the -v exit summary. */
+struct ks_stats {
+	uint64_t runs;          /* entries into guest mode */
+	uint64_t map_requests;  /* host mapping requests (mmap/munmap/mprotect or slot/prefault) */
+	uint64_t map_batches;   /* batches those requests travelled in */
+	uint64_t host_syscalls; /* host system calls made on the guest's behalf */
+};
+
+struct ks;       /* one shim instance (opaque, backend-owned) */
+struct ks_space; /* one guest address space on the host (opaque) */
+
+/*
+ * The ops table, chosen once at start-up.  Contracts:
+ * - map/unmap/protect only queue; nothing reaches the host (or the TLB)
+ *   before flush() or the next run() of that space, which applies the
+ *   queue in order first.  A caller may reuse a freed physical page only
+ *   after flush() returned 0.
+ * - map() says "gva..gva+len is now backed by gpa..gpa+len with prot";
+ *   the kvm backend ignores it (the page tables are the mapping), the
+ *   soft backend turns it into mmap(MAP_FIXED|MAP_SHARED) of the image.
+ * - run() resumes the space with *frame and returns with the next trap,
+ *   *frame updated.  It returns 0, or -errno when the host failed.
+ * - A backend fails set-up with one line in why[] and -1.
+ */
+struct ks_ops {
+	const char *name;
+	int (*init)(struct ks **ksp, int memfd, size_t memsize, char *why,
+	    size_t whylen);
+	void (*fini)(struct ks *ks);
+	int (*space_create)(struct ks *ks, gpa_t cr3, struct ks_space **spacep);
+	void (*space_destroy)(struct ks_space *sp);
+	void (*map)(struct ks_space *sp, gva_t gva, gpa_t gpa, size_t len,
+	    int prot);
+	void (*unmap)(struct ks_space *sp, gva_t gva, size_t len);
+	void (*protect)(struct ks_space *sp, gva_t gva, size_t len, int prot);
+	int (*flush)(struct ks_space *sp);
+	int (*run)(struct ks_space *sp, struct ks_frame *frame,
+	    struct ks_trap *trap);
+	void (*stats)(struct ks *ks, struct ks_stats *st);
+};
+
+extern const struct ks_ops ks_soft_ops;
+
+/*
+ * Each space remembers the ops that made it, so the pmap and the vCPU
+ * loop call through these without knowing the backend.
+ */
+struct ks_space_hdr {
+	const struct ks_ops *ops;
+};
+
+static inline void
+ks_map(struct ks_space *sp, gva_t gva, gpa_t gpa, size_t len, int prot)
+{
+	((struct ks_space_hdr *)sp)->ops->map(sp, gva, gpa, len, prot);
+}
+
+static inline void
+ks_unmap(struct ks_space *sp, gva_t gva, size_t len)
+{
+	((struct ks_space_hdr *)sp)->ops->unmap(sp, gva, len);
+}
+
+static inline void
+ks_protect(struct ks_space *sp, gva_t gva, size_t len, int prot)
+{
+	((struct ks_space_hdr *)sp)->ops->protect(sp, gva, len, prot);
+}
+
+static inline int
+ks_flush(struct ks_space *sp)
+{
+	return ((struct ks_space_hdr *)sp)->ops->flush(sp);
+}
+
+static inline int
+ks_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
+{
+	return ((struct ks_space_hdr *)sp)->ops->run(sp, frame, trap);
+}
+
+#endif /* KSHIM_H */

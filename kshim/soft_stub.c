@@ -1,0 +1,163 @@
+/* soft_stub.c: the code each sw-path guest process runs besides the guest: its trap handler. */
+
+/*
+ * This file is compiled freestanding (see STUB_CFLAGS in the Makefile) and
+ * every function lives in the "vkstub" section, which the vkernel copies
+ * to STUB_BASE in each stub process.  It may use nothing outside that
+ * section: no libc, no data, no TLS (the guest owns %fs), no stack
+ * protector.  tools/check-stub.sh enforces the "no relocations" part.
+ *
+ * Contract with soft.c (see soft_abi.h): every host signal a guest causes
+ * (SIGSYS from Syscall User Dispatch, SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP)
+ * enters vkstub_handler on the alternate stack; it reports the trap in the
+ * control page, waits on its futex, applies the requested host mapping
+ * ops, and returns into the guest with the frame the vkernel wrote.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <sys/ucontext.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/futex.h>
+#include <asm/prctl.h>
+
+#include "soft_abi.h"
+
+#define STUB   __attribute__((section("vkstub")))
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE long
+sc(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+
+	__asm__ volatile("syscall" : "=a"(ret)
+	    : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+	    : "rcx", "r11", "memory");
+	return ret;
+}
+
+INLINE struct soft_ctl *
+ctl(void)
+{
+	return (struct soft_ctl *)(STUB_BASE + STUB_CTL_OFF);
+}
+
+INLINE void
+apply_ops(struct soft_ctl *c)
+{
+	uint32_t i, n = c->nops;
+	long r = 0;
+
+	if (n > SOFT_MAXOPS)
+		n = SOFT_MAXOPS;
+	c->op_err = 0;
+	for (i = 0; i < n; i++) {
+		struct soft_op *op = &c->ops[i];
+
+		switch (op->kind) {
+		case SOFT_OP_MAP:
+			r = sc(SYS_mmap, op->gva, op->len, op->prot,
+			    MAP_SHARED | MAP_FIXED, STUB_IMAGE_FD, op->gpa);
+			if (r == (long)op->gva)
+				r = 0;
+			break;
+		case SOFT_OP_UNMAP:
+			r = sc(SYS_munmap, op->gva, op->len, 0, 0, 0, 0);
+			break;
+		case SOFT_OP_PROTECT:
+			r = sc(SYS_mprotect, op->gva, op->len, op->prot, 0, 0, 0);
+			break;
+		default:
+			r = -22;
+			break;
+		}
+		if (r != 0) {
+			c->op_err = r < 0 ? r : -22;
+			c->op_index = i;
+			break;
+		}
+	}
+	c->nops = 0;
+}
+
+/* Reports the trap and serves the vkernel until it says SOFT_RUN. */
+STUB void
+vkstub_handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	struct soft_ctl *c = ctl();
+	struct ks_frame *f = &c->frame;
+	uint32_t s;
+
+	f->rax = g[REG_RAX]; f->rbx = g[REG_RBX]; f->rcx = g[REG_RCX];
+	f->rdx = g[REG_RDX]; f->rsi = g[REG_RSI]; f->rdi = g[REG_RDI];
+	f->rbp = g[REG_RBP]; f->rsp = g[REG_RSP];
+	f->r8 = g[REG_R8]; f->r9 = g[REG_R9]; f->r10 = g[REG_R10];
+	f->r11 = g[REG_R11]; f->r12 = g[REG_R12]; f->r13 = g[REG_R13];
+	f->r14 = g[REG_R14]; f->r15 = g[REG_R15];
+	f->rip = g[REG_RIP]; f->rflags = g[REG_EFL];
+	c->signo = sig;
+	c->code = si->si_code;
+	c->addr = (uint64_t)si->si_addr;
+	c->err = g[REG_ERR];
+	c->trapno = g[REG_TRAPNO];
+
+	for (;;) {
+		__atomic_store_n(&c->state, SOFT_TRAP, __ATOMIC_RELEASE);
+		sc(SYS_futex, (long)&c->state, FUTEX_WAKE, 1, 0, 0, 0);
+		while ((s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE)) ==
+		    SOFT_TRAP)
+			sc(SYS_futex, (long)&c->state, FUTEX_WAIT, SOFT_TRAP, 0,
+			    0, 0);
+		apply_ops(c);
+		if (s == SOFT_RUN && c->op_err == 0)
+			break;
+	}
+	if (c->set_fs) {
+		sc(SYS_arch_prctl, ARCH_SET_FS, f->fs_base, 0, 0, 0, 0);
+		c->set_fs = 0;
+	}
+
+	g[REG_RAX] = f->rax; g[REG_RBX] = f->rbx; g[REG_RCX] = f->rcx;
+	g[REG_RDX] = f->rdx; g[REG_RSI] = f->rsi; g[REG_RDI] = f->rdi;
+	g[REG_RBP] = f->rbp; g[REG_RSP] = f->rsp;
+	g[REG_R8] = f->r8; g[REG_R9] = f->r9; g[REG_R10] = f->r10;
+	g[REG_R11] = f->r11; g[REG_R12] = f->r12; g[REG_R13] = f->r13;
+	g[REG_R14] = f->r14; g[REG_R15] = f->r15;
+	g[REG_RIP] = f->rip; g[REG_EFL] = f->rflags;
+}
+
+/*
+ * Entered on the stub stack once the vkernel's copy is set up: drops every
+ * host mapping but the stub area, closes the dispatch selector for good, and
+ * traps once so the vkernel can hand it the guest's first frame.
+ */
+STUB __attribute__((noreturn)) void
+vkstub_start(void)
+{
+	volatile uint8_t *sel = (uint8_t *)(STUB_BASE + STUB_SEL_OFF);
+
+	sc(SYS_munmap, 0, STUB_BASE, 0, 0, 0, 0);
+	sc(SYS_munmap, STUB_END, 0x7ffffffff000UL - STUB_END, 0, 0, 0, 0);
+	*sel = 1; /* SYSCALL_DISPATCH_FILTER_BLOCK */
+	sc(SYS_mprotect, (long)sel, 4096, PROT_READ, 0, 0, 0);
+	__asm__ volatile("int3");
+	for (;;)
+		sc(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+}
+
+/* sa_restorer of the handler: rt_sigreturn from inside the stub. */
+__asm__(".pushsection vkstub,\"ax\",@progbits\n"
+	".globl vkstub_restorer\n"
+	"vkstub_restorer:\n"
+	"\tmovl $15, %eax\n"
+	"\tsyscall\n"
+	"\thlt\n"
+	".popsection\n");

@@ -1,0 +1,39 @@
+/* paging.c: chooses hw (KVM nested paging) or sw (stub processes) paging, and says why. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "paging.h"
+
+int
+paging_choose(const struct cpu_features *f, const char *env, bool force_sw,
+    enum vk_paging *path, const struct ks_ops **ops, char *why, size_t whylen)
+{
+	const char *hwwhy;
+	bool hw_ok;
+
+	*path = VK_PAGING_SW;
+	*ops = &ks_soft_ops;
+	if (env != NULL && strcmp(env, "hw") != 0 && strcmp(env, "sw") != 0 &&
+	    strcmp(env, "auto") != 0) {
+		snprintf(why, whylen, "VKERNEL_PAGING=%s: must be hw, sw or auto",
+		    env);
+		return 64;
+	}
+	hw_ok = cpu_nested_paging(f, &hwwhy);
+	/* The kvm backend is not built yet: nested paging found is not usable. */
+	if (hw_ok)
+		hwwhy = "hw backend not built yet";
+	if (env != NULL && strcmp(env, "hw") == 0 && !force_sw) {
+		snprintf(why, whylen, "VKERNEL_PAGING=hw: hardware nested paging "
+		    "unavailable: %s", hwwhy);
+		return 69;
+	}
+	if (force_sw)
+		snprintf(why, whylen, "-d");
+	else if (env != NULL && strcmp(env, "sw") == 0)
+		snprintf(why, whylen, "VKERNEL_PAGING=sw");
+	else
+		snprintf(why, whylen, "%s", hwwhy);
+	return 0;
+}

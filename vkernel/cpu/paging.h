@@ -1,0 +1,23 @@
+/* paging.h: choosing the paging path (hw nested paging or sw stub processes). */
+#ifndef CPU_PAGING_H
+#define CPU_PAGING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cpu_probe.h"
+#include "kshim.h"
+
+enum vk_paging { VK_PAGING_SW, VK_PAGING_HW };
+
+/*
+ * Picks the path from VKERNEL_PAGING (env: "hw", "sw", "auto" or NULL for
+ * auto), the -d flag and the probe.  Returns 0 with *path, the backend's
+ * ops and a reason in why[] ("no /dev/kvm", "-d", ...); 64 for an invalid
+ * env value and 69 when hw was demanded but cannot be had, with the
+ * message in why[].
+ */
+int paging_choose(const struct cpu_features *f, const char *env, bool force_sw,
+    enum vk_paging *path, const struct ks_ops **ops, char *why, size_t whylen);
+
+#endif /* CPU_PAGING_H */

@@ -1,0 +1,299 @@
+/* main.c: the vkernel command line: parse options, set up memory and the shim, run the guest. */
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libutil.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cpu_probe.h"
+#include "paging.h"
+#include "vkernel.h"
+
+#define EX_USAGE 64
+#define EX_UNAVAILABLE 69
+#define EX_OSERR 71
+#define MIN_MEM (4ULL << 20)
+
+extern char **environ;
+
+static struct pidfh *pidfh;
+static const char *pidpath;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: vkernel [-dhv] [-e name=value[:name=value...]] [-i memfile] "
+	    "[-m size]\n"
+	    "               [-n ncpus] [-p pidfile] [-r root] program [args ...]\n"
+	    "environment: VKERNEL_PAGING=hw|sw|auto (default auto)\n");
+}
+
+static void __attribute__((noreturn))
+bad_usage(const char *fmt, const char *arg)
+{
+	if (fmt != NULL) {
+		fprintf(stderr, "vkernel: ");
+		fprintf(stderr, fmt, arg);
+		fprintf(stderr, "\n");
+	}
+	usage(stderr);
+	exit(EX_USAGE);
+}
+
+/* A fatal host signal to the vkernel: its stubs die with it (PDEATHSIG). */
+static void
+on_signal(int sig)
+{
+	if (pidpath != NULL)
+		unlink(pidpath);
+	_exit(128 + sig);
+}
+
+/* Guest environment: ours, with -e name=value pairs added or replacing. */
+static char **
+guest_env(char **extra, size_t nextra)
+{
+	size_t n = 0, i, j, k;
+	char **env;
+
+	while (environ[n])
+		n++;
+	if ((env = calloc(n + nextra + 1, sizeof(*env))) == NULL)
+		err(EX_OSERR, "calloc");
+	for (i = 0, k = 0; i < n; i++) {
+		for (j = 0; j < nextra; j++) {
+			size_t len = strchr(extra[j], '=') - extra[j] + 1;
+			if (strncmp(environ[i], extra[j], len) == 0)
+				break;
+		}
+		if (j == nextra)
+			env[k++] = environ[i];
+	}
+	for (j = 0; j < nextra; j++)
+		env[k++] = extra[j];
+	env[k] = NULL;
+	return env;
+}
+
+/* Finds prog in $PATH when it has no slash, like a shell. */
+static const char *
+find_program(const char *prog)
+{
+	static char buf[4096];
+	const char *path = getenv("PATH"), *s, *e;
+
+	if (strchr(prog, '/') != NULL || path == NULL)
+		return prog;
+	for (s = path; *s; s = *e ? e + 1 : e) {
+		e = strchrnul(s, ':');
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)(e - s),
+		    e == s ? "." : s, prog);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	return prog;
+}
+
+static void
+banner(const struct cpu_features *f, const char *paging, const char *why)
+{
+	struct vm_page_stats ps;
+	char mem[16];
+
+	vm_page_stats(&ps);
+	humanize_number(mem, sizeof(mem), (int64_t)vm_phys_size(), "",
+	    HN_AUTOSCALE, HN_B | HN_NOSPACE);
+	vk_log("cpu: %s \"%s\": svm %s, npt %s, vmx %s, ept %s, ept a/d %s",
+	    cpu_vendor_name(f->vendor), f->brand, f->svm ? "yes" : "no",
+	    f->npt ? "yes" : "no", f->vmx ? "yes" : "no",
+	    f->ept ? "yes" : "no", f->ept_ad ? "yes" : "no");
+	vk_log("kvm: %s", f->kvm_usable ? "/dev/kvm usable" : f->kvm_why);
+	vk_log("paging: %s (%s)", paging, why);
+	vk_log("memory: %s (%zu pages, %zu free)", mem, ps.total, ps.free);
+}
+
+static void
+summary(const struct proc *p, struct ks *ks, const struct ks_ops *ops)
+{
+	struct vm_page_stats ps;
+	struct ks_stats st;
+
+	ops->stats(ks, &st);
+	vm_page_stats(&ps);
+	if (WIFSIGNALED(p->status))
+		vk_log("exit: pid %d killed by signal %d", p->pid,
+		    WTERMSIG(p->status));
+	else
+		vk_log("exit: pid %d status %d", p->pid, WEXITSTATUS(p->status));
+	vk_log("guest page faults: %llu", (unsigned long long)p->nfaults);
+	vk_log("guest syscalls: %llu (%llu unimplemented)",
+	    (unsigned long long)p->nsyscalls, (unsigned long long)p->nenosys);
+	vk_log("host mapping requests: %llu in %llu batches",
+	    (unsigned long long)st.map_requests,
+	    (unsigned long long)st.map_batches);
+	vk_log("host syscalls for the guest: %llu",
+	    (unsigned long long)(st.host_syscalls + p->nhostcalls));
+	vk_log("guest entries: %llu", (unsigned long long)st.runs);
+	vk_log("pages: %zu used, %zu peak, %zu free of %zu", ps.used, ps.peak,
+	    ps.free, ps.total);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cpu_features feat;
+	const struct ks_ops *ops;
+	enum vk_paging path;
+	char why[256], **extra = NULL;
+	const char *memfile = NULL, *prog;
+	size_t nextra = 0;
+	uint64_t mem = 256ULL << 20;
+	struct ks *ks = NULL;
+	struct proc p;
+	struct stat st;
+	bool force_sw = false;
+	int ch, rc, status;
+	long ncpus = 1;
+	char *end;
+
+	vk.memsize_arg = "256m";
+	vk.root = "/";
+	while ((ch = getopt(argc, argv, "+de:hi:m:n:p:r:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			force_sw = true;
+			break;
+		case 'e':
+			for (char *s = strtok(optarg, ":"); s; s = strtok(NULL, ":")) {
+				if (strchr(s, '=') == NULL || s[0] == '=')
+					bad_usage("-e %s: expected name=value", s);
+				extra = reallocarray(extra, nextra + 1,
+				    sizeof(*extra));
+				if (extra == NULL)
+					err(EX_OSERR, "reallocarray");
+				extra[nextra++] = s;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'i':
+			memfile = optarg;
+			break;
+		case 'm':
+			if (optarg[0] < '0' || optarg[0] > '9' ||
+			    expand_number(optarg, &mem) != 0 || mem == 0)
+				bad_usage("-m %s: expected a size like 256m", optarg);
+			if (mem < MIN_MEM)
+				bad_usage("-m %s: at least 4m is needed", optarg);
+			mem = round_page(mem);
+			vk.memsize_arg = optarg;
+			break;
+		case 'n':
+			ncpus = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || ncpus < 1 ||
+			    ncpus > 256)
+				bad_usage("-n %s: expected 1 to 256 cpus", optarg);
+			break;
+		case 'p':
+			pidpath = optarg;
+			break;
+		case 'r':
+			vk.root = optarg;
+			break;
+		case 'v':
+			vk.verbose = true;
+			break;
+		default:
+			bad_usage(NULL, NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		bad_usage("no program given", NULL);
+	(void)ncpus; /* one vCPU until SMP guests exist */
+
+	cpu_probe(&feat);
+	rc = paging_choose(&feat, getenv("VKERNEL_PAGING"), force_sw, &path,
+	    &ops, why, sizeof(why));
+	if (rc == EX_USAGE)
+		bad_usage("%s", why);
+	if (rc != 0) {
+		vk_log("%s", why);
+		return rc;
+	}
+	if (stat(vk.root, &st) != 0) {
+		vk_log("-r %s: %s", vk.root, strerror(errno));
+		return EX_USAGE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		vk_log("-r %s: not a directory", vk.root);
+		return EX_USAGE;
+	}
+	prog = find_program(argv[0]);
+	if (access(prog, F_OK) != 0) {
+		vk_log("%s: %s", argv[0], strerror(errno));
+		return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
+	}
+	if (pidpath != NULL) {
+		pid_t other;
+
+		if ((pidfh = pidfile_open(pidpath, 0600, &other)) == NULL) {
+			if (errno == EEXIST)
+				vk_log("-p %s: already running as pid %d",
+				    pidpath, (int)other);
+			else
+				vk_log("-p %s: %s", pidpath, strerror(errno));
+			return EX_OSERR;
+		}
+		pidfile_write(pidfh);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+
+	rc = EX_UNAVAILABLE;
+	if (vm_phys_init(mem, memfile, why, sizeof(why)) != 0) {
+		vk_log("-m %s: %s", vk.memsize_arg, why);
+		goto out;
+	}
+	vk.memsize = mem;
+	if (ops->init(&ks, vm_phys_fd(), mem, why, sizeof(why)) != 0) {
+		vk_log("%s backend: %s", ops->name, why);
+		goto out;
+	}
+	if (vk.verbose)
+		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
+	vk.env = guest_env(extra, nextra);
+
+	if ((rc = proc_create(&p, ks, argv[0])) != 0) {
+		vk_log("cannot create the guest process: %s", strerror(-rc));
+		rc = EX_OSERR;
+		goto out;
+	}
+	if ((rc = elf_exec(&p, prog, argv, vk.env)) == 0) {
+		status = proc_run(&p);
+		rc = WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
+		    WEXITSTATUS(status);
+		if (vk.verbose)
+			summary(&p, ks, ops);
+	}
+	proc_destroy(&p);
+out:
+	if (ks != NULL)
+		ops->fini(ks);
+	vm_phys_fini();
+	if (pidfh != NULL)
+		pidfile_remove(pidfh);
+	return rc;
+}

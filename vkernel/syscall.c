@@ -1,0 +1,605 @@
+/* syscall.c: the guest's Linux system calls: the table and the calls a static program needs. */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <termios.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+
+#include "vkernel.h"
+
+#define NSYSCALLS 512
+#define CHUNK 65536
+#define MAX_RW_COUNT 0x7ffff000L
+
+typedef long (*sys_fn)(struct proc *, const uint64_t *);
+
+static const char *const sysnames[NSYSCALLS] = {
+#include "sysnames.h"
+};
+
+/* Only the standard streams exist for now; they are the vkernel's own. */
+static bool
+std_fd(uint64_t fd)
+{
+	return fd <= 2;
+}
+
+static long
+host_ret(struct proc *p, long r)
+{
+	p->nhostcalls++;
+	return r < 0 ? -errno : r;
+}
+
+static long
+sys_read(struct proc *p, const uint64_t *a)
+{
+	char buf[CHUNK];
+	size_t n = a[2] > sizeof(buf) ? sizeof(buf) : a[2];
+	long r;
+
+	if (!std_fd(a[0]))
+		return -EBADF;
+	if (n == 0)
+		return 0;
+	if ((r = host_ret(p, read((int)a[0], buf, n))) <= 0)
+		return r;
+	return copyout(p, a[1], buf, r) ? -EFAULT : r;
+}
+
+/* Writes len guest bytes at va to fd in chunks; bytes written or -errno. */
+static long
+write_guest(struct proc *p, int fd, gva_t va, size_t len, long done)
+{
+	char buf[CHUNK];
+
+	while (len > 0) {
+		size_t n = len > sizeof(buf) ? sizeof(buf) : len;
+		long r;
+
+		if (copyin(p, buf, va, n) != 0)
+			return done > 0 ? done : -EFAULT;
+		if ((r = host_ret(p, write(fd, buf, n))) < 0)
+			return done > 0 ? done : r;
+		done += r;
+		if ((size_t)r < n)
+			break;
+		va += n;
+		len -= n;
+	}
+	return done;
+}
+
+static long
+sys_write(struct proc *p, const uint64_t *a)
+{
+	if (!std_fd(a[0]))
+		return -EBADF;
+	return write_guest(p, (int)a[0], a[1],
+	    a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2], 0);
+}
+
+static long
+sys_writev(struct proc *p, const uint64_t *a)
+{
+	struct iovec iov[1024];
+	long done = 0, r;
+	uint64_t i, cnt = a[2];
+
+	if (!std_fd(a[0]))
+		return -EBADF;
+	if (cnt > 1024)
+		return -EINVAL;
+	if (copyin(p, iov, a[1], cnt * sizeof(iov[0])) != 0)
+		return -EFAULT;
+	for (i = 0; i < cnt; i++) {
+		if ((ssize_t)iov[i].iov_len < 0)
+			return -EINVAL;
+		r = write_guest(p, (int)a[0], (gva_t)iov[i].iov_base,
+		    iov[i].iov_len, done);
+		if (r < 0)
+			return r;
+		if (r - done < (long)iov[i].iov_len)
+			return r;
+		done = r;
+	}
+	return done;
+}
+
+static long
+sys_fstat(struct proc *p, const uint64_t *a)
+{
+	struct stat st;
+	long r;
+
+	if (!std_fd(a[0]))
+		return -EBADF;
+	if ((r = host_ret(p, fstat((int)a[0], &st))) < 0)
+		return r;
+	return copyout(p, a[1], &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long
+sys_newfstatat(struct proc *p, const uint64_t *a)
+{
+	char path[2];
+	uint64_t b[2] = { a[0], a[2] };
+
+	/* Only fstat(fd) in the guise fstatat(fd, "", buf, AT_EMPTY_PATH). */
+	if (copyinstr(p, path, a[1], sizeof(path)) != 0 || path[0] != '\0')
+		return path[0] ? -ENOENT : -EFAULT;
+	return sys_fstat(p, b);
+}
+
+static long
+sys_ioctl(struct proc *p, const uint64_t *a)
+{
+	char buf[64];
+	size_t len;
+	long r;
+
+	if (!std_fd(a[0]))
+		return -EBADF;
+	switch (a[1]) {
+	case TCGETS:
+		len = 36; /* the kernel's struct termios */
+		break;
+	case TIOCGWINSZ:
+		len = sizeof(struct winsize);
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if ((r = host_ret(p, ioctl((int)a[0], a[1], buf))) < 0)
+		return r;
+	return copyout(p, a[2], buf, len) ? -EFAULT : 0;
+}
+
+static int
+prot_of(uint64_t prot)
+{
+	return (prot & PROT_READ ? KS_PROT_READ : 0) |
+	    (prot & PROT_WRITE ? KS_PROT_WRITE | KS_PROT_READ : 0) |
+	    (prot & PROT_EXEC ? KS_PROT_EXEC : 0);
+}
+
+static bool
+range_ok(gva_t va, uint64_t len)
+{
+	return len <= KS_USER_MAX && va >= KS_USER_MIN && va <= KS_USER_MAX - len;
+}
+
+static long
+sys_mmap(struct proc *p, const uint64_t *a)
+{
+	gva_t addr = a[0];
+	uint64_t len = round_page(a[1]), flags = a[3];
+	uint64_t type = flags & 0xf;
+	int prot = prot_of(a[2]);
+	long rc;
+
+	if (a[1] == 0 || a[5] & PAGE_MASK ||
+	    (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0)
+		return -EINVAL;
+	if (type != MAP_PRIVATE && type != MAP_SHARED &&
+	    type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (len < a[1] || len > KS_USER_MAX)
+		return -ENOMEM;
+	if (!(flags & MAP_ANONYMOUS))
+		return std_fd(a[4]) ? -ENODEV : -EBADF;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & PAGE_MASK)
+			return -EINVAL;
+		if (!range_ok(addr, len))
+			return -ENOMEM;
+		rc = vm_map_anon(&p->map, addr, len, prot, 0,
+		    !(flags & MAP_FIXED_NOREPLACE));
+		return rc ? rc : (long)addr;
+	}
+	addr = trunc_page(addr);
+	if (addr != 0 && range_ok(addr, len) &&
+	    vm_map_anon(&p->map, addr, len, prot, 0, false) == 0)
+		return (long)addr;
+	if (vm_map_findspace(&p->map, VK_MMAP_TOP, len, &addr) != 0)
+		return -ENOMEM;
+	rc = vm_map_anon(&p->map, addr, len, prot, 0, false);
+	return rc ? rc : (long)addr;
+}
+
+static long
+sys_munmap(struct proc *p, const uint64_t *a)
+{
+	if (a[0] & PAGE_MASK || a[1] == 0 || !range_ok(a[0], round_page(a[1])))
+		return -EINVAL;
+	return vm_map_remove(&p->map, a[0], round_page(a[1]));
+}
+
+static long
+sys_mprotect(struct proc *p, const uint64_t *a)
+{
+	uint64_t len = round_page(a[1]);
+
+	if (a[0] & PAGE_MASK || len < a[1] ||
+	    (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC |
+	    PROT_GROWSDOWN | PROT_GROWSUP)) != 0)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (!range_ok(a[0], len))
+		return -ENOMEM;
+	return vm_map_protect(&p->map, a[0], len, prot_of(a[2]));
+}
+
+/* MADV_DONTNEED on private anonymous memory: the range reads zero again. */
+static long
+sys_madvise(struct proc *p, const uint64_t *a)
+{
+	gva_t va = a[0], end = a[0] + round_page(a[1]);
+	struct vm_map_entry *e;
+
+	if (va & PAGE_MASK || end < va)
+		return -EINVAL;
+	if (a[2] != MADV_DONTNEED || a[1] == 0)
+		return 0;
+	if (!range_ok(va, end - va))
+		return -ENOMEM;
+	while (va < end) {
+		gva_t stop;
+		int prot, flags;
+
+		if ((e = vm_map_lookup(&p->map, va)) == NULL)
+			return -ENOMEM;
+		stop = e->end < end ? e->end : end;
+		prot = e->prot;
+		flags = e->flags;
+		if (vm_map_anon(&p->map, va, stop - va, prot, flags, true) != 0)
+			return -ENOMEM;
+		va = stop;
+	}
+	return 0;
+}
+
+static long
+sys_brk(struct proc *p, const uint64_t *a)
+{
+	gva_t want = a[0], old = round_page(p->brk_end), new;
+
+	if (want < p->brk_base || want >= VK_MMAP_TOP)
+		return (long)p->brk_end;
+	new = round_page(want);
+	if (new > old &&
+	    vm_map_anon(&p->map, old, new - old, KS_PROT_READ | KS_PROT_WRITE,
+	    VM_ENTRY_BRK, false) != 0)
+		return (long)p->brk_end;
+	if (new < old && vm_map_remove(&p->map, new, old - new) != 0)
+		return (long)p->brk_end;
+	p->brk_end = want;
+	return (long)want;
+}
+
+static long
+sys_arch_prctl(struct proc *p, const uint64_t *a)
+{
+	switch (a[0]) {
+	case ARCH_SET_FS:
+		if (a[1] >= KS_USER_MAX)
+			return -EPERM;
+		p->frame.fs_base = a[1];
+		return 0;
+	case ARCH_GET_FS:
+		return copyout(p, a[1], &p->frame.fs_base, 8) ? -EFAULT : 0;
+	case ARCH_GET_GS:
+		return copyout(p, a[1], &p->frame.gs_base, 8) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long
+sys_set_tid_address(struct proc *p, const uint64_t *a)
+{
+	p->clear_tid = a[0];
+	return p->pid;
+}
+
+static long
+sys_set_robust_list(struct proc *p, const uint64_t *a)
+{
+	(void)p;
+	return a[1] == 24 ? 0 : -EINVAL;
+}
+
+static long
+sys_uname(struct proc *p, const uint64_t *a)
+{
+	struct utsname u;
+
+	if (host_ret(p, uname(&u)) < 0)
+		memset(&u, 0, sizeof(u));
+	snprintf(u.nodename, sizeof(u.nodename), "vkernel");
+	snprintf(u.version, sizeof(u.version), "#1 vkernel");
+	return copyout(p, a[0], &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+static long
+sys_getpid(struct proc *p, const uint64_t *a)
+{
+	(void)a;
+	return p->pid;
+}
+
+static long
+sys_getppid(struct proc *p, const uint64_t *a)
+{
+	(void)p, (void)a;
+	return 0;
+}
+
+static long
+sys_getid(struct proc *p, const uint64_t *a)
+{
+	(void)a;
+	switch (p->frame.rax) {
+	case SYS_getuid:  return getuid();
+	case SYS_geteuid: return geteuid();
+	case SYS_getgid:  return getgid();
+	default:          return getegid();
+	}
+}
+
+static long
+sys_clock_gettime(struct proc *p, const uint64_t *a)
+{
+	struct timespec ts;
+	long r;
+
+	if ((r = host_ret(p, p->frame.rax == SYS_clock_getres ?
+	    clock_getres((clockid_t)a[0], &ts) :
+	    clock_gettime((clockid_t)a[0], &ts))) < 0)
+		return r;
+	if (a[1] == 0 && p->frame.rax == SYS_clock_getres)
+		return 0;
+	return copyout(p, a[1], &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+static long
+sys_gettimeofday(struct proc *p, const uint64_t *a)
+{
+	struct timeval tv;
+	struct timezone tz = { 0, 0 };
+
+	host_ret(p, gettimeofday(&tv, NULL));
+	if (a[0] && copyout(p, a[0], &tv, sizeof(tv)))
+		return -EFAULT;
+	if (a[1] && copyout(p, a[1], &tz, sizeof(tz)))
+		return -EFAULT;
+	return 0;
+}
+
+static long
+sys_time(struct proc *p, const uint64_t *a)
+{
+	int64_t t = time(NULL);
+
+	if (a[0] && copyout(p, a[0], &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+static long
+sys_nanosleep(struct proc *p, const uint64_t *a)
+{
+	struct timespec ts;
+
+	if (copyin(p, &ts, a[0], sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L || ts.tv_sec < 0)
+		return -EINVAL;
+	return host_ret(p, nanosleep(&ts, NULL));
+}
+
+static long
+sys_getrandom(struct proc *p, const uint64_t *a)
+{
+	char buf[256];
+	size_t done = 0, len = a[1] > 33554431 ? 33554431 : a[1];
+	long r;
+
+	if (a[2] & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | 0x4))
+		return -EINVAL;
+	while (done < len) {
+		size_t n = len - done > sizeof(buf) ? sizeof(buf) : len - done;
+
+		if ((r = host_ret(p, getrandom(buf, n, 0))) < 0)
+			return done ? (long)done : r;
+		if (copyout(p, a[0] + done, buf, r))
+			return done ? (long)done : -EFAULT;
+		done += r;
+	}
+	return (long)done;
+}
+
+static struct rlimit rlimits[RLIM_NLIMITS] = {
+	[RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_STACK] = { VK_STACK_SIZE, RLIM_INFINITY },
+	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
+	[RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_NPROC] = { 4096, 4096 },
+	[RLIMIT_NOFILE] = { 1024, 4096 },
+	[RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
+	[RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_SIGPENDING] = { 4096, 4096 },
+	[RLIMIT_MSGQUEUE] = { 819200, 819200 },
+	[RLIMIT_NICE] = { 0, 0 },
+	[RLIMIT_RTPRIO] = { 0, 0 },
+	[RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
+};
+
+static long
+sys_prlimit64(struct proc *p, const uint64_t *a)
+{
+	struct rlimit nl;
+
+	if (a[0] != 0 && a[0] != (uint64_t)p->pid)
+		return -ESRCH;
+	if (a[1] >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (a[2] && copyin(p, &nl, a[2], sizeof(nl)))
+		return -EFAULT;
+	if (a[2] && (nl.rlim_cur > nl.rlim_max ||
+	    nl.rlim_max > rlimits[a[1]].rlim_max))
+		return nl.rlim_cur > nl.rlim_max ? -EINVAL : -EPERM;
+	if (a[3] && copyout(p, a[3], &rlimits[a[1]], sizeof(nl)))
+		return -EFAULT;
+	if (a[2])
+		rlimits[a[1]] = nl;
+	return 0;
+}
+
+static long
+sys_getrlimit(struct proc *p, const uint64_t *a)
+{
+	uint64_t b[4] = { 0, a[0], 0, a[1] };
+
+	return sys_prlimit64(p, b);
+}
+
+static long
+sys_exit(struct proc *p, const uint64_t *a)
+{
+	proc_exit(p, (int)(a[0] & 0xff));
+	return 0;
+}
+
+static long
+sys_rt_sigaction(struct proc *p, const uint64_t *a)
+{
+	struct vk_sigaction sa;
+	uint64_t sig = a[0];
+
+	if (a[3] != 8 || sig < 1 || sig > VK_NSIG)
+		return -EINVAL;
+	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	if (a[1] && copyin(p, &sa, a[1], sizeof(sa)))
+		return -EFAULT;
+	if (a[2] && copyout(p, a[2], &p->sigacts[sig], sizeof(sa)))
+		return -EFAULT;
+	if (a[1])
+		p->sigacts[sig] = sa;
+	return 0;
+}
+
+static long
+sys_rt_sigprocmask(struct proc *p, const uint64_t *a)
+{
+	const uint64_t unblockable = (1ULL << (SIGKILL - 1)) |
+	    (1ULL << (SIGSTOP - 1));
+	uint64_t set;
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if (a[1] && copyin(p, &set, a[1], sizeof(set)))
+		return -EFAULT;
+	if (a[2] && copyout(p, a[2], &p->sigmask, sizeof(set)))
+		return -EFAULT;
+	if (!a[1])
+		return 0;
+	switch (a[0]) {
+	case SIG_BLOCK:   p->sigmask |= set; break;
+	case SIG_UNBLOCK: p->sigmask &= ~set; break;
+	case SIG_SETMASK: p->sigmask = set; break;
+	default:          return -EINVAL;
+	}
+	p->sigmask &= ~unblockable;
+	return 0;
+}
+
+static long
+sys_sched_yield(struct proc *p, const uint64_t *a)
+{
+	(void)p, (void)a;
+	return 0;
+}
+
+static const sys_fn systab[NSYSCALLS] = {
+	[SYS_read] = sys_read,
+	[SYS_write] = sys_write,
+	[SYS_writev] = sys_writev,
+	[SYS_fstat] = sys_fstat,
+	[SYS_newfstatat] = sys_newfstatat,
+	[SYS_ioctl] = sys_ioctl,
+	[SYS_mmap] = sys_mmap,
+	[SYS_munmap] = sys_munmap,
+	[SYS_mprotect] = sys_mprotect,
+	[SYS_madvise] = sys_madvise,
+	[SYS_brk] = sys_brk,
+	[SYS_arch_prctl] = sys_arch_prctl,
+	[SYS_set_tid_address] = sys_set_tid_address,
+	[SYS_set_robust_list] = sys_set_robust_list,
+	[SYS_uname] = sys_uname,
+	[SYS_getpid] = sys_getpid,
+	[SYS_gettid] = sys_getpid,
+	[SYS_getppid] = sys_getppid,
+	[SYS_getuid] = sys_getid,
+	[SYS_geteuid] = sys_getid,
+	[SYS_getgid] = sys_getid,
+	[SYS_getegid] = sys_getid,
+	[SYS_clock_gettime] = sys_clock_gettime,
+	[SYS_clock_getres] = sys_clock_gettime,
+	[SYS_gettimeofday] = sys_gettimeofday,
+	[SYS_time] = sys_time,
+	[SYS_nanosleep] = sys_nanosleep,
+	[SYS_getrandom] = sys_getrandom,
+	[SYS_prlimit64] = sys_prlimit64,
+	[SYS_getrlimit] = sys_getrlimit,
+	[SYS_exit] = sys_exit,
+	[SYS_exit_group] = sys_exit,
+	[SYS_rt_sigaction] = sys_rt_sigaction,
+	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+	[SYS_sched_yield] = sys_sched_yield,
+};
+
+void
+syscall_dispatch(struct proc *p)
+{
+	static bool warned[NSYSCALLS];
+	uint64_t nr = p->frame.rax;
+	const uint64_t a[6] = { p->frame.rdi, p->frame.rsi, p->frame.rdx,
+	    p->frame.r10, p->frame.r8, p->frame.r9 };
+	long r;
+
+	p->nsyscalls++;
+	if (nr < NSYSCALLS && systab[nr] != NULL) {
+		r = systab[nr](p, a);
+	} else {
+		p->nenosys++;
+		if (vk.verbose && (nr >= NSYSCALLS || !warned[nr])) {
+			if (nr < NSYSCALLS)
+				warned[nr] = true;
+			vk_log("pid %d (%s): unimplemented syscall %s (%llu): "
+			    "ENOSYS", p->pid, p->comm,
+			    nr < NSYSCALLS && sysnames[nr] ? sysnames[nr] : "?",
+			    (unsigned long long)nr);
+		}
+		r = -ENOSYS;
+	}
+	p->frame.rax = (uint64_t)r;
+}

@@ -1,0 +1,36 @@
+/* vm_fault.c: resolves guest page faults by zero-filling anonymous memory. */
+#include "vm.h"
+#include "pmap.h"
+
+enum vm_fault_result
+vm_fault(struct vm_map *map, gva_t va, int access)
+{
+	struct vm_map_entry *e;
+	gva_t page = trunc_page(va);
+	size_t slot;
+	gpa_t gpa;
+	int prot;
+
+	if ((e = vm_map_lookup(map, va)) == NULL)
+		return VM_FAULT_MAPERR;
+
+	/* On x86 a writable page is readable too. */
+	prot = e->prot;
+	if (prot & KS_PROT_WRITE)
+		prot |= KS_PROT_READ;
+	if (access == 0)
+		access = KS_PROT_READ;
+	if ((access & ~prot) != 0)
+		return VM_FAULT_ACCERR;
+
+	slot = e->offset + (page - e->start) / PAGE_SIZE;
+	if ((gpa = e->obj->pages[slot]) == 0) {
+		if ((gpa = vm_page_alloc()) == 0)
+			return VM_FAULT_OOM;
+		e->obj->pages[slot] = gpa;
+	}
+	/* Entered again even if present: the host may have lost it. */
+	if (map->pmap != NULL && pmap_enter(map->pmap, page, gpa, e->prot) != 0)
+		return VM_FAULT_OOM;
+	return VM_FAULT_OK;
+}

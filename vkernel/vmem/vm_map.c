@@ -1,0 +1,285 @@
+/* vm_map.c: address spaces, sorted entry lists over anonymous objects. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+#include "pmap.h"
+
+#define PROT_ALL (KS_PROT_READ | KS_PROT_WRITE | KS_PROT_EXEC)
+#define ENTRY_PAGES(e) (((e)->end - (e)->start) / PAGE_SIZE)
+
+static void
+link_after(struct vm_map *map, struct vm_map_entry *after,
+    struct vm_map_entry *e)
+{
+	e->prev = after;
+	e->next = after->next;
+	after->next->prev = e;
+	after->next = e;
+	map->nentries++;
+}
+
+static void
+unlink_entry(struct vm_map *map, struct vm_map_entry *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+	map->nentries--;
+}
+
+/* 0 if [start, start+len) is a non-empty page-aligned part of the map's
+ * range, else -EINVAL. */
+static int
+check_range(struct vm_map *map, gva_t start, size_t len)
+{
+	if (len == 0 || (start & PAGE_MASK) != 0 || (len & PAGE_MASK) != 0 ||
+	    start < map->min || start >= map->max || len > map->max - start)
+		return -EINVAL;
+	return 0;
+}
+
+/* The first entry ending above va (containing va or after it), or the
+ * sentinel. */
+static struct vm_map_entry *
+first_after(struct vm_map *map, gva_t va)
+{
+	struct vm_map_entry *e;
+
+	for (e = map->head.next; e != &map->head && e->end <= va; e = e->next)
+		;
+	return e;
+}
+
+/* Splits e at va (strictly inside it): e keeps [start, va) and a new entry
+ * after it takes [va, end) at the matching object offset.  0 or -ENOMEM. */
+static int
+split(struct vm_map *map, struct vm_map_entry *e, gva_t va)
+{
+	struct vm_map_entry *n;
+
+	if ((n = malloc(sizeof(*n))) == NULL)
+		return -ENOMEM;
+	*n = *e;
+	n->start = va;
+	n->offset += (va - e->start) / PAGE_SIZE;
+	e->end = va;
+	vm_object_ref(e->obj);
+	link_after(map, e, n);
+	return 0;
+}
+
+/*
+ * Merges e's successor into e when they touch and have the same prot,
+ * maxprot and flags, and either share the object at contiguous offsets or
+ * each own theirs alone with e ending at its object's tail (the successor's
+ * slots then move over).  True if merged.
+ */
+static bool
+try_merge(struct vm_map *map, struct vm_map_entry *e)
+{
+	struct vm_map_entry *n = e->next;
+	struct vm_object *o = e->obj;
+	size_t tail, k;
+	gpa_t *p;
+
+	if (e == &map->head || n == &map->head || e->end != n->start ||
+	    e->prot != n->prot || e->maxprot != n->maxprot ||
+	    e->flags != n->flags)
+		return false;
+	tail = e->offset + ENTRY_PAGES(e);
+	k = ENTRY_PAGES(n);
+	if (n->obj == o) {
+		if (n->offset != tail)
+			return false;
+	} else {
+		if (o->refs != 1 || n->obj->refs != 1 || tail != o->npages)
+			return false;
+		if ((p = realloc(o->pages, (tail + k) * sizeof(*p))) == NULL)
+			return false;
+		memcpy(p + tail, n->obj->pages + n->offset, k * sizeof(*p));
+		memset(n->obj->pages + n->offset, 0, k * sizeof(*p));
+		o->pages = p;
+		o->npages = tail + k;
+	}
+	e->end = n->end;
+	unlink_entry(map, n);
+	vm_object_unref(n->obj);
+	free(n);
+	return true;
+}
+
+void
+vm_map_init(struct vm_map *map, struct pmap *pmap, gva_t min, gva_t max)
+{
+	memset(map, 0, sizeof(*map));
+	map->head.next = map->head.prev = &map->head;
+	map->min = min;
+	map->max = max;
+	map->pmap = pmap;
+}
+
+void
+vm_map_fini(struct vm_map *map)
+{
+	if (map->head.next != &map->head)
+		vm_map_remove(map, map->head.next->start,
+		    map->head.prev->end - map->head.next->start);
+}
+
+struct vm_map_entry *
+vm_map_lookup(struct vm_map *map, gva_t va)
+{
+	struct vm_map_entry *e = first_after(map, va);
+
+	return e != &map->head && e->start <= va ? e : NULL;
+}
+
+/* Top-down: walks the gaps from the highest one, each [lo, hi). */
+int
+vm_map_findspace(struct vm_map *map, gva_t below, size_t len, gva_t *out)
+{
+	struct vm_map_entry *e;
+	gva_t lo, hi = map->max, end;
+
+	if (len == 0 || (len & PAGE_MASK) != 0)
+		return -EINVAL;
+	below = trunc_page(below);
+	for (e = map->head.prev; ; e = e->prev) {
+		lo = e == &map->head ? map->min : e->end;
+		end = hi < below ? hi : below;
+		if (end > lo && end - lo >= len) {
+			*out = end - len;
+			return 0;
+		}
+		if (e == &map->head || e->start <= map->min)
+			return -ENOMEM;
+		hi = e->start;
+	}
+}
+
+int
+vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
+    int flags, bool fixed)
+{
+	struct vm_map_entry *e;
+	int error;
+
+	if ((error = check_range(map, start, len)) != 0)
+		return error;
+	if ((prot & ~PROT_ALL) != 0)
+		return -EINVAL;
+	e = first_after(map, start);
+	if (!fixed && e != &map->head && e->start < start + len)
+		return -EEXIST;
+
+	/* Allocate first so that a failure leaves the old mapping alone. */
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return -ENOMEM;
+	if ((e->obj = vm_object_anon(len / PAGE_SIZE)) == NULL) {
+		free(e);
+		return -ENOMEM;
+	}
+	if (fixed && (error = vm_map_remove(map, start, len)) != 0) {
+		vm_object_unref(e->obj);
+		free(e);
+		return error;
+	}
+	e->start = start;
+	e->end = start + len;
+	e->prot = prot;
+	e->maxprot = PROT_ALL;
+	e->flags = flags;
+	e->offset = 0;
+	link_after(map, first_after(map, start)->prev, e);
+	map->size += len;
+	try_merge(map, e);
+	try_merge(map, e->prev);
+	return 0;
+}
+
+int
+vm_map_remove(struct vm_map *map, gva_t start, size_t len)
+{
+	struct vm_map_entry *e, *n;
+	gva_t end = start + len;
+	int error;
+
+	if ((error = check_range(map, start, len)) != 0)
+		return error;
+	e = first_after(map, start);
+	if (e != &map->head && e->start < start) {
+		if ((error = split(map, e, start)) != 0)
+			return error;
+		e = e->next;
+	}
+	for (n = e; n != &map->head && n->start < end; n = n->next) {
+		if (n->end > end) {
+			if ((error = split(map, n, end)) != 0)
+				return error;
+			break;
+		}
+	}
+
+	/*
+	 * The host must stop using the pages before they are reused.  A
+	 * failed update means the space is dead on the host, so the pages
+	 * are freed all the same.
+	 */
+	if (map->pmap != NULL) {
+		pmap_remove(map->pmap, start, end);
+		pmap_update(map->pmap);
+	}
+	while (e != &map->head && e->start < end) {
+		n = e->next;
+		vm_object_free_range(e->obj, e->offset, ENTRY_PAGES(e));
+		map->size -= e->end - e->start;
+		unlink_entry(map, e);
+		vm_object_unref(e->obj);
+		free(e);
+		e = n;
+	}
+	return 0;
+}
+
+int
+vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot)
+{
+	struct vm_map_entry *e, *first, *last;
+	gva_t end = start + len, va;
+	int error;
+
+	if ((error = check_range(map, start, len)) != 0)
+		return error;
+	if ((prot & ~PROT_ALL) != 0)
+		return -EINVAL;
+
+	/* Check everything before changing anything. */
+	first = vm_map_lookup(map, start);
+	for (e = first, va = start; va < end; va = e->end, e = e->next) {
+		if (e == NULL || e == &map->head || e->start > va)
+			return -ENOMEM;
+		if ((prot & ~e->maxprot) != 0)
+			return -EACCES;
+	}
+
+	if (first->start < start) {
+		if ((error = split(map, first, start)) != 0)
+			return error;
+		first = first->next;
+	}
+	last = vm_map_lookup(map, end - 1);
+	if (last->end > end && (error = split(map, last, end)) != 0)
+		return error;
+	for (e = first; e != &map->head && e->start < end; e = e->next)
+		e->prot = prot;
+	if (map->pmap != NULL)
+		pmap_protect(map->pmap, start, end, prot);
+
+	/* Merge from the entry before the range through the one after it. */
+	e = first->prev != &map->head ? first->prev : first;
+	while (e != &map->head && e->start < end)
+		if (!try_merge(map, e))
+			e = e->next;
+	return 0;
+}
