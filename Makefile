@@ -23,9 +23,10 @@ STUB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g $(INC) \
 	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables
 
 SRCS := $(wildcard vkernel/*.c vkernel/vmem/*.c vkernel/cpu/*.c kshim/*.c)
+ASM_SRCS := $(wildcard kshim/*.S)
 STUB_SRC := kshim/soft_stub.c
 LIB_SRCS := $(filter-out vkernel/main.c $(STUB_SRC),$(SRCS))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(if $(wildcard $(STUB_SRC)),$(BUILD)/obj/kshim/soft_stub.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(ASM_SRCS:%.S=$(BUILD)/obj/%.o) $(if $(wildcard $(STUB_SRC)),$(BUILD)/obj/kshim/soft_stub.o)
 MAIN_OBJ := $(BUILD)/obj/vkernel/main.o
 HDRS := $(wildcard vkernel/*.h vkernel/vmem/*.h vkernel/cpu/*.h kshim/*.h)
 
@@ -53,6 +54,11 @@ deps:
 $(BUILD)/obj/%.o: %.c $(HDRS) | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S $(HDRS) | deps
+	@mkdir -p $(@D)
+	$(CC) $(INC) -c $< -o $@
+	@sh tools/check-stub.sh $@ vktramp
 
 $(BUILD)/obj/kshim/soft_stub.o: $(STUB_SRC) $(HDRS) | deps
 	@mkdir -p $(@D)

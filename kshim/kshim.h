@@ -53,6 +53,7 @@ struct ks_trap {
 	uint64_t addr; /* fault address (si_addr) */
 	int signo;     /* host signal that reported it, or 0 */
 	int code;      /* its si_code */
+	char why[128]; /* KS_TRAP_DEAD: what the host saw, one line */
 };
 
 /* Counters for the -v exit summary. */
@@ -61,6 +62,13 @@ struct ks_stats {
 	uint64_t map_requests;  /* host mapping requests (mmap/munmap/mprotect or slot/prefault) */
 	uint64_t map_batches;   /* batches those requests travelled in */
 	uint64_t host_syscalls; /* host system calls made on the guest's behalf */
+};
+
+/* Guest-physical memory as the vkernel set it up for the shim. */
+struct ks_mem {
+	int fd;            /* the memory image */
+	size_t size;       /* its size in bytes */
+	gpa_t resv;        /* ops->resv_pages pages at resv, the backend's own */
 };
 
 struct ks;       /* one shim instance (opaque, backend-owned) */
@@ -78,10 +86,14 @@ struct ks_space; /* one guest address space on the host (opaque) */
  * - run() resumes the space with *frame and returns with the next trap,
  *   *frame updated.  It returns 0, or -errno when the host failed.
  * - A backend fails set-up with one line in why[] and -1.
+ * - The kvm backend applies queued invalidations on the next entry into
+ *   the guest, before any guest instruction runs; with one vCPU that stopped
+ *   guest is the only TLB user, so flush() has nothing more to do.
  */
 struct ks_ops {
 	const char *name;
-	int (*init)(struct ks **ksp, int memfd, size_t memsize, char *why,
+	size_t resv_pages; /* guest-physical pages the backend needs for itself */
+	int (*init)(struct ks **ksp, const struct ks_mem *mem, char *why,
 	    size_t whylen);
 	void (*fini)(struct ks *ks);
 	int (*space_create)(struct ks *ks, gpa_t cr3, struct ks_space **spacep);
@@ -94,9 +106,13 @@ struct ks_ops {
 	int (*run)(struct ks_space *sp, struct ks_frame *frame,
 	    struct ks_trap *trap);
 	void (*stats)(struct ks *ks, struct ks_stats *st);
+	/* Optional (may be NULL): gpa..gpa+len is about to be handed out;
+	 * set up its nested mappings now, in one batch. */
+	void (*prefault)(struct ks *ks, gpa_t gpa, size_t len);
 };
 
 extern const struct ks_ops ks_soft_ops;
+extern const struct ks_ops ks_kvm_ops;
 
 /*
  * Each space remembers the ops that made it, so the pmap and the vCPU

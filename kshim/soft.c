@@ -109,7 +109,7 @@ soft_build_filter(struct ks *ks, char *why, size_t whylen)
 }
 
 static int
-soft_init(struct ks **ksp, int memfd, size_t memsize, char *why, size_t whylen)
+soft_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 {
 	struct ks *ks;
 	void *p;
@@ -133,8 +133,8 @@ soft_init(struct ks **ksp, int memfd, size_t memsize, char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	ks->memfd = memfd;
-	ks->memsize = memsize;
+	ks->memfd = mem->fd;
+	ks->memsize = mem->size;
 	if (soft_build_filter(ks, why, whylen) != 0) {
 		free(ks);
 		return -1;
@@ -441,7 +441,13 @@ soft_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
 		memset(trap, 0, sizeof(*trap));
 		trap->kind = KS_TRAP_DEAD;
 		trap->signo = sp->dead ? sp->dead_sig : SIGKILL;
-		return rc == -ESRCH ? 0 : rc;
+		if (sp->dead)
+			snprintf(trap->why, sizeof(trap->why), "stub process "
+			    "died (signal %d)", sp->dead_sig);
+		else
+			snprintf(trap->why, sizeof(trap->why), "stub refused "
+			    "host mapping op %u: %s", c->op_index, strerror(-rc));
+		return 0;
 	}
 	soft_decode(c, trap);
 	*frame = c->frame;

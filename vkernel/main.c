@@ -57,6 +57,13 @@ on_signal(int sig)
 	_exit(128 + sig);
 }
 
+/* The page allocator's announcement of fresh pages, passed to the shim. */
+static void
+prefault(void *ks, gpa_t gpa, size_t len)
+{
+	vk.ops->prefault(ks, gpa, len);
+}
+
 /* Guest environment: ours, with -e name=value pairs added or replacing. */
 static char **
 guest_env(char **extra, size_t nextra)
@@ -106,11 +113,11 @@ static void
 banner(const struct cpu_features *f, const char *paging, const char *why)
 {
 	struct vm_page_stats ps;
-	char mem[16];
+	char mem[8];
 
 	vm_page_stats(&ps);
-	humanize_number(mem, sizeof(mem), (int64_t)vm_phys_size(), "",
-	    HN_AUTOSCALE, HN_B | HN_NOSPACE);
+	humanize_number(mem, sizeof(mem), (int64_t)vm_phys_size(), "B",
+	    HN_AUTOSCALE, HN_NOSPACE | HN_IEC_PREFIXES);
 	vk_log("cpu: %s \"%s\": svm %s, npt %s, vmx %s, ept %s, ept a/d %s",
 	    cpu_vendor_name(f->vendor), f->brand, f->svm ? "yes" : "no",
 	    f->npt ? "yes" : "no", f->vmx ? "yes" : "no",
@@ -157,6 +164,7 @@ main(int argc, char *argv[])
 	size_t nextra = 0;
 	uint64_t mem = 256ULL << 20;
 	struct ks *ks = NULL;
+	struct ks_mem kmem;
 	struct proc p;
 	struct stat st;
 	bool force_sw = false;
@@ -268,10 +276,20 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	vk.memsize = mem;
-	if (ops->init(&ks, vm_phys_fd(), mem, why, sizeof(why)) != 0) {
+	vk.ops = ops;
+	kmem = (struct ks_mem){ .fd = vm_phys_fd(), .size = mem };
+	if (ops->resv_pages > 0 &&
+	    (kmem.resv = vm_page_reserve(ops->resv_pages)) == 0) {
+		vk_log("-m %s: too small for the %s backend", vk.memsize_arg,
+		    ops->name);
+		goto out;
+	}
+	if (ops->init(&ks, &kmem, why, sizeof(why)) != 0) {
 		vk_log("%s backend: %s", ops->name, why);
 		goto out;
 	}
+	if (ops->prefault != NULL)
+		vm_phys_set_prefault(prefault, ks);
 	if (vk.verbose)
 		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
 	vk.env = guest_env(extra, nextra);

@@ -26,7 +26,7 @@ vk_log(const char *fmt, ...)
 int
 proc_create(struct proc *p, struct ks *ks, const char *comm)
 {
-	const struct ks_ops *ops = &ks_soft_ops;
+	const struct ks_ops *ops = vk.ops;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -124,7 +124,7 @@ proc_run(struct proc *p)
 	while (!p->exited) {
 		rc = ks_run(p->space, &p->frame, &t);
 		if (rc != 0) {
-			snprintf(why, sizeof(why), "host refused a mapping: %s",
+			snprintf(why, sizeof(why), "cannot enter the guest: %s",
 			    strerror(-rc));
 			proc_kill(p, SIGKILL, why);
 			break;
@@ -144,8 +144,8 @@ proc_run(struct proc *p)
 			break;
 		case KS_TRAP_DEAD:
 		default:
-			snprintf(why, sizeof(why), "host side of the guest died "
-			    "(signal %d)", t.signo);
+			snprintf(why, sizeof(why), "host side of the guest died: "
+			    "%s", t.why);
 			proc_kill(p, SIGKILL, why);
 			break;
 		}

@@ -46,6 +46,7 @@ struct proc {
 /* Global state of this vkernel. */
 struct vk_config {
 	bool verbose;
+	const struct ks_ops *ops;    /* the paging path's shim backend */
 	size_t memsize;
 	const char *memsize_arg;
 	const char *root;

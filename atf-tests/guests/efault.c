@@ -1,10 +1,11 @@
-/* efault.c: guest that passes bad pointers to write, read, uname and clock_gettime and expects EFAULT. */
+/* efault.c: guest that passes bad pointers to write, read (stdin if a file), uname and clock_gettime and expects EFAULT. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,11 +45,16 @@ main(int argc, char **argv)
 	errno = 0;
 	expect_efault(write(1, gone, 10), "write from an unmapped page");
 
-	/* Read from a file with data: the program itself. */
-	int fd = open(argv[0], O_RDONLY);
-	if (fd < 0) {
-		printf("FAIL: open %s: %s\n", argv[0], strerror(errno));
-		return 1;
+	/* Read from a file with data: stdin when it is one, else the program. */
+	struct stat st;
+	int fd = 0;
+	if (fstat(0, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 64) {
+		fd = open(argv[0], O_RDONLY);
+		if (fd < 0) {
+			printf("FAIL: open %s: %s (or give a file as stdin)\n",
+			    argv[0], strerror(errno));
+			return 1;
+		}
 	}
 	errno = 0;
 	expect_efault(read(fd, (void *)0x1000, 10), "read into 0x1000");
@@ -56,7 +62,8 @@ main(int argc, char **argv)
 	expect_efault(read(fd, gone, 10), "read into an unmapped page");
 	errno = 0;
 	expect_efault(read(fd, ro, 10), "read into a read-only page");
-	close(fd);
+	if (fd != 0)
+		close(fd);
 
 	/* Out-pointers of other calls; raw syscalls, so no vDSO is involved. */
 	errno = 0;

@@ -21,10 +21,7 @@ paging_choose(const struct cpu_features *f, const char *env, bool force_sw,
 		return 64;
 	}
 	hw_ok = cpu_nested_paging(f, &hwwhy);
-	/* The kvm backend is not built yet: nested paging found is not usable. */
-	if (hw_ok)
-		hwwhy = "hw backend not built yet";
-	if (env != NULL && strcmp(env, "hw") == 0 && !force_sw) {
+	if (env != NULL && strcmp(env, "hw") == 0 && !force_sw && !hw_ok) {
 		snprintf(why, whylen, "VKERNEL_PAGING=hw: hardware nested paging "
 		    "unavailable: %s", hwwhy);
 		return 69;
@@ -33,7 +30,12 @@ paging_choose(const struct cpu_features *f, const char *env, bool force_sw,
 		snprintf(why, whylen, "-d");
 	else if (env != NULL && strcmp(env, "sw") == 0)
 		snprintf(why, whylen, "VKERNEL_PAGING=sw");
-	else
+	else if (!hw_ok)
 		snprintf(why, whylen, "%s", hwwhy);
+	else {
+		*path = VK_PAGING_HW;
+		*ops = &ks_kvm_ops;
+		snprintf(why, whylen, "%s", hwwhy);
+	}
 	return 0;
 }

@@ -34,6 +34,13 @@ void vm_page_free(gpa_t gpa);
  * 0 if impossible.  Only before the first vm_page_alloc(). */
 gpa_t vm_page_reserve(size_t n);
 
+/* Announces fresh guest-physical ranges before vm_page_alloc() hands out
+ * their first page, VM_PREFAULT_PAGES at a time, so the hw backend can ask
+ * the host for the nested mappings in batches rather than one per fault. */
+#define VM_PREFAULT_PAGES 512
+void vm_phys_set_prefault(void (*fn)(void *arg, gpa_t gpa, size_t len),
+    void *arg);
+
 struct vm_page_stats {
 	size_t total;    /* pages in the image */
 	size_t free;

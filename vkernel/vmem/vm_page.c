@@ -30,7 +30,18 @@ static struct {
 	size_t nstack;
 	uint64_t *inuse;   /* bitmap */
 	size_t used, peak;
+	size_t prefaulted;  /* fresh pages below this were announced */
+	void (*prefault)(void *, gpa_t, size_t);
+	void *prefault_arg;
 } phys = { .fd = -1 };
+
+void
+vm_phys_set_prefault(void (*fn)(void *arg, gpa_t gpa, size_t len), void *arg)
+{
+	phys.prefault = fn;
+	phys.prefault_arg = arg;
+	phys.prefaulted = phys.next;
+}
 
 /* Prints n bytes as "12 GiB" or "1.5 MiB". */
 static const char *
@@ -190,6 +201,14 @@ vm_page_alloc(void)
 		pn = phys.next++;
 	else
 		return 0;
+	if (phys.prefault != NULL && pn >= phys.prefaulted) {
+		size_t n = VM_PREFAULT_PAGES;
+
+		if (n > phys.npages - pn)
+			n = phys.npages - pn;
+		phys.prefault(phys.prefault_arg, pn * PAGE_SIZE, n * PAGE_SIZE);
+		phys.prefaulted = pn + n;
+	}
 	phys.allocated = true;
 	phys.inuse[pn / 64] |= 1ULL << (pn % 64);
 	if (++phys.used > phys.peak)

@@ -1,0 +1,83 @@
+/* kvm_abi.h: the hw path's guest-side layout: trampoline pages, selectors, mailbox offsets. */
+#ifndef KSHIM_KVM_ABI_H
+#define KSHIM_KVM_ABI_H
+
+/*
+ * Included by C and by the trampoline's assembly: numbers only.
+ *
+ * The backend's reserved guest-physical pages (ks_mem.resv onwards):
+ *   +0  kernel PML4 (only entry 511): CR3 while no space is active
+ *   +1  kernel PDPT   +2 kernel PD   +3 kernel PT
+ *   +4  trampoline code          KVA_CODE   r-x supervisor
+ *   +5  GDT and TSS              KVA_GDT    rw- supervisor
+ *   +6  IDT                      KVA_IDT    r-- supervisor
+ *   +7  mailbox (per vCPU)       KVA_MBOX   rw- supervisor
+ *   +8  (guard, unmapped)
+ *   +9..+12 kernel stack         KVA_STACK  rw- supervisor
+ * Every guest PML4 gets entry 511 -> kernel PDPT, so the trampoline is
+ * mapped at the top of every address space and never reachable from CPL3.
+ */
+#define KVM_RESV_PAGES 13
+#define KVM_RESV_PML4  0
+#define KVM_RESV_PDPT  1
+#define KVM_RESV_PD    2
+#define KVM_RESV_PT    3
+#define KVM_RESV_CODE  4
+#define KVM_RESV_GDT   5
+#define KVM_RESV_IDT   6
+#define KVM_RESV_MBOX  7
+#define KVM_RESV_STACK 9
+#define KVM_STACK_PAGES 4
+
+#define KVA_BASE   0xffffffffffe00000
+#define KVA_CODE   (KVA_BASE + 0x4000)
+#define KVA_GDT    (KVA_BASE + 0x5000)
+#define KVA_TSS    (KVA_GDT + 0x100)
+#define KVA_IDT    (KVA_BASE + 0x6000)
+#define KVA_MBOX   (KVA_BASE + 0x7000)
+#define KVA_STACK  (KVA_BASE + 0x9000)
+#define KVA_STACK_TOP (KVA_STACK + KVM_STACK_PAGES * 0x1000)
+
+/* GDT selectors. */
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UDATA 0x1b /* 0x18 | 3 */
+#define SEL_UCODE 0x23 /* 0x20 | 3 */
+#define SEL_TSS   0x28
+
+/* The trampoline leaves the guest with `out %al, $KVM_EXIT_PORT`. */
+#define KVM_EXIT_PORT 0x3f8 /* never reachable from CPL3: IOPL 0, no bitmap */
+
+/* Mailbox: the user frame (struct ks_frame order) and the requests. */
+#define MB_RAX    0x00
+#define MB_RBX    0x08
+#define MB_RCX    0x10
+#define MB_RDX    0x18
+#define MB_RSI    0x20
+#define MB_RDI    0x28
+#define MB_RBP    0x30
+#define MB_RSP    0x38
+#define MB_R8     0x40
+#define MB_R9     0x48
+#define MB_R10    0x50
+#define MB_R11    0x58
+#define MB_R12    0x60
+#define MB_R13    0x68
+#define MB_R14    0x70
+#define MB_R15    0x78
+#define MB_RIP    0x80
+#define MB_RFLAGS 0x88
+#define MB_VECTOR 0x90 /* x86 vector, or MB_VEC_SYSCALL */
+#define MB_ERR    0x98
+#define MB_CR2    0xa0
+#define MB_KFAULT 0xa8 /* nonzero: the trap came from ring 0 */
+#define MB_FSBASE 0xb0
+#define MB_SETFS  0xb8
+#define MB_NEWCR3 0xc0 /* nonzero: load this CR3 (flushes the TLB) */
+#define MB_FLUSH  0xc8 /* nonzero: flush the whole TLB */
+#define MB_NINVAL 0xd0 /* invlpg this many pages of MB_INVAL */
+#define MB_INVAL  0xe0
+#define MB_MAXINVAL 256
+#define MB_VEC_SYSCALL 256
+
+#endif /* KSHIM_KVM_ABI_H */
