@@ -76,6 +76,18 @@ apt_update_once() {
 
 # resolve_kernel: sets KPKG and KVER (package name and version) and KDIR (its cache dir).
 resolve_kernel() {
+    # apt-cache takes ~2 s; reuse the last answer until the package lists change.
+    if [ -z "${HWVM_KERNEL_PKG:-}" ] && [ -s "$CACHE/resolved" ] &&
+        [ "$CACHE/resolved" -nt /var/lib/apt/lists ]; then
+        read -r KPKG KVER <"$CACHE/resolved"
+        KDIR=$CACHE/${KPKG}_$(echo "$KVER" | tr ':/' '__')
+        [ -f "$KDIR/vmlinuz" ] && return 0
+    fi
+    resolve_kernel_apt
+    [ -z "${HWVM_KERNEL_PKG:-}" ] && echo "$KPKG $KVER" >"$CACHE/resolved"
+}
+
+resolve_kernel_apt() {
     KPKG=${HWVM_KERNEL_PKG:-}
     if [ -z "$KPKG" ]; then
         KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
@@ -305,12 +317,12 @@ sh_quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 prepare() {
     ensure_host_packages
     mkdir -p "$CACHE" || die "cannot create $CACHE"
-    exec 9>"$CACHE/.lock"
+    exec 9>"$CACHE/.lock" || die "cannot write $CACHE/.lock (run as root)"
     flock 9                                # one builder at a time
     resolve_kernel
     fetch_kernel
     build_initramfs
-    flock -u 9
+    exec 9>&-                             # unlock; QEMU need not inherit it
     RUNDIR=$(mktemp -d /tmp/hwvm.XXXXXX)
     mkdir -p "$RUNDIR/results"
     chmod 777 "$RUNDIR/results"
@@ -334,7 +346,7 @@ run_vm() {
     local timeout=$1 start deadline
     BOOT_START=$(date +%s.%N)
     qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" \
-        -nographic -no-reboot \
+        -nographic -no-reboot -nic none \
         -kernel "$KDIR/vmlinuz" -initrd "$INITRD" \
         -append "console=ttyS0 panic=-1 quiet" \
         -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \

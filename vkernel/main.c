@@ -294,7 +294,8 @@ main(int argc, char *argv[])
 		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
 	vk.env = guest_env(extra, nextra);
 
-	if ((rc = proc_create(&p, ks, argv[0])) != 0) {
+	if ((rc = proc_create(&p, ks, strrchr(prog, '/') ?
+	    strrchr(prog, '/') + 1 : prog)) != 0) {
 		vk_log("cannot create the guest process: %s", strerror(-rc));
 		rc = EX_OSERR;
 		goto out;
