@@ -365,7 +365,9 @@ verbose__summary_body()
 	vk_setup
 	atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
 	    "$vk" -v "$hello"
-	if [ -e /dev/kvm ]; then
+	if [ "${VKERNEL_PAGING:-}" = hw ]; then
+		atf_check -o match:"paging: hw \((AMD NPT|Intel EPT)" cat err
+	elif [ -e /dev/kvm ]; then
 		atf_check -o match:"paging: (hw|sw)" cat err
 	else
 		atf_check -o match:"paging: sw \(no /dev/kvm\)" cat err
@@ -418,8 +420,13 @@ paging__env_body()
 	atf_check -s exit:64 -o empty -e match:"." \
 	    env VKERNEL_PAGING=bogus "$vk" "$hello"
 	if [ ! -e /dev/kvm ]; then
-		atf_check -s exit:69 -o empty -e match:"." \
+		atf_check -s exit:69 -o empty \
+		    -e match:"VKERNEL_PAGING=hw: .*no /dev/kvm" \
 		    env VKERNEL_PAGING=hw "$vk" "$hello"
+	else
+		atf_check -s exit:0 -o inline:"hello from the guest\n" \
+		    -e match:"paging: hw \((AMD NPT|Intel EPT)" \
+		    env VKERNEL_PAGING=hw "$vk" -v "$hello"
 	fi
 }
 

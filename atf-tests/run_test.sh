@@ -7,7 +7,8 @@ vk_setup()
 	vk="$(atf_get_srcdir)/../../bin/vkernel"
 	gdir="$(atf_get_srcdir)/guests"
 	[ -x "$vk" ] || atf_fail "no vkernel binary at $vk"
-	unset VKERNEL_PAGING
+	# VKERNEL_PAGING passes through: `make check` runs the suite once with
+	# it unset (auto) and once with VKERNEL_PAGING=hw in a KVM-capable VM.
 }
 
 # Sets $vk and $gdir and checks the guest $1 exists.
@@ -191,6 +192,37 @@ touch__64mib_body()
 	done
 }
 
+atf_test_case counters__mapping_batched
+counters__mapping_batched_head()
+{
+	atf_set "descr" "Touching 64 MiB: on hw no host mapping request per guest page fault; on sw requests cover many pages each"
+}
+counters__mapping_batched_body()
+{
+	need_guest touch64-glibc
+	atf_check -s exit:0 -o inline:"touch ok 64 MiB\n" -e save:err \
+	    "$vk" -v -m 128m "$gdir/touch64-glibc"
+	faults=$(sed -n 's/.*guest page faults: \([0-9]*\).*/\1/p' err)
+	reqs=$(sed -n 's/.*host mapping requests: \([0-9]*\) in.*/\1/p' err)
+	batches=$(sed -n 's/.*host mapping requests: [0-9]* in \([0-9]*\) batches.*/\1/p' err)
+	[ -n "$faults" ] && [ -n "$reqs" ] && [ -n "$batches" ] ||
+	    atf_fail "no counters in the -v summary: $(cat err)"
+	pages=16384 # 64 MiB
+	[ "$faults" -gt 0 ] || atf_fail "no guest page faults counted"
+	[ "$batches" -le "$reqs" ] || atf_fail "$batches batches for $reqs requests"
+	if grep -q "paging: hw" err; then
+		# Nested mappings come from the slot and 2 MiB prefaults only.
+		[ "$reqs" -lt 64 ] ||
+		    atf_fail "hw: $reqs host mapping requests for $faults faults"
+		[ "$reqs" -lt "$faults" ] ||
+		    atf_fail "hw: $reqs host mapping requests >= $faults faults"
+	else
+		# Each host mmap covers a run of pages, not one page.
+		[ $((reqs * 8)) -lt "$pages" ] ||
+		    atf_fail "sw: $reqs host mapping requests for $pages pages"
+	fi
+}
+
 atf_test_case oom__killed_cleanly
 oom__killed_cleanly_head()
 {
@@ -286,6 +318,7 @@ atf_init_test_cases()
 	atf_add_test_case mmap__semantics
 	atf_add_test_case segv__readonly_write
 	atf_add_test_case touch__64mib
+	atf_add_test_case counters__mapping_batched
 	atf_add_test_case oom__killed_cleanly
 	atf_add_test_case sysinfo__basics
 	atf_add_test_case enosys__errno

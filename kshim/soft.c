@@ -362,7 +362,6 @@ soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
 	    (prot & KS_PROT_WRITE ? PROT_WRITE | PROT_READ : 0) |
 	    (prot & KS_PROT_EXEC ? PROT_EXEC : 0);
 
-	sp->ks->st.map_requests++;
 	/* Coalesce with the previous op when it continues it exactly. */
 	if (c->nops > 0) {
 		last = &c->ops[c->nops - 1];
@@ -376,6 +375,7 @@ soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
 	if (c->nops == SOFT_MAXOPS && soft_flush(sp) != 0)
 		sp->dead = true; /* the next run reports it */
 	c->ops[c->nops++] = (struct soft_op){ kind, hprot, gva, len, gpa };
+	sp->ks->st.map_requests++; /* one host mmap/munmap/mprotect */
 }
 
 static void

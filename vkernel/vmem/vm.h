@@ -85,6 +85,7 @@ struct vm_map {
 	gva_t min, max;            /* usable range [min, max) */
 	struct pmap *pmap;
 	size_t size;               /* bytes mapped */
+	gva_t fault_next;          /* a fault here continues a sequential run */
 };
 
 /* Sets up an empty map over [min, max) using pmap (may be NULL in tests). */
@@ -113,10 +114,15 @@ int vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot);
 /* ---- Faults (vm_fault.c) ----
  * Resolves an access of kind `access` (KS_PROT_READ/WRITE/EXEC) at va:
  * zero-fills the page on demand and pmap_enter()s it with the entry's prot.
+ * When the fault continues a sequential run (it is at the page after the
+ * last one faulted in), up to VM_FAULT_AHEAD following pages of the same
+ * entry that are not resident yet are zero-filled and entered too, so a
+ * linear walk takes one fault (and one host mapping request) per run.
  * Returns VM_FAULT_OK, VM_FAULT_MAPERR (no entry: SEGV_MAPERR),
  * VM_FAULT_ACCERR (entry forbids the access: SEGV_ACCERR) or VM_FAULT_OOM
  * (no free page).  Does not call pmap_update(): the caller's next run does.
  */
+#define VM_FAULT_AHEAD 15
 enum vm_fault_result { VM_FAULT_OK = 0, VM_FAULT_MAPERR, VM_FAULT_ACCERR,
 	VM_FAULT_OOM };
 enum vm_fault_result vm_fault(struct vm_map *map, gva_t va, int access);

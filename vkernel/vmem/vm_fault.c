@@ -2,6 +2,31 @@
 #include "vm.h"
 #include "pmap.h"
 
+/* Fills in the pages after `page` in e that are not resident yet, up to
+ * VM_FAULT_AHEAD, stopping quietly when memory runs short.  Returns the
+ * last page entered. */
+static gva_t
+fault_ahead(struct vm_map *map, struct vm_map_entry *e, gva_t page)
+{
+	int i;
+
+	for (i = 0; i < VM_FAULT_AHEAD && page + PAGE_SIZE < e->end; i++) {
+		size_t slot = e->offset + (page + PAGE_SIZE - e->start) / PAGE_SIZE;
+		gpa_t gpa;
+
+		if (e->obj->pages[slot] != 0 || (gpa = vm_page_alloc()) == 0)
+			break;
+		if (map->pmap != NULL &&
+		    pmap_enter(map->pmap, page + PAGE_SIZE, gpa, e->prot) != 0) {
+			vm_page_free(gpa);
+			break;
+		}
+		e->obj->pages[slot] = gpa;
+		page += PAGE_SIZE;
+	}
+	return page;
+}
+
 enum vm_fault_result
 vm_fault(struct vm_map *map, gva_t va, int access)
 {
@@ -32,5 +57,8 @@ vm_fault(struct vm_map *map, gva_t va, int access)
 	/* Entered again even if present: the host may have lost it. */
 	if (map->pmap != NULL && pmap_enter(map->pmap, page, gpa, e->prot) != 0)
 		return VM_FAULT_OOM;
+	if (page == map->fault_next)
+		page = fault_ahead(map, e, page);
+	map->fault_next = page + PAGE_SIZE;
 	return VM_FAULT_OK;
 }
