@@ -367,6 +367,8 @@ verbose__summary_body()
 	    "$vk" -v "$hello"
 	if [ "${VKERNEL_PAGING:-}" = hw ]; then
 		atf_check -o match:"paging: hw \((AMD NPT|Intel EPT)" cat err
+	elif [ "${VKERNEL_PAGING:-}" = sw ]; then
+		atf_check -o match:"paging: sw \(VKERNEL_PAGING=sw\)" cat err
 	elif [ -e /dev/kvm ]; then
 		atf_check -o match:"paging: (hw|sw)" cat err
 	else
@@ -417,6 +419,13 @@ paging__env_body()
 	    env VKERNEL_PAGING=sw "$vk" -v "$hello"
 	atf_check -s exit:0 -o inline:"hello from the guest\n" \
 	    env VKERNEL_PAGING=auto "$vk" "$hello"
+	# auto (also when unset) says why it took the path it took.
+	if [ -e /dev/kvm ]; then
+		auto="paging: (hw \((AMD NPT|Intel EPT)|sw \()"
+	else
+		auto="paging: sw \(no /dev/kvm\)"
+	fi
+	atf_check -s exit:0 -o ignore -e match:"$auto" env -u VKERNEL_PAGING "$vk" -v "$hello"
 	atf_check -s exit:64 -o empty -e match:"." \
 	    env VKERNEL_PAGING=bogus "$vk" "$hello"
 	if [ ! -e /dev/kvm ]; then

@@ -1,18 +1,53 @@
 #!/bin/sh
-# check.sh: runs the Kyua suite and ends with "N passed, N failed" from kyua report.
+# check.sh: runs the Kyua suite on the sw and hw paging paths and ends with "N passed, N failed".
+#
+# sw: natively, VKERNEL_PAGING=sw.  hw: VKERNEL_PAGING=hw natively where
+# /dev/kvm is usable, otherwise inside a QEMU TCG guest with nested KVM
+# (tools/hwvm.sh); VKERNEL_CHECK_HW=no skips the hw half (said so, counted
+# as nothing).  The closing count covers both halves, from `kyua report`.
 build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd)
 tests=$build/tests/vkernel
-db=$(cd "$build" && pwd)/results.db
-rm -f "$db"
-( cd "$tests" && kyua test --results-file="$db" ) >"$build/kyua-test.log" 2>&1
-kyua report --results-file="$db" --verbose >"$build/kyua-report.txt" 2>&1
-kyua report --results-file="$db" | grep -vE '^===>' | sed '/^$/d' | grep -vE ': *passed' || true
-summary=$(kyua report --results-file="$db" | grep -E '^Test cases:')
-# "Test cases: 12 total, 1 skipped, 0 expected failures, 0 broken, 0 failed"
-set -- $(echo "$summary" | sed 's/[^0-9 ]//g')
-total=${1:-0} skipped=${2:-0} xfail=${3:-0} broken=${4:-0} failed=${5:-0}
-passed=$((total - skipped - broken - failed)) # expected failures count as passes
-bad=$((broken + failed))
-echo "$summary"
-echo "$passed passed, $bad failed, $skipped skipped"
-[ "$total" -gt 0 ] && [ "$bad" -eq 0 ]
+passed=0 failed=0 skipped=0
+
+# count LABEL DB: adds DB's kyua report to the totals and prints a line.
+count() {
+	kyua report --results-file="$2" --verbose >"$build/kyua-report-$1.txt" 2>&1
+	kyua report --results-file="$2" | grep -E -- '->' | grep -vE -- '->  (passed|expected_failure|skipped)' || true
+	summary=$(kyua report --results-file="$2" | grep -E '^Test cases:')
+	# "Test cases: 12 total, 1 skipped, 0 expected failures, 0 broken, 0 failed"
+	set -- $(echo "$summary" | sed 's/[^0-9 ]//g')
+	t=${1:-0} s=${2:-0} b=${4:-0} f=${5:-0}
+	p=$((t - s - b - f)) # expected failures count as passes
+	echo "$label: $p passed, $((b + f)) failed, $s skipped"
+	passed=$((passed + p)) failed=$((failed + b + f)) skipped=$((skipped + s))
+	[ "$t" -gt 0 ] || failed=$((failed + 1))
+}
+
+rm -f "$build"/results-*.db
+label="sw paging (native)"
+( cd "$tests" && VKERNEL_PAGING=sw kyua test --results-file="$build/results-sw.db" ) \
+	>"$build/kyua-test-sw.log" 2>&1
+count sw "$build/results-sw.db"
+
+if [ "${VKERNEL_CHECK_HW:-yes}" = no ]; then
+	echo "hw paging: not run (VKERNEL_CHECK_HW=no)"
+elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	label="hw paging (native /dev/kvm)"
+	( cd "$tests" && VKERNEL_PAGING=hw kyua test --results-file="$build/results-hw.db" ) \
+		>"$build/kyua-test-hw.log" 2>&1
+	count hw "$build/results-hw.db"
+else
+	label="hw paging (emulated: QEMU TCG guest, nested KVM with AMD NPT)"
+	if "$top/tools/hwvm.sh" check "$build" >"$build/hwvm.log" 2>&1 &&
+	    [ -s "$build/results-hw.db" ]; then
+		count hw "$build/results-hw.db"
+	else
+		echo "$label: could not run; tail of $build/hwvm.log:"
+		tail -n 15 "$build/hwvm.log"
+		failed=$((failed + 1))
+	fi
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
