@@ -67,7 +67,10 @@ struct ks {
 	size_t memsize;
 	gpa_t resv;
 	struct kvm_mbox *mb;
-	gpa_t cur_cr3;         /* CR3 the vCPU has, 0 after a reset */
+	struct ks_space *cur;  /* space whose CR3 the vCPU has; NULL after a reset */
+	bool pcid;             /* CR4.PCIDE on: spaces keep their TLB entries */
+	struct ks_space *pcid_owner[4096]; /* whose entries a PCID may hold */
+	unsigned next_pcid;
 	uint64_t cur_fs;
 	bool need_reset;
 	bool pre_fault;        /* KVM_PRE_FAULT_MEMORY works */
@@ -80,6 +83,8 @@ struct ks_space {
 	struct ks_space_hdr hdr;
 	struct ks *ks;
 	gpa_t cr3;
+	unsigned pcid;         /* 1..4095 with PCID, else 0 */
+	bool stale;            /* changed while inactive: flush its PCID on load */
 };
 
 /* Checked ioctl: the result, or -errno (EINTR retried). */
@@ -215,8 +220,10 @@ kvm_setup_vcpu(struct ks *ks, char *why, size_t whylen)
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
-		if (e->function == 1)
+		if (e->function == 1) {
 			xsave = e->ecx & (1u << 26);
+			ks->pcid = e->ecx & (1u << 17);
+		}
 		if (e->function == 0xd && e->index == 0)
 			xcr0 = e->eax & 0xe7; /* x87 SSE AVX and AVX-512 state */
 	}
@@ -225,7 +232,8 @@ kvm_setup_vcpu(struct ks *ks, char *why, size_t whylen)
 	if (__kvm_ioctl(ks->vcpu, KVM_GET_SREGS, sr) < 0)
 		return snprintf(why, whylen, "KVM_GET_SREGS failed"), -1;
 	sr->cr0 = 0x80050033;        /* PG AM WP NE ET MP PE */
-	sr->cr4 = 0x20 | 0x600 | (xsave ? 0x40000 : 0); /* PAE OSFXSR OSXMMEXCPT */
+	/* PAE OSFXSR OSXMMEXCPT, and OSXSAVE, PCIDE where the CPU has them */
+	sr->cr4 = 0x20 | 0x600 | (xsave ? 0x40000 : 0) | (ks->pcid ? 0x20000 : 0);
 	sr->efer = 0xd01;            /* NXE LMA LME SCE */
 	sr->cr3 = resv_gpa(ks, KVM_RESV_PML4);
 	seg(&sr->cs, SEL_KCODE, 11, true);
@@ -265,7 +273,8 @@ kvm_reset_vcpu(struct ks *ks)
 	if (__kvm_ioctl(ks->vcpu, KVM_SET_SREGS, &ks->sregs0) < 0 ||
 	    __kvm_ioctl(ks->vcpu, KVM_SET_REGS, &ks->regs0) < 0)
 		return -EIO;
-	ks->cur_cr3 = 0;
+	ks->cur = NULL;
+	memset(ks->pcid_owner, 0, sizeof(ks->pcid_owner)); /* CR3 load flushed */
 	ks->cur_fs = 0;
 	ks->need_reset = false;
 	memset(ks->mb, 0, sizeof(*ks->mb));
@@ -391,6 +400,8 @@ kvm_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 	sp->hdr.ops = &ks_kvm_ops;
 	sp->ks = ks;
 	sp->cr3 = cr3;
+	if (ks->pcid)
+		sp->pcid = 1 + ks->next_pcid++ % 4095;
 	/* The trampoline's half of the address space. */
 	((uint64_t *)gpa_hva(ks, cr3))[511] =
 	    resv_gpa(ks, KVM_RESV_PDPT) | PTE_P | PTE_RW;
@@ -404,21 +415,28 @@ kvm_space_destroy(struct ks_space *sp)
 	if (sp == NULL)
 		return;
 	/* The vCPU must not keep a CR3 whose PML4 is about to be freed. */
-	if (sp->ks->cur_cr3 == sp->cr3)
+	if (sp->ks->cur == sp)
 		sp->ks->need_reset = true;
+	if (sp->pcid && sp->ks->pcid_owner[sp->pcid] == sp)
+		sp->ks->pcid_owner[sp->pcid] = NULL;
 	((uint64_t *)gpa_hva(sp->ks, sp->cr3))[511] = 0;
 	free(sp);
 }
 
 /* Queues invlpg of [gva, gva+len) for the active space; a full flush when
- * the batch overflows.  Inactive spaces are flushed by their CR3 load. */
+ * the batch overflows.  An inactive space is marked stale: its next CR3
+ * load flushes its PCID (without PCID every CR3 load flushes). */
 static void
 kvm_inval(struct ks_space *sp, gva_t gva, size_t len)
 {
 	struct kvm_mbox *mb = sp->ks->mb;
 	size_t n = (len + 0xfff) / 0x1000;
 
-	if (sp->ks->cur_cr3 != sp->cr3 || mb->flush || mb->newcr3)
+	if (sp->ks->cur != sp) {
+		sp->stale = true;
+		return;
+	}
+	if (mb->flush)
 		return;
 	if (mb->ninval + n > MB_MAXINVAL) {
 		mb->flush = 1;
@@ -506,6 +524,30 @@ kvm_dead(struct ks *ks, struct ks_trap *t, const char *fmt, ...)
 	ks->need_reset = true;
 }
 
+/*
+ * Asks the trampoline to load sp's CR3.  With PCID the load keeps sp's TLB
+ * entries (CR3 bit 63) unless sp changed while inactive or its PCID last
+ * held another space's entries.
+ */
+static void
+kvm_switch(struct ks *ks, struct ks_space *sp)
+{
+	struct kvm_mbox *mb = ks->mb;
+	bool keep = false;
+
+	if (ks->cur != NULL && (mb->ninval || mb->flush))
+		ks->cur->stale = true; /* its queued invalidations were not run */
+	mb->ninval = 0;
+	mb->flush = 0;
+	if (sp->pcid) {
+		keep = !sp->stale && ks->pcid_owner[sp->pcid] == sp;
+		ks->pcid_owner[sp->pcid] = sp;
+	}
+	mb->newcr3 = sp->cr3 | sp->pcid | (keep ? 1ULL << 63 : 0);
+	sp->stale = false;
+	ks->cur = sp;
+}
+
 static int
 kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
 {
@@ -518,12 +560,8 @@ kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
 		return -EIO;
 	memcpy(mb->regs, frame, sizeof(mb->regs));
 	mb->regs[17] = (frame->rflags & 0x240dd5) | 0x202;
-	if (ks->cur_cr3 != sp->cr3) {
-		mb->newcr3 = sp->cr3;
-		mb->ninval = 0;
-		mb->flush = 0;
-		ks->cur_cr3 = sp->cr3;
-	}
+	if (ks->cur != sp)
+		kvm_switch(ks, sp);
 	if (frame->fs_base != ks->cur_fs || mb->setfs) {
 		mb->fsbase = frame->fs_base;
 		mb->setfs = 1;
