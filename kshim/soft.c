@@ -249,6 +249,12 @@ soft_wait(struct ks_space *sp)
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
 	uint32_t s;
 
+	for (int spin = 0; spin < SOFT_SPIN; spin++) {
+		if (__atomic_load_n(&sp->ctl->state, __ATOMIC_ACQUIRE) ==
+		    SOFT_TRAP)
+			return 0;
+		__builtin_ia32_pause();
+	}
 	for (;;) {
 		s = __atomic_load_n(&sp->ctl->state, __ATOMIC_ACQUIRE);
 		if (s == SOFT_TRAP)

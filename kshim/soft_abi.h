@@ -44,6 +44,9 @@ enum soft_state {
 	SOFT_APPLY,    /* vkernel -> stub: apply ops, answer SOFT_TRAP again */
 };
 
+/* Polls of the state word before sleeping on the futex (each a `pause`). */
+#define SOFT_SPIN 4000
+
 enum soft_op_kind { SOFT_OP_MAP = 1, SOFT_OP_UNMAP, SOFT_OP_PROTECT };
 
 struct soft_op {

@@ -112,6 +112,11 @@ vkstub_handler(int sig, siginfo_t *si, void *ucv)
 	for (;;) {
 		__atomic_store_n(&c->state, SOFT_TRAP, __ATOMIC_RELEASE);
 		sc(SYS_futex, (long)&c->state, FUTEX_WAKE, 1, 0, 0, 0);
+		/* Spin a little first: the vkernel often answers in a few us. */
+		for (int spin = 0; spin < SOFT_SPIN &&
+		    __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == SOFT_TRAP;
+		    spin++)
+			__asm__ volatile("pause");
 		while ((s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE)) ==
 		    SOFT_TRAP)
 			sc(SYS_futex, (long)&c->state, FUTEX_WAIT, SOFT_TRAP, 0,
