@@ -52,11 +52,12 @@ extern const uint64_t vkt_exc_table[32];
 struct kvm_mbox {
 	uint64_t regs[18]; /* struct ks_frame order, rax .. rflags */
 	uint64_t vector, err, cr2, kfault, fsbase, setfs;
-	uint64_t newcr3, flush, ninval, pad;
+	uint64_t newcr3, flush, ninval, gsbase;
 	uint64_t inval[MB_MAXINVAL];
 };
 _Static_assert(__builtin_offsetof(struct kvm_mbox, vector) == MB_VECTOR, "mbox");
 _Static_assert(__builtin_offsetof(struct kvm_mbox, inval) == MB_INVAL, "mbox");
+_Static_assert(__builtin_offsetof(struct kvm_mbox, gsbase) == MB_GSBASE, "mbox");
 _Static_assert(__builtin_offsetof(struct ks_frame, rflags) == MB_RFLAGS, "frame");
 
 struct ks {
@@ -71,7 +72,7 @@ struct ks {
 	bool pcid;             /* CR4.PCIDE on: spaces keep their TLB entries */
 	struct ks_space *pcid_owner[4096]; /* whose entries a PCID may hold */
 	unsigned next_pcid;
-	uint64_t cur_fs;
+	uint64_t cur_fs, cur_gs;
 	bool need_reset;
 	bool pre_fault;        /* KVM_PRE_FAULT_MEMORY works */
 	struct kvm_regs regs0; /* the vCPU's start state, for resets */
@@ -275,10 +276,10 @@ kvm_reset_vcpu(struct ks *ks)
 		return -EIO;
 	ks->cur = NULL;
 	memset(ks->pcid_owner, 0, sizeof(ks->pcid_owner)); /* CR3 load flushed */
-	ks->cur_fs = 0;
+	ks->cur_fs = ks->cur_gs = 0;
 	ks->need_reset = false;
 	memset(ks->mb, 0, sizeof(*ks->mb));
-	ks->mb->setfs = 1;
+	ks->mb->setfs = 3;
 	return 0;
 }
 
@@ -564,8 +565,13 @@ kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
 		kvm_switch(ks, sp);
 	if (frame->fs_base != ks->cur_fs || mb->setfs) {
 		mb->fsbase = frame->fs_base;
-		mb->setfs = 1;
+		mb->setfs |= 1;
 		ks->cur_fs = frame->fs_base;
+	}
+	if (frame->gs_base != ks->cur_gs || mb->setfs & 2) {
+		mb->gsbase = frame->gs_base;
+		mb->setfs |= 2;
+		ks->cur_gs = frame->gs_base;
 	}
 	ks->st.runs++;
 	do
@@ -605,6 +611,7 @@ kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
 	}
 	memcpy(frame, mb->regs, sizeof(mb->regs));
 	frame->fs_base = ks->cur_fs;
+	frame->gs_base = ks->cur_gs;
 	memset(t, 0, sizeof(*t));
 	t->vector = (int)mb->vector;
 	t->err = mb->err;

@@ -72,10 +72,11 @@
 #define MB_CR2    0xa0
 #define MB_KFAULT 0xa8 /* nonzero: the trap came from ring 0 */
 #define MB_FSBASE 0xb0
-#define MB_SETFS  0xb8
+#define MB_SETFS  0xb8 /* bit 0: load MB_FSBASE, bit 1: load MB_GSBASE */
 #define MB_NEWCR3 0xc0 /* nonzero: load this CR3 (flushes the TLB) */
 #define MB_FLUSH  0xc8 /* nonzero: flush the whole TLB */
 #define MB_NINVAL 0xd0 /* invlpg this many pages of MB_INVAL */
+#define MB_GSBASE 0xd8
 #define MB_INVAL  0xe0
 #define MB_MAXINVAL 256
 #define MB_VEC_SYSCALL 256

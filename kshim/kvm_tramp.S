@@ -106,14 +106,21 @@ vkt_resume:
 3:	movq $0, MB(MB_NEWCR3)
 	movq $0, MB(MB_FLUSH)
 	movq $0, MB(MB_NINVAL)
-	cmpq $0, MB(MB_SETFS)
-	jz 5f
+	testq $1, MB(MB_SETFS)
+	jz 6f
 	mov MB(MB_FSBASE), %rax
 	mov %rax, %rdx
 	shr $32, %rdx
 	mov $0xc0000100, %ecx           /* MSR_FS_BASE */
 	wrmsr
-	movq $0, MB(MB_SETFS)
+6:	testq $2, MB(MB_SETFS)
+	jz 7f
+	mov MB(MB_GSBASE), %rax
+	mov %rax, %rdx
+	shr $32, %rdx
+	mov $0xc0000101, %ecx           /* MSR_GS_BASE */
+	wrmsr
+7:	movq $0, MB(MB_SETFS)
 5:	pushq $SEL_UDATA
 	pushq MB(MB_RSP)
 	pushq MB(MB_RFLAGS)

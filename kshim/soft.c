@@ -65,7 +65,8 @@ struct ks_space {
 	struct soft_ctl *ctl; /* the control page, mapped here too */
 	bool dead;
 	int dead_sig;
-	uint64_t fs_base;     /* what the stub's %fs base was last set to */
+	uint64_t fs_base;     /* what the stub's %fs and %gs bases were last */
+	uint64_t gs_base;     /* set to */
 };
 
 /* Builds the stub's allow-list with libseccomp and exports it as BPF. */
@@ -91,6 +92,8 @@ soft_build_filter(struct ks *ks, char *why, size_t whylen)
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(exit), 0);
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1,
 	    SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS));
+	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1,
+	    SCMP_A0(SCMP_CMP_EQ, ARCH_SET_GS));
 	if (rc != 0 || (fd = memfd_create("vkernel-bpf", MFD_CLOEXEC)) < 0 ||
 	    seccomp_export_bpf(f, fd) != 0 ||
 	    (len = lseek(fd, 0, SEEK_END)) <= 0 ||
@@ -434,9 +437,15 @@ soft_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
 	c->frame = *frame;
 	c->frame.rflags &= 0x240dd5ULL; /* user-settable flags */
 	c->frame.rflags |= 0x202;
+	c->set_fs = 0;
 	if (frame->fs_base != sp->fs_base) {
-		c->set_fs = 1;
+		c->set_fs |= SOFT_SET_FS;
 		sp->fs_base = frame->fs_base;
+		sp->ks->st.host_syscalls++;
+	}
+	if (frame->gs_base != sp->gs_base) {
+		c->set_fs |= SOFT_SET_GS;
+		sp->gs_base = frame->gs_base;
 		sp->ks->st.host_syscalls++;
 	}
 	sp->ks->st.runs++;
@@ -458,7 +467,7 @@ soft_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
 	soft_decode(c, trap);
 	*frame = c->frame;
 	frame->fs_base = sp->fs_base;
-	frame->gs_base = 0;
+	frame->gs_base = sp->gs_base;
 	return 0;
 }
 

@@ -58,6 +58,8 @@ struct soft_op {
 };
 
 #define SOFT_MAXOPS 2000
+#define SOFT_SET_FS 1
+#define SOFT_SET_GS 2
 
 struct soft_ctl {
 	volatile uint32_t state;  /* futex word */
@@ -68,7 +70,8 @@ struct soft_ctl {
 	uint64_t addr, err, trapno;
 	/* Requests (vkernel -> stub). */
 	uint32_t nops;
-	uint32_t set_fs;      /* nonzero: arch_prctl(ARCH_SET_FS, frame.fs_base) */
+	uint32_t set_fs;      /* SOFT_SET_FS/GS: arch_prctl(ARCH_SET_FS/GS) from
+	                         frame.fs_base / frame.gs_base first */
 	/* Results (stub -> vkernel): first failing op and its -errno, or 0. */
 	int64_t op_err;
 	uint32_t op_index;

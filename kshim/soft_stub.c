@@ -125,10 +125,11 @@ vkstub_handler(int sig, siginfo_t *si, void *ucv)
 		if (s == SOFT_RUN && c->op_err == 0)
 			break;
 	}
-	if (c->set_fs) {
+	if (c->set_fs & SOFT_SET_FS)
 		sc(SYS_arch_prctl, ARCH_SET_FS, f->fs_base, 0, 0, 0, 0);
-		c->set_fs = 0;
-	}
+	if (c->set_fs & SOFT_SET_GS)
+		sc(SYS_arch_prctl, ARCH_SET_GS, f->gs_base, 0, 0, 0, 0);
+	c->set_fs = 0;
 
 	g[REG_RAX] = f->rax; g[REG_RBX] = f->rbx; g[REG_RCX] = f->rcx;
 	g[REG_RDX] = f->rdx; g[REG_RSI] = f->rsi; g[REG_RDI] = f->rdi;

@@ -90,6 +90,28 @@ copyout_force(struct proc *p, gva_t dst, const void *src, size_t len)
 	return copy_walk(p, dst, (void *)src, len, true, true);
 }
 
+bool
+user_range(gva_t va, size_t len)
+{
+	return va <= KS_USER_MAX && len <= KS_USER_MAX - va;
+}
+
+size_t
+writable_prefix(struct proc *p, gva_t va, size_t len)
+{
+	size_t done = 0;
+	int err;
+
+	while (done < len) {
+		size_t n = PAGE_SIZE - ((va + done) & PAGE_MASK);
+
+		if (guest_hva(p, va + done, KS_PROT_WRITE, false, &err) == NULL)
+			break;
+		done += n;
+	}
+	return done < len ? done : len;
+}
+
 long
 copyinstr(struct proc *p, char *dst, gva_t src, size_t max)
 {

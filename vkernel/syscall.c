@@ -44,6 +44,11 @@ host_ret(struct proc *p, long r)
 	return r < 0 ? -errno : r;
 }
 
+/*
+ * Reads at most one chunk.  Like Linux, a buffer outside the user range is
+ * EFAULT before anything is read, and only as many bytes are read from the
+ * host as the guest can take, so a bad buffer never consumes input.
+ */
 static long
 sys_read(struct proc *p, const uint64_t *a)
 {
@@ -53,8 +58,12 @@ sys_read(struct proc *p, const uint64_t *a)
 
 	if (!std_fd(a[0]))
 		return -EBADF;
+	if (!user_range(a[1], a[2]))
+		return -EFAULT;
 	if (n == 0)
 		return 0;
+	if ((n = writable_prefix(p, a[1], n)) == 0)
+		return -EFAULT;
 	if ((r = host_ret(p, read((int)a[0], buf, n))) <= 0)
 		return r;
 	return copyout(p, a[1], buf, r) ? -EFAULT : r;
@@ -88,6 +97,8 @@ sys_write(struct proc *p, const uint64_t *a)
 {
 	if (!std_fd(a[0]))
 		return -EBADF;
+	if (!user_range(a[1], a[2]))
+		return -EFAULT;
 	return write_guest(p, (int)a[0], a[1],
 	    a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2], 0);
 }
@@ -244,14 +255,23 @@ sys_mprotect(struct proc *p, const uint64_t *a)
 	return vm_map_protect(&p->map, a[0], len, prot_of(a[2]));
 }
 
-/* MADV_DONTNEED on private anonymous memory: the range reads zero again. */
+/* The advice values Linux 6.x knows; others are EINVAL. */
+static bool
+madv_known(uint64_t advice)
+{
+	return advice <= 4 || (advice >= 8 && advice <= 25) || advice == 100 ||
+	    advice == 101;
+}
+
+/* MADV_DONTNEED on private anonymous memory: the range reads zero again.
+ * Every other known advice is accepted and has no effect. */
 static long
 sys_madvise(struct proc *p, const uint64_t *a)
 {
 	gva_t va = a[0], end = a[0] + round_page(a[1]);
 	struct vm_map_entry *e;
 
-	if (va & PAGE_MASK || end < va)
+	if (va & PAGE_MASK || end < va || !madv_known(a[2]))
 		return -EINVAL;
 	if (a[2] != MADV_DONTNEED || a[1] == 0)
 		return 0;
@@ -299,6 +319,11 @@ sys_arch_prctl(struct proc *p, const uint64_t *a)
 		if (a[1] >= KS_USER_MAX)
 			return -EPERM;
 		p->frame.fs_base = a[1];
+		return 0;
+	case ARCH_SET_GS:
+		if (a[1] >= KS_USER_MAX)
+			return -EPERM;
+		p->frame.gs_base = a[1];
 		return 0;
 	case ARCH_GET_FS:
 		return copyout(p, a[1], &p->frame.fs_base, 8) ? -EFAULT : 0;

