@@ -115,8 +115,9 @@ check: all
 run: deps $(BUILD)/bin/vkernel $(TESTDIR)/guests/hello-glibc
 	$(BUILD)/bin/vkernel -v $(TESTDIR)/guests/hello-glibc "from the vkernel demo"
 
+# Page-heavy micro-benchmarks: native vs sw vs hw paging (tools/bench.sh).
 bench: all
-	@echo "no benchmarks yet"
+	@sh tools/bench.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

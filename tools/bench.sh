@@ -1,0 +1,55 @@
+#!/bin/sh
+# bench.sh: page-heavy micro-benchmarks, native vs vkernel sw vs vkernel hw, with ratios to native from the same run.
+#
+# Usage: tools/bench.sh BUILD_DIR [--here]
+# Each figure is the best of 3 runs of atf-tests/guests/churn.c, as the guest
+# itself measured it (clock_gettime).  Without /dev/kvm the hw column comes
+# from a second table measured inside the QEMU TCG guest (tools/hwvm.sh),
+# where native, sw and hw are measured again side by side: under emulation
+# only the ratios within that table mean anything.
+build=$(cd "${1:-build}" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
+guest=$build/tests/vkernel/guests/churn-glibc
+vk=$build/bin/vkernel
+
+# best CMD...: the smallest "N us/" figure printed by 3 runs of CMD.
+best() {
+	for i in 1 2 3; do
+		"$@" 2>/dev/null | sed -n 's/.*: \([0-9.]*\) us\/.*/\1/p'
+	done | sort -g | head -n 1
+}
+
+ratio() {
+	[ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'
+}
+
+table() {
+	hw=$1
+	printf '%-28s %12s %12s %8s' "workload (us per unit)" native sw "sw/nat"
+	[ "$hw" = yes ] && printf ' %12s %8s' hw "hw/nat"
+	printf '\n'
+	for w in "touch 32 2" "scatter 8 1" "protect 100" "syscall 5000"; do
+		n=$(best "$guest" $w)
+		s=$(VKERNEL_PAGING=sw best "$vk" -m 256m "$guest" $w)
+		printf '%-28s %12s %12s %8s' "$w" "$n" "$s" "$(ratio "$s" "$n")"
+		if [ "$hw" = yes ]; then
+			h=$(VKERNEL_PAGING=hw best "$vk" -m 256m "$guest" $w)
+			printf ' %12s %8s' "$h" "$(ratio "$h" "$n")"
+		fi
+		printf '\n'
+	done
+}
+
+[ -x "$guest" ] && [ -x "$vk" ] || { echo "bench: build first (make)" >&2; exit 2; }
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	echo "== $(uname -n): native, sw and hw (native /dev/kvm)"
+	table yes
+	exit 0
+fi
+echo "== this machine: native and sw (no /dev/kvm here)"
+table no
+[ "${2:-}" = --here ] && exit 0
+echo
+echo "== inside the QEMU TCG guest with nested KVM (emulated CPU: compare ratios only)"
+cd "$top" && tools/hwvm.sh exec --timeout 1800 -- sh tools/bench.sh "$build" 2>&1 |
+	sed -n '/^== /d; /^workload/,$p'
