@@ -40,8 +40,15 @@ elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	count hw "$build/results-hw.db"
 else
 	label="hw paging (emulated: QEMU TCG guest, nested KVM with AMD NPT)"
-	if "$top/tools/hwvm.sh" check "$build" >"$build/hwvm.log" 2>&1 &&
-	    [ -s "$build/results-hw.db" ]; then
+	# A frozen emulator (seen with QEMU's multi-threaded TCG) gets one retry.
+	"$top/tools/hwvm.sh" check --timeout 900 "$build" >"$build/hwvm.log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 124 ]; then
+		echo "$label: the VM timed out; retrying once"
+		"$top/tools/hwvm.sh" check --timeout 900 "$build" >>"$build/hwvm.log" 2>&1
+		rc=$?
+	fi
+	if [ "$rc" -eq 0 ] && [ -s "$build/results-hw.db" ]; then
 		count hw "$build/results-hw.db"
 	else
 		echo "$label: could not run; tail of $build/hwvm.log:"

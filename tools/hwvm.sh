@@ -19,7 +19,9 @@
 # Environment knobs:
 #   HWVM_VERBOSE=1       also show the guest console live (on stderr)
 #   HWVM_PASSENV="A B"   names of host variables to export inside the guest
-#   HWVM_MEM / HWVM_SMP  guest memory (default 4G) / vCPUs (default 2)
+#   HWVM_MEM / HWVM_SMP  guest memory (default 4G) / vCPUs (default 1: with two,
+#                        QEMU 7.2 multi-threaded TCG froze the guest at random
+#                        under nested KVM, several times, here)
 #   HWVM_CACHE           cache dir (default /var/cache/vkernel-hwvm)
 #   HWVM_KERNEL_PKG      kernel package to use (default: what linux-image-amd64 depends on)
 
@@ -27,7 +29,7 @@ set -u
 
 CACHE=${HWVM_CACHE:-/var/cache/vkernel-hwvm}
 MEM=${HWVM_MEM:-4G}
-SMP=${HWVM_SMP:-2}
+SMP=${HWVM_SMP:-1}
 
 # Modules to load in the guest, in this order. Any that is missing from the
 # package (built in, or renamed) is skipped; dependencies that a module
