@@ -44,7 +44,7 @@ GUEST_EXTRA := $(wildcard atf-tests/guests/*.bin)
 .PHONY: all check run bench install clean deps tests
 all: deps $(BUILD)/bin/vkernel tests
 
-tests: $(UNIT_BINS) $(SH_BINS) $(GUEST_BINS) $(TESTDIR)/Kyuafile
+tests: $(UNIT_BINS) $(SH_BINS) $(GUEST_BINS) $(TESTDIR)/Kyuafile $(TESTDIR)/vk_common.sh
 
 # Installs the Debian packages the build needs when run as root; otherwise
 # prints the exact command and stops.
@@ -107,6 +107,10 @@ $(TESTDIR)/Kyuafile: atf-tests/Kyuafile
 	@mkdir -p $(@D)
 	cp $< $@
 
+$(TESTDIR)/vk_common.sh: atf-tests/vk_common.sh
+	@mkdir -p $(@D)
+	cp $< $@
+
 # The suite, on the sw path here; `tools/check.sh` also runs it on the hw
 # path where that can be had, and prints the closing count.
 check: all
@@ -124,7 +128,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/tests/vkernel/guests
 	install -m 755 $(BUILD)/bin/vkernel $(DESTDIR)$(PREFIX)/bin/vkernel
 	install -m 644 docs/vkernel.1 $(DESTDIR)$(PREFIX)/share/man/man1/vkernel.1
-	install -m 644 $(TESTDIR)/Kyuafile $(DESTDIR)$(PREFIX)/tests/vkernel/Kyuafile
+	install -m 644 $(TESTDIR)/Kyuafile $(TESTDIR)/vk_common.sh \
+		$(DESTDIR)$(PREFIX)/tests/vkernel/
 	install -m 755 $(UNIT_BINS) $(SH_BINS) $(DESTDIR)$(PREFIX)/tests/vkernel/
 	install -m 755 $(GUEST_BINS) $(DESTDIR)$(PREFIX)/tests/vkernel/guests/
 

@@ -1,15 +1,13 @@
 #!/usr/bin/env atf-sh
 # cli_test.sh: the vkernel command-line contract: options, usage errors, bad programs, exit statuses.
 
-# Sets $vk and $gdir: the vkernel binary and the guests directory.
-vk_setup()
+. "$(atf_get_srcdir)/vk_common.sh"
+
+# Sets $vk, $gdir and $hello (the glibc hello guest).
+cli_setup()
 {
-	vk="$(atf_get_srcdir)/../../bin/vkernel"
-	gdir="$(atf_get_srcdir)/guests"
-	[ -x "$vk" ] || atf_fail "no vkernel binary at $vk"
-	unset VKERNEL_PAGING
+	need_guest hello-glibc
 	hello="$gdir/hello-glibc"
-	[ -x "$hello" ] || atf_fail "guest $hello is missing"
 }
 
 # Checks file $1 holds exactly one non-empty line.
@@ -42,7 +40,7 @@ usage__help_head()
 }
 usage__help_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:0 -o match:"^usage: vkernel" -e ignore "$vk" -h
 }
 
@@ -53,7 +51,7 @@ usage__unknown_option_head()
 }
 usage__unknown_option_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:64 -o empty -e match:"^usage: vkernel" "$vk" -Z "$hello"
 }
 
@@ -64,7 +62,7 @@ usage__missing_argument_head()
 }
 usage__missing_argument_body()
 {
-	vk_setup
+	cli_setup
 	for o in -m -n -e -i -p -r; do
 		atf_check -s exit:64 -o empty -e match:"usage: vkernel" "$vk" $o
 	done
@@ -77,7 +75,7 @@ usage__no_program_head()
 }
 usage__no_program_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:64 -o empty -e match:"^usage: vkernel" "$vk"
 	atf_check -s exit:64 -o empty -e match:"^usage: vkernel" "$vk" -v -m 64m
 }
@@ -91,7 +89,7 @@ program__not_found_head()
 }
 program__not_found_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:127 -o empty \
 	    -e inline:"vkernel: /nonexistent: No such file or directory\n" \
 	    "$vk" /nonexistent
@@ -104,7 +102,7 @@ program__text_file_head()
 }
 program__text_file_body()
 {
-	vk_setup
+	cli_setup
 	printf 'just some text\nnot an ELF\n' >textfile
 	chmod +x textfile
 	expect_126 "$PWD/textfile"
@@ -117,7 +115,7 @@ program__empty_file_head()
 }
 program__empty_file_body()
 {
-	vk_setup
+	cli_setup
 	: >emptyfile
 	chmod +x emptyfile
 	expect_126 "$PWD/emptyfile"
@@ -130,7 +128,7 @@ program__truncated_elf_head()
 }
 program__truncated_elf_body()
 {
-	vk_setup
+	cli_setup
 	head -c 100 "$hello" >truncated
 	chmod +x truncated
 	expect_126 "$PWD/truncated"
@@ -146,7 +144,7 @@ program__wrong_class_head()
 }
 program__wrong_class_body()
 {
-	vk_setup
+	cli_setup
 	cp "$hello" class32
 	patch_bytes class32 '\001' 4
 	expect_126 "$PWD/class32"
@@ -159,7 +157,7 @@ program__wrong_machine_head()
 }
 program__wrong_machine_body()
 {
-	vk_setup
+	cli_setup
 	cp "$hello" armelf
 	patch_bytes armelf '\050\000' 18
 	expect_126 "$PWD/armelf"
@@ -172,7 +170,7 @@ program__wrong_type_head()
 }
 program__wrong_type_body()
 {
-	vk_setup
+	cli_setup
 	cp "$hello" relelf
 	patch_bytes relelf '\001\000' 16
 	expect_126 "$PWD/relelf"
@@ -185,7 +183,7 @@ program__bad_phdrs_head()
 }
 program__bad_phdrs_body()
 {
-	vk_setup
+	cli_setup
 	cp "$hello" badphoff
 	patch_bytes badphoff '\000\000\000\100\000\000\000\000' 32
 	expect_126 "$PWD/badphoff"
@@ -198,7 +196,7 @@ program__directory_head()
 }
 program__directory_body()
 {
-	vk_setup
+	cli_setup
 	mkdir adir
 	expect_126 "$PWD/adir"
 }
@@ -212,7 +210,7 @@ memory__sizes_head()
 }
 memory__sizes_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -m 64m "$hello"
 	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -m 1g "$hello"
 }
@@ -224,7 +222,7 @@ memory__bad_sizes_head()
 }
 memory__bad_sizes_body()
 {
-	vk_setup
+	cli_setup
 	for m in 0 abc -5; do
 		atf_check -s exit:64 -o empty -e match:"." "$vk" -m "$m" "$hello"
 	done
@@ -237,7 +235,7 @@ memory__cannot_back_head()
 }
 memory__cannot_back_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:69 -o empty -e match:"cannot back" "$vk" -m 100t "$hello"
 }
 
@@ -250,7 +248,7 @@ cpus__option_head()
 }
 cpus__option_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -n 2 -m 64m "$hello"
 	atf_check -s exit:64 -o empty -e match:"." "$vk" -n 0 -m 64m "$hello"
 	atf_check -s exit:64 -o empty -e match:"." "$vk" -n x -m 64m "$hello"
@@ -265,7 +263,7 @@ env__option_head()
 }
 env__option_body()
 {
-	vk_setup
+	cli_setup
 	args="$gdir/args-glibc"
 	[ -x "$args" ] || atf_fail "guest $args is missing"
 	atf_check -s exit:0 -o inline:"bar\n" "$vk" -e FOO=bar:BAZ=qux "$args" env FOO
@@ -282,7 +280,7 @@ pidfile__written_and_removed_head()
 }
 pidfile__written_and_removed_body()
 {
-	vk_setup
+	cli_setup
 	# Plain run: the pidfile does not outlive vkernel.
 	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -p "$PWD/vk.pid" "$hello"
 	[ ! -e vk.pid ] || atf_fail "pidfile left behind after a normal exit"
@@ -317,7 +315,7 @@ pidfile__bad_path_head()
 }
 pidfile__bad_path_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s not-exit:0 -o ignore -e match:"." \
 	    "$vk" -p /nonexistent-dir/x.pid "$hello"
 }
@@ -331,7 +329,7 @@ image__file_head()
 }
 image__file_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:0 -o match:"hello from the guest" \
 	    "$vk" -i ./mem.img -m 64m "$hello"
 	[ -f mem.img ] || atf_fail "mem.img was not created"
@@ -347,7 +345,7 @@ root__option_head()
 }
 root__option_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -r / "$hello"
 	atf_check -s not-exit:0 -o not-match:"hello from the guest" -e match:"." \
 	    "$vk" -r /nonexistent "$hello"
@@ -362,7 +360,7 @@ verbose__summary_head()
 }
 verbose__summary_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
 	    "$vk" -v "$hello"
 	if [ "${VKERNEL_PAGING:-}" = hw ]; then
@@ -388,7 +386,7 @@ verbose__unimplemented_syscall_head()
 }
 verbose__unimplemented_syscall_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:0 -o inline:"enosys ok\n" -e match:"unimplemented syscall" \
 	    "$vk" -v "$gdir/enosys-glibc"
 }
@@ -400,7 +398,7 @@ disable_hw__option_head()
 }
 disable_hw__option_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:0 -o inline:"hello from the guest\n" \
 	    -e match:"paging: sw.*-d" "$vk" -d -v "$hello"
 }
@@ -414,7 +412,7 @@ paging__env_head()
 }
 paging__env_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:0 -o inline:"hello from the guest\n" -e match:"paging: sw" \
 	    env VKERNEL_PAGING=sw "$vk" -v "$hello"
 	atf_check -s exit:0 -o inline:"hello from the guest\n" \
@@ -448,7 +446,7 @@ status__guest_exit_head()
 }
 status__guest_exit_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:3 -o ignore "$vk" "$gdir/exitcode-glibc" 3
 	atf_check -s exit:0 -o ignore "$vk" "$gdir/exitcode-musl" 0 _exit
 }
@@ -460,7 +458,7 @@ status__guest_signal_head()
 }
 status__guest_signal_body()
 {
-	vk_setup
+	cli_setup
 	atf_check -s exit:139 -o inline:"before\n" -e ignore "$vk" "$gdir/segv-glibc"
 }
 

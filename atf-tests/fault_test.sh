@@ -1,22 +1,7 @@
 #!/usr/bin/env atf-sh
 # fault_test.sh: hostile guests (privileged instructions, kernel and NULL accesses, bad system call arguments, endless loops) die or fail as on Linux, and vkernel survives them.
 
-# Sets $vk and $gdir: the vkernel binary and the guests directory.
-vk_setup()
-{
-	vk="$(atf_get_srcdir)/../../bin/vkernel"
-	gdir="$(atf_get_srcdir)/guests"
-	[ -x "$vk" ] || atf_fail "no vkernel binary at $vk"
-	# VKERNEL_PAGING passes through: the same expectations hold on the sw
-	# and the hw path.
-}
-
-# Sets $vk and $gdir and checks the guest $1 exists.
-need_guest()
-{
-	vk_setup
-	[ -x "$gdir/$1" ] || atf_fail "guest $gdir/$1 is missing"
-}
+. "$(atf_get_srcdir)/vk_common.sh"
 
 # priv_check MODE SIGNAL: `priv MODE` dies of SIGNAL (the number) as it does
 # natively, with both libcs; vkernel itself exits with 128+SIGNAL, silently
@@ -97,30 +82,6 @@ hostile__syscalls_body()
 		atf_check -s exit:0 -o inline:"hostile ok\n" -e empty \
 		    -x "'$vk' -m 256m '$gdir/hostile-$v' <'$gdir/hostile-$v'"
 	done
-}
-
-# leftovers_check SID GUEST: no live process remains in session SID nor runs
-# GUEST (the sw path's host stub must die with vkernel).
-leftovers_check()
-{
-	left=""
-	i=0
-	while [ $i -lt 50 ]; do
-		# Zombies waiting for init do not count: they run nothing.
-		left=$(ps -eo pid=,sid=,stat= |
-		    awk -v s="$1" '$2 == s && $3 !~ /^Z/ { print $1 }')
-		[ -z "$left" ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ -n "$left" ]; then
-		ps -o pid,ppid,stat,args -s "$1" || true
-		atf_fail "host processes left in session $1: $left"
-	fi
-	if pgrep -f "$2" >/dev/null; then
-		pgrep -a -f "$2" || true
-		atf_fail "host processes left running $2"
-	fi
 }
 
 # spin_kill GUEST SIGNAL STATUS: runs the spinning GUEST in its own session,

@@ -1,22 +1,7 @@
 #!/usr/bin/env atf-sh
 # run_test.sh: runs the guest programs (glibc and musl builds) under vkernel and checks what they see.
 
-# Sets $vk and $gdir: the vkernel binary and the guests directory.
-vk_setup()
-{
-	vk="$(atf_get_srcdir)/../../bin/vkernel"
-	gdir="$(atf_get_srcdir)/guests"
-	[ -x "$vk" ] || atf_fail "no vkernel binary at $vk"
-	# VKERNEL_PAGING passes through: `make check` runs the suite once with
-	# it unset (auto) and once with VKERNEL_PAGING=hw in a KVM-capable VM.
-}
-
-# Sets $vk and $gdir and checks the guest $1 exists.
-need_guest()
-{
-	vk_setup
-	[ -x "$gdir/$1" ] || atf_fail "guest $gdir/$1 is missing"
-}
+. "$(atf_get_srcdir)/vk_common.sh"
 
 atf_test_case hello__glibc
 hello__glibc_head()
@@ -238,25 +223,7 @@ oom__killed_cleanly_body()
 		    "$vk" -m 32m "$gdir/oom-$v" 512
 		atf_check -o match:"out of guest memory" cat err-$v
 		atf_check -o inline:"1\n" -x "grep -c . err-$v"
-		sid=$(cat sid)
-		left=""
-		i=0
-		while [ $i -lt 50 ]; do
-			# Zombies waiting for init do not count: they run nothing.
-			left=$(ps -eo pid=,sid=,stat= |
-			    awk -v s="$sid" '$2 == s && $3 !~ /^Z/ { print $1 }')
-			[ -z "$left" ] && break
-			sleep 0.1
-			i=$((i + 1))
-		done
-		if [ -n "$left" ]; then
-			ps -o pid,ppid,stat,args -s "$sid" || true
-			atf_fail "host processes left in session $sid: $left"
-		fi
-		if pgrep -f "$gdir/oom-$v" >/dev/null; then
-			pgrep -a -f "$gdir/oom-$v" || true
-			atf_fail "host processes left running oom-$v"
-		fi
+		leftovers_check "$(cat sid)" "$gdir/oom-$v"
 	done
 }
 

@@ -1,0 +1,42 @@
+# vk_common.sh: helpers shared by the atf-sh test programs (sourced, not run).
+
+# Sets $vk and $gdir: the vkernel binary and the guests directory.
+# VKERNEL_PAGING passes through: `make check` runs the whole suite once on
+# the sw path and once with VKERNEL_PAGING=hw, with the same expectations.
+vk_setup()
+{
+	vk="$(atf_get_srcdir)/../../bin/vkernel"
+	gdir="$(atf_get_srcdir)/guests"
+	[ -x "$vk" ] || atf_fail "no vkernel binary at $vk"
+}
+
+# Sets $vk and $gdir and checks the guest $1 exists.
+need_guest()
+{
+	vk_setup
+	[ -x "$gdir/$1" ] || atf_fail "guest $gdir/$1 is missing"
+}
+
+# leftovers_check SID GUEST: no live process remains in session SID nor runs
+# GUEST (the sw path's host stub must die with vkernel).
+leftovers_check()
+{
+	left=""
+	i=0
+	while [ $i -lt 50 ]; do
+		# Zombies waiting for init do not count: they run nothing.
+		left=$(ps -eo pid=,sid=,stat= |
+		    awk -v s="$1" '$2 == s && $3 !~ /^Z/ { print $1 }')
+		[ -z "$left" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -n "$left" ]; then
+		ps -o pid,ppid,stat,args -s "$1" || true
+		atf_fail "host processes left in session $1: $left"
+	fi
+	if pgrep -f "$2" >/dev/null; then
+		pgrep -a -f "$2" || true
+		atf_fail "host processes left running $2"
+	fi
+}
