@@ -165,8 +165,45 @@ stuck__vkernel_killed_body()
 	spin_kill spin-glibc KILL 137
 }
 
+# --- KVM failures the guest cannot cause (hw path, injected) ------------------
+
+# inject_check KIND PATTERN: with VKERNEL_TEST_INJECT=KIND the guest dies with
+# SIGKILL and one diagnostic line matching PATTERN; vkernel exits by itself.
+inject_check()
+{
+	[ "${VKERNEL_PAGING:-}" = hw ] ||
+	    atf_skip "needs the hw paging path (VKERNEL_PAGING=hw; make check runs it)"
+	need_guest hello-glibc
+	atf_check -s exit:137 -o ignore -e save:err \
+	    env VKERNEL_TEST_INJECT="$1" "$vk" -m 64m "$gdir/hello-glibc"
+	atf_check -o inline:"1\n" -x "grep -c . err"
+	atf_check -o match:"host side of the guest died: ($2).*, killed by signal 9" cat err
+}
+
+atf_test_case kvm__failed_entry_contained
+kvm__failed_entry_contained_head()
+{
+	atf_set "descr" "A CR3 with reserved bits (failed VM entry or trampoline #GP) ends the guest with a diagnostic"
+}
+kvm__failed_entry_contained_body()
+{
+	inject_check kvm-bad-cr3 "VM entry failed|trampoline fault"
+}
+
+atf_test_case kvm__triple_fault_contained
+kvm__triple_fault_contained_head()
+{
+	atf_set "descr" "A triple fault (KVM_EXIT_SHUTDOWN) ends the guest with a diagnostic"
+}
+kvm__triple_fault_contained_body()
+{
+	inject_check kvm-triple-fault "triple fault"
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case kvm__failed_entry_contained
+	atf_add_test_case kvm__triple_fault_contained
 	for m in hlt cli out outport inport rdmsr wrmsr movcr3 lgdt ud2 int3 \
 	    readkernel writekernel jumpkernel jumpnull readnull divzero \
 	    divoverflow execstack execdata execmmap; do

@@ -75,6 +75,7 @@ struct ks {
 	uint64_t cur_fs, cur_gs;
 	bool need_reset;
 	bool pre_fault;        /* KVM_PRE_FAULT_MEMORY works */
+	int inject;            /* test-only failure (VKERNEL_TEST_INJECT) */
 	struct kvm_regs regs0; /* the vCPU's start state, for resets */
 	struct kvm_sregs sregs0;
 	struct ks_stats st;
@@ -285,6 +286,44 @@ kvm_reset_vcpu(struct ks *ks)
 
 static void kvm_fini(struct ks *ks);
 
+/*
+ * The test suite's way to make the failures a guest cannot cause happen:
+ * VKERNEL_TEST_INJECT=kvm-bad-cr3 makes the 5th entry load a CR3 with
+ * reserved bits set (a #GP inside the trampoline, or a failed VM entry where
+ * the nested hypervisor checks CR3 first); kvm-triple-fault empties the IDT
+ * and returns to a non-canonical rip (#GP, #DF, shutdown).  Both must end
+ * only that guest, with a diagnostic, and reset the vCPU.
+ */
+enum { INJECT_NONE, INJECT_BADCR3, INJECT_TRIPLE };
+#define INJECT_AT_ENTRY 5
+
+static int
+inject_kind(const char *v)
+{
+	if (v == NULL)
+		return INJECT_NONE;
+	if (strcmp(v, "kvm-bad-cr3") == 0)
+		return INJECT_BADCR3;
+	if (strcmp(v, "kvm-triple-fault") == 0)
+		return INJECT_TRIPLE;
+	return INJECT_NONE;
+}
+
+static void
+inject_failure(struct ks *ks)
+{
+	struct kvm_sregs sr = ks->sregs0;
+
+	if (ks->inject == INJECT_BADCR3) {
+		ks->mb->newcr3 = ks->cur->cr3 | 1ULL << 60; /* past MAXPHYADDR */
+	} else {
+		ks->mb->regs[16] = 0x8000000000000000ULL;   /* rip */
+		sr.cr3 = ks->cur->cr3;
+		sr.idt.limit = 0;
+		__kvm_ioctl(ks->vcpu, KVM_SET_SREGS, &sr);
+	}
+}
+
 static int
 kvm_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 {
@@ -364,6 +403,7 @@ kvm_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 		goto fail;
 	ks->pre_fault = __kvm_ioctl(ks->kvm, KVM_CHECK_EXTENSION,
 	    (void *)(long)KVM_CAP_PRE_FAULT_MEMORY) > 0;
+	ks->inject = inject_kind(getenv("VKERNEL_TEST_INJECT"));
 	return 0;
 fail:
 	kvm_fini(ks);
@@ -573,6 +613,8 @@ kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
 		mb->setfs |= 2;
 		ks->cur_gs = frame->gs_base;
 	}
+	if (ks->inject != INJECT_NONE && ks->st.runs + 1 == INJECT_AT_ENTRY)
+		inject_failure(ks);
 	ks->st.runs++;
 	do
 		r = ioctl(ks->vcpu, KVM_RUN, 0);
