@@ -200,8 +200,47 @@ kvm__triple_fault_contained_body()
 	inject_check kvm-triple-fault "triple fault"
 }
 
+# --- escapes ------------------------------------------------------------------
+
+atf_test_case escape__stub_syscall_contained
+escape__stub_syscall_contained_head()
+{
+	atf_set "descr" "A host system call made through the sw stub's own code is killed by the seccomp allow-list; on hw there is no stub to jump to"
+}
+escape__stub_syscall_contained_body()
+{
+	for v in glibc musl; do
+		need_guest escape-$v
+		if [ "${VKERNEL_PAGING:-}" = hw ]; then
+			# The stub area does not exist in a hw guest: SIGSEGV.
+			atf_check -s exit:139 -o inline:"before stubcall\n" -e empty \
+			    "$vk" -m 64m "$gdir/escape-$v" stubcall
+		else
+			atf_check -s exit:137 -o match:"^before stubcall" \
+			    -e match:"stub process died \(signal 31\)" \
+			    "$vk" -m 64m "$gdir/escape-$v" stubcall
+		fi
+	done
+}
+
+atf_test_case escape__selector_readonly
+escape__selector_readonly_head()
+{
+	atf_set "descr" "The Syscall User Dispatch selector cannot be flipped by a write: SIGSEGV"
+}
+escape__selector_readonly_body()
+{
+	for v in glibc musl; do
+		need_guest escape-$v
+		atf_check -s exit:139 -o inline:"before selector\n" -e empty \
+		    "$vk" -m 64m "$gdir/escape-$v" selector
+	done
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case escape__stub_syscall_contained
+	atf_add_test_case escape__selector_readonly
 	atf_add_test_case kvm__failed_entry_contained
 	atf_add_test_case kvm__triple_fault_contained
 	for m in hlt cli out outport inport rdmsr wrmsr movcr3 lgdt ud2 int3 \
