@@ -65,6 +65,7 @@ struct ks_space {
 	struct soft_ctl *ctl; /* the control page, mapped here too */
 	bool dead;
 	int dead_sig;
+	int err;              /* -errno of a failed flush, reported by run */
 	uint64_t fs_base;     /* what the stub's %fs and %gs bases were last */
 	uint64_t gs_base;     /* set to */
 };
@@ -367,6 +368,7 @@ soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
 {
 	struct soft_ctl *c = sp->ctl;
 	struct soft_op *last;
+	int rc;
 	int hprot = (prot & KS_PROT_READ ? PROT_READ : 0) |
 	    (prot & KS_PROT_WRITE ? PROT_WRITE | PROT_READ : 0) |
 	    (prot & KS_PROT_EXEC ? PROT_EXEC : 0);
@@ -381,8 +383,9 @@ soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
 			return;
 		}
 	}
-	if (c->nops == SOFT_MAXOPS && soft_flush(sp) != 0)
-		sp->dead = true; /* the next run reports it */
+	if (c->nops == SOFT_MAXOPS && (rc = soft_flush(sp)) != 0 &&
+	    sp->err == 0)
+		sp->err = rc; /* the next run reports it */
 	c->ops[c->nops++] = (struct soft_op){ kind, hprot, gva, len, gpa };
 	sp->ks->st.map_requests++; /* one host mmap/munmap/mprotect */
 }
@@ -449,7 +452,7 @@ soft_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
 		sp->ks->st.host_syscalls++;
 	}
 	sp->ks->st.runs++;
-	rc = soft_kick(sp, SOFT_RUN);
+	rc = sp->err ? sp->err : soft_kick(sp, SOFT_RUN);
 	if (rc == 0 && c->op_err != 0)
 		rc = (int)c->op_err; /* the stub refused an op: still waiting */
 	if (rc != 0) {
