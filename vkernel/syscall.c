@@ -187,10 +187,11 @@ prot_of(uint64_t prot)
 	    (prot & PROT_EXEC ? KS_PROT_EXEC : 0);
 }
 
+/* A mapping range: inside the user range and above mmap_min_addr. */
 static bool
 range_ok(gva_t va, uint64_t len)
 {
-	return len <= KS_USER_MAX && va >= KS_USER_MIN && va <= KS_USER_MAX - len;
+	return va >= KS_USER_MIN && user_range(va, len);
 }
 
 static long
