@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /*
  * Address kinds are named apart, as in the KVM selftests:
@@ -106,6 +107,10 @@ struct ks_ops {
 	int (*run)(struct ks_space *sp, struct ks_frame *frame,
 	    struct ks_trap *trap);
 	void (*stats)(struct ks *ks, struct ks_stats *st);
+	/* CPU time the host has spent running this space's guest code (its
+	 * stub process on sw, the vCPU thread on hw): what the guest's own
+	 * CPU-time clocks read.  0 or -errno. */
+	int (*cputime)(struct ks_space *sp, struct timespec *ts);
 	/* Optional (may be NULL): gpa..gpa+len is about to be handed out;
 	 * set up its nested mappings now, in one batch. */
 	void (*prefault)(struct ks *ks, gpa_t gpa, size_t len);

@@ -676,6 +676,14 @@ kvm_stats(struct ks *ks, struct ks_stats *st)
 	*st = ks->st;
 }
 
+/* The vCPU runs on the calling thread: its CPU clock. */
+static int
+kvm_cputime(struct ks_space *sp, struct timespec *ts)
+{
+	(void)sp;
+	return clock_gettime(CLOCK_THREAD_CPUTIME_ID, ts) == 0 ? 0 : -errno;
+}
+
 const struct ks_ops ks_kvm_ops = {
 	.name = "kvm",
 	.resv_pages = KVM_RESV_PAGES,
@@ -689,5 +697,6 @@ const struct ks_ops ks_kvm_ops = {
 	.flush = kvm_flush,
 	.run = kvm_run,
 	.stats = kvm_stats,
+	.cputime = kvm_cputime,
 	.prefault = kvm_prefault,
 };

@@ -480,6 +480,15 @@ soft_stats(struct ks *ks, struct ks_stats *st)
 	*st = ks->st;
 }
 
+/* The stub process's CPU clock (Linux's MAKE_PROCESS_CPUCLOCK(pid, SCHED)). */
+static int
+soft_cputime(struct ks_space *sp, struct timespec *ts)
+{
+	clockid_t clk = (clockid_t)((~(unsigned)sp->pid << 3) | 2);
+
+	return clock_gettime(clk, ts) == 0 ? 0 : -errno;
+}
+
 const struct ks_ops ks_soft_ops = {
 	.name = "soft",
 	.init = soft_init,
@@ -492,4 +501,5 @@ const struct ks_ops ks_soft_ops = {
 	.flush = soft_flush,
 	.run = soft_run,
 	.stats = soft_stats,
+	.cputime = soft_cputime,
 };
