@@ -466,6 +466,74 @@ ATF_TC_BODY(hooks__run_across_page_tables, tc)
 	vm_phys_fini();
 }
 
+ATF_TC_WITHOUT_HEAD(hooks__new_page_unmaps_old_first);
+ATF_TC_BODY(hooks__new_page_unmaps_old_first, tc)
+{
+	struct fake_space fs = { .hdr.ops = &fake_ops };
+	struct pmap *pm;
+	gpa_t a, b;
+
+	setup();
+	ATF_REQUIRE((pm = pmap_create((struct ks_space *)&fs)) != NULL);
+	a = vm_page_alloc();
+	b = vm_page_alloc();
+	ATF_REQUIRE_EQ(pmap_enter(pm, BASE, a, RW), 0);
+	/* The same page again (a lost host mapping): just a map. */
+	ATF_REQUIRE_EQ(pmap_enter(pm, BASE, a, RO), 0);
+	ATF_REQUIRE_EQ(fs.ncalls, 2);
+	check_call(&fs, 1, 'm', BASE, PG, RO);
+	/* Another page there: the old one's host mapping goes first, so
+	 * the old page is only reused after a flush that removed it. */
+	ATF_REQUIRE_EQ(pmap_enter(pm, BASE, b, RW), 0);
+	ATF_REQUIRE_EQ(fs.ncalls, 4);
+	check_call(&fs, 2, 'u', BASE, PG, 0);
+	check_call(&fs, 3, 'm', BASE, PG, RW);
+	ATF_REQUIRE_EQ(fs.calls[3].pa, b);
+	ATF_REQUIRE_EQ(pmap_resident_count(pm), 1);
+	pmap_destroy(pm);
+	vm_phys_fini();
+}
+
+/*
+ * Page tables live in guest-physical memory: an entry that points outside
+ * the image (as a corrupted table could) is never followed, neither by a
+ * lookup, an enter, a remove nor by teardown.
+ */
+ATF_TC_WITHOUT_HEAD(walk__entry_outside_image_not_followed);
+ATF_TC_BODY(walk__entry_outside_image_not_followed, tc)
+{
+	struct fake_space fs = { .hdr.ops = &fake_ops };
+	uint64_t *pml4, *pdpt, saved;
+	struct pmap *pm;
+	size_t before;
+	gpa_t a;
+
+	setup();
+	a = vm_page_alloc();
+	before = pages_used();
+	ATF_REQUIRE((pm = pmap_create((struct ks_space *)&fs)) != NULL);
+	ATF_REQUIRE_EQ(pmap_enter(pm, BASE, a, RW), 0);
+	pml4 = vm_phys_hva(pmap_cr3(pm));
+	pdpt = vm_phys_hva(pml4[0] & PTE_ADDR_MASK);
+	ATF_REQUIRE(pdpt != NULL);
+	saved = pdpt[0];
+	/* The PDPT entry now points far past the 1 MiB image. */
+	pdpt[0] = (0x7ff000000000ULL & PTE_ADDR_MASK) | PTE_P | PTE_RW | PTE_US;
+	ATF_REQUIRE(!pmap_extract(pm, BASE, NULL, NULL));
+	ATF_REQUIRE(pmap_enter(pm, BASE + PG, a, RW) != 0);
+	fs.ncalls = 0;
+	pmap_remove(pm, 0, 1ULL << 39);
+	pmap_protect(pm, 0, 1ULL << 39, RO);
+	ATF_REQUIRE_EQ(fs.ncalls, 0);
+	/* Teardown skips the bad entry and frees every real table. */
+	pdpt[0] = saved;
+	pmap_remove(pm, BASE, BASE + PG);
+	pdpt[0] = (0x7ff000000000ULL & PTE_ADDR_MASK) | PTE_P;
+	pmap_destroy(pm);
+	ATF_REQUIRE_EQ(pages_used(), before + 2); /* the lost PD and PT */
+	vm_phys_fini();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, enter__extract);
@@ -479,5 +547,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, hooks__enter_and_update);
 	ATF_TP_ADD_TC(tp, hooks__runs_are_coalesced);
 	ATF_TP_ADD_TC(tp, hooks__run_across_page_tables);
+	ATF_TP_ADD_TC(tp, hooks__new_page_unmaps_old_first);
+	ATF_TP_ADD_TC(tp, walk__entry_outside_image_not_followed);
 	return atf_no_error();
 }

@@ -1,5 +1,6 @@
 /* pmap.c: x86-64 4-level page tables in guest-physical memory. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "vm.h"
@@ -13,7 +14,17 @@ struct pmap {
 	gpa_t pml4;
 	size_t resident; /* leaf pages mapped */
 	size_t tables;   /* table pages, PML4 included */
+	size_t bad;      /* table entries found pointing outside the image */
 };
+
+/* A table entry points outside the image: counted, said once, not followed. */
+static void
+pmap_bad_entry(struct pmap *pm, uint64_t pde)
+{
+	if (pm->bad++ == 0)
+		fprintf(stderr, "vkernel: pmap: table entry %#llx points outside "
+		    "guest memory: not followed\n", (unsigned long long)pde);
+}
 
 /* The leaf PTE for pa with prot; 0 (not present) for KS_PROT_NONE. */
 static uint64_t
@@ -30,28 +41,36 @@ mkpte(gpa_t pa, int prot)
  * Returns the address of the leaf PTE for va, creating missing tables if
  * alloc.  NULL when a table is missing (and not allocated); then *gap, if
  * given, is the size of the region that the missing table would cover.
+ * The tables live in guest-physical memory, so an entry is followed only if
+ * it points inside the image; one that does not ends the walk (NULL, with
+ * *gap as for a missing table) and is reported once.
  */
 static uint64_t *
 walk(struct pmap *pm, gva_t va, bool alloc, uint64_t *gap)
 {
-	uint64_t *table = vm_phys_hva(pm->pml4), *pde;
+	uint64_t *table = vm_phys_hva(pm->pml4), *next, *pde;
 	gpa_t pa;
 	int level;
 
 	for (level = 3; level > 0; level--) {
 		pde = &table[PX(level, va)];
 		if (!(*pde & PTE_P)) {
-			if (!alloc || (pa = vm_page_alloc()) == 0) {
-				if (gap != NULL)
-					*gap = 1ULL << (PAGE_SHIFT + 9 * level);
-				return NULL;
-			}
+			if (!alloc || (pa = vm_page_alloc()) == 0)
+				break;
 			*pde = pa | PTE_P | PTE_RW | PTE_US;
 			pm->tables++;
 		}
-		table = vm_phys_hva(*pde & PTE_ADDR_MASK);
+		if ((next = vm_phys_hva(*pde & PTE_ADDR_MASK)) == NULL) {
+			pmap_bad_entry(pm, *pde);
+			break;
+		}
+		table = next;
 	}
-	return &table[PX(0, va)];
+	if (level == 0)
+		return &table[PX(0, va)];
+	if (gap != NULL)
+		*gap = 1ULL << (PAGE_SHIFT + 9 * level);
+	return NULL;
 }
 
 struct pmap *
@@ -68,6 +87,7 @@ pmap_create(struct ks_space *sp)
 	pm->space = sp;
 	pm->resident = 0;
 	pm->tables = 1;
+	pm->bad = 0;
 	return pm;
 }
 
@@ -79,14 +99,18 @@ pmap_set_space(struct pmap *pm, struct ks_space *sp)
 
 /* Frees the table at pa and the tables below it (level 0 = PT). */
 static void
-free_table(gpa_t pa, int level)
+free_table(struct pmap *pm, gpa_t pa, int level)
 {
 	uint64_t *t = vm_phys_hva(pa);
 	int i;
 
+	if (t == NULL) {
+		pmap_bad_entry(pm, pa);
+		return;
+	}
 	for (i = 0; level > 0 && i < 512; i++)
 		if (t[i] & PTE_P)
-			free_table(t[i] & PTE_ADDR_MASK, level - 1);
+			free_table(pm, t[i] & PTE_ADDR_MASK, level - 1);
 	vm_page_free(pa);
 }
 
@@ -99,7 +123,7 @@ pmap_destroy(struct pmap *pm)
 	/* The upper half belongs to the hw trampoline. */
 	for (i = 0; i < 256; i++)
 		if (pml4[i] & PTE_P)
-			free_table(pml4[i] & PTE_ADDR_MASK, 2);
+			free_table(pm, pml4[i] & PTE_ADDR_MASK, 2);
 	vm_page_free(pm->pml4);
 	free(pm);
 }
@@ -120,6 +144,10 @@ pmap_enter(struct pmap *pm, gva_t va, gpa_t pa, int prot)
 		return -ENOMEM;
 	if (!(*pte & PTE_P))
 		pm->resident++;
+	else if ((*pte & PTE_ADDR_MASK) != trunc_page(pa) && pm->space != NULL)
+		/* A new page here: the old one's host mapping must go
+		 * first, and visibly, before the old page can be reused. */
+		ks_unmap(pm->space, va, PAGE_SIZE);
 	*pte = mkpte(pa, prot);
 	if (pm->space != NULL)
 		ks_map(pm->space, va, trunc_page(pa), PAGE_SIZE, prot);

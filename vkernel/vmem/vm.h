@@ -28,8 +28,10 @@ void *vm_phys_hva(gpa_t gpa);    /* host pointer to gpa; NULL if outside */
 
 /* Allocates one page, zero-filled.  0 when none is free. */
 gpa_t vm_page_alloc(void);
-/* Returns a page to the free list.  Aborts on a double free. */
-void vm_page_free(gpa_t gpa);
+/* Returns a page to the free list: 0, or -EINVAL (and one line on stderr)
+ * for a page that is not handed out now: misaligned, outside the image,
+ * reserved, or already free.  Such a page is never taken. */
+int vm_page_free(gpa_t gpa);
 /* Takes n contiguous pages off the allocator for good (hw trampoline);
  * 0 if impossible.  Only before the first vm_page_alloc(). */
 gpa_t vm_page_reserve(size_t n);

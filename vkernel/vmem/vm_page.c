@@ -217,7 +217,7 @@ vm_page_alloc(void)
 	return pn * PAGE_SIZE;
 }
 
-void
+int
 vm_page_free(gpa_t gpa)
 {
 	size_t pn = gpa / PAGE_SIZE;
@@ -230,13 +230,14 @@ vm_page_free(gpa_t gpa)
 	else if (!(phys.inuse[pn / 64] & (1ULL << (pn % 64))))
 		bad = "free (double free)";
 	if (bad != NULL) {
-		fprintf(stderr, "vkernel: vm_page_free: page 0x%llx is %s\n",
-		    (unsigned long long)gpa, bad);
-		abort();
+		fprintf(stderr, "vkernel: vm_page_free: page 0x%llx is %s: "
+		    "not freed\n", (unsigned long long)gpa, bad);
+		return -EINVAL;
 	}
 	phys.inuse[pn / 64] &= ~(1ULL << (pn % 64));
 	phys.stack[phys.nstack++] = (uint32_t)pn;
 	phys.used--;
+	return 0;
 }
 
 gpa_t
