@@ -217,7 +217,7 @@ escape__stub_syscall_contained_body()
 			    "$vk" -m 64m "$gdir/escape-$v" stubcall
 		else
 			atf_check -s exit:137 -o match:"^before stubcall" \
-			    -e match:"stub process died \(signal 31\)" \
+			    -e match:"stub process killed by its seccomp filter" \
 			    "$vk" -m 64m "$gdir/escape-$v" stubcall
 		fi
 	done

@@ -63,6 +63,12 @@ struct ks_stats {
 	uint64_t map_requests;  /* host mapping requests (mmap/munmap/mprotect or slot/prefault) */
 	uint64_t map_batches;   /* batches those requests travelled in */
 	uint64_t host_syscalls; /* host system calls made on the guest's behalf */
+	/* soft backend only (0 on hw): */
+	uint64_t checks;        /* host mapping requests checked as the stub made them */
+	uint64_t mappings_peak; /* most host mappings one stub had */
+	uint64_t mappings_limit;/* the bound on them */
+	uint64_t restarts;      /* stubs replaced (bound reached, or a flush
+	                           the host did not carry out) */
 };
 
 /* Guest-physical memory as the vkernel set it up for the shim. */

@@ -5,35 +5,53 @@
  * mcontrol(MADV_INVAL), played on Linux:
  *
  *   space_create  fork a stub process, strip it to the stub area, contain it
- *                 (Syscall User Dispatch + a libseccomp allow-list)
+ *                 (Syscall User Dispatch + two seccomp filters: one that
+ *                 hands every mapping call and the gate to the vkernel as a
+ *                 user notification, and a libseccomp allow-list)
  *   map/unmap/protect  queue mmap(MAP_FIXED|MAP_SHARED) of the memory image,
- *                 munmap, mprotect in the control page
- *   run           hand the stub a frame; it applies the queue and resumes
- *                 the guest until the next trap, reported through the same
- *                 page and a futex (no ptrace stop per event)
+ *                 munmap, mprotect in the vkernel's own queue
+ *   run           answer the stub's gate with the frame and the queue; it
+ *                 applies the queue and resumes the guest until the next
+ *                 trap, which it reports by entering the gate again
+ *
+ * Trust (see soft_abi.h): the guest shares the stub's process, so the
+ * control page and the stub's code are the guest's to abuse.  The vkernel
+ * keeps the queue, the batch in flight and the record of host mappings
+ * (soft_hostmap.c) in its own memory; it reads the control page only while
+ * it holds the stub's gate notification (the process is stopped then);
+ * it lets a mapping call run only if it is the next op it sent; and after
+ * each batch it asks the host whether the unmaps and protection changes
+ * took effect.  A stub that breaks the protocol is killed and reaped, and
+ * the guest with it.  A batch the host did not carry out (vm.max_map_count,
+ * say) costs only the stub: it is killed and reaped before any page is
+ * freed, and replaced by an empty one; the guest refaults what it uses.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <asm/prctl.h>
+#include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/rseq.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "soft_abi.h"
+#include "soft_hostmap.h"
 
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
@@ -41,6 +59,12 @@
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #define PR_SYS_DISPATCH_ON 1
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP 1
 #endif
 
 /* The stub's code, linked into the vkernel in its own section. */
@@ -50,44 +74,101 @@ void vkstub_start(void);
 void vkstub_restorer(void);
 #define STUB_ADDR(sym) (STUB_BASE + ((const char *)(sym) - __start_vkstub))
 
+/* Fds inside the stub while it starts: the image, the socket back to us,
+ * and the listener the kernel returns (the lowest free number). */
+#define CHILD_SOCK_FD     1
+#define CHILD_LISTENER_FD 2
+
+/* Bound on one stub's host mappings: half the host's vm.max_map_count, so a
+ * batch of SOFT_MAXOPS ops can never reach the host's own limit. */
+#define MAP_LIMIT_CAP 32768
+
 struct ks {
 	int memfd;
 	size_t memsize;
-	struct sock_fprog filter; /* the stub's allow-list, as BPF */
+	struct sock_fprog notify; /* filter 1: mapping calls + gate -> us */
+	struct sock_fprog filter; /* filter 2: the allow-list */
+	size_t map_limit;
 	struct ks_stats st;
 };
 
 struct ks_space {
 	struct ks_space_hdr hdr;
 	struct ks *ks;
+	int stubfd;               /* the stub area's memfd */
+	struct soft_ctl *ctl;     /* its control page, mapped here too */
+
+	/* The stub process now; pid 0 when there is none. */
 	pid_t pid;
-	int stubfd;
-	struct soft_ctl *ctl; /* the control page, mapped here too */
-	bool dead;
-	int dead_sig;
-	int err;              /* -errno of a failed flush, reported by run */
-	uint64_t fs_base;     /* what the stub's %fs and %gs bases were last */
-	uint64_t gs_base;     /* set to */
+	int pidfd, lfd, mapsfd;   /* pidfd, seccomp listener, /proc/PID/maps */
+	bool stopped;             /* we hold its gate notification: */
+	uint64_t gate_id;         /* this one */
+	bool fs_known;            /* fs/gs bases below are what it has */
+	uint64_t fs_base, gs_base;
+
+	/* Ops queued for the next batch, and the batch the stub is applying:
+	 * the calls it may make, in order; nseen of them made so far. */
+	struct soft_op queue[SOFT_MAXOPS], sent[SOFT_MAXOPS];
+	uint32_t nqueue, nsent, nseen;
+	struct soft_hostmap *hm;  /* what the stub should map once applied */
+
+	bool dead;                /* the guest's host side is gone for good */
+	char why[128];            /* ... and why */
+	bool replace;             /* kill the stub; start an empty one */
 };
 
-/* Builds the stub's allow-list with libseccomp and exports it as BPF. */
+/* ---- filters ---- */
+
+/* Exports a libseccomp filter as BPF into *prog. */
 static int
-soft_build_filter(struct ks *ks, char *why, size_t whylen)
+soft_export(scmp_filter_ctx f, struct sock_fprog *prog)
 {
-	scmp_filter_ctx f;
-	int fd = -1, rc = 0;
+	int fd, rc = -1;
 	off_t len;
 
-	if ((f = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
-		snprintf(why, whylen, "seccomp_init failed");
+	if ((fd = memfd_create("vkernel-bpf", MFD_CLOEXEC)) < 0)
 		return -1;
+	if (seccomp_export_bpf(f, fd) == 0 &&
+	    (len = lseek(fd, 0, SEEK_END)) > 0 &&
+	    (prog->filter = malloc(len)) != NULL &&
+	    pread(fd, prog->filter, len, 0) == len) {
+		prog->len = len / sizeof(struct sock_filter);
+		rc = 0;
 	}
+	close(fd);
+	return rc;
+}
+
+/*
+ * Filter 1 (installed first, with the listener): the three mapping calls
+ * and the gate become user notifications; the rest falls to filter 2.
+ * Filter 2: the stub's allow-list, default kill.  The kernel takes the
+ * stricter answer of the two, so a notified call must pass both.
+ */
+static int
+soft_build_filters(struct ks *ks, char *why, size_t whylen)
+{
+	scmp_filter_ctx n, f;
+	int rc = 0;
+
+	n = seccomp_init(SCMP_ACT_ALLOW);
+	f = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (n == NULL || f == NULL) {
+		snprintf(why, whylen, "seccomp_init failed");
+		rc = -1;
+		goto out;
+	}
+	rc |= seccomp_rule_add(n, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 0);
+	rc |= seccomp_rule_add(n, SCMP_ACT_NOTIFY, SCMP_SYS(munmap), 0);
+	rc |= seccomp_rule_add(n, SCMP_ACT_NOTIFY, SCMP_SYS(mprotect), 0);
+	rc |= seccomp_rule_add(n, SCMP_ACT_NOTIFY, STUB_GATE_NR, 0);
+
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2,
 	    SCMP_A3(SCMP_CMP_MASKED_EQ, 0xffffffff, MAP_SHARED | MAP_FIXED),
 	    SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffff, STUB_IMAGE_FD));
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(munmap), 0);
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 0);
-	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(futex), 0);
+	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, STUB_GATE_NR, 0);
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigreturn), 0);
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 0);
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(exit), 0);
@@ -95,21 +176,35 @@ soft_build_filter(struct ks *ks, char *why, size_t whylen)
 	    SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS));
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1,
 	    SCMP_A0(SCMP_CMP_EQ, ARCH_SET_GS));
-	if (rc != 0 || (fd = memfd_create("vkernel-bpf", MFD_CLOEXEC)) < 0 ||
-	    seccomp_export_bpf(f, fd) != 0 ||
-	    (len = lseek(fd, 0, SEEK_END)) <= 0 ||
-	    (ks->filter.filter = malloc(len)) == NULL ||
-	    pread(fd, ks->filter.filter, len, 0) != len) {
-		snprintf(why, whylen, "cannot build the stub's seccomp filter");
+	if (rc != 0 || soft_export(n, &ks->notify) != 0 ||
+	    soft_export(f, &ks->filter) != 0) {
+		snprintf(why, whylen, "cannot build the stub's seccomp filters");
 		rc = -1;
-	} else {
-		ks->filter.len = len / sizeof(struct sock_filter);
-		rc = 0;
 	}
-	if (fd >= 0)
-		close(fd);
-	seccomp_release(f);
+out:
+	if (n != NULL)
+		seccomp_release(n);
+	if (f != NULL)
+		seccomp_release(f);
 	return rc;
+}
+
+/* Half of vm.max_map_count, at most MAP_LIMIT_CAP. */
+static size_t
+soft_map_limit(void)
+{
+	unsigned long max = 65530;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/sys/vm/max_map_count", "re")) != NULL) {
+		if (fscanf(fp, "%lu", &max) != 1)
+			max = 65530;
+		fclose(fp);
+	}
+	max /= 2;
+	if (max > MAP_LIMIT_CAP)
+		max = MAP_LIMIT_CAP;
+	return max < 1024 ? 1024 : max;
 }
 
 static int
@@ -135,12 +230,18 @@ soft_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 	}
 	if ((ks = calloc(1, sizeof(*ks))) == NULL) {
 		snprintf(why, whylen, "out of memory");
+		munmap((void *)STUB_BASE, STUB_SIZE);
 		return -1;
 	}
 	ks->memfd = mem->fd;
 	ks->memsize = mem->size;
-	if (soft_build_filter(ks, why, whylen) != 0) {
+	ks->map_limit = soft_map_limit();
+	ks->st.mappings_limit = ks->map_limit;
+	if (soft_build_filters(ks, why, whylen) != 0) {
+		free(ks->notify.filter);
+		free(ks->filter.filter);
 		free(ks);
+		munmap((void *)STUB_BASE, STUB_SIZE);
 		return -1;
 	}
 	*ksp = ks;
@@ -152,10 +253,13 @@ soft_fini(struct ks *ks)
 {
 	if (ks == NULL)
 		return;
+	free(ks->notify.filter);
 	free(ks->filter.filter);
 	free(ks);
 	munmap((void *)STUB_BASE, STUB_SIZE);
 }
+
+/* ---- the stub process ---- */
 
 static int
 raw_sigaction(int sig, void (*h)(int, siginfo_t *, void *), unsigned long flags)
@@ -170,13 +274,49 @@ raw_sigaction(int sig, void (*h)(int, siginfo_t *, void *), unsigned long flags)
 	return syscall(SYS_rt_sigaction, sig, &sa, NULL, 8);
 }
 
+/* Sends fd over the socket sock. */
+static int
+send_fd(int sock, int fd)
+{
+	char byte = 0, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+/* Receives one fd from sock; -1 if the other end closed without one. */
+static int
+recv_fd(int sock)
+{
+	char byte, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1 ||
+	    (c = CMSG_FIRSTHDR(&m)) == NULL || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
 /*
  * The stub child, between fork() and vkstub_start: still the vkernel's
- * image, so libc is usable until the filter is loaded.  Any failure exits
- * with 127; the parent sees it as a failed space_create.
+ * image, so libc is usable until the second filter is loaded.  Any
+ * failure exits with 127; the parent sees it as a failed start.
  */
 static void __attribute__((noreturn))
-soft_child(struct ks *ks, struct ks_space *sp, pid_t parent)
+soft_child(struct ks *ks, struct ks_space *sp, pid_t parent, int sock)
 {
 	static const int traps[] = { SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE,
 	    SIGTRAP };
@@ -185,6 +325,7 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent)
 	sigset_t all;
 	char *base;
 	int sig;
+	long lfd;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(127);
@@ -203,7 +344,8 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent)
 	    mprotect(base + STUB_CODE_OFF, STUB_CODE_MAX, PROT_READ | PROT_EXEC))
 		_exit(127);
 	if (dup2(ks->memfd, STUB_IMAGE_FD) != STUB_IMAGE_FD ||
-	    syscall(SYS_close_range, STUB_IMAGE_FD + 1, ~0U, 0) != 0)
+	    dup2(sock, CHILD_SOCK_FD) != CHILD_SOCK_FD ||
+	    syscall(SYS_close_range, CHILD_SOCK_FD + 1, ~0U, 0) != 0)
 		_exit(127);
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
@@ -221,7 +363,12 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent)
 	    STUB_BASE + STUB_CODE_OFF, STUB_CODE_MAX,
 	    STUB_BASE + STUB_SEL_OFF) != 0)
 		_exit(127);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		_exit(127);
+	lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	    SECCOMP_FILTER_FLAG_NEW_LISTENER, &ks->notify);
+	if (lfd != CHILD_LISTENER_FD || send_fd(CHILD_SOCK_FD, (int)lfd) != 0 ||
+	    close((int)lfd) != 0 || close(CHILD_SOCK_FD) != 0 ||
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &ks->filter) != 0)
 		_exit(127);
 	/* No host system call from here on outside the stub's own code. */
@@ -231,66 +378,309 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent)
 	__builtin_unreachable();
 }
 
-/* Marks the space dead when its stub is gone; reaps it. */
+/* Kills and reaps the stub, if there is one.  Its host mappings are gone
+ * when this returns. */
+static void
+soft_stub_kill(struct ks_space *sp)
+{
+	if (sp->pid > 0) {
+		kill(sp->pid, SIGKILL);
+		while (waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (sp->pidfd >= 0)
+		close(sp->pidfd);
+	if (sp->lfd >= 0)
+		close(sp->lfd);
+	if (sp->mapsfd >= 0)
+		close(sp->mapsfd);
+	sp->pid = 0;
+	sp->pidfd = sp->lfd = sp->mapsfd = -1;
+	sp->stopped = false;
+	sp->fs_known = false;
+	sp->nsent = sp->nseen = 0;
+	soft_hm_clear(sp->hm);
+}
+
+/* Ends the guest's host side for good: kills and reaps the stub, and says
+ * why in one line (the guest is then killed with it). */
+static void __attribute__((format(printf, 2, 3)))
+soft_fail(struct ks_space *sp, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!sp->dead) {
+		va_start(ap, fmt);
+		vsnprintf(sp->why, sizeof(sp->why), fmt, ap);
+		va_end(ap);
+	}
+	sp->dead = true;
+	soft_stub_kill(sp);
+}
+
+/* How the stub process ended, once it has: reaps it. */
+static void
+soft_stub_gone(struct ks_space *sp)
+{
+	int status = 0;
+	pid_t r;
+
+	while ((r = waitpid(sp->pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	sp->pid = 0; /* reaped: soft_fail must not wait again */
+	if (r > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		soft_fail(sp, "stub process killed by its seccomp filter");
+	else if (r > 0 && WIFSIGNALED(status))
+		soft_fail(sp, "stub process died (signal %d)",
+		    WTERMSIG(status));
+	else
+		soft_fail(sp, "stub process exited (status %d)",
+		    WEXITSTATUS(status));
+}
+
+static void
+soft_respond(struct ks_space *sp, uint64_t id, int64_t val, int32_t error,
+    uint32_t flags)
+{
+	struct seccomp_notif_resp r = { .id = id, .val = val, .error = error,
+	    .flags = flags };
+
+	if (ioctl(sp->lfd, SECCOMP_IOCTL_NOTIF_SEND, &r) != 0 && !sp->dead)
+		soft_fail(sp, "stub lost while answering it: %s",
+		    strerror(errno));
+}
+
+/* True if the call in d is op, argument for argument. */
 static bool
-soft_check_dead(struct ks_space *sp)
+op_matches(const struct soft_op *op, const struct seccomp_data *d)
 {
-	int status;
+	const __u64 *a = d->args;
 
-	if (sp->dead)
-		return true;
-	if (waitpid(sp->pid, &status, WNOHANG) == sp->pid) {
-		sp->dead = true;
-		sp->dead_sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	switch (op->kind) {
+	case SOFT_OP_MAP:
+		return d->nr == SYS_mmap && a[0] == op->gva &&
+		    a[1] == op->len && a[2] == (uint64_t)op->prot &&
+		    a[3] == (MAP_SHARED | MAP_FIXED) &&
+		    a[4] == STUB_IMAGE_FD && a[5] == op->gpa;
+	case SOFT_OP_UNMAP:
+		return d->nr == SYS_munmap && a[0] == op->gva &&
+		    a[1] == op->len;
+	case SOFT_OP_PROTECT:
+		return d->nr == SYS_mprotect && a[0] == op->gva &&
+		    a[1] == op->len && a[2] == (uint64_t)op->prot;
 	}
-	return sp->dead;
+	return false;
 }
 
-/* Waits until the stub reports SOFT_TRAP, or dies.  0 or -ESRCH. */
-static int
-soft_wait(struct ks_space *sp)
+static const char *
+call_name(int nr)
 {
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
-	uint32_t s;
-
-	for (int spin = 0; spin < SOFT_SPIN; spin++) {
-		if (__atomic_load_n(&sp->ctl->state, __ATOMIC_ACQUIRE) ==
-		    SOFT_TRAP)
-			return 0;
-		__builtin_ia32_pause();
-	}
-	for (;;) {
-		s = __atomic_load_n(&sp->ctl->state, __ATOMIC_ACQUIRE);
-		if (s == SOFT_TRAP)
-			return 0;
-		syscall(SYS_futex, &sp->ctl->state, FUTEX_WAIT, s, &ts, NULL, 0);
-		if (__atomic_load_n(&sp->ctl->state, __ATOMIC_ACQUIRE) !=
-		    SOFT_TRAP && soft_check_dead(sp))
-			return -ESRCH;
-	}
+	return nr == SYS_mmap ? "mmap" : nr == SYS_munmap ? "munmap" :
+	    nr == SYS_mprotect ? "mprotect" : nr == STUB_GATE_NR ? "gate" :
+	    "syscall";
 }
 
-/* Hands the control page to the stub with state s and waits for it back. */
+/*
+ * Serves the stub's notifications until it enters the gate: each mapping
+ * call must be the next op of the batch in flight, and the gate comes only
+ * once every op was made.  0 with the stub stopped, or -ESRCH with the
+ * guest's host side gone (sp->why says why).  Waits as long as the guest
+ * runs; sleeps meanwhile.
+ */
 static int
-soft_kick(struct ks_space *sp, uint32_t s)
+soft_wait_gate(struct ks_space *sp)
 {
-	if (sp->dead)
-		return -ESRCH;
-	if (sp->ctl->nops > 0) {
+	struct seccomp_notif n;
+	struct pollfd pfd[2];
+
+	while (!sp->dead) {
+		pfd[0] = (struct pollfd){ .fd = sp->lfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = sp->pidfd, .events = POLLIN };
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno != EINTR)
+				soft_fail(sp, "poll: %s", strerror(errno));
+			continue;
+		}
+		if (!(pfd[0].revents & POLLIN)) {
+			if (pfd[1].revents || pfd[0].revents)
+				soft_stub_gone(sp);
+			continue;
+		}
+		memset(&n, 0, sizeof(n));
+		if (ioctl(sp->lfd, SECCOMP_IOCTL_NOTIF_RECV, &n) != 0) {
+			if (errno != EINTR && errno != ENOENT)
+				soft_fail(sp, "seccomp notification: %s",
+				    strerror(errno));
+			continue;
+		}
+		if ((pid_t)n.pid != sp->pid) {
+			soft_fail(sp, "notification from pid %u, not the stub",
+			    n.pid);
+		} else if (n.data.nr == STUB_GATE_NR) {
+			if (sp->nseen == sp->nsent) {
+				sp->stopped = true;
+				sp->gate_id = n.id;
+				return 0;
+			}
+			soft_fail(sp, "stub entered the gate with %u of %u "
+			    "mapping ops not made", sp->nsent - sp->nseen,
+			    sp->nsent);
+		} else if (sp->nseen < sp->nsent &&
+		    op_matches(&sp->sent[sp->nseen], &n.data)) {
+			sp->nseen++;
+			sp->ks->st.checks++;
+			soft_respond(sp, n.id, 0, 0,
+			    SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+		} else {
+			soft_respond(sp, n.id, 0, -EPERM, 0);
+			soft_fail(sp, "stub made an unexpected host %s(%#llx, "
+			    "%#llx, %#llx, %#llx, %lld, %#llx)",
+			    call_name(n.data.nr),
+			    (unsigned long long)n.data.args[0],
+			    (unsigned long long)n.data.args[1],
+			    (unsigned long long)n.data.args[2],
+			    (unsigned long long)n.data.args[3],
+			    (long long)n.data.args[4],
+			    (unsigned long long)n.data.args[5]);
+		}
+	}
+	return -ESRCH;
+}
+
+/*
+ * Asks the host whether the batch that was just applied took effect where
+ * it matters: no page stays mapped that the record says is unmapped, none
+ * with more permission than recorded.  If not (or the host cannot tell),
+ * the stub is killed and reaped now, so nothing of the batch can outlive
+ * it, and replaced before the guest runs again.
+ */
+static void
+soft_check_batch(struct ks_space *sp)
+{
+	char why[160];
+	uint32_t i;
+
+	for (i = 0; i < sp->nsent; i++) {
+		const struct soft_op *op = &sp->sent[i];
+
+		if (op->kind == SOFT_OP_MAP)
+			continue;
+		if (soft_hm_verify(sp->hm, sp->mapsfd, op->gva, op->len, why,
+		    sizeof(why)) != 0) {
+			if (getenv("VKERNEL_DEBUG_SOFT") != NULL)
+				fprintf(stderr, "vkernel: soft: %s; stub "
+				    "replaced\n", why);
+			soft_stub_kill(sp);
+			sp->replace = true;
+			break;
+		}
+	}
+	sp->nsent = sp->nseen = 0;
+}
+
+/* Hands the stub the queued ops with cmd and waits for the gate again. */
+static int
+soft_kick(struct ks_space *sp, long cmd)
+{
+	struct soft_ctl *c = sp->ctl;
+
+	if (!sp->stopped)
+		return -EBUSY;
+	memcpy(sp->sent, sp->queue, sp->nqueue * sizeof(sp->queue[0]));
+	memcpy(c->ops, sp->queue, sp->nqueue * sizeof(sp->queue[0]));
+	c->nops = sp->nsent = sp->nqueue;
+	sp->nseen = 0;
+	if (sp->nqueue > 0) {
 		sp->ks->st.map_batches++;
-		sp->ks->st.host_syscalls += sp->ctl->nops;
+		sp->ks->st.host_syscalls += sp->nqueue;
 	}
-	__atomic_store_n(&sp->ctl->state, s, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &sp->ctl->state, FUTEX_WAKE, 1, NULL, NULL, 0);
-	return soft_wait(sp);
+	sp->nqueue = 0;
+	sp->stopped = false;
+	if (soft_hm_count(sp->hm) > sp->ks->st.mappings_peak)
+		sp->ks->st.mappings_peak = soft_hm_count(sp->hm);
+	soft_respond(sp, sp->gate_id, cmd, 0, 0);
+	if (soft_wait_gate(sp) != 0)
+		return -ESRCH;
+	soft_check_batch(sp);
+	return 0;
 }
+
+/* The ops vkstub_start makes before its first trap. */
+static void
+soft_start_ops(struct ks_space *sp)
+{
+	sp->sent[0] = (struct soft_op){ SOFT_OP_UNMAP, 0, 0, STUB_BASE, 0 };
+	sp->sent[1] = (struct soft_op){ SOFT_OP_UNMAP, 0, STUB_END,
+	    STUB_HOST_TOP - STUB_END, 0 };
+	sp->sent[2] = (struct soft_op){ SOFT_OP_PROTECT, PROT_READ,
+	    STUB_BASE + STUB_SEL_OFF, 4096, 0 };
+	sp->nsent = 3;
+	sp->nseen = 0;
+}
+
+/*
+ * Starts a stub for sp (the stub area's memfd is sp->stubfd) and waits for
+ * its first trap.  0, or -errno with nothing left running.
+ */
+static int
+soft_stub_start(struct ks_space *sp)
+{
+	struct ks *ks = sp->ks;
+	size_t codelen = __stop_vkstub - __start_vkstub;
+	static const uint8_t allow = 0;
+	pid_t parent = getpid();
+	char path[64];
+	int sv[2], rc;
+
+	/* A fresh copy of the code, and the selector open for set-up. */
+	if (pwrite(sp->stubfd, __start_vkstub, codelen, STUB_CODE_OFF) !=
+	    (ssize_t)codelen || pwrite(sp->stubfd, &allow, 1, STUB_SEL_OFF) != 1)
+		return -errno;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return -errno;
+	fflush(NULL);
+	if ((sp->pid = fork()) < 0) {
+		rc = -errno;
+		sp->pid = 0;
+		close(sv[0]);
+		close(sv[1]);
+		return rc;
+	}
+	if (sp->pid == 0) {
+		close(sv[0]);
+		soft_child(ks, sp, parent, sv[1]);
+	}
+	close(sv[1]);
+	sp->lfd = recv_fd(sv[0]);
+	close(sv[0]);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)sp->pid);
+	sp->pidfd = (int)syscall(SYS_pidfd_open, sp->pid, 0);
+	sp->mapsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (sp->lfd < 0 || sp->pidfd < 0 || sp->mapsfd < 0) {
+		rc = sp->lfd < 0 ? -EPROTO : -errno;
+		soft_stub_kill(sp);
+		return rc;
+	}
+	/* Where the kernel can, the answer hands the CPU straight over. */
+	ioctl(sp->lfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+	    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	soft_start_ops(sp);
+	/* The stub's first trap is the int3 in vkstub_start. */
+	if (soft_wait_gate(sp) != 0 || sp->ctl->signo != SIGTRAP) {
+		soft_stub_kill(sp);
+		return -EPROTO;
+	}
+	sp->nsent = sp->nseen = 0;
+	sp->fs_known = false;
+	return 0;
+}
+
+static void soft_space_destroy(struct ks_space *sp);
 
 static int
 soft_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 {
 	struct ks_space *sp;
-	size_t codelen = __stop_vkstub - __start_vkstub;
-	pid_t parent = getpid();
 	int rc;
 
 	(void)cr3;
@@ -298,41 +688,30 @@ soft_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 		return -ENOMEM;
 	sp->hdr.ops = &ks_soft_ops;
 	sp->ks = ks;
-	sp->stubfd = memfd_create("vkernel-stub", MFD_CLOEXEC);
-	if (sp->stubfd < 0 || ftruncate(sp->stubfd, STUB_SIZE) != 0 ||
-	    pwrite(sp->stubfd, __start_vkstub, codelen, STUB_CODE_OFF) !=
-	    (ssize_t)codelen)
+	sp->pidfd = sp->lfd = sp->mapsfd = -1;
+	sp->ctl = MAP_FAILED;
+	if ((sp->hm = soft_hm_create()) == NULL) {
+		rc = -ENOMEM;
 		goto fail;
+	}
+	sp->stubfd = memfd_create("vkernel-stub", MFD_CLOEXEC);
+	if (sp->stubfd < 0 || ftruncate(sp->stubfd, STUB_SIZE) != 0) {
+		rc = -errno;
+		goto fail;
+	}
 	sp->ctl = mmap(NULL, STUB_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    sp->stubfd, STUB_CTL_OFF);
 	if (sp->ctl == MAP_FAILED) {
-		sp->ctl = NULL;
+		rc = -errno;
 		goto fail;
 	}
-	fflush(NULL);
-	if ((sp->pid = fork()) < 0)
+	if ((rc = soft_stub_start(sp)) != 0)
 		goto fail;
-	if (sp->pid == 0)
-		soft_child(ks, sp, parent);
-	/* The stub's first trap is the int3 in vkstub_start. */
-	if ((rc = soft_wait(sp)) != 0 || sp->ctl->signo != SIGTRAP) {
-		errno = rc ? -rc : EPROTO;
-		goto fail;
-	}
 	*spp = sp;
 	return 0;
 fail:
-	rc = -errno;
-	if (sp->pid > 0) {
-		kill(sp->pid, SIGKILL);
-		waitpid(sp->pid, NULL, 0);
-	}
-	if (sp->ctl)
-		munmap(sp->ctl, STUB_CTL_SIZE);
-	if (sp->stubfd >= 0)
-		close(sp->stubfd);
-	free(sp);
-	return rc ? rc : -EIO;
+	soft_space_destroy(sp);
+	return rc;
 }
 
 static void
@@ -340,42 +719,71 @@ soft_space_destroy(struct ks_space *sp)
 {
 	if (sp == NULL)
 		return;
-	if (!sp->dead) {
-		kill(sp->pid, SIGKILL);
-		waitpid(sp->pid, NULL, 0);
-	}
-	munmap(sp->ctl, STUB_CTL_SIZE);
-	close(sp->stubfd);
+	soft_stub_kill(sp); /* first: nothing below waits on the guest */
+	if (sp->ctl != MAP_FAILED)
+		munmap(sp->ctl, STUB_CTL_SIZE);
+	if (sp->stubfd > 0)
+		close(sp->stubfd);
+	soft_hm_destroy(sp->hm);
 	free(sp);
 }
 
+/* True when the stub would have more host mappings than allowed. */
+static bool
+soft_over_limit(struct ks_space *sp)
+{
+	return soft_hm_count(sp->hm) > sp->ks->map_limit;
+}
+
+/*
+ * Applies the queue.  Returns 0 once the host no longer maps what was
+ * unmapped: the stub applied and the host confirmed it, or the stub was
+ * killed and reaped (a batch past the mapping bound is never sent: the
+ * stub goes instead, and an empty one comes before the guest runs).
+ */
 static int
 soft_flush(struct ks_space *sp)
 {
-	int rc;
-
-	if (sp->ctl->nops == 0)
+	if (sp->nqueue == 0)
 		return 0;
-	if ((rc = soft_kick(sp, SOFT_APPLY)) != 0)
-		return rc;
-	return sp->ctl->op_err ? (int)sp->ctl->op_err : 0;
+	if (sp->pid != 0 && soft_over_limit(sp)) {
+		soft_stub_kill(sp);
+		sp->replace = true;
+	}
+	if (sp->pid == 0) {
+		sp->nqueue = 0; /* no stub: nothing is mapped */
+		return 0;
+	}
+	return soft_kick(sp, SOFT_CMD_APPLY) == -EBUSY ? -EBUSY : 0;
 }
 
-/* Queues one op, flushing first when the page is full. */
+/* Queues one op (and records it), flushing first when the queue is full. */
 static void
 soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
     gpa_t gpa, int prot)
 {
-	struct soft_ctl *c = sp->ctl;
 	struct soft_op *last;
 	int rc;
 	int hprot = (prot & KS_PROT_READ ? PROT_READ : 0) |
 	    (prot & KS_PROT_WRITE ? PROT_WRITE | PROT_READ : 0) |
 	    (prot & KS_PROT_EXEC ? PROT_EXEC : 0);
 
+	if (sp->pid == 0)
+		return; /* no stub (dead, or to be replaced): it starts empty */
+	rc = kind == SOFT_OP_MAP ? soft_hm_map(sp->hm, gva, len, gpa, hprot) :
+	    kind == SOFT_OP_UNMAP ? soft_hm_unmap(sp->hm, gva, len) :
+	    soft_hm_protect(sp->hm, gva, len, hprot);
+	if (rc != 0) {
+		/* The record is lost: so must the stub's mappings be. */
+		soft_stub_kill(sp);
+		sp->replace = true;
+		sp->nqueue = 0;
+		return;
+	}
+
 	/* Coalesce with the previous op when it continues it exactly. */
-	if (c->nops > 0) {
-		last = &c->ops[c->nops - 1];
+	if (sp->nqueue > 0) {
+		last = &sp->queue[sp->nqueue - 1];
 		if (last->kind == kind && last->prot == hprot &&
 		    last->gva + last->len == gva &&
 		    (kind != SOFT_OP_MAP || last->gpa + last->len == gpa)) {
@@ -383,10 +791,12 @@ soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
 			return;
 		}
 	}
-	if (c->nops == SOFT_MAXOPS && (rc = soft_flush(sp)) != 0 &&
-	    sp->err == 0)
-		sp->err = rc; /* the next run reports it */
-	c->ops[c->nops++] = (struct soft_op){ kind, hprot, gva, len, gpa };
+	if (sp->nqueue == SOFT_MAXOPS) {
+		soft_flush(sp);
+		if (sp->pid == 0)
+			return;
+	}
+	sp->queue[sp->nqueue++] = (struct soft_op){ kind, hprot, gva, len, gpa };
 	sp->ks->st.map_requests++; /* one host mmap/munmap/mprotect */
 }
 
@@ -431,40 +841,52 @@ soft_decode(const struct soft_ctl *c, struct ks_trap *t)
 	}
 }
 
+/* Replaces the stub by an empty one (its mappings come back by faults). */
+static int
+soft_replace(struct ks_space *sp)
+{
+	int rc;
+
+	soft_stub_kill(sp);
+	sp->nqueue = 0;
+	sp->replace = false;
+	sp->ks->st.restarts++;
+	if ((rc = soft_stub_start(sp)) != 0)
+		soft_fail(sp, "cannot start a new stub: %s", strerror(-rc));
+	return rc;
+}
+
 static int
 soft_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
 {
 	struct soft_ctl *c = sp->ctl;
-	int rc;
 
-	c->frame = *frame;
-	c->frame.rflags &= 0x240dd5ULL; /* user-settable flags */
-	c->frame.rflags |= 0x202;
-	c->set_fs = 0;
-	if (frame->fs_base != sp->fs_base) {
-		c->set_fs |= SOFT_SET_FS;
+	if (!sp->dead && (sp->replace || soft_over_limit(sp)))
+		soft_replace(sp);
+	if (!sp->dead) {
+		c->frame = *frame;
+		c->frame.rflags &= 0x240dd5ULL; /* user-settable flags */
+		c->frame.rflags |= 0x202;
+		c->set_fs = 0;
+		if (!sp->fs_known || frame->fs_base != sp->fs_base) {
+			c->set_fs |= SOFT_SET_FS;
+			sp->ks->st.host_syscalls++;
+		}
+		if (!sp->fs_known || frame->gs_base != sp->gs_base) {
+			c->set_fs |= SOFT_SET_GS;
+			sp->ks->st.host_syscalls++;
+		}
 		sp->fs_base = frame->fs_base;
-		sp->ks->st.host_syscalls++;
-	}
-	if (frame->gs_base != sp->gs_base) {
-		c->set_fs |= SOFT_SET_GS;
 		sp->gs_base = frame->gs_base;
-		sp->ks->st.host_syscalls++;
+		sp->fs_known = true;
+		sp->ks->st.runs++;
+		soft_kick(sp, SOFT_CMD_RUN);
 	}
-	sp->ks->st.runs++;
-	rc = sp->err ? sp->err : soft_kick(sp, SOFT_RUN);
-	if (rc == 0 && c->op_err != 0)
-		rc = (int)c->op_err; /* the stub refused an op: still waiting */
-	if (rc != 0) {
+	if (sp->dead) {
 		memset(trap, 0, sizeof(*trap));
 		trap->kind = KS_TRAP_DEAD;
-		trap->signo = sp->dead ? sp->dead_sig : SIGKILL;
-		if (sp->dead)
-			snprintf(trap->why, sizeof(trap->why), "stub process "
-			    "died (signal %d)", sp->dead_sig);
-		else
-			snprintf(trap->why, sizeof(trap->why), "stub refused "
-			    "host mapping op %u: %s", c->op_index, strerror(-rc));
+		trap->signo = SIGKILL;
+		snprintf(trap->why, sizeof(trap->why), "%s", sp->why);
 		return 0;
 	}
 	soft_decode(c, trap);
@@ -486,6 +908,10 @@ soft_cputime(struct ks_space *sp, struct timespec *ts)
 {
 	clockid_t clk = (clockid_t)((~(unsigned)sp->pid << 3) | 2);
 
+	if (sp->pid == 0) {
+		*ts = (struct timespec){ 0, 0 };
+		return 0;
+	}
 	return clock_gettime(clk, ts) == 0 ? 0 : -errno;
 }
 

@@ -3,6 +3,7 @@
 #define KSHIM_SOFT_ABI_H
 
 #include <stdint.h>
+#include <sys/syscall.h>
 
 #include "kshim.h"
 
@@ -18,8 +19,19 @@
  *   STUB_BASE + 0x25000  stack     rw-  the stub's start-up stack
  *   STUB_BASE + 0x30000  end
  *
- * The guest can read and write the control page (it runs in the same host
- * process): the vkernel treats every field the stub writes as untrusted.
+ * The guest runs in the same host process, so it can read and write the
+ * control page and jump into the stub's code.  Nothing there is trusted:
+ *
+ * - The stub waits for the vkernel only inside the gate, a system call
+ *   (STUB_GATE_NR) that the stub's seccomp filter turns into a user
+ *   notification to the vkernel.  While the vkernel holds that notification
+ *   unanswered, the process (it has one thread) is stopped in the host
+ *   kernel: only then does the vkernel read the trap report or write the
+ *   frame and the ops.  The answer (the gate's return value) is a SOFT_CMD.
+ * - Every mmap/munmap/mprotect the process makes is a user notification
+ *   too; the vkernel lets it run only if it is, argument for argument, the
+ *   next op of the vkernel's own queue, and checks afterwards with the host
+ *   (/proc/PID/maps) that unmaps and protection changes took effect.
  */
 #define STUB_BASE      KS_USER_MAX
 #define STUB_CODE_OFF  0x00000UL
@@ -33,19 +45,23 @@
 #define STUB_STK_SIZE  0x0b000UL
 #define STUB_SIZE      0x30000UL
 #define STUB_END       (STUB_BASE + STUB_SIZE)
+/* Where vkstub_start unmaps up to: the top of the host's user range. */
+#define STUB_HOST_TOP  0x7ffffffff000UL
 
 /* The image fd number inside the stub (every other fd is closed). */
 #define STUB_IMAGE_FD  0
 
-/* soft_ctl.state: who holds the control page and what is asked. */
-enum soft_state {
-	SOFT_TRAP = 1, /* stub -> vkernel: a trap is reported, stub waits */
-	SOFT_RUN,      /* vkernel -> stub: apply ops, load frame, resume guest */
-	SOFT_APPLY,    /* vkernel -> stub: apply ops, answer SOFT_TRAP again */
-};
+/* The gate: a system call the stub never needs for itself. */
+#define STUB_GATE_NR   SYS_getppid
 
-/* Polls of the state word before sleeping on the futex (each a `pause`). */
-#define SOFT_SPIN 4000
+/* What the gate's first argument says (only informative: untrusted). */
+enum soft_gate { SOFT_GATE_TRAP = 1, SOFT_GATE_APPLIED };
+
+/* The gate's return value: what the vkernel asks next. */
+enum soft_cmd {
+	SOFT_CMD_APPLY = 1, /* apply ctl->ops, then enter the gate again */
+	SOFT_CMD_RUN,       /* apply ctl->ops, load ctl->frame, resume guest */
+};
 
 enum soft_op_kind { SOFT_OP_MAP = 1, SOFT_OP_UNMAP, SOFT_OP_PROTECT };
 
@@ -62,20 +78,14 @@ struct soft_op {
 #define SOFT_SET_GS 2
 
 struct soft_ctl {
-	volatile uint32_t state;  /* futex word */
-	uint32_t pad;
 	/* Trap report (stub -> vkernel) and frame to resume (vkernel -> stub). */
 	struct ks_frame frame;
 	int32_t signo, code;
 	uint64_t addr, err, trapno;
-	/* Requests (vkernel -> stub). */
+	/* Requests (vkernel -> stub), a copy of the vkernel's own queue. */
 	uint32_t nops;
 	uint32_t set_fs;      /* SOFT_SET_FS/GS: arch_prctl(ARCH_SET_FS/GS) from
 	                         frame.fs_base / frame.gs_base first */
-	/* Results (stub -> vkernel): first failing op and its -errno, or 0. */
-	int64_t op_err;
-	uint32_t op_index;
-	uint32_t pad2;
 	struct soft_op ops[SOFT_MAXOPS];
 };
 

@@ -20,7 +20,6 @@
 #include <sys/ucontext.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <linux/futex.h>
 #include <asm/prctl.h>
 
 #include "soft_abi.h"
@@ -48,45 +47,36 @@ ctl(void)
 	return (struct soft_ctl *)(STUB_BASE + STUB_CTL_OFF);
 }
 
+/* Waits in the gate until the vkernel answers; the answer is a SOFT_CMD. */
+INLINE long
+gate(long why)
+{
+	return sc(STUB_GATE_NR, why, 0, 0, 0, 0, 0);
+}
+
+/* Applies the queued ops.  Results are not reported: the vkernel checks
+ * each call as it is made and asks the host afterwards what took effect. */
 INLINE void
 apply_ops(struct soft_ctl *c)
 {
 	uint32_t i, n = c->nops;
-	long r = 0;
 
 	if (n > SOFT_MAXOPS)
 		n = SOFT_MAXOPS;
-	c->op_err = 0;
 	for (i = 0; i < n; i++) {
 		struct soft_op *op = &c->ops[i];
 
-		switch (op->kind) {
-		case SOFT_OP_MAP:
-			r = sc(SYS_mmap, op->gva, op->len, op->prot,
+		if (op->kind == SOFT_OP_MAP)
+			sc(SYS_mmap, op->gva, op->len, op->prot,
 			    MAP_SHARED | MAP_FIXED, STUB_IMAGE_FD, op->gpa);
-			if (r == (long)op->gva)
-				r = 0;
-			break;
-		case SOFT_OP_UNMAP:
-			r = sc(SYS_munmap, op->gva, op->len, 0, 0, 0, 0);
-			break;
-		case SOFT_OP_PROTECT:
-			r = sc(SYS_mprotect, op->gva, op->len, op->prot, 0, 0, 0);
-			break;
-		default:
-			r = -22;
-			break;
-		}
-		if (r != 0) {
-			c->op_err = r < 0 ? r : -22;
-			c->op_index = i;
-			break;
-		}
+		else if (op->kind == SOFT_OP_UNMAP)
+			sc(SYS_munmap, op->gva, op->len, 0, 0, 0, 0);
+		else if (op->kind == SOFT_OP_PROTECT)
+			sc(SYS_mprotect, op->gva, op->len, op->prot, 0, 0, 0);
 	}
-	c->nops = 0;
 }
 
-/* Reports the trap and serves the vkernel until it says SOFT_RUN. */
+/* Reports the trap and serves the vkernel until it says SOFT_CMD_RUN. */
 STUB void
 vkstub_handler(int sig, siginfo_t *si, void *ucv)
 {
@@ -94,7 +84,7 @@ vkstub_handler(int sig, siginfo_t *si, void *ucv)
 	greg_t *g = uc->uc_mcontext.gregs;
 	struct soft_ctl *c = ctl();
 	struct ks_frame *f = &c->frame;
-	uint32_t s;
+	long cmd;
 
 	f->rax = g[REG_RAX]; f->rbx = g[REG_RBX]; f->rcx = g[REG_RCX];
 	f->rdx = g[REG_RDX]; f->rsi = g[REG_RSI]; f->rdi = g[REG_RDI];
@@ -109,27 +99,19 @@ vkstub_handler(int sig, siginfo_t *si, void *ucv)
 	c->err = g[REG_ERR];
 	c->trapno = g[REG_TRAPNO];
 
+	cmd = gate(SOFT_GATE_TRAP);
 	for (;;) {
-		__atomic_store_n(&c->state, SOFT_TRAP, __ATOMIC_RELEASE);
-		sc(SYS_futex, (long)&c->state, FUTEX_WAKE, 1, 0, 0, 0);
-		/* Spin a little first: the vkernel often answers in a few us. */
-		for (int spin = 0; spin < SOFT_SPIN &&
-		    __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == SOFT_TRAP;
-		    spin++)
-			__asm__ volatile("pause");
-		while ((s = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE)) ==
-		    SOFT_TRAP)
-			sc(SYS_futex, (long)&c->state, FUTEX_WAIT, SOFT_TRAP, 0,
-			    0, 0);
+		if (cmd != SOFT_CMD_APPLY && cmd != SOFT_CMD_RUN)
+			sc(SYS_exit_group, 127, 0, 0, 0, 0, 0);
 		apply_ops(c);
-		if (s == SOFT_RUN && c->op_err == 0)
+		if (cmd == SOFT_CMD_RUN)
 			break;
+		cmd = gate(SOFT_GATE_APPLIED);
 	}
 	if (c->set_fs & SOFT_SET_FS)
 		sc(SYS_arch_prctl, ARCH_SET_FS, f->fs_base, 0, 0, 0, 0);
 	if (c->set_fs & SOFT_SET_GS)
 		sc(SYS_arch_prctl, ARCH_SET_GS, f->gs_base, 0, 0, 0, 0);
-	c->set_fs = 0;
 
 	g[REG_RAX] = f->rax; g[REG_RBX] = f->rbx; g[REG_RCX] = f->rcx;
 	g[REG_RDX] = f->rdx; g[REG_RSI] = f->rsi; g[REG_RDI] = f->rdi;
@@ -143,7 +125,8 @@ vkstub_handler(int sig, siginfo_t *si, void *ucv)
 /*
  * Entered on the stub stack once the vkernel's copy is set up: drops every
  * host mapping but the stub area, closes the dispatch selector for good, and
- * traps once so the vkernel can hand it the guest's first frame.
+ * traps once so the vkernel can hand it the guest's first frame.  The three
+ * calls are the first ops the vkernel expects (soft.c, soft_start_ops).
  */
 STUB __attribute__((noreturn)) void
 vkstub_start(void)
@@ -151,7 +134,7 @@ vkstub_start(void)
 	volatile uint8_t *sel = (uint8_t *)(STUB_BASE + STUB_SEL_OFF);
 
 	sc(SYS_munmap, 0, STUB_BASE, 0, 0, 0, 0);
-	sc(SYS_munmap, STUB_END, 0x7ffffffff000UL - STUB_END, 0, 0, 0, 0);
+	sc(SYS_munmap, STUB_END, STUB_HOST_TOP - STUB_END, 0, 0, 0, 0);
 	*sel = 1; /* SYSCALL_DISPATCH_FILTER_BLOCK */
 	sc(SYS_mprotect, (long)sel, 4096, PROT_READ, 0, 0, 0);
 	__asm__ volatile("int3");

@@ -149,6 +149,13 @@ summary(const struct proc *p, struct ks *ks, const struct ks_ops *ops)
 	vk_log("host syscalls for the guest: %llu",
 	    (unsigned long long)(st.host_syscalls + p->nhostcalls));
 	vk_log("guest entries: %llu", (unsigned long long)st.runs);
+	if (st.mappings_limit > 0)
+		vk_log("stub: %llu mapping calls checked, host mappings peak "
+		    "%llu of %llu allowed, %llu stub restarts",
+		    (unsigned long long)st.checks,
+		    (unsigned long long)st.mappings_peak,
+		    (unsigned long long)st.mappings_limit,
+		    (unsigned long long)st.restarts);
 	vk_log("pages: %zu used, %zu peak, %zu free of %zu", ps.used, ps.peak,
 	    ps.free, ps.total);
 }

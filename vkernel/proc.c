@@ -45,12 +45,19 @@ proc_create(struct proc *p, struct ks *ks, const char *comm)
 	return 0;
 }
 
+/*
+ * The host side goes first: the space (on sw, its stub process) is killed
+ * and reaped before the map is torn down, so teardown never waits on a
+ * guest, whatever state it left its side in.
+ */
 void
 proc_destroy(struct proc *p)
 {
-	vm_map_fini(&p->map);
 	if (p->space)
 		((struct ks_space_hdr *)p->space)->ops->space_destroy(p->space);
+	if (p->pmap)
+		pmap_set_space(p->pmap, NULL);
+	vm_map_fini(&p->map);
 	if (p->pmap)
 		pmap_destroy(p->pmap);
 	p->space = NULL;
