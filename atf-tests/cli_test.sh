@@ -41,7 +41,16 @@ usage__help_head()
 usage__help_body()
 {
 	cli_setup
-	atf_check -s exit:0 -o match:"^usage: vkernel" -e ignore "$vk" -h
+	atf_check -s exit:0 -o save:help -e empty "$vk" -h
+	atf_check -o match:"^usage: vkernel" cat help
+	atf_check -o match:"^ +vkernel -P\$" cat help
+	# One line per option, each with a description.
+	for o in d e h i m n P p r v; do
+		atf_check -o inline:"1\n" -x "grep -cE '^  -$o( [a-z=:.]+)? +[a-z].{10,}' help"
+	done
+	atf_check -o match:"^environment: VKERNEL_PAGING=hw\|sw\|auto" cat help
+	atf_check -o match:"-r root .*not used" cat help
+	atf_check -o match:"-n ncpus .*one vCPU" cat help
 }
 
 atf_test_case usage__unknown_option
@@ -351,6 +360,50 @@ root__option_body()
 	    "$vk" -r /nonexistent "$hello"
 }
 
+# --- -P ---------------------------------------------------------------------
+
+atf_test_case probe__hw_paging
+probe__hw_paging_head()
+{
+	atf_set "descr" "-P prints one line saying whether hw paging can run and why, and exits 0 or 69 as VKERNEL_PAGING=hw would"
+}
+probe__hw_paging_body()
+{
+	cli_setup
+	hw_probe
+	if [ "$hw_ok" = yes ]; then
+		echo "$hw_why" | grep -qE '^(AMD NPT|Intel EPT)' ||
+		    atf_fail "-P says yes for '$hw_why'"
+		atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
+		    env VKERNEL_PAGING=hw "$vk" -v "$hello"
+		has_line err "vkernel: paging: hw ($hw_why)"
+	else
+		# Exactly the reason -P gave, and the status.
+		atf_check -s exit:69 -o empty -e inline:"vkernel: VKERNEL_PAGING=hw: hardware nested paging unavailable: $hw_why\n" \
+		    env VKERNEL_PAGING=hw "$vk" "$hello"
+		atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
+		    env -u VKERNEL_PAGING "$vk" -v "$hello"
+		has_line err "vkernel: paging: sw ($hw_why)"
+	fi
+	[ -e /dev/kvm ] || [ "$hw_why" = "no /dev/kvm" ] ||
+	    atf_fail "no /dev/kvm here, but -P says '$hw_why'"
+	if [ -e /sys/module/kvm_pvm ] && [ ! -e /sys/module/kvm_amd ] &&
+	    [ ! -e /sys/module/kvm_intel ] && [ -w /dev/kvm ]; then
+		[ "$hw_ok" = no ] || atf_fail "-P says yes with kvm_pvm"
+		echo "$hw_why" | grep -q '^/dev/kvm is kvm_pvm, a paravirtual KVM without nested paging' ||
+		    atf_fail "-P does not name kvm_pvm: '$hw_why'"
+	fi
+	# The answer is the machine's: neither VKERNEL_PAGING nor -d changes it.
+	st=0
+	[ "$hw_ok" = yes ] || st=69
+	atf_check -s exit:$st -o inline:"hw paging: $hw_ok ($hw_why)\n" -e empty \
+	    env VKERNEL_PAGING=sw "$vk" -P
+	atf_check -s exit:$st -o inline:"hw paging: $hw_ok ($hw_why)\n" -e empty \
+	    env VKERNEL_PAGING=bogus "$vk" -d -P
+	# -P runs nothing.
+	atf_check -s exit:64 -o empty -e match:"-P takes no program" "$vk" -P "$hello"
+}
+
 # --- -v and -d --------------------------------------------------------------
 
 atf_test_case verbose__summary
@@ -361,22 +414,38 @@ verbose__summary_head()
 verbose__summary_body()
 {
 	cli_setup
-	atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
-	    "$vk" -v "$hello"
-	if [ "${VKERNEL_PAGING:-}" = hw ]; then
-		atf_check -o match:"paging: hw \((AMD NPT|Intel EPT)" cat err
-	elif [ "${VKERNEL_PAGING:-}" = sw ]; then
-		atf_check -o match:"paging: sw \(VKERNEL_PAGING=sw\)" cat err
-	elif [ -e /dev/kvm ]; then
-		atf_check -o match:"paging: (hw|sw)" cat err
-	else
-		atf_check -o match:"paging: sw \(no /dev/kvm\)" cat err
+	hw_probe
+	mode=${VKERNEL_PAGING:-auto}
+	if [ "$mode" = hw ] && [ "$hw_ok" = no ]; then
+		# hw demanded where -P says it cannot run: 69 with its reason.
+		atf_check -s exit:69 -o empty -e inline:"vkernel: VKERNEL_PAGING=hw: hardware nested paging unavailable: $hw_why\n" \
+		    "$vk" -v "$hello"
+		mode=auto
 	fi
+	atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
+	    env VKERNEL_PAGING=$mode "$vk" -v "$hello"
+	case $mode/$hw_ok in
+	sw/*)	has_line err "vkernel: paging: sw (VKERNEL_PAGING=sw)" ;;
+	*/yes)	has_line err "vkernel: paging: hw ($hw_why)" ;;
+	*)	has_line err "vkernel: paging: sw ($hw_why)" ;;
+	esac
+	# The kvm: line names what was found, and agrees with -P.
+	case $hw_ok/$hw_why in
+	yes/*)
+		atf_check -o match:"^vkernel: kvm: /dev/kvm \((kvm_amd|kvm_intel|module unknown)\) usable, with nested paging\$" cat err ;;
+	"no//dev/kvm is kvm_pvm"*)
+		has_line err "vkernel: kvm: /dev/kvm (kvm_pvm) usable, without nested paging" ;;
+	"no//dev/kvm is "*|"no//dev/kvm without"*)
+		atf_check -o match:"^vkernel: kvm: /dev/kvm \(.*\) usable, without nested paging\$" cat err ;;
+	*)
+		has_line err "vkernel: kvm: $hw_why" ;;
+	esac
 	atf_check -o match:"memory: " cat err
 	atf_check -o match:"page faults: [0-9]+" cat err
 	atf_check -o match:"host mapping requests: [0-9]+" cat err
 	# Without -v, vkernel says nothing.
-	atf_check -s exit:0 -o inline:"hello from the guest\n" -e empty "$vk" "$hello"
+	atf_check -s exit:0 -o inline:"hello from the guest\n" -e empty \
+	    env VKERNEL_PAGING=$mode "$vk" "$hello"
 }
 
 atf_test_case verbose__unimplemented_syscall
@@ -387,8 +456,47 @@ verbose__unimplemented_syscall_head()
 verbose__unimplemented_syscall_body()
 {
 	cli_setup
-	atf_check -s exit:0 -o inline:"enosys ok\n" -e match:"unimplemented syscall" \
+	for v in glibc musl; do
+		atf_check -s exit:0 -o inline:"enosys ok\n" -e save:err \
+		    "$vk" -v "$gdir/enosys-$v"
+		has_line err "vkernel: pid 1 (enosys-$v): unimplemented syscall ? (999): ENOSYS"
+	done
+}
+
+atf_test_case verbose__probed_syscalls
+verbose__probed_syscalls_head()
+{
+	atf_set "descr" "-v lists the calls the C library probes and expects to fail once at exit, apart from per-call warnings"
+}
+verbose__probed_syscalls_body()
+{
+	cli_setup
+	probed="vkernel: unimplemented (probed by the C library, expected to fail): rseq readlink"
+	# glibc's start-up (static and static-pie): no per-call warning.
+	for g in hello-glibc hello-pie; do
+		atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
+		    "$vk" -v "$gdir/$g"
+		atf_check -s exit:1 -o empty grep "unimplemented syscall" err
+		has_line err "$probed"
+		atf_check -o inline:"1\n" grep -c "probed by the C library" err
+		atf_check -o match:"guest syscalls: [0-9]+ \(2 unimplemented\)" cat err
+	done
+	# musl's start-up probes nothing.
+	atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
+	    "$vk" -v "$gdir/hello-musl"
+	atf_check -s exit:1 -o empty grep -E "unimplemented (syscall|\()" err
+	atf_check -o match:"guest syscalls: [0-9]+ \(0 unimplemented\)" cat err
+	# An unknown call is still named where it happens; rseq and readlink
+	# are not.
+	atf_check -s exit:0 -o inline:"enosys ok\n" -e save:err \
 	    "$vk" -v "$gdir/enosys-glibc"
+	has_line err "vkernel: pid 1 (enosys-glibc): unimplemented syscall ? (999): ENOSYS"
+	atf_check -s exit:1 -o empty grep -E "unimplemented syscall (rseq|readlink)" err
+	has_line err "$probed"
+	# A call the program itself makes (efault's open) is still warned about.
+	atf_check -s ignore -o ignore -e save:err "$vk" -v "$gdir/efault-glibc"
+	atf_check -o match:"unimplemented syscall openat" cat err
+	has_line err "$probed"
 }
 
 atf_test_case disable_hw__option
@@ -408,32 +516,38 @@ disable_hw__option_body()
 atf_test_case paging__env
 paging__env_head()
 {
-	atf_set "descr" "VKERNEL_PAGING=sw works; a bogus value exits 64; hw without /dev/kvm exits 69"
+	atf_set "descr" "VKERNEL_PAGING=sw works; a bogus value exits 64; auto and hw follow what -P says"
 }
 paging__env_body()
 {
 	cli_setup
-	atf_check -s exit:0 -o inline:"hello from the guest\n" -e match:"paging: sw" \
+	hw_probe
+	atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
 	    env VKERNEL_PAGING=sw "$vk" -v "$hello"
+	has_line err "vkernel: paging: sw (VKERNEL_PAGING=sw)"
 	atf_check -s exit:0 -o inline:"hello from the guest\n" \
 	    env VKERNEL_PAGING=auto "$vk" "$hello"
-	# auto (also when unset) says why it took the path it took.
-	if [ -e /dev/kvm ]; then
-		auto="paging: (hw \((AMD NPT|Intel EPT)|sw \()"
+	# auto (also when unset) takes hw exactly when -P says yes, and says
+	# why with -P's reason.
+	if [ "$hw_ok" = yes ]; then
+		auto="vkernel: paging: hw ($hw_why)"
 	else
-		auto="paging: sw \(no /dev/kvm\)"
+		auto="vkernel: paging: sw ($hw_why)"
 	fi
-	atf_check -s exit:0 -o ignore -e match:"$auto" env -u VKERNEL_PAGING "$vk" -v "$hello"
+	atf_check -s exit:0 -o ignore -e save:err env -u VKERNEL_PAGING "$vk" -v "$hello"
+	has_line err "$auto"
+	atf_check -s exit:0 -o ignore -e save:err env VKERNEL_PAGING=auto "$vk" -v "$hello"
+	has_line err "$auto"
 	atf_check -s exit:64 -o empty -e match:"." \
 	    env VKERNEL_PAGING=bogus "$vk" "$hello"
-	if [ ! -e /dev/kvm ]; then
-		atf_check -s exit:69 -o empty \
-		    -e match:"VKERNEL_PAGING=hw: .*no /dev/kvm" \
-		    env VKERNEL_PAGING=hw "$vk" "$hello"
-	else
-		atf_check -s exit:0 -o inline:"hello from the guest\n" \
-		    -e match:"paging: hw \((AMD NPT|Intel EPT)" \
+	if [ "$hw_ok" = yes ]; then
+		atf_check -s exit:0 -o inline:"hello from the guest\n" -e save:err \
 		    env VKERNEL_PAGING=hw "$vk" -v "$hello"
+		atf_check -o match:"^vkernel: paging: hw \((AMD NPT|Intel EPT)" cat err
+	else
+		atf_check -s exit:69 -o empty \
+		    -e inline:"vkernel: VKERNEL_PAGING=hw: hardware nested paging unavailable: $hw_why\n" \
+		    env VKERNEL_PAGING=hw "$vk" "$hello"
 	fi
 }
 
@@ -487,7 +601,9 @@ atf_init_test_cases()
 	atf_add_test_case image__file
 	atf_add_test_case root__option
 	atf_add_test_case verbose__summary
+	atf_add_test_case probe__hw_paging
 	atf_add_test_case verbose__unimplemented_syscall
+	atf_add_test_case verbose__probed_syscalls
 	atf_add_test_case disable_hw__option
 	atf_add_test_case paging__env
 	atf_add_test_case status__guest_exit

@@ -3,10 +3,12 @@
 
 #include <atf-c.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cpu_probe.h"
+#include "paging.h"
 
 /* Leaf 0 vendor words (EBX, EDX, ECX). */
 #define AMD_EBX		0x68747541	/* "Auth" */
@@ -98,15 +100,56 @@ decode(const struct cpu_cpuid_set *ids, const struct cpu_host_flags *hf,
 	return (f);
 }
 
-/* Asserts cpu_nested_paging()'s answer and reason. */
+/*
+ * Asserts cpu_nested_paging()'s answer and reason, and that paging_choose()
+ * and paging_probe() (`vkernel -P`) give the same answer with the same
+ * reason: auto takes hw exactly when hw paging is possible, VKERNEL_PAGING=hw
+ * fails with 69 exactly when it is not.
+ */
 static void
 check_paging(const struct cpu_features *f, bool want, const char *want_why)
 {
-	const char *why = NULL;
+	const struct ks_ops *ops;
+	enum vk_paging path;
+	char why[256], line[256], msg[256];
+	int rc;
 
-	ATF_CHECK_EQ(cpu_nested_paging(f, &why), want);
-	ATF_REQUIRE(why != NULL);
+	memset(why, 'x', sizeof(why));
+	ATF_CHECK_EQ(cpu_nested_paging(f, why, sizeof(why)), want);
 	ATF_CHECK_STREQ(why, want_why);
+
+	rc = paging_probe(f, line, sizeof(line));
+	snprintf(msg, sizeof(msg), "hw paging: %s (%s)", want ? "yes" : "no",
+	    want_why);
+	ATF_CHECK_STREQ(line, msg);
+	ATF_CHECK_EQ(rc, want ? 0 : 69);
+
+	rc = paging_choose(f, NULL, false, &path, &ops, why, sizeof(why));
+	ATF_CHECK_EQ(rc, 0);
+	ATF_CHECK_EQ(path, want ? VK_PAGING_HW : VK_PAGING_SW);
+	ATF_CHECK_STREQ(why, want_why);
+
+	rc = paging_choose(f, "hw", false, &path, &ops, why, sizeof(why));
+	if (want) {
+		ATF_CHECK_EQ(rc, 0);
+		ATF_CHECK_EQ(path, VK_PAGING_HW);
+		ATF_CHECK_STREQ(why, want_why);
+	} else {
+		snprintf(msg, sizeof(msg), "VKERNEL_PAGING=hw: hardware nested "
+		    "paging unavailable: %s", want_why);
+		ATF_CHECK_EQ(rc, 69);
+		ATF_CHECK_STREQ(why, msg);
+	}
+}
+
+/* Asserts what -v's "kvm:" line says. */
+static void
+check_kvm_line(const struct cpu_features *f, const char *want)
+{
+	char buf[256];
+
+	cpu_kvm_describe(f, buf, sizeof(buf));
+	ATF_CHECK_STREQ(buf, want);
 }
 
 ATF_TC_WITHOUT_HEAD(decode__amd_with_npt);
@@ -134,7 +177,8 @@ ATF_TC_BODY(decode__amd_svm_without_npt, tc)
 
 	ATF_CHECK_EQ(f.vendor, CPU_VENDOR_AMD);
 	ATF_CHECK(f.svm && !f.npt);
-	check_paging(&f, false, "CPU has SVM but no NPT");
+	check_paging(&f, false, "/dev/kvm without nested paging: "
+	    "CPU has SVM but no NPT");
 	f.kvm_usable = false;
 	check_paging(&f, false, "/dev/kvm not usable");
 }
@@ -146,7 +190,8 @@ ATF_TC_BODY(decode__short_ext_leaf_ignores_8000000a, tc)
 
 	ATF_CHECK(f.svm);
 	ATF_CHECK(!f.npt);
-	check_paging(&f, false, "CPU has SVM but no NPT");
+	check_paging(&f, false, "/dev/kvm without nested paging: "
+	    "CPU has SVM but no NPT");
 }
 
 ATF_TC_WITHOUT_HEAD(decode__intel_ept_with_ad);
@@ -199,7 +244,8 @@ ATF_TC_BODY(decode__intel_vmx_without_ept, tc)
 	ATF_CHECK_EQ(f.vendor, CPU_VENDOR_INTEL);
 	ATF_CHECK(f.vmx && !f.ept && !f.ept_ad);
 	ATF_CHECK(!f.svm);
-	check_paging(&f, false, "CPU has VMX but no EPT");
+	check_paging(&f, false, "/dev/kvm without nested paging: "
+	    "CPU has VMX but no EPT");
 	f.kvm_usable = false;
 	snprintf(f.kvm_why, sizeof(f.kvm_why), "no /dev/kvm");
 	check_paging(&f, false, "no /dev/kvm");
@@ -216,7 +262,10 @@ ATF_TC_BODY(decode__no_virtualisation, tc)
 	hf.kvm_intel_ept = 1;
 	f = decode(&novirt, &hf, true);
 	ATF_CHECK(!f.vmx && !f.ept && !f.ept_ad && !f.svm && !f.npt);
-	check_paging(&f, false, "CPU has no SVM or VMX");
+	check_paging(&f, false, "/dev/kvm without nested paging: "
+	    "CPU has no SVM or VMX");
+	check_kvm_line(&f, "/dev/kvm (module unknown) usable, without nested "
+	    "paging");
 	f.kvm_usable = false;
 	check_paging(&f, false, "/dev/kvm not usable");
 }
@@ -267,6 +316,7 @@ ATF_TC_BODY(host_flags__missing_tree, tc)
 	ATF_CHECK_EQ(hf.kvm_intel_ept, -1);
 	ATF_CHECK_EQ(hf.kvm_intel_ept_ad, -1);
 	ATF_CHECK_EQ(hf.kvm_amd_npt, -1);
+	ATF_CHECK_EQ(hf.kvm_module, CPU_KVM_UNKNOWN);
 }
 
 ATF_TC_WITHOUT_HEAD(host_flags__intel_tree);
@@ -333,11 +383,167 @@ ATF_TC_BODY(host_flags__amd_tree, tc)
 	ATF_CHECK_EQ(hf.kvm_amd_npt, -1);
 }
 
+ATF_TC_WITHOUT_HEAD(host_flags__kvm_module);
+ATF_TC_BODY(host_flags__kvm_module, tc)
+{
+	static const char *const dirs[] = { "root", "root/sys",
+	    "root/sys/module", "root/sys/module/kvm", NULL };
+	struct cpu_host_flags hf;
+
+	ATF_CHECK_STREQ(cpu_kvm_module_name(CPU_KVM_UNKNOWN), "unknown");
+	ATF_CHECK_STREQ(cpu_kvm_module_name(CPU_KVM_AMD), "kvm_amd");
+	ATF_CHECK_STREQ(cpu_kvm_module_name(CPU_KVM_INTEL), "kvm_intel");
+	ATF_CHECK_STREQ(cpu_kvm_module_name(CPU_KVM_PVM), "kvm_pvm");
+
+	/* kvm alone does not say which vendor module serves /dev/kvm. */
+	mkdirs(dirs);
+	cpu_read_host_flags("root", &hf);
+	ATF_CHECK_EQ(hf.kvm_module, CPU_KVM_UNKNOWN);
+
+	/* A file is not a module directory. */
+	put("root/sys/module/kvm_pvm", "");
+	cpu_read_host_flags("root", &hf);
+	ATF_CHECK_EQ(hf.kvm_module, CPU_KVM_UNKNOWN);
+	ATF_REQUIRE(unlink("root/sys/module/kvm_pvm") == 0);
+
+	ATF_REQUIRE(mkdir("root/sys/module/kvm_pvm", 0755) == 0);
+	cpu_read_host_flags("root", &hf);
+	ATF_CHECK_EQ(hf.kvm_module, CPU_KVM_PVM);
+
+	/* Two vendor modules: which one has /dev/kvm cannot be told. */
+	ATF_REQUIRE(mkdir("root/sys/module/kvm_amd", 0755) == 0);
+	cpu_read_host_flags("root", &hf);
+	ATF_CHECK_EQ(hf.kvm_module, CPU_KVM_UNKNOWN);
+
+	ATF_REQUIRE(rmdir("root/sys/module/kvm_pvm") == 0);
+	cpu_read_host_flags("root", &hf);
+	ATF_CHECK_EQ(hf.kvm_module, CPU_KVM_AMD);
+
+	ATF_REQUIRE(rmdir("root/sys/module/kvm_amd") == 0);
+	ATF_REQUIRE(mkdir("root/sys/module/kvm_intel", 0755) == 0);
+	cpu_read_host_flags("root", &hf);
+	ATF_CHECK_EQ(hf.kvm_module, CPU_KVM_INTEL);
+}
+
+/* Reads the fake tree under ./root and decodes ids with it; kvm says
+ * whether /dev/kvm is to count as usable ("no /dev/kvm" if not). */
+static struct cpu_features
+decode_tree(const struct cpu_cpuid_set *ids, bool kvm)
+{
+	struct cpu_host_flags hf;
+	struct cpu_features f;
+
+	cpu_read_host_flags("root", &hf);
+	f = decode(ids, &hf, kvm);
+	if (!kvm)
+		snprintf(f.kvm_why, sizeof(f.kvm_why), "no /dev/kvm");
+	return (f);
+}
+
+ATF_TC_WITHOUT_HEAD(tree__kvm_pvm);
+ATF_TC_BODY(tree__kvm_pvm, tc)
+{
+	static const char *const dirs[] = { "root", "root/proc", "root/sys",
+	    "root/sys/module", "root/sys/module/kvm",
+	    "root/sys/module/kvm_pvm", "root/sys/module/kvm_pvm/parameters",
+	    NULL };
+	struct cpu_features f;
+
+	/* A host like CI's: kvm_pvm serves /dev/kvm, the CPU has no SVM/VMX. */
+	mkdirs(dirs);
+	put("root/proc/cpuinfo", "flags\t\t: fpu vme de pse tsc msr pae "
+	    "hypervisor\n");
+	f = decode_tree(&novirt, true);
+	ATF_CHECK_EQ(f.kvm_module, CPU_KVM_PVM);
+	check_paging(&f, false, "/dev/kvm is kvm_pvm, a paravirtual KVM "
+	    "without nested paging: CPU has no SVM or VMX");
+	check_kvm_line(&f, "/dev/kvm (kvm_pvm) usable, without nested paging");
+
+	/* kvm_pvm offers no nested paging even on a CPU with NPT. */
+	f = decode_tree(&epyc, true);
+	ATF_CHECK(f.npt);
+	check_paging(&f, false, "/dev/kvm is kvm_pvm, a paravirtual KVM "
+	    "without nested paging");
+	check_kvm_line(&f, "/dev/kvm (kvm_pvm) usable, without nested paging");
+
+	/* No /dev/kvm at all: that is the reason, whatever is loaded. */
+	f = decode_tree(&novirt, false);
+	check_paging(&f, false, "no /dev/kvm");
+	check_kvm_line(&f, "no /dev/kvm");
+}
+
+ATF_TC_WITHOUT_HEAD(tree__kvm_amd);
+ATF_TC_BODY(tree__kvm_amd, tc)
+{
+	static const char *const dirs[] = { "root", "root/proc", "root/sys",
+	    "root/sys/module", "root/sys/module/kvm",
+	    "root/sys/module/kvm_amd", "root/sys/module/kvm_amd/parameters",
+	    NULL };
+	struct cpu_features f;
+
+	/* As inside tools/hwvm.sh's guest: kvm_amd with npt=Y. */
+	mkdirs(dirs);
+	put("root/proc/cpuinfo", "flags\t\t: fpu svm npt\n");
+	put("root/sys/module/kvm_amd/parameters/npt", "Y\n");
+	f = decode_tree(&epyc, true);
+	ATF_CHECK_EQ(f.kvm_module, CPU_KVM_AMD);
+	ATF_CHECK(!f.kvm_np_off);
+	check_paging(&f, true, "AMD NPT");
+	check_kvm_line(&f, "/dev/kvm (kvm_amd) usable, with nested paging");
+
+	/* npt=N: KVM would shadow our page tables; that is not hw paging. */
+	put("root/sys/module/kvm_amd/parameters/npt", "N\n");
+	f = decode_tree(&epyc, true);
+	ATF_CHECK(f.npt && f.kvm_np_off);
+	check_paging(&f, false, "/dev/kvm is kvm_amd without nested paging: "
+	    "its npt parameter is off");
+	check_kvm_line(&f, "/dev/kvm (kvm_amd) usable, without nested paging");
+
+	/* A CPU without NPT under kvm_amd. */
+	f = decode_tree(&athlon, true);
+	ATF_CHECK(!f.kvm_np_off);
+	check_paging(&f, false, "/dev/kvm is kvm_amd without nested paging: "
+	    "CPU has SVM but no NPT");
+}
+
+ATF_TC_WITHOUT_HEAD(tree__kvm_intel);
+ATF_TC_BODY(tree__kvm_intel, tc)
+{
+	static const char *const dirs[] = { "root", "root/proc", "root/sys",
+	    "root/sys/module", "root/sys/module/kvm",
+	    "root/sys/module/kvm_intel",
+	    "root/sys/module/kvm_intel/parameters", NULL };
+	struct cpu_features f;
+
+	mkdirs(dirs);
+	put("root/proc/cpuinfo", "flags\t\t: fpu vmx ept ept_ad\n");
+	put("root/sys/module/kvm_intel/parameters/ept", "Y\n");
+	put("root/sys/module/kvm_intel/parameters/eptad", "Y\n");
+	f = decode_tree(&xeon, true);
+	ATF_CHECK_EQ(f.kvm_module, CPU_KVM_INTEL);
+	check_paging(&f, true, "Intel EPT with A/D bits");
+	check_kvm_line(&f, "/dev/kvm (kvm_intel) usable, with nested paging");
+
+	/* The CPU has EPT but kvm_intel was loaded with ept=N. */
+	put("root/sys/module/kvm_intel/parameters/ept", "N\n");
+	f = decode_tree(&xeon, true);
+	ATF_CHECK(f.ept && f.kvm_np_off);
+	check_paging(&f, false, "/dev/kvm is kvm_intel without nested paging: "
+	    "its ept parameter is off");
+
+	/* A CPU without EPT under kvm_intel. */
+	put("root/proc/cpuinfo", "flags\t\t: fpu vmx\n");
+	f = decode_tree(&core2, true);
+	check_paging(&f, false, "/dev/kvm is kvm_intel without nested paging: "
+	    "CPU has VMX but no EPT");
+}
+
 ATF_TC_WITHOUT_HEAD(probe__this_machine);
 ATF_TC_BODY(probe__this_machine, tc)
 {
 	struct cpu_features f;
-	const char *name, *why = NULL;
+	const char *name;
+	char why[256];
 	bool np;
 
 	cpu_probe(&f);
@@ -350,16 +556,35 @@ ATF_TC_BODY(probe__this_machine, tc)
 	ATF_CHECK(f.vmx || (!f.ept && !f.ept_ad));
 	ATF_CHECK(f.kvm_dev || !f.kvm_usable);
 	ATF_CHECK(f.kvm_usable == (f.kvm_why[0] == '\0'));
-	np = cpu_nested_paging(&f, &why);
-	ATF_REQUIRE(why != NULL && why[0] != '\0');
+	np = cpu_nested_paging(&f, why, sizeof(why));
+	ATF_REQUIRE(why[0] != '\0');
 	printf("vendor %s (%s) brand \"%s\" svm %d npt %d vmx %d ept %d "
-	    "ept_ad %d kvm %d: paging %s (%s)\n", name, f.vendor_id, f.brand,
-	    f.svm, f.npt, f.vmx, f.ept, f.ept_ad, f.kvm_usable,
-	    np ? "hw" : "sw", why);
+	    "ept_ad %d kvm %d module %s: paging %s (%s)\n", name, f.vendor_id,
+	    f.brand, f.svm, f.npt, f.vmx, f.ept, f.ept_ad, f.kvm_usable,
+	    cpu_kvm_module_name(f.kvm_module), np ? "hw" : "sw", why);
 
-	/* Expected on the build machine; meaningless where /dev/kvm exists. */
-	if (access("/dev/kvm", F_OK) == 0)
+	/* Inside tools/hwvm.sh's QEMU guest: kvm_amd with NPT, hw paging. */
+	if (getenv("VKERNEL_HW_VM") != NULL) {
+		ATF_CHECK(f.kvm_usable);
+		ATF_CHECK_EQ(f.kvm_module, CPU_KVM_AMD);
+		ATF_CHECK(np);
+		ATF_CHECK_STREQ(why, "AMD NPT");
 		return;
+	}
+	/* A host whose /dev/kvm is kvm_pvm (this project's CI): no hw. */
+	if (access("/dev/kvm", R_OK | W_OK) == 0 &&
+	    access("/sys/module/kvm_pvm", F_OK) == 0 &&
+	    access("/sys/module/kvm_amd", F_OK) != 0 &&
+	    access("/sys/module/kvm_intel", F_OK) != 0) {
+		ATF_CHECK(f.kvm_usable);
+		ATF_CHECK_EQ(f.kvm_module, CPU_KVM_PVM);
+		ATF_CHECK(!np);
+		ATF_CHECK(strstr(why, "/dev/kvm is kvm_pvm, a paravirtual KVM "
+		    "without nested paging") == why);
+		return;
+	}
+	if (access("/dev/kvm", F_OK) == 0)
+		return;	/* some other KVM host: nothing more is known */
 	ATF_CHECK(!f.kvm_dev && !f.kvm_usable);
 	ATF_CHECK_STREQ(f.kvm_why, "no /dev/kvm");
 	ATF_CHECK(!np);
@@ -379,6 +604,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, host_flags__missing_tree);
 	ATF_TP_ADD_TC(tp, host_flags__intel_tree);
 	ATF_TP_ADD_TC(tp, host_flags__amd_tree);
+	ATF_TP_ADD_TC(tp, host_flags__kvm_module);
+	ATF_TP_ADD_TC(tp, tree__kvm_pvm);
+	ATF_TP_ADD_TC(tp, tree__kvm_amd);
+	ATF_TP_ADD_TC(tp, tree__kvm_intel);
 	ATF_TP_ADD_TC(tp, probe__this_machine);
 	return (atf_no_error());
 }

@@ -17,6 +17,35 @@ need_guest()
 	[ -x "$gdir/$1" ] || atf_fail "guest $gdir/$1 is missing"
 }
 
+# Sets $hw_ok (yes or no) and $hw_why from `$vk -P`, vkernel's own answer
+# to "can hw paging run here, and if not why" (the reason in its parentheses).
+# Fails the test unless -P printed exactly one line "hw paging: yes (WHY)"
+# with exit 0 or "hw paging: no (WHY)" with exit 69, and nothing on stderr.
+hw_probe()
+{
+	"$vk" -P >probe.out 2>probe.err
+	st=$?
+	out=$(cat probe.out)
+	[ -s probe.err ] && atf_fail "vkernel -P wrote on stderr: $(cat probe.err)"
+	[ "$(grep -c '' probe.out)" = 1 ] ||
+	    atf_fail "vkernel -P printed other than one line: $out"
+	case $st/$out in
+	"0/hw paging: yes ("?*")") hw_ok=yes ;;
+	"69/hw paging: no ("?*")") hw_ok=no ;;
+	*) atf_fail "vkernel -P: exit $st with '$out'" ;;
+	esac
+	hw_why=${out#*\(}
+	hw_why=${hw_why%\)}
+	rm -f probe.out probe.err
+}
+
+# has_line FILE TEXT: FILE has a line that is exactly TEXT.
+has_line()
+{
+	grep -qxF -- "$2" "$1" ||
+	    atf_fail "no line '$2' in $1: $(cat "$1")"
+}
+
 # leftovers_check SID GUEST: no live process remains in session SID nor runs
 # GUEST (the sw path's host stub must die with vkernel).
 leftovers_check()

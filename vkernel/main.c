@@ -26,14 +26,30 @@ extern char **environ;
 static struct pidfh *pidfh;
 static const char *pidpath;
 
+/* The synopsis; with full (-h) also one line per option and the environment. */
 static void
-usage(FILE *fp)
+usage(FILE *fp, bool full)
 {
 	fprintf(fp,
 	    "usage: vkernel [-dhv] [-e name=value[:name=value...]] [-i memfile] "
 	    "[-m size]\n"
 	    "               [-n ncpus] [-p pidfile] [-r root] program [args ...]\n"
-	    "environment: VKERNEL_PAGING=hw|sw|auto (default auto)\n");
+	    "       vkernel -P\n");
+	if (full)
+		fprintf(fp,
+		    "  -d          software paging even where hw paging can run\n"
+		    "  -e n=v:...  put variables in the guest's environment\n"
+		    "  -h          print this help and exit\n"
+		    "  -i memfile  keep the guest memory image in memfile\n"
+		    "  -m size     guest memory, e.g. 64m or 1g (default 256m)\n"
+		    "  -n ncpus    accepted (1 to 256), but the guest gets one vCPU\n"
+		    "  -P          say if hw paging can run here, and why; "
+		    "exit 0 if so, 69 if not\n"
+		    "  -p pidfile  hold vkernel's pid in pidfile while it runs\n"
+		    "  -r root     accepted (must be a directory), not used yet\n"
+		    "  -v          on stderr: paging path and why, unimplemented "
+		    "syscalls, summary\n");
+	fprintf(fp, "environment: VKERNEL_PAGING=hw|sw|auto (default auto)\n");
 }
 
 static void __attribute__((noreturn))
@@ -44,7 +60,7 @@ bad_usage(const char *fmt, const char *arg)
 		fprintf(stderr, fmt, arg);
 		fprintf(stderr, "\n");
 	}
-	usage(stderr);
+	usage(stderr, false);
 	exit(EX_USAGE);
 }
 
@@ -113,7 +129,7 @@ static void
 banner(const struct cpu_features *f, const char *paging, const char *why)
 {
 	struct vm_page_stats ps;
-	char mem[8];
+	char mem[8], kvm[256];
 
 	vm_page_stats(&ps);
 	humanize_number(mem, sizeof(mem), (int64_t)vm_phys_size(), "B",
@@ -122,7 +138,8 @@ banner(const struct cpu_features *f, const char *paging, const char *why)
 	    cpu_vendor_name(f->vendor), f->brand, f->svm ? "yes" : "no",
 	    f->npt ? "yes" : "no", f->vmx ? "yes" : "no",
 	    f->ept ? "yes" : "no", f->ept_ad ? "yes" : "no");
-	vk_log("kvm: %s", f->kvm_usable ? "/dev/kvm usable" : f->kvm_why);
+	cpu_kvm_describe(f, kvm, sizeof(kvm));
+	vk_log("kvm: %s", kvm);
 	vk_log("paging: %s (%s)", paging, why);
 	vk_log("memory: %s (%zu pages, %zu free)", mem, ps.total, ps.free);
 }
@@ -143,6 +160,7 @@ summary(const struct proc *p, struct ks *ks, const struct ks_ops *ops)
 	vk_log("guest page faults: %llu", (unsigned long long)p->nfaults);
 	vk_log("guest syscalls: %llu (%llu unimplemented)",
 	    (unsigned long long)p->nsyscalls, (unsigned long long)p->nenosys);
+	syscall_report();
 	vk_log("host mapping requests: %llu in %llu batches",
 	    (unsigned long long)st.map_requests,
 	    (unsigned long long)st.map_batches);
@@ -174,14 +192,14 @@ main(int argc, char *argv[])
 	struct ks_mem kmem;
 	struct proc p;
 	struct stat st;
-	bool force_sw = false;
+	bool force_sw = false, probe = false;
 	int ch, rc, status;
 	long ncpus = 1;
 	char *end;
 
 	vk.memsize_arg = "256m";
 	vk.root = "/";
-	while ((ch = getopt(argc, argv, "+de:hi:m:n:p:r:v")) != -1) {
+	while ((ch = getopt(argc, argv, "+de:hi:m:n:Pp:r:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			force_sw = true;
@@ -198,7 +216,7 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			usage(stdout, true);
 			return 0;
 		case 'i':
 			memfile = optarg;
@@ -218,6 +236,9 @@ main(int argc, char *argv[])
 			    ncpus > 256)
 				bad_usage("-n %s: expected 1 to 256 cpus", optarg);
 			break;
+		case 'P':
+			probe = true;
+			break;
 		case 'p':
 			pidpath = optarg;
 			break;
@@ -233,6 +254,15 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (probe) {
+		/* Probe only: the answer VKERNEL_PAGING=hw would get. */
+		if (argc > 0)
+			bad_usage("-P takes no program", NULL);
+		cpu_probe(&feat);
+		rc = paging_probe(&feat, why, sizeof(why));
+		printf("%s\n", why);
+		return rc;
+	}
 	if (argc < 1)
 		bad_usage("no program given", NULL);
 	(void)ncpus; /* one vCPU until SMP guests exist */

@@ -603,6 +603,58 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_sched_yield] = sys_sched_yield,
 };
 
+/*
+ * Calls the C libraries' start-up makes and expects may fail: glibc 2.36
+ * (static and static-pie) registers rseq and reads /proc/self/exe, and goes
+ * on without either; musl's static start-up makes none.  path, when set,
+ * is the only first argument that counts.  Under -v these are listed once
+ * at exit (syscall_report) instead of warned about call by call, so the
+ * unimplemented calls a program really needs stand out.
+ */
+static const struct {
+	int nr;
+	const char *path;
+} probed[] = {
+	{ SYS_rseq, NULL },
+	{ SYS_readlink, "/proc/self/exe" },
+};
+static bool probed_seen[sizeof(probed) / sizeof(probed[0])];
+
+/* Marks and returns true when nr with arguments a is one of probed[]. */
+static bool
+probed_call(struct proc *p, uint64_t nr, const uint64_t *a)
+{
+	char path[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(probed) / sizeof(probed[0]); i++) {
+		if ((uint64_t)probed[i].nr != nr)
+			continue;
+		if (probed[i].path != NULL &&
+		    (copyinstr(p, path, a[0], sizeof(path)) < 0 ||
+		    strcmp(path, probed[i].path) != 0))
+			continue;
+		probed_seen[i] = true;
+		return true;
+	}
+	return false;
+}
+
+void
+syscall_report(void)
+{
+	char line[256];
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(probed) / sizeof(probed[0]); i++)
+		if (probed_seen[i] && n < sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, " %s",
+			    sysnames[probed[i].nr]);
+	if (n > 0)
+		vk_log("unimplemented (probed by the C library, expected to "
+		    "fail):%s", line);
+}
+
 void
 syscall_dispatch(struct proc *p)
 {
@@ -617,7 +669,8 @@ syscall_dispatch(struct proc *p)
 		r = systab[nr](p, a);
 	} else {
 		p->nenosys++;
-		if (vk.verbose && (nr >= NSYSCALLS || !warned[nr])) {
+		if (vk.verbose && (nr >= NSYSCALLS || !warned[nr]) &&
+		    !probed_call(p, nr, a)) {
 			if (nr < NSYSCALLS)
 				warned[nr] = true;
 			vk_log("pid %d (%s): unimplemented syscall %s (%llu): "

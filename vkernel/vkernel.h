@@ -89,5 +89,8 @@ int elf_exec(struct proc *p, const char *path, char *const argv[],
 
 /* syscall.c: handles the system call in p->frame. */
 void syscall_dispatch(struct proc *p);
+/* Under -v at exit: one line naming the unimplemented calls the C library
+ * probed and expected to fail (nothing when there were none). */
+void syscall_report(void);
 
 #endif /* VKERNEL_H */

@@ -60,6 +60,11 @@ cpu_decode(const struct cpu_cpuid_set *ids, const struct cpu_host_flags *hf,
 		f->ept_ad = f->ept &&
 		    (hf->cpuinfo_ept_ad || hf->kvm_intel_ept_ad == 1);
 	}
+
+	/* KVM: which module, and whether it runs guests with shadow paging. */
+	f->kvm_module = hf->kvm_module;
+	f->kvm_np_off = (f->npt && hf->kvm_amd_npt == 0) ||
+	    (f->ept && hf->kvm_intel_ept == 0);
 }
 
 void
@@ -161,6 +166,31 @@ read_cpuinfo_flags(const char *prefix, struct cpu_host_flags *hf)
 	fclose(fp);
 }
 
+/* Which KVM module is loaded: the one of kvm_amd, kvm_intel, kvm_pvm with a
+ * directory under ${prefix}/sys/module; none or several is unknown. */
+static enum cpu_kvm_module
+read_kvm_module(const char *prefix)
+{
+	static const enum cpu_kvm_module mods[] = {
+		CPU_KVM_AMD, CPU_KVM_INTEL, CPU_KVM_PVM,
+	};
+	enum cpu_kvm_module found = CPU_KVM_UNKNOWN;
+	char path[512];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+		snprintf(path, sizeof(path), "%s/sys/module/%s", prefix,
+		    cpu_kvm_module_name(mods[i]));
+		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (found != CPU_KVM_UNKNOWN)
+			return (CPU_KVM_UNKNOWN);
+		found = mods[i];
+	}
+	return (found);
+}
+
 void
 cpu_read_host_flags(const char *prefix, struct cpu_host_flags *hf)
 {
@@ -175,6 +205,7 @@ cpu_read_host_flags(const char *prefix, struct cpu_host_flags *hf)
 		    "/sys/module/kvm_intel/parameters/enable_ept_ad_bits");
 	hf->kvm_amd_npt = read_param(prefix,
 	    "/sys/module/kvm_amd/parameters/npt");
+	hf->kvm_module = read_kvm_module(prefix);
 }
 
 void
@@ -216,29 +247,67 @@ cpu_probe(struct cpu_features *f)
 }
 
 bool
-cpu_nested_paging(const struct cpu_features *f, const char **why)
+cpu_nested_paging(const struct cpu_features *f, char *why, size_t whylen)
 {
-	const char *r;
-	bool ok = false;
+	const char *cpu, *mod, *hw = NULL;
+	char buf[192];
 
-	if (!f->kvm_usable)
-		r = f->kvm_why[0] != '\0' ? f->kvm_why :
-		    f->kvm_dev ? "/dev/kvm not usable" : "no /dev/kvm";
-	else if (f->npt) {
-		r = "AMD NPT";
-		ok = true;
+	/* What the CPU lacks, if anything. */
+	if (f->npt) {
+		cpu = NULL;
+		hw = "AMD NPT";
 	} else if (f->ept) {
-		r = f->ept_ad ? "Intel EPT with A/D bits" : "Intel EPT";
-		ok = true;
+		cpu = NULL;
+		hw = f->ept_ad ? "Intel EPT with A/D bits" : "Intel EPT";
 	} else if (f->svm)
-		r = "CPU has SVM but no NPT";
+		cpu = "CPU has SVM but no NPT";
 	else if (f->vmx)
-		r = "CPU has VMX but no EPT";
+		cpu = "CPU has VMX but no EPT";
 	else
-		r = "CPU has no SVM or VMX";
-	if (why != NULL)
-		*why = r;
-	return (ok);
+		cpu = "CPU has no SVM or VMX";
+
+	mod = cpu_kvm_module_name(f->kvm_module);
+	if (!f->kvm_usable)
+		snprintf(buf, sizeof(buf), "%s", f->kvm_why[0] != '\0' ?
+		    f->kvm_why : f->kvm_dev ? "/dev/kvm not usable" :
+		    "no /dev/kvm");
+	else if (f->kvm_module == CPU_KVM_PVM)
+		snprintf(buf, sizeof(buf), "/dev/kvm is %s, a paravirtual KVM "
+		    "without nested paging%s%s", mod, cpu ? ": " : "",
+		    cpu ? cpu : "");
+	else if (cpu != NULL && f->kvm_module != CPU_KVM_UNKNOWN)
+		snprintf(buf, sizeof(buf), "/dev/kvm is %s without nested "
+		    "paging: %s", mod, cpu);
+	else if (cpu != NULL)
+		snprintf(buf, sizeof(buf), "/dev/kvm without nested paging: %s",
+		    cpu);
+	else if (f->kvm_np_off)
+		snprintf(buf, sizeof(buf), "/dev/kvm is %s without nested "
+		    "paging: its %s parameter is off", f->npt ? "kvm_amd" :
+		    "kvm_intel", f->npt ? "npt" : "ept");
+	else {
+		if (whylen > 0)
+			snprintf(why, whylen, "%s", hw);
+		return (true);
+	}
+	if (whylen > 0)
+		snprintf(why, whylen, "%s", buf);
+	return (false);
+}
+
+void
+cpu_kvm_describe(const struct cpu_features *f, char *buf, size_t len)
+{
+	char why[192];
+	bool np;
+
+	np = cpu_nested_paging(f, why, sizeof(why));
+	if (!f->kvm_usable)
+		snprintf(buf, len, "%s", why);
+	else
+		snprintf(buf, len, "/dev/kvm (%s) usable, %s nested paging",
+		    f->kvm_module == CPU_KVM_UNKNOWN ? "module unknown" :
+		    cpu_kvm_module_name(f->kvm_module), np ? "with" : "without");
 }
 
 const char *
@@ -251,5 +320,20 @@ cpu_vendor_name(enum cpu_vendor v)
 		return ("Intel");
 	default:
 		return ("other");
+	}
+}
+
+const char *
+cpu_kvm_module_name(enum cpu_kvm_module m)
+{
+	switch (m) {
+	case CPU_KVM_AMD:
+		return ("kvm_amd");
+	case CPU_KVM_INTEL:
+		return ("kvm_intel");
+	case CPU_KVM_PVM:
+		return ("kvm_pvm");
+	default:
+		return ("unknown");
 	}
 }

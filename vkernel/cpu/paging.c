@@ -9,7 +9,7 @@ int
 paging_choose(const struct cpu_features *f, const char *env, bool force_sw,
     enum vk_paging *path, const struct ks_ops **ops, char *why, size_t whylen)
 {
-	const char *hwwhy;
+	char hwwhy[192];
 	bool hw_ok;
 
 	*path = VK_PAGING_SW;
@@ -20,7 +20,7 @@ paging_choose(const struct cpu_features *f, const char *env, bool force_sw,
 		    env);
 		return 64;
 	}
-	hw_ok = cpu_nested_paging(f, &hwwhy);
+	hw_ok = cpu_nested_paging(f, hwwhy, sizeof(hwwhy));
 	if (env != NULL && strcmp(env, "hw") == 0 && !force_sw && !hw_ok) {
 		snprintf(why, whylen, "VKERNEL_PAGING=hw: hardware nested paging "
 		    "unavailable: %s", hwwhy);
@@ -38,4 +38,15 @@ paging_choose(const struct cpu_features *f, const char *env, bool force_sw,
 		snprintf(why, whylen, "%s", hwwhy);
 	}
 	return 0;
+}
+
+int
+paging_probe(const struct cpu_features *f, char *line, size_t len)
+{
+	char why[192];
+	bool hw_ok;
+
+	hw_ok = cpu_nested_paging(f, why, sizeof(why));
+	snprintf(line, len, "hw paging: %s (%s)", hw_ok ? "yes" : "no", why);
+	return hw_ok ? 0 : 69;
 }

@@ -20,4 +20,13 @@ enum vk_paging { VK_PAGING_SW, VK_PAGING_HW };
 int paging_choose(const struct cpu_features *f, const char *env, bool force_sw,
     enum vk_paging *path, const struct ks_ops **ops, char *why, size_t whylen);
 
+/*
+ * `vkernel -P`: whether hw paging can run here, decided as paging_choose()
+ * decides VKERNEL_PAGING=hw (by cpu_nested_paging()).  line[] gets
+ * "hw paging: yes (REASON)" or "hw paging: no (REASON)", REASON being the
+ * text VKERNEL_PAGING=hw would print after "unavailable: ".  Returns 0 for
+ * yes, 69 for no (the status VKERNEL_PAGING=hw exits with).
+ */
+int paging_probe(const struct cpu_features *f, char *line, size_t len);
+
 #endif /* CPU_PAGING_H */
