@@ -443,6 +443,9 @@ verbose__summary_body()
 	atf_check -o match:"memory: " cat err
 	atf_check -o match:"page faults: [0-9]+" cat err
 	atf_check -o match:"host mapping requests: [0-9]+" cat err
+	# The default 256 MiB image gives a 40 MiB metadata budget (-m/8 + 8m).
+	atf_check -o match:"vm metadata: [0-9]+ bytes, [0-9]+ peak, limit 41943040\$" \
+	    cat err
 	# Without -v, vkernel says nothing.
 	atf_check -s exit:0 -o inline:"hello from the guest\n" -e empty \
 	    env VKERNEL_PAGING=$mode "$vk" "$hello"

@@ -84,6 +84,21 @@ hostile__syscalls_body()
 	done
 }
 
+atf_test_case leak__host_cpu_clocks
+leak__host_cpu_clocks_head()
+{
+	atf_set "descr" "The CPU-time clocks of host processes (pids 1-1024, this shell, its parent) are EINVAL to the guest: clock ids do not reveal host pids"
+}
+leak__host_cpu_clocks_body()
+{
+	for v in glibc musl; do
+		need_guest hostinfo-$v
+		# This shell and its parent certainly exist on the host.
+		atf_check -s exit:0 -o inline:"hostpids ok\n" -e empty \
+		    "$vk" -m 64m "$gdir/hostinfo-$v" hostpids $$ $PPID
+	done
+}
+
 # spin_kill GUEST SIGNAL STATUS: runs the spinning GUEST in its own session,
 # sends vkernel SIGNAL once the guest runs, and checks vkernel ends within 5 s
 # with STATUS, leaving nothing behind.
@@ -249,6 +264,7 @@ atf_init_test_cases()
 		atf_add_test_case priv__$m
 	done
 	atf_add_test_case hostile__syscalls
+	atf_add_test_case leak__host_cpu_clocks
 	atf_add_test_case stuck__guest_terminated
 	atf_add_test_case stuck__guest_interrupted
 	atf_add_test_case stuck__vkernel_killed

@@ -149,6 +149,51 @@ mmap__semantics_body()
 	done
 }
 
+atf_test_case mmap__map_32bit
+mmap__map_32bit_head()
+{
+	atf_set "descr" "MAP_32BIT without MAP_FIXED lands in [1 GiB, 2 GiB) as on Linux x86-64 (ENOMEM past 1 GiB); with MAP_FIXED it is ignored"
+}
+mmap__map_32bit_body()
+{
+	for v in glibc musl; do
+		need_guest hostinfo-$v
+		atf_check -s exit:0 -o inline:"map32 ok\n" \
+		    "$vk" -m 256m "$gdir/hostinfo-$v" map32
+	done
+}
+
+atf_test_case bigmap__metadata_bounded
+bigmap__metadata_bounded_head()
+{
+	atf_set "descr" "Six 64 GiB MAP_NORESERVE mappings under -m 16m with a few pages touched: vkernel's peak RSS and VM metadata follow what is touched, not what is reserved"
+}
+bigmap__metadata_bounded_body()
+{
+	[ -x /usr/bin/time ] || atf_fail "/usr/bin/time is missing (Debian package time)"
+	for v in glibc musl; do
+		need_guest bigmap-$v
+		atf_check -s exit:0 -o inline:"bigmap ok\n" -e save:err-$v \
+		    /usr/bin/time -f "maxrss %M" -o rss-$v \
+		    "$vk" -v -m 16m "$gdir/bigmap-$v"
+		rss=$(sed -n 's/^maxrss \([0-9]*\)$/\1/p' rss-$v)
+		if [ -z "$rss" ]; then
+			cat rss-$v >&2
+			atf_fail "$v: no peak RSS from time(1)"
+		fi
+		# Reserving 384 GiB used to cost 8 bytes per page (1.28 GiB).
+		[ "$rss" -lt 65536 ] ||
+		    atf_fail "$v: vkernel's peak RSS was $rss KiB (limit 64 MiB)"
+		peak=$(sed -n 's/.*vm metadata: [0-9]* bytes, \([0-9]*\) peak, limit [0-9]*$/\1/p' err-$v)
+		if [ -z "$peak" ]; then
+			cat err-$v >&2
+			atf_fail "$v: no vm metadata line in the -v summary"
+		fi
+		[ "$peak" -lt 262144 ] ||
+		    atf_fail "$v: VM metadata peaked at $peak bytes (limit 256 KiB)"
+	done
+}
+
 atf_test_case segv__readonly_write
 segv__readonly_write_head()
 {
@@ -242,6 +287,22 @@ sysinfo__basics_body()
 	done
 }
 
+atf_test_case clock__own_cputime
+clock__own_cputime_head()
+{
+	atf_set "descr" "The standard clocks work; the guest's own CPU clocks (by id, pid 0 and its pid) advance while it spins; clock_nanosleep sleeps"
+}
+clock__own_cputime_body()
+{
+	for v in glibc musl; do
+		need_guest hostinfo-$v
+		atf_check -s exit:0 -o inline:"stdclocks ok\n" \
+		    "$vk" -m 64m "$gdir/hostinfo-$v" stdclocks
+		atf_check -s exit:0 -o inline:"owncpu ok\n" \
+		    "$vk" -m 64m "$gdir/hostinfo-$v" owncpu
+	done
+}
+
 atf_test_case enosys__errno
 enosys__errno_head()
 {
@@ -283,11 +344,14 @@ atf_init_test_cases()
 	atf_add_test_case auxv__musl
 	atf_add_test_case brk__grow_shrink
 	atf_add_test_case mmap__semantics
+	atf_add_test_case mmap__map_32bit
+	atf_add_test_case bigmap__metadata_bounded
 	atf_add_test_case segv__readonly_write
 	atf_add_test_case touch__64mib
 	atf_add_test_case counters__mapping_batched
 	atf_add_test_case oom__killed_cleanly
 	atf_add_test_case sysinfo__basics
+	atf_add_test_case clock__own_cputime
 	atf_add_test_case enosys__errno
 	atf_add_test_case efault__bad_pointers
 }

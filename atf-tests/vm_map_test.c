@@ -7,6 +7,7 @@
 #include "pmap.h"
 
 #define MIB  (1024 * 1024)
+#define G64  (64ULL << 30)
 #define PG   PAGE_SIZE
 #define BASE 0x400000ULL
 #define RW   (KS_PROT_READ | KS_PROT_WRITE)
@@ -37,7 +38,17 @@ pages_used(void)
 	return st.used;
 }
 
-/* Faults the pages of [va, va+len) in for writing and stamps each. */
+static size_t
+meta_bytes(void)
+{
+	struct vm_meta_stats st;
+
+	vm_meta_stats(&st);
+	return st.bytes;
+}
+
+/* Faults the pages of [va, va+len) in (for writing where the entry allows
+ * it) and stamps each. */
 static void
 touch(gva_t va, size_t len)
 {
@@ -45,10 +56,11 @@ touch(gva_t va, size_t len)
 	gva_t p;
 
 	for (p = va; p < va + len; p += PG) {
-		ATF_REQUIRE_EQ(vm_fault(&map, p, KS_PROT_WRITE), VM_FAULT_OK);
-		e = vm_map_lookup(&map, p);
-		*(gva_t *)vm_phys_hva(e->obj->pages[e->offset +
-		    (p - e->start) / PG]) = p;
+		ATF_REQUIRE((e = vm_map_lookup(&map, p)) != NULL);
+		ATF_REQUIRE_EQ(vm_fault(&map, p, e->prot & KS_PROT_WRITE ?
+		    KS_PROT_WRITE : KS_PROT_READ), VM_FAULT_OK);
+		*(gva_t *)vm_phys_hva(vm_object_lookup(e->obj, e->offset +
+		    (p - e->start) / PG)) = p;
 	}
 }
 
@@ -60,7 +72,7 @@ stamp(gva_t va)
 	gpa_t pa;
 
 	ATF_REQUIRE(e != NULL);
-	pa = e->obj->pages[e->offset + (va - e->start) / PG];
+	pa = vm_object_lookup(e->obj, e->offset + (va - e->start) / PG);
 	ATF_REQUIRE(pa != 0);
 	return *(gva_t *)vm_phys_hva(pa);
 }
@@ -203,11 +215,11 @@ ATF_TC_BODY(findspace__top_down, tc)
 
 	setup(MIB, NULL);
 	vm_map_init(&map, NULL, BASE, BASE + 64 * PG);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 64 * PG, 4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, BASE + 64 * PG, 4 * PG, &va), 0);
 	ATF_REQUIRE_EQ(va, BASE + 60 * PG);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, ~0ULL, 4 * PG, &va), 0);
 	ATF_REQUIRE_EQ(va, BASE + 60 * PG);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 10 * PG + 5, PG, &va), 0);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, BASE + 10 * PG + 5, PG, &va), 0);
 	ATF_REQUIRE_EQ(va, BASE + 9 * PG);
 
 	/* [BASE+8, BASE+10) and [BASE+20, BASE+64) mapped. */
@@ -215,19 +227,59 @@ ATF_TC_BODY(findspace__top_down, tc)
 	    0);
 	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 8 * PG, 2 * PG, RO, 0, false),
 	    0);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 10 * PG, &va), 0);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, ~0ULL, 10 * PG, &va), 0);
 	ATF_REQUIRE_EQ(va, BASE + 10 * PG);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, ~0ULL, 4 * PG, &va), 0);
 	ATF_REQUIRE_EQ(va, BASE + 16 * PG);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 15 * PG, 4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, BASE + 15 * PG, 4 * PG, &va), 0);
 	ATF_REQUIRE_EQ(va, BASE + 11 * PG);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 11 * PG, &va), -ENOMEM);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 9 * PG, 8 * PG, &va), 0);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, ~0ULL, 11 * PG, &va), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, BASE + 9 * PG, 8 * PG, &va), 0);
 	ATF_REQUIRE_EQ(va, BASE);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 9 * PG, 9 * PG, &va),
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, BASE + 9 * PG, 9 * PG, &va),
 	    -ENOMEM);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE, PG, &va), -ENOMEM);
-	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL, 0, &va), -EINVAL);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, BASE, PG, &va), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, 0, ~0ULL, 0, &va), -EINVAL);
+	vm_map_fini(&map);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(findspace__bounds);
+ATF_TC_BODY(findspace__bounds, tc)
+{
+	gva_t va;
+
+	setup(MIB, NULL);
+	vm_map_init(&map, NULL, BASE, BASE + 64 * PG);
+	/* Only [lo, hi) counts; lo is rounded up, hi down. */
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 8 * PG, BASE + 12 * PG,
+	    4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 8 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 8 * PG + 1,
+	    BASE + 12 * PG, 4 * PG, &va), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 8 * PG,
+	    BASE + 12 * PG - 1, 4 * PG, &va), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 12 * PG, BASE + 8 * PG,
+	    PG, &va), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, ~0ULL - 5, ~0ULL, PG, &va),
+	    -ENOMEM);
+
+	/* [BASE+20, BASE+30) mapped: gaps below lo are never used. */
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 20 * PG, 10 * PG, RW, 0, false),
+	    0);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 16 * PG, BASE + 40 * PG,
+	    4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 36 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 16 * PG, BASE + 40 * PG,
+	    5 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 35 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 16 * PG, BASE + 32 * PG,
+	    4 * PG, &va), 0);
+	ATF_REQUIRE_EQ(va, BASE + 16 * PG);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 17 * PG, BASE + 32 * PG,
+	    4 * PG, &va), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_findspace(&map, BASE + 21 * PG, BASE + 29 * PG,
+	    PG, &va), -ENOMEM);
 	vm_map_fini(&map);
 	vm_phys_fini();
 }
@@ -444,13 +496,14 @@ ATF_TC_BODY(fault__zero_fill, tc)
 	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 2 * PG + 123, KS_PROT_READ),
 	    VM_FAULT_OK);
 	e = map.head.next;
-	ATF_REQUIRE_EQ(e->obj->pages[0], 0);
-	ATF_REQUIRE((pa = e->obj->pages[2]) != 0);
+	ATF_REQUIRE_EQ(vm_object_lookup(e->obj, 0), 0);
+	ATF_REQUIRE((pa = vm_object_lookup(e->obj, 2)) != 0);
+	ATF_REQUIRE_EQ(e->obj->resident, 1);
 	p = vm_phys_hva(pa);
 	for (i = 0; i < (int)PG; i++)
 		ATF_REQUIRE_EQ(p[i], 0);
 	ATF_REQUIRE(pmap_extract(pm, BASE + 2 * PG + 123, &pa, &prot));
-	ATF_REQUIRE_EQ(pa, e->obj->pages[2] + 123);
+	ATF_REQUIRE_EQ(pa, vm_object_lookup(e->obj, 2) + 123);
 	ATF_REQUIRE_EQ(prot, RW);
 
 	/* Faulting again is harmless and keeps the page. */
@@ -546,6 +599,225 @@ ATF_TC_BODY(fault__oom_for_tables, tc)
 	vm_phys_fini();
 }
 
+ATF_TC_WITHOUT_HEAD(sparse__64g_entries_cost_what_is_touched);
+ATF_TC_BODY(sparse__64g_entries_cost_what_is_touched, tc)
+{
+	struct vm_map_entry *e;
+	struct pmap *pm;
+	size_t touched;
+
+	setup(4 * MIB, &pm);
+	/* Three 64 GiB entries in a row, the last read-only: two objects. */
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, G64, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + G64, G64, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 2 * G64, G64, RO, 0, false),
+	    0);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	ATF_REQUIRE_MSG(meta_bytes() < 1024, "%zu bytes", meta_bytes());
+
+	/* In an order that never continues a run: no fault-ahead. */
+	touch(BASE, PG);
+	touch(BASE + G64 + 12345 * PG, PG);
+	touch(BASE + 2 * G64, PG);
+	touch(BASE + 2 * G64 - PG, PG);
+	touch(BASE + 3 * G64 - PG, PG);
+	touched = meta_bytes();
+	ATF_REQUIRE_MSG(touched < 16384, "%zu bytes", touched);
+
+	/* mprotect joins them: the RO object's pages move over, kept. */
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + 2 * G64, G64, RW), 0);
+	ATF_REQUIRE_EQ(map.nentries, 1);
+	e = map.head.next;
+	ATF_REQUIRE_EQ(e->obj->npages, 3 * G64 / PG);
+	ATF_REQUIRE_EQ(e->obj->resident, 5);
+	ATF_REQUIRE_EQ(stamp(BASE), BASE);
+	ATF_REQUIRE_EQ(stamp(BASE + G64 + 12345 * PG), BASE + G64 + 12345 * PG);
+	ATF_REQUIRE_EQ(stamp(BASE + 2 * G64), BASE + 2 * G64);
+	ATF_REQUIRE_EQ(stamp(BASE + 3 * G64 - PG), BASE + 3 * G64 - PG);
+	ATF_REQUIRE_MSG(meta_bytes() < 16384, "%zu bytes", meta_bytes());
+
+	/* Unmapping 64 GiB from the middle frees its pages and nodes. */
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE + G64, G64), 0);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	ATF_REQUIRE_EQ(e->obj->resident, 3);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + G64 + 12345 * PG, KS_PROT_READ),
+	    VM_FAULT_MAPERR);
+	ATF_REQUIRE_EQ(stamp(BASE + 3 * G64 - PG), BASE + 3 * G64 - PG);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(meta_bytes(), 0);
+	pmap_destroy(pm);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(dontneed__drops_pages_keeps_entries);
+ATF_TC_BODY(dontneed__drops_pages_keeps_entries, tc)
+{
+	struct pmap *pm;
+	size_t tables;
+
+	setup(MIB, &pm);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 8 * PG, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 10 * PG, 2 * PG, RO, 0, false),
+	    0);
+	touch(BASE, 8 * PG);
+	touch(BASE + 10 * PG, 2 * PG);
+	tables = pmap_table_count(pm);
+	ATF_REQUIRE_EQ(pages_used(), tables + 10);
+
+	ATF_REQUIRE_EQ(vm_map_dontneed(&map, BASE + 2 * PG, 4 * PG), 0);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	check_entry(0, BASE, BASE + 8 * PG, RW);
+	ATF_REQUIRE_EQ(pages_used(), tables + 6);
+	ATF_REQUIRE(!pmap_extract(pm, BASE + 2 * PG, NULL, NULL));
+	ATF_REQUIRE(pmap_extract(pm, BASE + 6 * PG, NULL, NULL));
+	ATF_REQUIRE_EQ(stamp(BASE + PG), BASE + PG);
+	ATF_REQUIRE_EQ(stamp(BASE + 6 * PG), BASE + 6 * PG);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 3 * PG, KS_PROT_READ), VM_FAULT_OK);
+	ATF_REQUIRE_EQ(stamp(BASE + 3 * PG), 0);
+
+	/* Across a hole: the mapped parts are dropped, and ENOMEM. */
+	ATF_REQUIRE_EQ(vm_map_dontneed(&map, BASE + 7 * PG, 5 * PG), -ENOMEM);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	ATF_REQUIRE_EQ(pages_used(), tables + 4);
+	ATF_REQUIRE(!pmap_extract(pm, BASE + 11 * PG, NULL, NULL));
+	ATF_REQUIRE_EQ(vm_map_dontneed(&map, BASE + 20 * PG, PG), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_dontneed(&map, BASE + 1, PG), -EINVAL);
+	vm_map_fini(&map);
+	pmap_destroy(pm);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(limit__max_entries);
+ATF_TC_BODY(limit__max_entries, tc)
+{
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(map.max_entries, VM_MAP_MAX_ENTRIES);
+	ATF_REQUIRE_EQ(VM_MAP_MAX_ENTRIES, 65530);
+	map.max_entries = 3;
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 8 * PG, RW, 0, false), 0);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 10 * PG, PG, RW, 0, false), 0);
+	touch(BASE, 8 * PG);
+	/* The third entry, by a split. */
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE, 2 * PG, RO), 0);
+	ATF_REQUIRE_EQ(map.nentries, 3);
+
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 20 * PG, PG, RW, 0, false),
+	    -ENOMEM);
+	/* A split in two places, or a hole punched: ENOMEM, unchanged. */
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + 4 * PG, PG, RO), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE + 4 * PG, PG), -ENOMEM);
+	ATF_REQUIRE_EQ(map.nentries, 3);
+	check_entry(0, BASE, BASE + 2 * PG, RO);
+	check_entry(1, BASE + 2 * PG, BASE + 8 * PG, RW);
+	ATF_REQUIRE_EQ(stamp(BASE + 4 * PG), BASE + 4 * PG);
+	ATF_REQUIRE_EQ(pages_used(), 8);
+
+	/* Freeing an entry makes room again, for a hole (one net). */
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE + 10 * PG, PG), 0);
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE + 4 * PG, PG), 0);
+	ATF_REQUIRE_EQ(map.nentries, 3);
+	check_entry(2, BASE + 5 * PG, BASE + 8 * PG, RW);
+
+	/* MAP_FIXED at the limit: replacing an entry whole is fine, inside
+	 * one (two more) is ENOMEM with the old mapping intact. */
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 6 * PG, PG, RX, 0, true),
+	    -ENOMEM);
+	ATF_REQUIRE_EQ(stamp(BASE + 6 * PG), BASE + 6 * PG);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 5 * PG, 3 * PG, RX, 0, true),
+	    0);
+	ATF_REQUIRE_EQ(map.nentries, 3);
+	check_entry(2, BASE + 5 * PG, BASE + 8 * PG, RX);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 20 * PG, PG, RW, 0, true),
+	    -ENOMEM);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(meta_bytes(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(limit__metadata_enomem);
+ATF_TC_BODY(limit__metadata_enomem, tc)
+{
+	struct vm_meta_stats st;
+	size_t base, entry;
+
+	setup(MIB, NULL);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, 8 * PG, RW, 0, false), 0);
+	touch(BASE, PG);
+	base = meta_bytes();
+	entry = sizeof(struct vm_map_entry);
+
+	/* No room for anything more. */
+	vm_meta_set_limit(base);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + 100 * PG, PG, RW, 0, false),
+	    -ENOMEM);
+	ATF_REQUIRE_EQ(map.nentries, 1);
+	ATF_REQUIRE_EQ(map.size, 8 * PG);
+	/* A page in another leaf needs a node: OOM, and no page is lost. */
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE + G64, G64, RW, 0, false),
+	    -ENOMEM);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 2 * PG, KS_PROT_WRITE),
+	    VM_FAULT_OK); /* same leaf: no metadata needed */
+	ATF_REQUIRE_EQ(pages_used(), 2);
+
+	/* Room for one entry: a split needing two fails, unchanged. */
+	vm_meta_set_limit(base + entry);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + 2 * PG, PG, RO), -ENOMEM);
+	ATF_REQUIRE_EQ(vm_map_remove(&map, BASE + 2 * PG, PG), -ENOMEM);
+	ATF_REQUIRE_EQ(map.nentries, 1);
+	check_entry(0, BASE, BASE + 8 * PG, RW);
+	ATF_REQUIRE_EQ(meta_bytes(), base);
+	ATF_REQUIRE_EQ(stamp(BASE), BASE);
+	/* One split is fine. */
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE, PG, RO), 0);
+	ATF_REQUIRE_EQ(map.nentries, 2);
+	vm_meta_stats(&st);
+	ATF_REQUIRE(st.denied >= 4);
+
+	vm_meta_set_limit(0);
+	ATF_REQUIRE_EQ(vm_map_protect(&map, BASE + 2 * PG, PG, RO), 0);
+	ATF_REQUIRE_EQ(map.nentries, 4);
+	vm_map_fini(&map);
+	ATF_REQUIRE_EQ(meta_bytes(), 0);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(limit__fault_without_metadata_is_oom);
+ATF_TC_BODY(limit__fault_without_metadata_is_oom, tc)
+{
+	struct pmap *pm;
+	size_t used;
+
+	setup(MIB, &pm);
+	ATF_REQUIRE_EQ(vm_map_anon(&map, BASE, G64, RW, 0, false), 0);
+	touch(BASE, PG);
+	used = pages_used();
+	vm_meta_set_limit(meta_bytes());
+	/* Another leaf (and more) would be needed: OOM, no page lost. */
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + G64 / 2, KS_PROT_WRITE),
+	    VM_FAULT_OOM);
+	ATF_REQUIRE_EQ(pages_used(), used);
+	ATF_REQUIRE(!pmap_extract(pm, BASE + G64 / 2, NULL, NULL));
+	/* Fault-ahead stops quietly at the leaf's end. */
+	map.fault_next = BASE + 62 * PG;
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 62 * PG, KS_PROT_WRITE),
+	    VM_FAULT_OK);
+	ATF_REQUIRE(pmap_extract(pm, BASE + 63 * PG, NULL, NULL));
+	ATF_REQUIRE(!pmap_extract(pm, BASE + 64 * PG, NULL, NULL));
+	ATF_REQUIRE_EQ(map.head.next->obj->resident, 3);
+
+	vm_meta_set_limit(0);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + G64 / 2, KS_PROT_WRITE),
+	    VM_FAULT_OK);
+	vm_map_fini(&map);
+	pmap_destroy(pm);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	ATF_REQUIRE_EQ(meta_bytes(), 0);
+	vm_phys_fini();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, anon__insert_and_lookup);
@@ -554,6 +826,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, anon__fixed_replaces);
 	ATF_TP_ADD_TC(tp, anon__adjacent_merges);
 	ATF_TP_ADD_TC(tp, findspace__top_down);
+	ATF_TP_ADD_TC(tp, findspace__bounds);
 	ATF_TP_ADD_TC(tp, remove__splits_entry_in_three);
 	ATF_TP_ADD_TC(tp, remove__across_holes);
 	ATF_TP_ADD_TC(tp, remove__unmaps_then_frees);
@@ -565,5 +838,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, fault__maperr_and_accerr);
 	ATF_TP_ADD_TC(tp, fault__oom);
 	ATF_TP_ADD_TC(tp, fault__oom_for_tables);
+	ATF_TP_ADD_TC(tp, sparse__64g_entries_cost_what_is_touched);
+	ATF_TP_ADD_TC(tp, dontneed__drops_pages_keeps_entries);
+	ATF_TP_ADD_TC(tp, limit__max_entries);
+	ATF_TP_ADD_TC(tp, limit__metadata_enomem);
+	ATF_TP_ADD_TC(tp, limit__fault_without_metadata_is_oom);
 	return atf_no_error();
 }

@@ -148,10 +148,12 @@ static void
 summary(const struct proc *p, struct ks *ks, const struct ks_ops *ops)
 {
 	struct vm_page_stats ps;
+	struct vm_meta_stats ms;
 	struct ks_stats st;
 
 	ops->stats(ks, &st);
 	vm_page_stats(&ps);
+	vm_meta_stats(&ms);
 	if (WIFSIGNALED(p->status))
 		vk_log("exit: pid %d killed by signal %d", p->pid,
 		    WTERMSIG(p->status));
@@ -176,6 +178,8 @@ summary(const struct proc *p, struct ks *ks, const struct ks_ops *ops)
 		    (unsigned long long)st.restarts);
 	vk_log("pages: %zu used, %zu peak, %zu free of %zu", ps.used, ps.peak,
 	    ps.free, ps.total);
+	vk_log("vm metadata: %zu bytes, %zu peak, limit %zu", ms.bytes, ms.peak,
+	    ms.limit);
 }
 
 int
@@ -313,6 +317,9 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	vk.memsize = mem;
+	/* VM metadata budget: a node's worth (512 bytes) per guest page, plus
+	 * 8 MiB, enough for VM_MAP_MAX_ENTRIES entries and their objects. */
+	vm_meta_set_limit(mem / 8 + (8ULL << 20));
 	vk.ops = ops;
 	kmem = (struct ks_mem){ .fd = vm_phys_fd(), .size = mem };
 	if (ops->resv_pages > 0 &&

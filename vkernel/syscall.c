@@ -194,10 +194,20 @@ range_ok(gva_t va, uint64_t len)
 	return va >= KS_USER_MIN && user_range(va, len);
 }
 
+/* MAP_32BIT's window, as Linux x86-64 searches it (arch/x86 find_start_end). */
+#define MAP32_LO 0x40000000ULL
+#define MAP32_HI 0x80000000ULL
+
+/*
+ * Anonymous memory only.  Without MAP_FIXED the hint is taken when it is
+ * free, else the highest free range below VK_MMAP_TOP; with MAP_32BIT
+ * (ignored with MAP_FIXED, as on Linux) a hint must end at or below 2 GiB
+ * and the search stays inside [1 GiB, 2 GiB): ENOMEM if that is full.
+ */
 static long
 sys_mmap(struct proc *p, const uint64_t *a)
 {
-	gva_t addr = a[0];
+	gva_t addr = a[0], lo = KS_USER_MIN, hi = VK_MMAP_TOP;
 	uint64_t len = round_page(a[1]), flags = a[3];
 	uint64_t type = flags & 0xf;
 	int prot = prot_of(a[2]);
@@ -222,11 +232,16 @@ sys_mmap(struct proc *p, const uint64_t *a)
 		    !(flags & MAP_FIXED_NOREPLACE));
 		return rc ? rc : (long)addr;
 	}
+	if (flags & MAP_32BIT) {
+		lo = MAP32_LO;
+		hi = MAP32_HI;
+	}
 	addr = trunc_page(addr);
 	if (addr != 0 && range_ok(addr, len) &&
+	    (!(flags & MAP_32BIT) || addr + len <= MAP32_HI) &&
 	    vm_map_anon(&p->map, addr, len, prot, 0, false) == 0)
 		return (long)addr;
-	if (vm_map_findspace(&p->map, VK_MMAP_TOP, len, &addr) != 0)
+	if (vm_map_findspace(&p->map, lo, hi, len, &addr) != 0)
 		return -ENOMEM;
 	rc = vm_map_anon(&p->map, addr, len, prot, 0, false);
 	return rc ? rc : (long)addr;
@@ -264,13 +279,13 @@ madv_known(uint64_t advice)
 	    advice == 101;
 }
 
-/* MADV_DONTNEED on private anonymous memory: the range reads zero again.
- * Every other known advice is accepted and has no effect. */
+/* MADV_DONTNEED on private anonymous memory: the range reads zero again
+ * (its pages are freed; the mappings stay).  Every other known advice is
+ * accepted and has no effect. */
 static long
 sys_madvise(struct proc *p, const uint64_t *a)
 {
 	gva_t va = a[0], end = a[0] + round_page(a[1]);
-	struct vm_map_entry *e;
 
 	if (va & PAGE_MASK || end < va || !madv_known(a[2]))
 		return -EINVAL;
@@ -278,20 +293,7 @@ sys_madvise(struct proc *p, const uint64_t *a)
 		return 0;
 	if (!range_ok(va, end - va))
 		return -ENOMEM;
-	while (va < end) {
-		gva_t stop;
-		int prot, flags;
-
-		if ((e = vm_map_lookup(&p->map, va)) == NULL)
-			return -ENOMEM;
-		stop = e->end < end ? e->end : end;
-		prot = e->prot;
-		flags = e->flags;
-		if (vm_map_anon(&p->map, va, stop - va, prot, flags, true) != 0)
-			return -ENOMEM;
-		va = stop;
-	}
-	return 0;
+	return vm_map_dontneed(&p->map, va, end - va);
 }
 
 static long
@@ -387,17 +389,93 @@ sys_getid(struct proc *p, const uint64_t *a)
 	}
 }
 
+/*
+ * Clock ids as Linux encodes them (an int: the register's upper half is
+ * ignored).  A negative id is a CPU-time clock:
+ * ((~pid) << 3) | (per-thread ? 4 : 0) | type (0 PROF, 1 VIRT, 2 SCHED;
+ * 3 is a dynamic clock's fd, not a CPU clock).
+ */
+#define CPUCLOCK_PID(id)     ((pid_t)~((id) >> 3))
+#define CPUCLOCK_TYPE(id)    ((id) & 3)
+#define CPUCLOCK_PERTHREAD   4
+#define CPUCLOCK_FD          3
+#define CLOCK_REALTIME_ALARM_  8
+#define CLOCK_BOOTTIME_ALARM_  9
+
+enum clock_kind { CLK_BAD, CLK_HOST, CLK_CPU };
+
+/*
+ * What the guest's clock id names, and the host clock to read for it:
+ * the standard clocks (the alarm clocks read their base clock, whatever
+ * the host's RTC), or one of the guest's own CPU clocks: the process and
+ * thread clocks, by their fixed ids, by pid 0 or by the guest's own pid.
+ * Every other id, the CPU clocks of host processes above all, is CLK_BAD:
+ * EINVAL, as Linux says for a process that does not exist, so the guest
+ * learns nothing about the host's pids.
+ */
+static enum clock_kind
+clock_kind(struct proc *p, clockid_t id, clockid_t *host)
+{
+	switch (id) {
+	case CLOCK_REALTIME:
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_TAI:
+		*host = id;
+		return CLK_HOST;
+	case CLOCK_REALTIME_ALARM_:
+		*host = CLOCK_REALTIME;
+		return CLK_HOST;
+	case CLOCK_BOOTTIME_ALARM_:
+		*host = CLOCK_BOOTTIME;
+		return CLK_HOST;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		*host = id; /* the vkernel's own: for getres */
+		return CLK_CPU;
+	}
+	if (id >= 0 || CPUCLOCK_TYPE(id) == CPUCLOCK_FD)
+		return CLK_BAD;
+	if (CPUCLOCK_PID(id) != 0 && CPUCLOCK_PID(id) != p->pid)
+		return CLK_BAD;
+	/* The same kind of clock of the vkernel itself (pid 0), for getres. */
+	*host = (clockid_t)((~0U << 3) | (id & (CPUCLOCK_PERTHREAD | 3)));
+	return CLK_CPU;
+}
+
+/* clock_gettime and clock_getres.  A guest CPU clock reads the CPU time
+ * the host spent running the guest (its stub process or vCPU thread). */
 static long
 sys_clock_gettime(struct proc *p, const uint64_t *a)
 {
+	bool getres = p->frame.rax == SYS_clock_getres;
 	struct timespec ts;
+	clockid_t host;
 	long r;
 
-	if ((r = host_ret(p, p->frame.rax == SYS_clock_getres ?
-	    clock_getres((clockid_t)a[0], &ts) :
-	    clock_gettime((clockid_t)a[0], &ts))) < 0)
-		return r;
-	if (a[1] == 0 && p->frame.rax == SYS_clock_getres)
+	switch (clock_kind(p, (clockid_t)a[0], &host)) {
+	case CLK_BAD:
+		return -EINVAL;
+	case CLK_CPU:
+		if (!getres) {
+			p->nhostcalls++;
+			r = ((struct ks_space_hdr *)p->space)->ops->cputime(
+			    p->space, &ts);
+			if (r < 0)
+				return r;
+			break;
+		}
+		/* FALLTHROUGH */
+	case CLK_HOST:
+		if ((r = host_ret(p, getres ? clock_getres(host, &ts) :
+		    clock_gettime(host, &ts))) < 0)
+			return r;
+		break;
+	}
+	if (a[1] == 0 && getres)
 		return 0;
 	return copyout(p, a[1], &ts, sizeof(ts)) ? -EFAULT : 0;
 }
@@ -436,6 +514,48 @@ sys_nanosleep(struct proc *p, const uint64_t *a)
 	if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L || ts.tv_sec < 0)
 		return -EINVAL;
 	return host_ret(p, nanosleep(&ts, NULL));
+}
+
+/*
+ * clock_nanosleep on the clocks Linux can sleep on: REALTIME, MONOTONIC,
+ * BOOTTIME and TAI, relative or TIMER_ABSTIME.  The rest fail as Linux
+ * fails them for an unprivileged caller, in its order: clocks without a
+ * sleep (raw, coarse, CLOCK_THREAD_CPUTIME_ID) EOPNOTSUPP, then EFAULT
+ * and EINVAL for the request, then the alarm clocks EPERM (no
+ * CAP_WAKE_ALARM) and the guest's own per-thread CPU clocks EINVAL.
+ * Sleeping on its own process CPU clock is not supported here
+ * (EOPNOTSUPP).  Any other id is EINVAL, as for clock_gettime.
+ */
+static long
+sys_clock_nanosleep(struct proc *p, const uint64_t *a)
+{
+	struct timespec ts, rem;
+	clockid_t id = (clockid_t)a[0]; /* an int, as Linux takes it */
+	clockid_t host;
+	enum clock_kind kind;
+	int r;
+
+	if ((kind = clock_kind(p, id, &host)) == CLK_BAD)
+		return -EINVAL;
+	if (id == CLOCK_THREAD_CPUTIME_ID || (kind == CLK_HOST &&
+	    host != CLOCK_REALTIME && host != CLOCK_MONOTONIC &&
+	    host != CLOCK_BOOTTIME && host != CLOCK_TAI))
+		return -EOPNOTSUPP;
+	if (copyin(p, &ts, a[2], sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L || ts.tv_sec < 0)
+		return -EINVAL;
+	if (id == CLOCK_REALTIME_ALARM_ || id == CLOCK_BOOTTIME_ALARM_)
+		return -EPERM;
+	if (kind == CLK_CPU)
+		return id < 0 && (id & CPUCLOCK_PERTHREAD) ? -EINVAL :
+		    -EOPNOTSUPP;
+	p->nhostcalls++;
+	r = clock_nanosleep(host, (int)a[1] & TIMER_ABSTIME, &ts, &rem);
+	if (r == EINTR && !(a[1] & TIMER_ABSTIME) && a[3] != 0 &&
+	    copyout(p, a[3], &rem, sizeof(rem)))
+		return -EFAULT;
+	return -r;
 }
 
 static long
@@ -593,6 +713,7 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_gettimeofday] = sys_gettimeofday,
 	[SYS_time] = sys_time,
 	[SYS_nanosleep] = sys_nanosleep,
+	[SYS_clock_nanosleep] = sys_clock_nanosleep,
 	[SYS_getrandom] = sys_getrandom,
 	[SYS_prlimit64] = sys_prlimit64,
 	[SYS_getrlimit] = sys_getrlimit,

@@ -3,8 +3,8 @@
 #include "pmap.h"
 
 /* Fills in the pages after `page` in e that are not resident yet, up to
- * VM_FAULT_AHEAD, stopping quietly when memory runs short.  Returns the
- * last page entered. */
+ * VM_FAULT_AHEAD, stopping quietly when memory or metadata runs short.
+ * Returns the last page entered. */
 static gva_t
 fault_ahead(struct vm_map *map, struct vm_map_entry *e, gva_t page)
 {
@@ -14,14 +14,18 @@ fault_ahead(struct vm_map *map, struct vm_map_entry *e, gva_t page)
 		size_t slot = e->offset + (page + PAGE_SIZE - e->start) / PAGE_SIZE;
 		gpa_t gpa;
 
-		if (e->obj->pages[slot] != 0 || (gpa = vm_page_alloc()) == 0)
+		if (vm_object_lookup(e->obj, slot) != 0 ||
+		    (gpa = vm_page_alloc()) == 0)
 			break;
-		if (map->pmap != NULL &&
-		    pmap_enter(map->pmap, page + PAGE_SIZE, gpa, e->prot) != 0) {
+		if (vm_object_insert(e->obj, slot, gpa) != 0) {
 			vm_page_free(gpa);
 			break;
 		}
-		e->obj->pages[slot] = gpa;
+		if (map->pmap != NULL &&
+		    pmap_enter(map->pmap, page + PAGE_SIZE, gpa, e->prot) != 0) {
+			vm_object_free_range(e->obj, slot, 1);
+			break;
+		}
 		page += PAGE_SIZE;
 	}
 	return page;
@@ -49,10 +53,13 @@ vm_fault(struct vm_map *map, gva_t va, int access)
 		return VM_FAULT_ACCERR;
 
 	slot = e->offset + (page - e->start) / PAGE_SIZE;
-	if ((gpa = e->obj->pages[slot]) == 0) {
+	if ((gpa = vm_object_lookup(e->obj, slot)) == 0) {
 		if ((gpa = vm_page_alloc()) == 0)
 			return VM_FAULT_OOM;
-		e->obj->pages[slot] = gpa;
+		if (vm_object_insert(e->obj, slot, gpa) != 0) {
+			vm_page_free(gpa);
+			return VM_FAULT_OOM;
+		}
 	}
 	/* Entered again even if present: the host may have lost it. */
 	if (map->pmap != NULL && pmap_enter(map->pmap, page, gpa, e->prot) != 0)

@@ -1,6 +1,5 @@
 /* vm_map.c: address spaces, sorted entry lists over anonymous objects. */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "vm.h"
@@ -28,6 +27,25 @@ unlink_entry(struct vm_map *map, struct vm_map_entry *e)
 	map->nentries--;
 }
 
+/* A new entry from the metadata budget, or NULL when the map already has
+ * max_entries (plus slack: entries about to go) or the budget is spent. */
+static struct vm_map_entry *
+entry_alloc(struct vm_map *map, size_t slack)
+{
+	if (map->nentries >= map->max_entries + slack)
+		return NULL;
+	return vm_meta_alloc(sizeof(struct vm_map_entry));
+}
+
+static void
+entry_free(struct vm_map_entry *e)
+{
+	vm_meta_free(e, sizeof(*e));
+}
+
+static int map_remove(struct vm_map *map, gva_t start, size_t len,
+    size_t slack);
+
 /* 0 if [start, start+len) is a non-empty page-aligned part of the map's
  * range, else -EINVAL. */
 static int
@@ -52,13 +70,14 @@ first_after(struct vm_map *map, gva_t va)
 }
 
 /* Splits e at va (strictly inside it): e keeps [start, va) and a new entry
- * after it takes [va, end) at the matching object offset.  0 or -ENOMEM. */
+ * after it takes [va, end) at the matching object offset.  0 or -ENOMEM.
+ * slack as for entry_alloc(). */
 static int
-split(struct vm_map *map, struct vm_map_entry *e, gva_t va)
+split(struct vm_map *map, struct vm_map_entry *e, gva_t va, size_t slack)
 {
 	struct vm_map_entry *n;
 
-	if ((n = malloc(sizeof(*n))) == NULL)
+	if ((n = entry_alloc(map, slack)) == NULL)
 		return -ENOMEM;
 	*n = *e;
 	n->start = va;
@@ -73,7 +92,8 @@ split(struct vm_map *map, struct vm_map_entry *e, gva_t va)
  * Merges e's successor into e when they touch and have the same prot,
  * maxprot and flags, and either share the object at contiguous offsets or
  * each own theirs alone with e ending at its object's tail (the successor's
- * slots then move over).  True if merged.
+ * resident pages then move over: the cost is what is resident).  True if
+ * merged; false (nothing changed) also when the move found no metadata.
  */
 static bool
 try_merge(struct vm_map *map, struct vm_map_entry *e)
@@ -81,7 +101,6 @@ try_merge(struct vm_map *map, struct vm_map_entry *e)
 	struct vm_map_entry *n = e->next;
 	struct vm_object *o = e->obj;
 	size_t tail, k;
-	gpa_t *p;
 
 	if (e == &map->head || n == &map->head || e->end != n->start ||
 	    e->prot != n->prot || e->maxprot != n->maxprot ||
@@ -93,19 +112,14 @@ try_merge(struct vm_map *map, struct vm_map_entry *e)
 		if (n->offset != tail)
 			return false;
 	} else {
-		if (o->refs != 1 || n->obj->refs != 1 || tail != o->npages)
+		if (o->refs != 1 || n->obj->refs != 1 || tail != o->npages ||
+		    vm_object_append(o, n->obj, n->offset, k) != 0)
 			return false;
-		if ((p = realloc(o->pages, (tail + k) * sizeof(*p))) == NULL)
-			return false;
-		memcpy(p + tail, n->obj->pages + n->offset, k * sizeof(*p));
-		memset(n->obj->pages + n->offset, 0, k * sizeof(*p));
-		o->pages = p;
-		o->npages = tail + k;
 	}
 	e->end = n->end;
 	unlink_entry(map, n);
 	vm_object_unref(n->obj);
-	free(n);
+	entry_free(n);
 	return true;
 }
 
@@ -116,6 +130,7 @@ vm_map_init(struct vm_map *map, struct pmap *pmap, gva_t min, gva_t max)
 	map->head.next = map->head.prev = &map->head;
 	map->min = min;
 	map->max = max;
+	map->max_entries = VM_MAP_MAX_ENTRIES;
 	map->pmap = pmap;
 }
 
@@ -135,26 +150,32 @@ vm_map_lookup(struct vm_map *map, gva_t va)
 	return e != &map->head && e->start <= va ? e : NULL;
 }
 
-/* Top-down: walks the gaps from the highest one, each [lo, hi). */
+/* Top-down: walks the gaps [glo, ghi) from the highest one, each clipped
+ * to [lo, hi), until one is big enough or the gaps are below lo. */
 int
-vm_map_findspace(struct vm_map *map, gva_t below, size_t len, gva_t *out)
+vm_map_findspace(struct vm_map *map, gva_t lo, gva_t hi, size_t len,
+    gva_t *out)
 {
 	struct vm_map_entry *e;
-	gva_t lo, hi = map->max, end;
+	gva_t glo, ghi = map->max, a, b;
 
 	if (len == 0 || (len & PAGE_MASK) != 0)
 		return -EINVAL;
-	below = trunc_page(below);
+	lo = lo < map->min ? map->min : round_page(lo);
+	hi = hi > map->max ? map->max : trunc_page(hi);
+	if (lo < map->min || hi <= lo || hi - lo < len)
+		return -ENOMEM; /* round_page(lo) wrapped, or no room at all */
 	for (e = map->head.prev; ; e = e->prev) {
-		lo = e == &map->head ? map->min : e->end;
-		end = hi < below ? hi : below;
-		if (end > lo && end - lo >= len) {
-			*out = end - len;
+		glo = e == &map->head ? map->min : e->end;
+		a = glo > lo ? glo : lo;
+		b = ghi < hi ? ghi : hi;
+		if (b > a && b - a >= len) {
+			*out = b - len;
 			return 0;
 		}
-		if (e == &map->head || e->start <= map->min)
+		if (e == &map->head || e->start <= lo)
 			return -ENOMEM;
-		hi = e->start;
+		ghi = e->start;
 	}
 }
 
@@ -163,6 +184,7 @@ vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
     int flags, bool fixed)
 {
 	struct vm_map_entry *e;
+	bool overlap;
 	int error;
 
 	if ((error = check_range(map, start, len)) != 0)
@@ -170,19 +192,24 @@ vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
 	if ((prot & ~PROT_ALL) != 0)
 		return -EINVAL;
 	e = first_after(map, start);
-	if (!fixed && e != &map->head && e->start < start + len)
+	overlap = e != &map->head && e->start < start + len;
+	if (!fixed && overlap)
 		return -EEXIST;
 
-	/* Allocate first so that a failure leaves the old mapping alone. */
-	if ((e = malloc(sizeof(*e))) == NULL)
+	/*
+	 * Allocate first so that a failure leaves the old mapping alone.  What
+	 * is replaced frees at least one entry, and map_remove()'s splits stay
+	 * within max_entries, so the map ends within it too.
+	 */
+	if ((e = entry_alloc(map, overlap ? 1 : 0)) == NULL)
 		return -ENOMEM;
 	if ((e->obj = vm_object_anon(len / PAGE_SIZE)) == NULL) {
-		free(e);
+		entry_free(e);
 		return -ENOMEM;
 	}
-	if (fixed && (error = vm_map_remove(map, start, len)) != 0) {
+	if (fixed && (error = map_remove(map, start, len, 0)) != 0) {
 		vm_object_unref(e->obj);
-		free(e);
+		entry_free(e);
 		return error;
 	}
 	e->start = start;
@@ -198,25 +225,37 @@ vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
 	return 0;
 }
 
-int
-vm_map_remove(struct vm_map *map, gva_t start, size_t len)
+/*
+ * vm_map_remove(), whose splits may pass max_entries by slack.  At least
+ * one entry goes once the range is split out, so with slack 1 punching a
+ * hole costs one entry net, as Linux counts it; a caller that links a new
+ * entry in the hole afterwards passes 0.
+ */
+static int
+map_remove(struct vm_map *map, gva_t start, size_t len, size_t slack)
 {
 	struct vm_map_entry *e, *n;
 	gva_t end = start + len;
+	bool head_split = false;
 	int error;
 
 	if ((error = check_range(map, start, len)) != 0)
 		return error;
 	e = first_after(map, start);
 	if (e != &map->head && e->start < start) {
-		if ((error = split(map, e, start)) != 0)
+		if ((error = split(map, e, start, slack)) != 0)
 			return error;
 		e = e->next;
+		head_split = true;
 	}
 	for (n = e; n != &map->head && n->start < end; n = n->next) {
 		if (n->end > end) {
-			if ((error = split(map, n, end)) != 0)
+			if ((error = split(map, n, end, slack)) != 0) {
+				/* Join the first split again: nothing changed. */
+				if (head_split)
+					try_merge(map, e->prev);
 				return error;
+			}
 			break;
 		}
 	}
@@ -236,10 +275,16 @@ vm_map_remove(struct vm_map *map, gva_t start, size_t len)
 		map->size -= e->end - e->start;
 		unlink_entry(map, e);
 		vm_object_unref(e->obj);
-		free(e);
+		entry_free(e);
 		e = n;
 	}
 	return 0;
+}
+
+int
+vm_map_remove(struct vm_map *map, gva_t start, size_t len)
+{
+	return map_remove(map, start, len, 1);
 }
 
 int
@@ -247,6 +292,7 @@ vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot)
 {
 	struct vm_map_entry *e, *first, *last;
 	gva_t end = start + len, va;
+	bool head_split = false;
 	int error;
 
 	if ((error = check_range(map, start, len)) != 0)
@@ -264,13 +310,18 @@ vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot)
 	}
 
 	if (first->start < start) {
-		if ((error = split(map, first, start)) != 0)
+		if ((error = split(map, first, start, 0)) != 0)
 			return error;
 		first = first->next;
+		head_split = true;
 	}
 	last = vm_map_lookup(map, end - 1);
-	if (last->end > end && (error = split(map, last, end)) != 0)
+	if (last->end > end && (error = split(map, last, end, 0)) != 0) {
+		/* Join the first split again: nothing changed. */
+		if (head_split)
+			try_merge(map, first->prev);
 		return error;
+	}
 	for (e = first; e != &map->head && e->start < end; e = e->next)
 		e->prot = prot;
 	if (map->pmap != NULL)
@@ -282,4 +333,32 @@ vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot)
 		if (!try_merge(map, e))
 			e = e->next;
 	return 0;
+}
+
+int
+vm_map_dontneed(struct vm_map *map, gva_t start, size_t len)
+{
+	struct vm_map_entry *e;
+	gva_t end = start + len, va = start, s, t;
+	bool hole = false;
+	int error;
+
+	if ((error = check_range(map, start, len)) != 0)
+		return error;
+	/* As for munmap: the host lets go of the pages before they are freed. */
+	if (map->pmap != NULL) {
+		pmap_remove(map->pmap, start, end);
+		pmap_update(map->pmap);
+	}
+	for (e = first_after(map, start); e != &map->head && e->start < end;
+	    e = e->next) {
+		if (e->start > va)
+			hole = true;
+		s = e->start > start ? e->start : start;
+		t = e->end < end ? e->end : end;
+		vm_object_free_range(e->obj,
+		    e->offset + (s - e->start) / PAGE_SIZE, (t - s) / PAGE_SIZE);
+		va = t;
+	}
+	return hole || va < end ? -ENOMEM : 0;
 }
