@@ -13,7 +13,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 INC     := -Ikshim -Ivkernel -Ivkernel/vmem -Ivkernel/cpu -I$(BUILD)/gen
 ALLCFLAGS = $(WARN) $(CFLAGS) $(INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 # The stub runs alone inside a guest's host process: freestanding, no libc,
 # no stack protector, no jump tables, nothing outside its own section.

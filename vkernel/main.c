@@ -338,6 +338,9 @@ main(int argc, char *argv[])
 		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
 	vk.env = guest_env(extra, nextra);
 
+	/* The one task runs on this thread: it holds the big lock but while
+	 * it sleeps (sched.c). */
+	pthread_mutex_lock(&vk_biglock);
 	if ((rc = proc_create(&p, ks, strrchr(prog, '/') ?
 	    strrchr(prog, '/') + 1 : prog)) != 0) {
 		vk_log("cannot create the guest process: %s", strerror(-rc));

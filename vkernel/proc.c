@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vkernel.h"
+#include "file.h"
 
 struct vk_config vk;
 
@@ -23,6 +24,36 @@ vk_log(const char *fmt, ...)
 	fprintf(stderr, "vkernel: %s\n", line);
 }
 
+/* The first process's descriptors 0, 1 and 2: the vkernel's own streams. */
+static int
+proc_stdio(struct proc *p)
+{
+	struct file *f;
+	int fd;
+
+	if ((p->fds = fdtab_new()) == NULL)
+		return -ENOMEM;
+	for (fd = 0; fd < 3; fd++) {
+		if ((f = file_host(fd)) == NULL)
+			continue; /* closed in the vkernel: closed in the guest */
+		if (fdtab_install(p->fds, fd, f, false) != 0) {
+			file_unref(f);
+			fdtab_free(p->fds);
+			p->fds = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Signals are not delivered to handlers yet: none interrupts a sleep. */
+bool
+proc_signal_pending(struct proc *p)
+{
+	(void)p;
+	return false;
+}
+
 int
 proc_create(struct proc *p, struct ks *ks, const char *comm)
 {
@@ -33,16 +64,29 @@ proc_create(struct proc *p, struct ks *ks, const char *comm)
 	p->pid = 1;
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	p->ks = ks;
+	p->wakefd = -1;
+	if ((rc = proc_wait_init(p)) != 0)
+		return rc;
+	if ((rc = proc_stdio(p)) != 0) {
+		proc_wait_fini(p);
+		return rc;
+	}
 	/* The PML4 comes first so its gpa can be the space's CR3. */
-	if ((p->pmap = pmap_create(NULL)) == NULL)
-		return -ENOMEM;
+	if ((p->pmap = pmap_create(NULL)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	if ((rc = ops->space_create(ks, pmap_cr3(p->pmap), &p->space)) != 0) {
 		pmap_destroy(p->pmap);
-		return rc;
+		goto fail;
 	}
 	pmap_set_space(p->pmap, p->space);
 	vm_map_init(&p->map, p->pmap, KS_USER_MIN, KS_USER_MAX);
 	return 0;
+fail:
+	fdtab_free(p->fds);
+	proc_wait_fini(p);
+	return rc;
 }
 
 /*
@@ -60,6 +104,9 @@ proc_destroy(struct proc *p)
 	vm_map_fini(&p->map);
 	if (p->pmap)
 		pmap_destroy(p->pmap);
+	fdtab_free(p->fds);
+	p->fds = NULL;
+	proc_wait_fini(p);
 	p->space = NULL;
 	p->pmap = NULL;
 }

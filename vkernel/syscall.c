@@ -18,166 +18,14 @@
 #include <unistd.h>
 #include <asm/prctl.h>
 
-#include "vkernel.h"
+#include "sys.h"
+#include "file.h"
 
 #define NSYSCALLS 512
-#define CHUNK 65536
-#define MAX_RW_COUNT 0x7ffff000L
-
-typedef long (*sys_fn)(struct proc *, const uint64_t *);
 
 static const char *const sysnames[NSYSCALLS] = {
 #include "sysnames.h"
 };
-
-/* Only the standard streams exist for now; they are the vkernel's own. */
-static bool
-std_fd(uint64_t fd)
-{
-	return fd <= 2;
-}
-
-static long
-host_ret(struct proc *p, long r)
-{
-	p->nhostcalls++;
-	return r < 0 ? -errno : r;
-}
-
-/*
- * Reads at most one chunk.  Like Linux, a buffer outside the user range is
- * EFAULT before anything is read, and only as many bytes are read from the
- * host as the guest can take, so a bad buffer never consumes input.
- */
-static long
-sys_read(struct proc *p, const uint64_t *a)
-{
-	char buf[CHUNK];
-	size_t n = a[2] > sizeof(buf) ? sizeof(buf) : a[2];
-	long r;
-
-	if (!std_fd(a[0]))
-		return -EBADF;
-	if (!user_range(a[1], a[2]))
-		return -EFAULT;
-	if (n == 0)
-		return 0;
-	if ((n = writable_prefix(p, a[1], n)) == 0)
-		return -EFAULT;
-	if ((r = host_ret(p, read((int)a[0], buf, n))) <= 0)
-		return r;
-	return copyout(p, a[1], buf, r) ? -EFAULT : r;
-}
-
-/* Writes len guest bytes at va to fd in chunks; bytes written or -errno. */
-static long
-write_guest(struct proc *p, int fd, gva_t va, size_t len, long done)
-{
-	char buf[CHUNK];
-
-	while (len > 0) {
-		size_t n = len > sizeof(buf) ? sizeof(buf) : len;
-		long r;
-
-		if (copyin(p, buf, va, n) != 0)
-			return done > 0 ? done : -EFAULT;
-		if ((r = host_ret(p, write(fd, buf, n))) < 0)
-			return done > 0 ? done : r;
-		done += r;
-		if ((size_t)r < n)
-			break;
-		va += n;
-		len -= n;
-	}
-	return done;
-}
-
-static long
-sys_write(struct proc *p, const uint64_t *a)
-{
-	if (!std_fd(a[0]))
-		return -EBADF;
-	if (!user_range(a[1], a[2]))
-		return -EFAULT;
-	return write_guest(p, (int)a[0], a[1],
-	    a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2], 0);
-}
-
-static long
-sys_writev(struct proc *p, const uint64_t *a)
-{
-	struct iovec iov[1024];
-	long done = 0, r;
-	uint64_t i, cnt = a[2];
-
-	if (!std_fd(a[0]))
-		return -EBADF;
-	if (cnt > 1024)
-		return -EINVAL;
-	if (copyin(p, iov, a[1], cnt * sizeof(iov[0])) != 0)
-		return -EFAULT;
-	for (i = 0; i < cnt; i++) {
-		if ((ssize_t)iov[i].iov_len < 0)
-			return -EINVAL;
-		r = write_guest(p, (int)a[0], (gva_t)iov[i].iov_base,
-		    iov[i].iov_len, done);
-		if (r < 0)
-			return r;
-		if (r - done < (long)iov[i].iov_len)
-			return r;
-		done = r;
-	}
-	return done;
-}
-
-static long
-sys_fstat(struct proc *p, const uint64_t *a)
-{
-	struct stat st;
-	long r;
-
-	if (!std_fd(a[0]))
-		return -EBADF;
-	if ((r = host_ret(p, fstat((int)a[0], &st))) < 0)
-		return r;
-	return copyout(p, a[1], &st, sizeof(st)) ? -EFAULT : 0;
-}
-
-static long
-sys_newfstatat(struct proc *p, const uint64_t *a)
-{
-	char path[2];
-	uint64_t b[2] = { a[0], a[2] };
-
-	/* Only fstat(fd) in the guise fstatat(fd, "", buf, AT_EMPTY_PATH). */
-	if (copyinstr(p, path, a[1], sizeof(path)) != 0 || path[0] != '\0')
-		return path[0] ? -ENOENT : -EFAULT;
-	return sys_fstat(p, b);
-}
-
-static long
-sys_ioctl(struct proc *p, const uint64_t *a)
-{
-	char buf[64];
-	size_t len;
-	long r;
-
-	if (!std_fd(a[0]))
-		return -EBADF;
-	switch (a[1]) {
-	case TCGETS:
-		len = 36; /* the kernel's struct termios */
-		break;
-	case TIOCGWINSZ:
-		len = sizeof(struct winsize);
-		break;
-	default:
-		return -ENOTTY;
-	}
-	if ((r = host_ret(p, ioctl((int)a[0], a[1], buf))) < 0)
-		return r;
-	return copyout(p, a[2], buf, len) ? -EFAULT : 0;
-}
 
 static int
 prot_of(uint64_t prot)
@@ -222,7 +70,7 @@ sys_mmap(struct proc *p, const uint64_t *a)
 	if (len < a[1] || len > KS_USER_MAX)
 		return -ENOMEM;
 	if (!(flags & MAP_ANONYMOUS))
-		return std_fd(a[4]) ? -ENODEV : -EBADF;
+		return fdtab_get(p->fds, (long)a[4]) ? -ENODEV : -EBADF;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & PAGE_MASK)
 			return -EINVAL;
@@ -619,6 +467,12 @@ sys_prlimit64(struct proc *p, const uint64_t *a)
 	return 0;
 }
 
+uint64_t
+sys_rlimit_cur(int res)
+{
+	return rlimits[res].rlim_cur;
+}
+
 static long
 sys_getrlimit(struct proc *p, const uint64_t *a)
 {
@@ -688,10 +542,26 @@ sys_sched_yield(struct proc *p, const uint64_t *a)
 static const sys_fn systab[NSYSCALLS] = {
 	[SYS_read] = sys_read,
 	[SYS_write] = sys_write,
+	[SYS_readv] = sys_readv,
 	[SYS_writev] = sys_writev,
+	[SYS_pread64] = sys_pread64,
+	[SYS_pwrite64] = sys_pwrite64,
+	[SYS_lseek] = sys_lseek,
 	[SYS_fstat] = sys_fstat,
 	[SYS_newfstatat] = sys_newfstatat,
 	[SYS_ioctl] = sys_ioctl,
+	[SYS_close] = sys_close,
+	[SYS_close_range] = sys_close_range,
+	[SYS_dup] = sys_dup,
+	[SYS_dup2] = sys_dup2,
+	[SYS_dup3] = sys_dup3,
+	[SYS_pipe] = sys_pipe,
+	[SYS_pipe2] = sys_pipe2,
+	[SYS_fcntl] = sys_fcntl,
+	[SYS_poll] = sys_poll,
+	[SYS_ppoll] = sys_ppoll,
+	[SYS_select] = sys_select,
+	[SYS_pselect6] = sys_pselect6,
 	[SYS_mmap] = sys_mmap,
 	[SYS_munmap] = sys_munmap,
 	[SYS_mprotect] = sys_mprotect,

@@ -2,10 +2,13 @@
 #ifndef VKERNEL_H
 #define VKERNEL_H
 
+#include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "kshim.h"
 #include "vm.h"
@@ -23,6 +26,13 @@ struct vk_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
+struct fdtab;
+
+/* Tasks sleeping for one condition (sched.c). */
+struct waitq {
+	struct proc *head;
+};
+
 /* One guest process (one thread for now). */
 struct proc {
 	pid_t pid;
@@ -36,6 +46,9 @@ struct proc {
 	gva_t clear_tid;             /* set_tid_address */
 	uint64_t sigmask;
 	struct vk_sigaction sigacts[VK_NSIG + 1];
+	struct fdtab *fds;           /* descriptor table (file.c) */
+	int wakefd;                  /* eventfd that ends its sleeps */
+	struct proc *wq_next;        /* on the waitq it sleeps on */
 	bool exited;
 	int status;                  /* wait(2) status once exited */
 	uint64_t nsyscalls, nfaults, nhostcalls, nenosys;
@@ -66,6 +79,31 @@ int proc_run(struct proc *p);
 /* Ends p as if killed by signal sig (no delivery yet: every signal is fatal). */
 void proc_kill(struct proc *p, int sig, const char *why);
 void proc_exit(struct proc *p, int code);
+
+/* True when p has a signal to take that would interrupt a sleep. */
+bool proc_signal_pending(struct proc *p);
+
+/*
+ * sched.c: the big lock and sleeping.  vk_biglock guards all kernel
+ * state; a task holds it while in the vkernel.  proc_sleep() drops it
+ * while p sleeps until woken through wq (may be NULL), one of the host
+ * descriptors becomes ready (their revents are filled in), the deadline
+ * (CLOCK_MONOTONIC; NULL for none) passes, or a signal is pending for p.
+ * Returns 0, -ETIMEDOUT or -EINTR; wakeups may be spurious, so callers
+ * recheck their condition.  vk_pollq is woken by every change a poll
+ * could be waiting for.
+ */
+#define VK_SLEEP_MAXHOST 16
+extern pthread_mutex_t vk_biglock;
+extern struct waitq vk_pollq;
+int proc_wait_init(struct proc *p);
+void proc_wait_fini(struct proc *p);
+int proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
+    int nhost, const struct timespec *deadline);
+void waitq_wakeup(struct waitq *wq);
+void proc_wake(struct proc *p);
+/* deadline = now (CLOCK_MONOTONIC) + rel. */
+void deadline_after(struct timespec *deadline, const struct timespec *rel);
 
 /* copyio.c: guest memory access as the guest would see it.  0 or -EFAULT. */
 int copyin(struct proc *p, void *dst, gva_t src, size_t len);

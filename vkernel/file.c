@@ -1,0 +1,367 @@
+/* file.c: open files, descriptor tables, and the vkernel's own standard streams as guest files. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "vkernel.h"
+#include "file.h"
+
+struct file *
+file_new(const struct fileops *ops, int flags, void *data)
+{
+	struct file *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->ops = ops;
+	f->refs = 1;
+	f->flags = flags;
+	f->hostfd = -1;
+	f->data = data;
+	return f;
+}
+
+struct file *
+file_ref(struct file *f)
+{
+	f->refs++;
+	return f;
+}
+
+void
+file_unref(struct file *f)
+{
+	if (f == NULL || --f->refs > 0)
+		return;
+	if (f->ops->close != NULL)
+		f->ops->close(f);
+	free(f);
+}
+
+bool
+file_readable(const struct file *f)
+{
+	return (f->flags & O_ACCMODE) != O_WRONLY;
+}
+
+bool
+file_writable(const struct file *f)
+{
+	return (f->flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* ---- the vkernel's standard streams ---- */
+
+/* Waits until the host descriptor is ready for events, or says why not. */
+static long
+host_wait(struct file *f, struct proc *p, short events)
+{
+	struct pollfd pf = { .fd = f->hostfd, .events = events };
+	int r;
+
+	for (;;) {
+		if (poll(&pf, 1, 0) != 0)
+			return 0; /* ready, or an error the call will report */
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if ((r = proc_sleep(p, NULL, &pf, 1, NULL)) < 0)
+			return r;
+	}
+}
+
+static long
+host_read(struct file *f, struct proc *p, void *buf, size_t n)
+{
+	long r;
+
+	if ((r = host_wait(f, p, POLLIN)) < 0)
+		return r;
+	p->nhostcalls++;
+	return (r = read(f->hostfd, buf, n)) < 0 ? -errno : r;
+}
+
+static long
+host_write(struct file *f, struct proc *p, const void *buf, size_t n)
+{
+	long r;
+
+	if ((r = host_wait(f, p, POLLOUT)) < 0)
+		return r;
+	p->nhostcalls++;
+	return (r = write(f->hostfd, buf, n)) < 0 ? -errno : r;
+}
+
+static long
+host_pread(struct file *f, void *buf, size_t n, off_t off)
+{
+	long r = pread(f->hostfd, buf, n, off);
+
+	return r < 0 ? -errno : r;
+}
+
+static long
+host_pwrite(struct file *f, const void *buf, size_t n, off_t off)
+{
+	long r = pwrite(f->hostfd, buf, n, off);
+
+	return r < 0 ? -errno : r;
+}
+
+static off_t
+host_lseek(struct file *f, off_t off, int whence)
+{
+	off_t r = lseek(f->hostfd, off, whence);
+
+	return r < 0 ? -errno : r;
+}
+
+static int
+host_poll(struct file *f)
+{
+	struct pollfd pf = { .fd = f->hostfd, .events = POLLIN | POLLOUT };
+
+	return poll(&pf, 1, 0) < 0 ? POLLERR : pf.revents;
+}
+
+static int
+host_stat(struct file *f, struct stat *st)
+{
+	return fstat(f->hostfd, st) < 0 ? -errno : 0;
+}
+
+/* The terminal requests a program asks of its standard streams. */
+static long
+host_ioctl(struct file *f, struct proc *p, unsigned long req, void *arg,
+    size_t *arglen)
+{
+	switch (req) {
+	case TCGETS:
+		*arglen = 36; /* the kernel's struct termios */
+		break;
+	case TIOCGWINSZ:
+		*arglen = sizeof(struct winsize);
+		break;
+	case FIONREAD:
+		*arglen = sizeof(int);
+		break;
+	default:
+		return -ENOTTY;
+	}
+	p->nhostcalls++;
+	return ioctl(f->hostfd, req, arg) < 0 ? -errno : 0;
+}
+
+static void
+host_close(struct file *f)
+{
+	close(f->hostfd);
+}
+
+static const struct fileops host_ops = {
+	.kind = "host",
+	.read = host_read,
+	.write = host_write,
+	.pread = host_pread,
+	.pwrite = host_pwrite,
+	.lseek = host_lseek,
+	.poll = host_poll,
+	.stat = host_stat,
+	.ioctl = host_ioctl,
+	.close = host_close,
+};
+
+struct file *
+file_host(int hostfd)
+{
+	struct file *f;
+	int fd, fl;
+
+	if ((fl = fcntl(hostfd, F_GETFL)) < 0 ||
+	    (fd = fcntl(hostfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return NULL;
+	if ((f = file_new(&host_ops, fl & (O_ACCMODE | O_APPEND), NULL)) ==
+	    NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	f->hostfd = fd;
+	return f;
+}
+
+/* ---- descriptor tables ---- */
+
+struct fdent {
+	struct file *f;
+	bool cloexec;
+};
+
+struct fdtab {
+	int n;              /* slots in ent */
+	int open;           /* descriptors in use */
+	struct fdent *ent;
+};
+
+struct fdtab *
+fdtab_new(void)
+{
+	return calloc(1, sizeof(struct fdtab));
+}
+
+/* Makes room for descriptor fd.  0 or -ENOMEM. */
+static int
+fdtab_grow(struct fdtab *t, long fd)
+{
+	struct fdent *e;
+	int n = t->n ? t->n : 16;
+
+	while (n <= fd)
+		n *= 2;
+	if (n == t->n)
+		return 0;
+	if ((e = realloc(t->ent, n * sizeof(*e))) == NULL)
+		return -ENOMEM;
+	memset(e + t->n, 0, (n - t->n) * sizeof(*e));
+	t->ent = e;
+	t->n = n;
+	return 0;
+}
+
+struct fdtab *
+fdtab_copy(struct fdtab *t)
+{
+	struct fdtab *c;
+	int i;
+
+	if ((c = fdtab_new()) == NULL || fdtab_grow(c, t->n - 1) != 0) {
+		free(c);
+		return NULL;
+	}
+	for (i = 0; i < t->n; i++)
+		if (t->ent[i].f != NULL) {
+			c->ent[i].f = file_ref(t->ent[i].f);
+			c->ent[i].cloexec = t->ent[i].cloexec;
+		}
+	c->open = t->open;
+	return c;
+}
+
+void
+fdtab_free(struct fdtab *t)
+{
+	int i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++)
+		file_unref(t->ent[i].f);
+	free(t->ent);
+	free(t);
+}
+
+struct file *
+fdtab_get(struct fdtab *t, long fd)
+{
+	return fd >= 0 && fd < t->n ? t->ent[fd].f : NULL;
+}
+
+int
+fdtab_install(struct fdtab *t, long fd, struct file *f, bool cloexec)
+{
+	struct file *old;
+
+	if (fd < 0)
+		return -EBADF;
+	if (fdtab_grow(t, fd) != 0)
+		return -ENOMEM;
+	old = t->ent[fd].f;
+	t->ent[fd].f = f;
+	t->ent[fd].cloexec = cloexec;
+	if (old == NULL)
+		t->open++;
+	file_unref(old);
+	return 0;
+}
+
+int
+fdtab_alloc(struct fdtab *t, struct file *f, long min, long limit,
+    bool cloexec)
+{
+	long fd;
+
+	if (min < 0 || min >= limit)
+		return -EINVAL;
+	for (fd = min; fd < limit; fd++)
+		if (fd >= t->n || t->ent[fd].f == NULL)
+			break;
+	if (fd >= limit)
+		return -EMFILE;
+	if (fdtab_install(t, fd, f, cloexec) != 0)
+		return -ENOMEM;
+	return (int)fd;
+}
+
+int
+fdtab_close(struct fdtab *t, long fd)
+{
+	struct file *f;
+
+	if ((f = fdtab_get(t, fd)) == NULL)
+		return -EBADF;
+	t->ent[fd].f = NULL;
+	t->ent[fd].cloexec = false;
+	t->open--;
+	file_unref(f);
+	return 0;
+}
+
+bool
+fdtab_cloexec(struct fdtab *t, long fd)
+{
+	return fdtab_get(t, fd) != NULL && t->ent[fd].cloexec;
+}
+
+void
+fdtab_set_cloexec(struct fdtab *t, long fd, bool on)
+{
+	if (fdtab_get(t, fd) != NULL)
+		t->ent[fd].cloexec = on;
+}
+
+void
+fdtab_close_range(struct fdtab *t, unsigned first, unsigned last,
+    bool cloexec_only)
+{
+	long fd;
+
+	for (fd = first; fd <= (long)last && fd < t->n; fd++) {
+		if (t->ent[fd].f == NULL)
+			continue;
+		if (cloexec_only)
+			t->ent[fd].cloexec = true;
+		else
+			fdtab_close(t, fd);
+	}
+}
+
+void
+fdtab_exec(struct fdtab *t)
+{
+	int fd;
+
+	for (fd = 0; fd < t->n; fd++)
+		if (t->ent[fd].f != NULL && t->ent[fd].cloexec)
+			fdtab_close(t, fd);
+}
+
+int
+fdtab_count(const struct fdtab *t)
+{
+	return t->open;
+}

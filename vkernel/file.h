@@ -1,0 +1,92 @@
+/* file.h: open files, descriptor tables and pipes (after xv6's file.c and pipe.c). */
+#ifndef VKERNEL_FILE_H
+#define VKERNEL_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+struct proc;
+struct file;
+
+/*
+ * What a kind of file does.  Every op is called with the big lock held
+ * (sched.c) and may sleep only through proc_sleep(), which drops it.
+ * read/write move bytes between the file and a vkernel buffer and return
+ * the count or -errno (-EAGAIN for a non-blocking file that would block,
+ * -EINTR when a signal interrupted a sleep).  poll returns the POLL* bits
+ * that hold now and never sleeps; hostfd is the host descriptor whose
+ * readiness it reflects, or -1.
+ */
+struct fileops {
+	const char *kind;
+	long (*read)(struct file *f, struct proc *p, void *buf, size_t n);
+	long (*write)(struct file *f, struct proc *p, const void *buf,
+	    size_t n);
+	long (*pread)(struct file *f, void *buf, size_t n, off_t off);
+	long (*pwrite)(struct file *f, const void *buf, size_t n, off_t off);
+	off_t (*lseek)(struct file *f, off_t off, int whence);
+	int (*poll)(struct file *f);
+	int (*stat)(struct file *f, struct stat *st);
+	long (*ioctl)(struct file *f, struct proc *p, unsigned long req,
+	    void *arg, size_t *arglen);
+	void (*close)(struct file *f); /* the last reference went */
+};
+
+/* An open file description, shared by dup and fork. */
+struct file {
+	const struct fileops *ops;
+	int refs;
+	int flags;      /* O_ACCMODE bits, O_NONBLOCK, O_APPEND */
+	int hostfd;     /* host descriptor behind it, or -1 */
+	void *data;
+};
+
+struct file *file_new(const struct fileops *ops, int flags, void *data);
+struct file *file_ref(struct file *f);
+void file_unref(struct file *f);
+bool file_readable(const struct file *f);
+bool file_writable(const struct file *f);
+
+/* The vkernel's own standard streams (hostfd 0, 1, 2), wrapped as files
+ * on duplicates of them.  NULL with errno set on failure. */
+struct file *file_host(int hostfd);
+
+/*
+ * A descriptor table: descriptor numbers to files, with close-on-exec.
+ * Contract: fdtab_get() returns a borrowed pointer (valid while the big
+ * lock is held); fdtab_alloc takes over the caller's reference.
+ */
+struct fdtab;
+
+struct fdtab *fdtab_new(void);
+/* A copy sharing every open file (fork). */
+struct fdtab *fdtab_copy(struct fdtab *t);
+void fdtab_free(struct fdtab *t);
+/* The file at fd, or NULL (EBADF). */
+struct file *fdtab_get(struct fdtab *t, long fd);
+/* Puts f at the lowest free descriptor >= min, below limit: the number,
+ * or -EMFILE (-EINVAL for min >= limit). */
+int fdtab_alloc(struct fdtab *t, struct file *f, long min, long limit,
+    bool cloexec);
+/* Puts f at exactly fd (closing what was there): 0 or -errno. */
+int fdtab_install(struct fdtab *t, long fd, struct file *f, bool cloexec);
+int fdtab_close(struct fdtab *t, long fd);
+bool fdtab_cloexec(struct fdtab *t, long fd);
+void fdtab_set_cloexec(struct fdtab *t, long fd, bool on);
+/* Closes (or with cloexec_only, marks close-on-exec) [first, last]. */
+void fdtab_close_range(struct fdtab *t, unsigned first, unsigned last,
+    bool cloexec_only);
+/* Closes every close-on-exec descriptor (execve). */
+void fdtab_exec(struct fdtab *t);
+/* Descriptors open now. */
+int fdtab_count(const struct fdtab *t);
+
+/* pipe.c: a pipe's two ends, read and write, each holding one reference;
+ * flags may add O_NONBLOCK.  0 or -ENOMEM. */
+#define VK_PIPE_BUF   4096   /* writes up to this size are atomic */
+#define VK_PIPE_SIZE  65536  /* capacity */
+int pipe_create(struct file **rd, struct file **wr, int flags);
+
+#endif /* VKERNEL_FILE_H */

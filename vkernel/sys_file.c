@@ -1,0 +1,764 @@
+/* sys_file.c: system calls on descriptors: read and write, dup and close, pipes, fcntl, poll and select. */
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "sys.h"
+#include "file.h"
+
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef UIO_MAXIOV
+#define UIO_MAXIOV 1024
+#endif
+
+/* The guest's descriptor limit (RLIMIT_NOFILE). */
+static long
+nofile(void)
+{
+	return (long)sys_rlimit_cur(RLIMIT_NOFILE);
+}
+
+/* A write on a pipe with no reader: SIGPIPE unless ignored, and EPIPE. */
+static long
+epipe(struct proc *p)
+{
+	if (p->sigacts[SIGPIPE].handler != (uint64_t)SIG_IGN)
+		proc_kill(p, SIGPIPE, NULL);
+	return -EPIPE;
+}
+
+/*
+ * Reads at most one chunk from f into the guest at va.  Like Linux, only
+ * as many bytes are read as the guest can take, so a bad buffer never
+ * consumes input.
+ */
+static long
+read_to_guest(struct proc *p, struct file *f, gva_t va, size_t len)
+{
+	char buf[CHUNK];
+	size_t n = len > sizeof(buf) ? sizeof(buf) : len;
+	long r;
+
+	if (n == 0)
+		return 0;
+	if ((n = writable_prefix(p, va, n)) == 0)
+		return -EFAULT;
+	if ((r = f->ops->read(f, p, buf, n)) <= 0)
+		return r;
+	return copyout(p, va, buf, r) ? -EFAULT : r;
+}
+
+/* Writes len guest bytes at va to f in chunks: bytes written or -errno. */
+static long
+write_from_guest(struct proc *p, struct file *f, gva_t va, size_t len)
+{
+	char buf[CHUNK];
+	long done = 0, r;
+
+	while (len > 0) {
+		size_t n = len > sizeof(buf) ? sizeof(buf) : len;
+
+		if (copyin(p, buf, va, n) != 0)
+			return done > 0 ? done : -EFAULT;
+		if ((r = f->ops->write(f, p, buf, n)) < 0)
+			return done > 0 ? done : r == -EPIPE ? epipe(p) : r;
+		done += r;
+		if ((size_t)r < n)
+			break;
+		va += n;
+		len -= n;
+	}
+	return done;
+}
+
+/* The file at fd if it may be read (or written): NULL means EBADF. */
+static struct file *
+fd_for(struct proc *p, uint64_t fd, bool write)
+{
+	struct file *f = fdtab_get(p->fds, (long)fd);
+
+	if (f == NULL || (write ? !file_writable(f) : !file_readable(f)))
+		return NULL;
+	return f;
+}
+
+long
+sys_read(struct proc *p, const uint64_t *a)
+{
+	struct file *f;
+
+	if ((f = fd_for(p, a[0], false)) == NULL)
+		return -EBADF;
+	if (!user_range(a[1], a[2]))
+		return -EFAULT;
+	return read_to_guest(p, f, a[1], a[2]);
+}
+
+long
+sys_write(struct proc *p, const uint64_t *a)
+{
+	struct file *f;
+
+	if ((f = fd_for(p, a[0], true)) == NULL)
+		return -EBADF;
+	if (!user_range(a[1], a[2]))
+		return -EFAULT;
+	return write_from_guest(p, f, a[1],
+	    a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2]);
+}
+
+/* Copies in and checks an iovec array: the total length, or -errno. */
+static long
+iov_in(struct proc *p, struct iovec *iov, uint64_t va, uint64_t cnt)
+{
+	uint64_t i, total = 0;
+
+	if (cnt > UIO_MAXIOV)
+		return -EINVAL;
+	if (copyin(p, iov, va, cnt * sizeof(iov[0])) != 0)
+		return -EFAULT;
+	for (i = 0; i < cnt; i++) {
+		if ((ssize_t)iov[i].iov_len < 0 ||
+		    total + iov[i].iov_len > (uint64_t)SSIZE_MAX)
+			return -EINVAL;
+		total += iov[i].iov_len;
+	}
+	return (long)total;
+}
+
+/* readv: one read of up to a chunk, scattered over the iovecs. */
+long
+sys_readv(struct proc *p, const uint64_t *a)
+{
+	struct iovec iov[UIO_MAXIOV];
+	char buf[CHUNK];
+	struct file *f;
+	long total, r, off = 0;
+	uint64_t i;
+
+	if ((f = fd_for(p, a[0], false)) == NULL)
+		return -EBADF;
+	if ((total = iov_in(p, iov, a[1], a[2])) < 0)
+		return total;
+	if (total > (long)sizeof(buf))
+		total = sizeof(buf);
+	/* Only as much as the first buffers can take, as for read. */
+	for (i = 0, r = 0; i < a[2] && r < total; i++) {
+		size_t n = writable_prefix(p, (gva_t)iov[i].iov_base,
+		    iov[i].iov_len);
+
+		r += n;
+		if (n < iov[i].iov_len)
+			break;
+	}
+	if (total > 0 && r == 0)
+		return -EFAULT;
+	if (r < total)
+		total = r;
+	if (total == 0 || (r = f->ops->read(f, p, buf, total)) <= 0)
+		return total == 0 ? 0 : r;
+	for (i = 0; i < a[2] && off < r; i++) {
+		size_t n = iov[i].iov_len;
+
+		if (n > (size_t)(r - off))
+			n = r - off;
+		if (copyout(p, (gva_t)iov[i].iov_base, buf + off, n) != 0)
+			return off > 0 ? off : -EFAULT;
+		off += n;
+	}
+	return r;
+}
+
+/* writev: gathered a chunk at a time, so that a pipe write of up to
+ * PIPE_BUF bytes stays one atomic write. */
+long
+sys_writev(struct proc *p, const uint64_t *a)
+{
+	struct iovec iov[UIO_MAXIOV];
+	char buf[CHUNK];
+	struct file *f;
+	long total, done = 0, r;
+	uint64_t i = 0;
+	size_t used = 0, off = 0;
+
+	if ((f = fd_for(p, a[0], true)) == NULL)
+		return -EBADF;
+	if ((total = iov_in(p, iov, a[1], a[2])) < 0)
+		return total;
+	while (done < total) {
+		/* Gather up to a chunk. */
+		for (used = 0; i < a[2] && used < sizeof(buf);) {
+			size_t n = iov[i].iov_len - off;
+
+			if (n > sizeof(buf) - used)
+				n = sizeof(buf) - used;
+			if (copyin(p, buf + used, (gva_t)iov[i].iov_base + off,
+			    n) != 0) {
+				if (used == 0)
+					return done > 0 ? done : -EFAULT;
+				i = a[2]; /* write what was gathered, then stop */
+				total = done + used;
+				break;
+			}
+			used += n;
+			off += n;
+			if (off == iov[i].iov_len) {
+				i++;
+				off = 0;
+			}
+		}
+		if ((r = f->ops->write(f, p, buf, used)) < 0)
+			return done > 0 ? done : r == -EPIPE ? epipe(p) : r;
+		done += r;
+		if ((size_t)r < used)
+			break;
+	}
+	return done;
+}
+
+long
+sys_pread64(struct proc *p, const uint64_t *a)
+{
+	char buf[CHUNK];
+	struct file *f;
+	size_t n = a[2] > sizeof(buf) ? sizeof(buf) : a[2];
+	long r;
+
+	if ((f = fd_for(p, a[0], false)) == NULL)
+		return -EBADF;
+	if (f->ops->pread == NULL)
+		return -ESPIPE;
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	if (!user_range(a[1], a[2]))
+		return -EFAULT;
+	if (n == 0)
+		return 0;
+	if ((n = writable_prefix(p, a[1], n)) == 0)
+		return -EFAULT;
+	p->nhostcalls++;
+	if ((r = f->ops->pread(f, buf, n, (off_t)a[3])) <= 0)
+		return r;
+	return copyout(p, a[1], buf, r) ? -EFAULT : r;
+}
+
+long
+sys_pwrite64(struct proc *p, const uint64_t *a)
+{
+	char buf[CHUNK];
+	struct file *f;
+	size_t n = a[2] > sizeof(buf) ? sizeof(buf) : a[2];
+
+	if ((f = fd_for(p, a[0], true)) == NULL)
+		return -EBADF;
+	if (f->ops->pwrite == NULL)
+		return -ESPIPE;
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	if (!user_range(a[1], a[2]))
+		return -EFAULT;
+	if (copyin(p, buf, a[1], n) != 0)
+		return -EFAULT;
+	p->nhostcalls++;
+	return f->ops->pwrite(f, buf, n, (off_t)a[3]);
+}
+
+long
+sys_lseek(struct proc *p, const uint64_t *a)
+{
+	struct file *f;
+
+	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+		return -EBADF;
+	if (f->ops->lseek == NULL)
+		return -ESPIPE;
+	if (a[2] > SEEK_HOLE)
+		return -EINVAL;
+	p->nhostcalls++;
+	return f->ops->lseek(f, (off_t)a[1], (int)a[2]);
+}
+
+long
+sys_fstat(struct proc *p, const uint64_t *a)
+{
+	struct stat st;
+	struct file *f;
+	int r;
+
+	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+		return -EBADF;
+	if ((r = f->ops->stat(f, &st)) < 0)
+		return r;
+	return copyout(p, a[1], &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+long
+sys_newfstatat(struct proc *p, const uint64_t *a)
+{
+	char path[2];
+	uint64_t b[2] = { a[0], a[2] };
+
+	/* Only fstat(fd) in the guise fstatat(fd, "", buf, AT_EMPTY_PATH). */
+	if (copyinstr(p, path, a[1], sizeof(path)) != 0 || path[0] != '\0')
+		return path[0] ? -ENOENT : -EFAULT;
+	return sys_fstat(p, b);
+}
+
+long
+sys_ioctl(struct proc *p, const uint64_t *a)
+{
+	char buf[64];
+	size_t len = 0;
+	struct file *f;
+	long r;
+
+	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+		return -EBADF;
+	if (f->ops->ioctl == NULL)
+		return -ENOTTY;
+	memset(buf, 0, sizeof(buf));
+	if ((r = f->ops->ioctl(f, p, a[1], buf, &len)) < 0)
+		return r;
+	return len > 0 && copyout(p, a[2], buf, len) ? -EFAULT : 0;
+}
+
+long
+sys_close(struct proc *p, const uint64_t *a)
+{
+	return fdtab_close(p->fds, (long)a[0]);
+}
+
+long
+sys_close_range(struct proc *p, const uint64_t *a)
+{
+	if ((a[2] & ~(uint64_t)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) ||
+	    (uint32_t)a[0] > (uint32_t)a[1])
+		return -EINVAL;
+	fdtab_close_range(p->fds, (uint32_t)a[0], (uint32_t)a[1],
+	    a[2] & CLOSE_RANGE_CLOEXEC);
+	return 0;
+}
+
+/* dup2/dup3's common part: f at exactly newfd. */
+static long
+dup_to(struct proc *p, struct file *f, uint64_t newfd, bool cloexec)
+{
+	int r;
+
+	if (newfd >= (uint64_t)nofile())
+		return -EBADF;
+	if ((r = fdtab_install(p->fds, (long)newfd, file_ref(f), cloexec)) < 0) {
+		file_unref(f);
+		return r;
+	}
+	return (long)newfd;
+}
+
+long
+sys_dup(struct proc *p, const uint64_t *a)
+{
+	struct file *f;
+	int r;
+
+	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+		return -EBADF;
+	if ((r = fdtab_alloc(p->fds, file_ref(f), 0, nofile(), false)) < 0)
+		file_unref(f);
+	return r;
+}
+
+long
+sys_dup2(struct proc *p, const uint64_t *a)
+{
+	struct file *f;
+
+	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+		return -EBADF;
+	if (a[0] == a[1])
+		return (long)a[1];
+	return dup_to(p, f, a[1], false);
+}
+
+long
+sys_dup3(struct proc *p, const uint64_t *a)
+{
+	struct file *f;
+
+	if ((a[2] & ~(uint64_t)O_CLOEXEC) != 0 || a[0] == a[1])
+		return -EINVAL;
+	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+		return -EBADF;
+	return dup_to(p, f, a[1], a[2] & O_CLOEXEC);
+}
+
+long
+sys_pipe2(struct proc *p, const uint64_t *a)
+{
+	struct file *rd, *wr;
+	bool cloexec = a[1] & O_CLOEXEC;
+	int fds[2], r;
+
+	if ((a[1] & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK)) != 0)
+		return -EINVAL;
+	if ((r = pipe_create(&rd, &wr, (int)a[1])) != 0)
+		return r;
+	if ((fds[0] = fdtab_alloc(p->fds, rd, 0, nofile(), cloexec)) < 0) {
+		file_unref(rd);
+		file_unref(wr);
+		return fds[0];
+	}
+	if ((fds[1] = fdtab_alloc(p->fds, wr, 0, nofile(), cloexec)) < 0) {
+		fdtab_close(p->fds, fds[0]);
+		file_unref(wr);
+		return fds[1];
+	}
+	if (copyout(p, a[0], fds, sizeof(fds)) != 0) {
+		fdtab_close(p->fds, fds[0]);
+		fdtab_close(p->fds, fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+long
+sys_pipe(struct proc *p, const uint64_t *a)
+{
+	uint64_t b[2] = { a[0], 0 };
+
+	return sys_pipe2(p, b);
+}
+
+long
+sys_fcntl(struct proc *p, const uint64_t *a)
+{
+	struct file *f;
+	int r;
+
+	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+		return -EBADF;
+	switch ((int)a[1]) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (a[2] >= (uint64_t)nofile())
+			return -EINVAL;
+		r = fdtab_alloc(p->fds, file_ref(f), (long)a[2], nofile(),
+		    (int)a[1] == F_DUPFD_CLOEXEC);
+		if (r < 0)
+			file_unref(f);
+		return r;
+	case F_GETFD:
+		return fdtab_cloexec(p->fds, (long)a[0]) ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		fdtab_set_cloexec(p->fds, (long)a[0], a[2] & FD_CLOEXEC);
+		return 0;
+	case F_GETFL:
+		return f->flags;
+	case F_SETFL:
+		/* Linux lets these change; the access mode stays. */
+		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |
+		    ((int)a[2] & (O_APPEND | O_NONBLOCK));
+		return 0;
+	case F_GETPIPE_SZ:
+		return strcmp(f->ops->kind, "pipe") == 0 ? VK_PIPE_SIZE :
+		    -EBADF;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- poll and select ---- */
+
+/*
+ * A relative timeout as a deadline: NULL (none) when rel is NULL or too
+ * far off to matter; -EINVAL for a negative or malformed one.
+ */
+static int
+timeout_deadline(const struct timespec *rel, struct timespec *deadline,
+    struct timespec **dp)
+{
+	*dp = NULL;
+	if (rel == NULL)
+		return 0;
+	if (rel->tv_sec < 0 || rel->tv_nsec < 0 || rel->tv_nsec >= 1000000000)
+		return -EINVAL;
+	if (rel->tv_sec > (365LL * 86400 * 100))
+		return 0;
+	deadline_after(deadline, rel);
+	*dp = deadline;
+	return 0;
+}
+
+/* What is left of deadline, for the calls that write it back. */
+static void
+time_left(const struct timespec *deadline, struct timespec *left)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left->tv_sec = deadline->tv_sec - now.tv_sec;
+	left->tv_nsec = deadline->tv_nsec - now.tv_nsec;
+	if (left->tv_nsec < 0) {
+		left->tv_sec--;
+		left->tv_nsec += 1000000000;
+	}
+	if (left->tv_sec < 0)
+		left->tv_sec = left->tv_nsec = 0;
+}
+
+/*
+ * Polls pfd[0..n) until something is ready, the deadline passes or a
+ * signal comes: the number of entries with events, or -EINTR.  Sleeps on
+ * vk_pollq (every pipe change wakes it) and on the host descriptors.
+ */
+static long
+do_poll(struct proc *p, struct pollfd *pfd, size_t n,
+    const struct timespec *deadline)
+{
+	struct pollfd host[VK_SLEEP_MAXHOST];
+	struct file *f;
+	size_t i;
+	int nhost, r;
+	long ready;
+
+	for (;;) {
+		ready = 0;
+		nhost = 0;
+		for (i = 0; i < n; i++) {
+			pfd[i].revents = 0;
+			if (pfd[i].fd < 0)
+				continue;
+			if ((f = fdtab_get(p->fds, pfd[i].fd)) == NULL) {
+				pfd[i].revents = POLLNVAL;
+			} else {
+				pfd[i].revents = f->ops->poll(f) &
+				    (pfd[i].events | POLLERR | POLLHUP);
+				if (f->hostfd >= 0 && nhost < VK_SLEEP_MAXHOST)
+					host[nhost++] = (struct pollfd){
+					    .fd = f->hostfd,
+					    .events = pfd[i].events };
+			}
+			if (pfd[i].revents != 0)
+				ready++;
+		}
+		if (ready > 0)
+			return ready;
+		r = proc_sleep(p, &vk_pollq, host, nhost, deadline);
+		if (r == -ETIMEDOUT)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+}
+
+static long
+poll_common(struct proc *p, uint64_t ufds, uint64_t nfds,
+    const struct timespec *deadline)
+{
+	struct pollfd *pfd;
+	long r;
+
+	if (nfds > (uint64_t)nofile())
+		return -EINVAL;
+	if ((pfd = calloc(nfds ? nfds : 1, sizeof(*pfd))) == NULL)
+		return -ENOMEM;
+	if (copyin(p, pfd, ufds, nfds * sizeof(*pfd)) != 0) {
+		free(pfd);
+		return -EFAULT;
+	}
+	r = do_poll(p, pfd, nfds, deadline);
+	if (r >= 0 && copyout(p, ufds, pfd, nfds * sizeof(*pfd)) != 0)
+		r = -EFAULT;
+	free(pfd);
+	return r;
+}
+
+long
+sys_poll(struct proc *p, const uint64_t *a)
+{
+	struct timespec rel, deadline, *dp = NULL;
+	int ms = (int)a[2];
+
+	if (ms >= 0) {
+		rel.tv_sec = ms / 1000;
+		rel.tv_nsec = (long)(ms % 1000) * 1000000;
+		timeout_deadline(&rel, &deadline, &dp);
+	}
+	return poll_common(p, a[0], a[1], dp);
+}
+
+/* The signal mask argument of ppoll/pselect6: checked, not yet applied
+ * (signals are not delivered to handlers yet). */
+static long
+sigmask_arg(struct proc *p, uint64_t va, uint64_t size)
+{
+	uint64_t mask;
+
+	if (va == 0)
+		return 0;
+	if (size != sizeof(mask))
+		return -EINVAL;
+	return copyin(p, &mask, va, sizeof(mask)) ? -EFAULT : 0;
+}
+
+long
+sys_ppoll(struct proc *p, const uint64_t *a)
+{
+	struct timespec rel, deadline, left, *dp = NULL;
+	long r;
+
+	if (a[2] != 0) {
+		if (copyin(p, &rel, a[2], sizeof(rel)) != 0)
+			return -EFAULT;
+		if ((r = timeout_deadline(&rel, &deadline, &dp)) < 0)
+			return r;
+	}
+	if ((r = sigmask_arg(p, a[3], a[4])) < 0)
+		return r;
+	r = poll_common(p, a[0], a[1], dp);
+	if (dp != NULL && r >= 0) {
+		time_left(dp, &left);
+		if (copyout(p, a[2], &left, sizeof(left)) != 0)
+			return -EFAULT;
+	}
+	return r;
+}
+
+/*
+ * select over up to nofile() descriptors: each set bit must be open
+ * (EBADF otherwise); readable means POLLIN/HUP/ERR, writable POLLOUT/ERR,
+ * exceptional POLLPRI.  The sets are written back; the count of set bits.
+ */
+static long
+do_select(struct proc *p, uint64_t nfds, uint64_t uin, uint64_t uout,
+    uint64_t uex, const struct timespec *deadline)
+{
+	fd_set in, out, ex, rin, rout, rex;
+	struct pollfd *pfd;
+	size_t bytes, n = 0, i;
+	long fd, r;
+
+	if ((int64_t)nfds < 0)
+		return -EINVAL;
+	if (nfds > FD_SETSIZE)
+		nfds = FD_SETSIZE;
+	bytes = (nfds + 63) / 64 * 8;
+	FD_ZERO(&in);
+	FD_ZERO(&out);
+	FD_ZERO(&ex);
+	if ((uin && copyin(p, &in, uin, bytes)) ||
+	    (uout && copyin(p, &out, uout, bytes)) ||
+	    (uex && copyin(p, &ex, uex, bytes)))
+		return -EFAULT;
+	if ((pfd = calloc(nfds ? nfds : 1, sizeof(*pfd))) == NULL)
+		return -ENOMEM;
+	for (fd = 0; fd < (long)nfds; fd++) {
+		short ev = (FD_ISSET(fd, &in) ? POLLIN : 0) |
+		    (FD_ISSET(fd, &out) ? POLLOUT : 0) |
+		    (FD_ISSET(fd, &ex) ? POLLPRI : 0);
+
+		if (ev == 0)
+			continue;
+		if (fdtab_get(p->fds, fd) == NULL) {
+			free(pfd);
+			return -EBADF;
+		}
+		pfd[n++] = (struct pollfd){ .fd = (int)fd, .events = ev };
+	}
+	if ((r = do_poll(p, pfd, n, deadline)) < 0) {
+		free(pfd);
+		return r;
+	}
+	FD_ZERO(&rin);
+	FD_ZERO(&rout);
+	FD_ZERO(&rex);
+	for (i = 0, r = 0; i < n; i++) {
+		short re = pfd[i].revents;
+
+		if ((pfd[i].events & POLLIN) && (re & (POLLIN | POLLHUP |
+		    POLLERR))) {
+			FD_SET(pfd[i].fd, &rin);
+			r++;
+		}
+		if ((pfd[i].events & POLLOUT) && (re & (POLLOUT | POLLERR))) {
+			FD_SET(pfd[i].fd, &rout);
+			r++;
+		}
+		if ((pfd[i].events & POLLPRI) && (re & POLLPRI)) {
+			FD_SET(pfd[i].fd, &rex);
+			r++;
+		}
+	}
+	free(pfd);
+	if ((uin && copyout(p, uin, &rin, bytes)) ||
+	    (uout && copyout(p, uout, &rout, bytes)) ||
+	    (uex && copyout(p, uex, &rex, bytes)))
+		return -EFAULT;
+	return r;
+}
+
+long
+sys_select(struct proc *p, const uint64_t *a)
+{
+	struct timespec rel, deadline, left, *dp = NULL;
+	struct timeval tv;
+	long r;
+
+	if (a[4] != 0) {
+		if (copyin(p, &tv, a[4], sizeof(tv)) != 0)
+			return -EFAULT;
+		if (tv.tv_sec < 0 || tv.tv_usec < 0)
+			return -EINVAL;
+		rel.tv_sec = tv.tv_sec + tv.tv_usec / 1000000;
+		rel.tv_nsec = (tv.tv_usec % 1000000) * 1000;
+		if ((r = timeout_deadline(&rel, &deadline, &dp)) < 0)
+			return r;
+	}
+	r = do_select(p, a[0], a[1], a[2], a[3], dp);
+	if (dp != NULL && r >= 0) {
+		time_left(dp, &left);
+		tv.tv_sec = left.tv_sec;
+		tv.tv_usec = left.tv_nsec / 1000;
+		if (copyout(p, a[4], &tv, sizeof(tv)) != 0)
+			return -EFAULT;
+	}
+	return r;
+}
+
+long
+sys_pselect6(struct proc *p, const uint64_t *a)
+{
+	struct timespec rel, deadline, left, *dp = NULL;
+	struct { uint64_t ss, len; } sm;
+	long r;
+
+	if (a[4] != 0) {
+		if (copyin(p, &rel, a[4], sizeof(rel)) != 0)
+			return -EFAULT;
+		if ((r = timeout_deadline(&rel, &deadline, &dp)) < 0)
+			return r;
+	}
+	if (a[5] != 0) {
+		if (copyin(p, &sm, a[5], sizeof(sm)) != 0)
+			return -EFAULT;
+		if ((r = sigmask_arg(p, sm.ss, sm.len)) < 0)
+			return r;
+	}
+	r = do_select(p, a[0], a[1], a[2], a[3], dp);
+	if (dp != NULL && r >= 0) {
+		time_left(dp, &left);
+		if (copyout(p, a[4], &left, sizeof(left)) != 0)
+			return -EFAULT;
+	}
+	return r;
+}
