@@ -339,6 +339,106 @@ ATF_TC_BODY(meta__peak_and_limit, tc)
 	ATF_REQUIRE_EQ(st.peak, 4000);
 }
 
+ATF_TC_WITHOUT_HEAD(move__to_a_slot_all_or_nothing);
+ATF_TC_BODY(move__to_a_slot_all_or_nothing, tc)
+{
+	struct vm_object *src, *dst;
+	gpa_t a, b;
+	size_t meta;
+
+	setup();
+	ATF_REQUIRE((src = vm_object_anon(G64)) != NULL);
+	ATF_REQUIRE((dst = vm_object_anon(G64)) != NULL);
+	a = put(src, 10);
+	b = put(src, G64 / 2);
+	ATF_REQUIRE_EQ(vm_object_move(dst, 5, src, 10, G64 / 2 - 9), 0);
+	ATF_REQUIRE_EQ(vm_object_lookup(dst, 5), a);
+	ATF_REQUIRE_EQ(vm_object_lookup(dst, 5 + G64 / 2 - 10), b);
+	ATF_REQUIRE_EQ(src->resident, 0);
+	ATF_REQUIRE_EQ(dst->resident, 2);
+	ATF_REQUIRE_EQ(vm_object_move(dst, G64 - 1, src, 0, 2), -EINVAL);
+	ATF_REQUIRE_EQ(vm_object_move(dst, 0, dst, 0, 1), -EINVAL);
+	/* Past the limit: both as they were. */
+	meta = meta_bytes();
+	vm_meta_set_limit(meta);
+	ATF_REQUIRE_EQ(vm_object_move(src, G64 / 4, dst, 0, G64 / 2), -ENOMEM);
+	vm_meta_set_limit(0);
+	ATF_REQUIRE_EQ(meta_bytes(), meta);
+	ATF_REQUIRE_EQ(vm_object_lookup(dst, 5), a);
+	ATF_REQUIRE_EQ(src->resident, 0);
+	vm_object_unref(src);
+	vm_object_unref(dst);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	ATF_REQUIRE_EQ(meta_bytes(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(extend__grows_keeping_pages);
+ATF_TC_BODY(extend__grows_keeping_pages, tc)
+{
+	struct vm_object *o;
+	gpa_t a;
+
+	setup();
+	ATF_REQUIRE((o = vm_object_anon(4)) != NULL);
+	a = put(o, 3);
+	ATF_REQUIRE_EQ(vm_object_extend(o, 2), 0); /* never shrinks */
+	ATF_REQUIRE_EQ(o->npages, 4);
+	ATF_REQUIRE_EQ(vm_object_extend(o, G64), 0);
+	ATF_REQUIRE_EQ(o->npages, G64);
+	ATF_REQUIRE(o->height > 1);
+	ATF_REQUIRE_EQ(vm_object_lookup(o, 3), a);
+	ATF_REQUIRE_EQ(vm_object_lookup(o, G64 - 1), 0);
+	put(o, G64 - 1);
+	ATF_REQUIRE_EQ(vm_object_extend(o, VM_OBJECT_MAXPAGES + 1), -ENOMEM);
+	ATF_REQUIRE_EQ(o->npages, G64);
+	vm_object_unref(o);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	ATF_REQUIRE_EQ(meta_bytes(), 0);
+	vm_phys_fini();
+}
+
+ATF_TC_WITHOUT_HEAD(cow_copy__shares_pages);
+ATF_TC_BODY(cow_copy__shares_pages, tc)
+{
+	struct vm_object *o, *c;
+	gpa_t a, b;
+	size_t meta, nb;
+
+	setup();
+	ATF_REQUIRE((o = vm_object_anon(G64)) != NULL);
+	a = put(o, 7);
+	b = put(o, G64 - 1);
+	ATF_REQUIRE((c = vm_object_cow_copy(o, 4, G64 - 4)) != NULL);
+	ATF_REQUIRE_EQ(c->npages, G64 - 4);
+	ATF_REQUIRE_EQ(c->resident, 2);
+	ATF_REQUIRE_EQ(vm_object_lookup(c, 3), a);
+	ATF_REQUIRE_EQ(vm_object_lookup(c, G64 - 5), b);
+	ATF_REQUIRE_EQ(vm_page_refcount(a), 2);
+	ATF_REQUIRE_EQ(pages_used(), 2);
+	/* Each object drops its own reference. */
+	vm_object_unref(o);
+	ATF_REQUIRE_EQ(pages_used(), 2);
+	ATF_REQUIRE_EQ(vm_page_refcount(a), 1);
+	/* Past the limit, at the first page or after it: NULL, and no
+	 * reference is left behind. */
+	nb = node_bytes();
+	meta = meta_bytes();
+	vm_meta_set_limit(meta + sizeof(struct vm_object) + 100);
+	ATF_REQUIRE(vm_object_cow_copy(c, 0, G64 - 4) == NULL);
+	ATF_REQUIRE_EQ(vm_page_refcount(a), 1);
+	vm_meta_set_limit(meta + sizeof(struct vm_object) + 5 * nb);
+	ATF_REQUIRE(vm_object_cow_copy(c, 0, G64 - 4) == NULL);
+	vm_meta_set_limit(0);
+	ATF_REQUIRE_EQ(meta_bytes(), meta);
+	ATF_REQUIRE_EQ(vm_page_refcount(a), 1);
+	ATF_REQUIRE_EQ(vm_page_refcount(b), 1);
+	vm_object_unref(c);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	ATF_REQUIRE_EQ(meta_bytes(), 0);
+	vm_phys_fini();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, sparse__64g_costs_what_is_resident);
@@ -348,5 +448,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, limit__insert_enomem_unchanged);
 	ATF_TP_ADD_TC(tp, limit__append_all_or_nothing);
 	ATF_TP_ADD_TC(tp, meta__peak_and_limit);
+	ATF_TP_ADD_TC(tp, move__to_a_slot_all_or_nothing);
+	ATF_TP_ADD_TC(tp, extend__grows_keeping_pages);
+	ATF_TP_ADD_TC(tp, cow_copy__shares_pages);
 	return atf_no_error();
 }

@@ -18,7 +18,10 @@
  * Every change is also passed to the pmap's ks_space (ks_map / ks_unmap /
  * ks_protect), which batches it; pmap_update() pushes the batch to the
  * host.  Contract: a data page removed with pmap_remove() may be freed only
- * after pmap_update() returned 0.
+ * after pmap_update() returned 0.  The pmap takes no page references: a
+ * mapping stands for its vm object's reference, so with copy-on-write
+ * sharing (several pmaps map one page) the contract holds for dropping
+ * that reference (vm_page_free) too: see vm_fault and vm_map_fork.
  */
 struct pmap;
 

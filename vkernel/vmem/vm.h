@@ -28,10 +28,19 @@ void *vm_phys_hva(gpa_t gpa);    /* host pointer to gpa; NULL if outside */
 
 /* Allocates one page, zero-filled.  0 when none is free. */
 gpa_t vm_page_alloc(void);
-/* Returns a page to the free list: 0, or -EINVAL (and one line on stderr)
- * for a page that is not handed out now: misaligned, outside the image,
- * reserved, or already free.  Such a page is never taken. */
+/* Drops one reference to a page handed out now; with the last one (the
+ * only one, for a page never shared) the page goes back to the free list.
+ * 0, or -EINVAL (and one line on stderr) for a page that is not handed out
+ * now: misaligned, outside the image, reserved, or already free.  Such a
+ * page is never taken. */
 int vm_page_free(gpa_t gpa);
+/* Adds a reference to a page handed out now (copy-on-write sharing after
+ * vm_map_fork): it then takes one more vm_page_free() to free it.  0,
+ * -EINVAL (one line on stderr) for a page not handed out now, -EOVERFLOW
+ * when the page already has the most references a page can have (65535). */
+int vm_page_ref(gpa_t gpa);
+/* References to the page at gpa: 0 if it is not handed out now. */
+unsigned vm_page_refcount(gpa_t gpa);
 /* Takes n contiguous pages off the allocator for good (hw trampoline);
  * 0 if impossible.  Only before the first vm_page_alloc(). */
 gpa_t vm_page_reserve(size_t n);
@@ -84,8 +93,19 @@ void vm_meta_stats(struct vm_meta_stats *st);
  * first insert below them and freed when their last slot empties, so an
  * object costs memory in proportion to its resident pages: a 64 GiB object
  * (height 4) with three pages has at most ten nodes, the root and three
- * below it per page.  Walks skip empty subtrees.  Entries of one map may share an object (after a split) at
- * different offsets; the object is freed with its last ref.
+ * below it per page.  Walks skip empty subtrees.  Entries of one map may
+ * share an object (after a split) at different offsets; the object is
+ * freed with its last ref.
+ *
+ * Copy-on-write lives in the pages, not in the objects (NetBSD UVM's
+ * anons, with the physical page as the anon): a private object belongs to
+ * one map, and after vm_map_fork the child's object holds the same pages
+ * as the parent's, each with one more reference (vm_page_ref).  A page with
+ * more than one reference is read-only to every private entry holding it;
+ * the first write copies it (vm_fault).  There are no shadow chains, so
+ * nothing grows with fork generations.  A shared object (VM_ENTRY_SHARED)
+ * is referenced by entries of several maps; its pages have one reference
+ * each and are never copied.  Freeing a slot drops one page reference.
  */
 #define VM_OBJECT_MAXPAGES (1ULL << 48) /* height 8 */
 
@@ -108,8 +128,10 @@ gpa_t vm_object_lookup(const struct vm_object *obj, size_t slot);
  * A page already there is replaced, not freed: the caller owns it.  0, or
  * -ENOMEM (past the metadata limit) with the object unchanged. */
 int vm_object_insert(struct vm_object *obj, size_t slot, gpa_t gpa);
-/* Frees the resident pages of slots [first, first+n), clears them and
- * frees nodes that empty.  Costs what is resident, not n. */
+/* Drops the object's reference to (vm_page_free()s) the resident pages of
+ * slots [first, first+n), clears them and frees nodes that empty: a page
+ * shared copy-on-write stays with its other holders.  Costs what is
+ * resident, not n. */
 void vm_object_free_range(struct vm_object *obj, size_t first, size_t n);
 /* The first resident slot in [*slot, end): true with *slot and *gpa set,
  * false when there is none. */
@@ -124,10 +146,34 @@ bool vm_object_next(const struct vm_object *obj, size_t *slot, size_t end,
  */
 int vm_object_append(struct vm_object *dst, struct vm_object *src,
     size_t first, size_t n);
+/* Moves the resident pages of src's slots [first, first+n) to dst's slots
+ * [dslot, dslot+n), which must lie inside dst and be empty.  All or
+ * nothing: 0, -ENOMEM (past the metadata limit; both as they were) or
+ * -EINVAL (dst == src, range outside dst). */
+int vm_object_move(struct vm_object *dst, size_t dslot, struct vm_object *src,
+    size_t first, size_t n);
+/* Grows obj to npages slots (no-op if it has that many): the new slots are
+ * empty.  0, or -ENOMEM (past VM_OBJECT_MAXPAGES or the metadata limit;
+ * npages unchanged, the tree may be taller). */
+int vm_object_extend(struct vm_object *obj, size_t npages);
+/*
+ * Copy-on-write copy for fork: a new object of n slots whose slot i holds
+ * the page of src's slot first+i, with one more reference on each such
+ * page (vm_page_ref); no page is copied, and the cost is src's resident
+ * pages in the range.  NULL (nothing changed) past the metadata limit or
+ * when a page has the most references it can have.
+ */
+struct vm_object *vm_object_cow_copy(const struct vm_object *src,
+    size_t first, size_t n);
 
 /* ---- Address spaces (vm_map.c) ---- */
 #define VM_ENTRY_GROWSDOWN 0x1 /* the stack */
 #define VM_ENTRY_BRK       0x2 /* the brk heap */
+/* MAP_SHARED|MAP_ANONYMOUS: vm_map_fork shares the object (both maps see
+ * each other's writes), never copy-on-write; munmap and MADV_DONTNEED only
+ * unmap, and the pages go with the object's last reference (like a shmem
+ * file's).  Never merged with a private entry. */
+#define VM_ENTRY_SHARED    0x4
 
 struct vm_map_entry {
 	struct vm_map_entry *prev, *next; /* sorted by start */
@@ -158,7 +204,9 @@ struct vm_map {
 
 /* Sets up an empty map over [min, max) using pmap (may be NULL in tests). */
 void vm_map_init(struct vm_map *map, struct pmap *pmap, gva_t min, gva_t max);
-/* Removes every entry (freeing pages) and the entries themselves. */
+/* Removes every entry and the entries themselves: the pages the map alone
+ * held are freed, those shared copy-on-write or through a shared object
+ * lose this map's reference only. */
 void vm_map_fini(struct vm_map *map);
 /* Entry containing va, or NULL. */
 struct vm_map_entry *vm_map_lookup(struct vm_map *map, gva_t va);
@@ -175,23 +223,86 @@ int vm_map_findspace(struct vm_map *map, gva_t lo, gva_t hi, size_t len,
 int vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
     int flags, bool fixed);
 /* Unmaps [start, start+len): splits entries, pmap_remove()s, pmap_update()s
- * and then frees the pages.  Holes are fine (munmap semantics).  0, -EINVAL,
+ * and then drops the pages (vm_object_free_range: a page shared copy-on-
+ * write loses only this map's reference; a VM_ENTRY_SHARED entry's pages
+ * stay with its object).  Holes are fine (munmap semantics).  0, -EINVAL,
  * or -ENOMEM when a split finds no entry (nothing changed). */
 int vm_map_remove(struct vm_map *map, gva_t start, size_t len);
 /* mprotect semantics: -ENOMEM if any part of the range is unmapped (nothing
  * changed then), -EACCES if prot exceeds an entry's maxprot; splits and
- * merges entries, and pmap_protect()s what is resident. */
+ * merges entries, and pmap_protect()s what is resident (pages shared copy-
+ * on-write stay read-only: vm_fault_prot). */
 int vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot);
 /* madvise(MADV_DONTNEED) on anonymous memory: the resident pages of the
- * mapped parts of [start, start+len) are unmapped and freed, so they read
- * zero again; entries stay as they are.  -ENOMEM if part of the range is
+ * mapped parts of [start, start+len) are unmapped and dropped, so they read
+ * zero again (a page shared copy-on-write loses only this map's reference;
+ * shared memory is only unmapped and keeps its data, as on Linux); entries
+ * stay as they are.  -ENOMEM if part of the range is
  * unmapped (the mapped parts are dropped all the same, as on Linux),
  * -EINVAL for a bad range. */
 int vm_map_dontneed(struct vm_map *map, gva_t start, size_t len);
 
+/*
+ * Copy-on-write fork: fills the empty map dst (vm_map_init()ed with a pmap
+ * of its own, or NULL in tests) with src's entries.  A VM_ENTRY_SHARED
+ * entry shares src's object.  A private entry gets an object of its own
+ * holding the same pages, each with one more reference (no page is
+ * copied, and the cost is the resident pages, as for Linux's page-table
+ * copy); src's resident pages of private writable entries are write-
+ * protected with one pmap_protect() per run of entries and one
+ * pmap_update(), and dst enters them read-only on its faults.  The first
+ * write on either side copies a page still shared, or makes it writable
+ * when the writer holds its last reference.  0, -EINVAL if dst is not
+ * empty or is src, or -ENOMEM (metadata limit, dst's max_entries, or a
+ * page with 65535 references) with dst empty and src unchanged.
+ */
+int vm_map_fork(struct vm_map *dst, struct vm_map *src);
+
+/* mremap flags, Linux's values. */
+#define VM_REMAP_MAYMOVE 0x1
+#define VM_REMAP_FIXED   0x2
+/*
+ * mremap: resizes [old, old+oldlen), which must lie in one entry, to
+ * newlen (lengths are rounded up to pages), keeping its contents, prot and
+ * flags; *out is where it ends up.  Shrinking unmaps the tail; growing
+ * extends in place when the range ends its entry and the space after it is
+ * free, or else (VM_REMAP_MAYMOVE) moves it to the highest free range of
+ * the map (vm_map_findspace over [min, max): a caller that wants mmap's
+ * placement finds the space itself and passes FIXED); VM_REMAP_FIXED
+ * (with MAYMOVE) moves it to newaddr, replacing what was there.  A move
+ * takes the pages along (copy-on-write sharing included) and they fault
+ * back in at the new place.  -EINVAL for unknown flags, FIXED without
+ * MAYMOVE, a misaligned old or newaddr, newlen or oldlen 0, or a FIXED
+ * range overlapping the old one or outside the map; -EFAULT when the old
+ * range is not inside one entry; -ENOMEM when it cannot grow in place and
+ * may not move, when no space is free, or out of entries or metadata
+ * (nothing changed, except what FIXED replaced and the tail a shrinking
+ * move dropped, when a later step fails, as on Linux).
+ */
+int vm_map_remap(struct vm_map *map, gva_t old, size_t oldlen, size_t newlen,
+    int flags, gva_t newaddr, gva_t *out);
+/* mincore: vec[i] is 1 if page i of [start, start+len) is resident (has a
+ * page in its object), else 0; len is rounded up to pages, 0 is fine.
+ * -EINVAL for a misaligned start or a range outside the map, -ENOMEM if
+ * part of the range is unmapped (vec is then undefined). */
+int vm_map_mincore(struct vm_map *map, gva_t start, size_t len,
+    unsigned char *vec);
+/* msync flags, Linux's values. */
+#define VM_MS_ASYNC      0x1
+#define VM_MS_INVALIDATE 0x2
+#define VM_MS_SYNC       0x4
+/* msync on anonymous memory, which has no backing store: checks only.
+ * -EINVAL for a misaligned start, unknown flags or ASYNC with SYNC, a range
+ * outside the map; -ENOMEM if part of [start, start+len) (len rounded up;
+ * 0 is fine) is unmapped. */
+int vm_map_msync(struct vm_map *map, gva_t start, size_t len, int flags);
+
 /* ---- Faults (vm_fault.c) ----
  * Resolves an access of kind `access` (KS_PROT_READ/WRITE/EXEC) at va:
- * zero-fills the page on demand and pmap_enter()s it with the entry's prot.
+ * zero-fills the page on demand and pmap_enter()s it with the entry's prot
+ * (vm_fault_prot).  A write to a page shared copy-on-write copies it into
+ * the entry's object (and drops the object's reference to the shared one);
+ * a write to a page whose other holders are gone just enters it writable.
  * When the fault continues a sequential run (it is at the page after the
  * last one faulted in), up to VM_FAULT_AHEAD following pages of the same
  * entry that are not resident yet are zero-filled and entered too, so a
@@ -199,11 +310,22 @@ int vm_map_dontneed(struct vm_map *map, gva_t start, size_t len);
  * Returns VM_FAULT_OK, VM_FAULT_MAPERR (no entry: SEGV_MAPERR),
  * VM_FAULT_ACCERR (entry forbids the access: SEGV_ACCERR) or VM_FAULT_OOM
  * (no free page, or no metadata for the object's node).  Does not call
- * pmap_update(): the caller's next run does.
+ * pmap_update() (the caller's next run does), except after a copy-on-write
+ * copy: the shared page's reference is dropped only after pmap_update(),
+ * since its other holders may free it then.
  */
 #define VM_FAULT_AHEAD 15
 enum vm_fault_result { VM_FAULT_OK = 0, VM_FAULT_MAPERR, VM_FAULT_ACCERR,
 	VM_FAULT_OOM };
 enum vm_fault_result vm_fault(struct vm_map *map, gva_t va, int access);
+/* The prot a page gpa of entry e is entered with: e->prot, less write
+ * while the page is shared copy-on-write (private entry, more than one
+ * reference).  Whoever enters or re-protects pages goes through this. */
+int vm_fault_prot(const struct vm_map_entry *e, gpa_t gpa);
+/* prot less write, for a page shared copy-on-write (x86: write implies
+ * read, so a write-only entry's shared pages are read-only). */
+#define VM_COW_PROT(prot) \
+	(((prot) & KS_PROT_WRITE ? (prot) | KS_PROT_READ : (prot)) & \
+	~KS_PROT_WRITE)
 
 #endif /* VMEM_VM_H */

@@ -1,6 +1,46 @@
-/* vm_fault.c: resolves guest page faults by zero-filling anonymous memory. */
+/* vm_fault.c: resolves guest page faults: zero-fill and copy-on-write of anonymous memory. */
+#include <errno.h>
+#include <string.h>
+
 #include "vm.h"
 #include "pmap.h"
+
+/*
+ * The prot to enter the page gpa of entry e with: e's, less write while the
+ * page is shared copy-on-write (more than one reference, private entry), so
+ * that the first write faults and copies it.  (Write-only is read-write on
+ * x86, so it becomes read-only, not none.)
+ */
+int
+vm_fault_prot(const struct vm_map_entry *e, gpa_t gpa)
+{
+	if (!(e->flags & VM_ENTRY_SHARED) && vm_page_refcount(gpa) > 1)
+		return VM_COW_PROT(e->prot);
+	return e->prot;
+}
+
+/*
+ * Breaks copy-on-write sharing of the page *gpa in slot of e's object: a
+ * private copy takes its place in the object and in *gpa.  The shared page
+ * keeps this object's reference for now: the caller drops it once the
+ * pmap no longer maps it (see vm_fault).  0, or -ENOMEM with nothing
+ * changed.
+ */
+static int
+cow_copy(struct vm_map_entry *e, size_t slot, gpa_t *gpa)
+{
+	gpa_t copy;
+
+	if ((copy = vm_page_alloc()) == 0)
+		return -ENOMEM;
+	memcpy(vm_phys_hva(copy), vm_phys_hva(*gpa), PAGE_SIZE);
+	if (vm_object_insert(e->obj, slot, copy) != 0) {
+		vm_page_free(copy);
+		return -ENOMEM;
+	}
+	*gpa = copy;
+	return 0;
+}
 
 /* Fills in the pages after `page` in e that are not resident yet, up to
  * VM_FAULT_AHEAD, stopping quietly when memory or metadata runs short.
@@ -36,8 +76,9 @@ vm_fault(struct vm_map *map, gva_t va, int access)
 {
 	struct vm_map_entry *e;
 	gva_t page = trunc_page(va);
+	enum vm_fault_result rv = VM_FAULT_OK;
 	size_t slot;
-	gpa_t gpa;
+	gpa_t gpa, shared = 0;
 	int prot;
 
 	if ((e = vm_map_lookup(map, va)) == NULL)
@@ -60,12 +101,33 @@ vm_fault(struct vm_map *map, gva_t va, int access)
 			vm_page_free(gpa);
 			return VM_FAULT_OOM;
 		}
+	} else if ((access & KS_PROT_WRITE) && !(e->flags & VM_ENTRY_SHARED) &&
+	    vm_page_refcount(gpa) > 1) {
+		shared = gpa;
+		if (cow_copy(e, slot, &gpa) != 0)
+			return VM_FAULT_OOM;
 	}
-	/* Entered again even if present: the host may have lost it. */
-	if (map->pmap != NULL && pmap_enter(map->pmap, page, gpa, e->prot) != 0)
-		return VM_FAULT_OOM;
-	if (page == map->fault_next)
-		page = fault_ahead(map, e, page);
-	map->fault_next = page + PAGE_SIZE;
-	return VM_FAULT_OK;
+	/* Entered again even if present: the host may have lost it.  A page
+	 * still shared copy-on-write goes in read-only; one whose other
+	 * holders have all gone (the last reference) becomes writable. */
+	if (map->pmap != NULL &&
+	    pmap_enter(map->pmap, page, gpa, vm_fault_prot(e, gpa)) != 0) {
+		rv = VM_FAULT_OOM;
+	} else {
+		if (page == map->fault_next)
+			page = fault_ahead(map, e, page);
+		map->fault_next = page + PAGE_SIZE;
+	}
+	if (shared != 0) {
+		/*
+		 * pmap_enter replaced the shared page (unmapping it first);
+		 * its other holders may free it as soon as this reference
+		 * goes, so the host lets go of it first (pmap.h's contract).
+		 * A failed update means the space is dead: dropped anyway.
+		 */
+		if (map->pmap != NULL)
+			pmap_update(map->pmap);
+		vm_page_free(shared);
+	}
+	return rv;
 }

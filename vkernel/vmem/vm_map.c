@@ -1,4 +1,4 @@
-/* vm_map.c: address spaces, sorted entry lists over anonymous objects. */
+/* vm_map.c: address spaces, sorted entry lists over anonymous objects; fork, mremap, mincore. */
 #include <errno.h>
 #include <string.h>
 
@@ -7,6 +7,16 @@
 
 #define PROT_ALL (KS_PROT_READ | KS_PROT_WRITE | KS_PROT_EXEC)
 #define ENTRY_PAGES(e) (((e)->end - (e)->start) / PAGE_SIZE)
+#define SHARED(e) (((e)->flags & VM_ENTRY_SHARED) != 0)
+
+/*
+ * Invariants.  A private entry's object belongs to one map: its entries
+ * there own disjoint slot ranges, and slots no entry owns are empty.  A
+ * shared entry's object may be held by entries of several maps; its pages
+ * are freed only with the object's last reference.  A page in a private
+ * object with more than one reference (vm_page_refcount) is shared
+ * copy-on-write and is never writable in any pmap (vm_fault_prot).
+ */
 
 static void
 link_after(struct vm_map *map, struct vm_map_entry *after,
@@ -45,6 +55,36 @@ entry_free(struct vm_map_entry *e)
 
 static int map_remove(struct vm_map *map, gva_t start, size_t len,
     size_t slack);
+
+/*
+ * Takes write away again from the resident pages of private entry e that
+ * are shared copy-on-write, after a pmap_protect() that granted it: one
+ * pmap_protect() per run of such pages.  Costs e's resident pages.
+ */
+static void
+cow_protect(struct vm_map *map, struct vm_map_entry *e)
+{
+	size_t slot = e->offset, end = e->offset + ENTRY_PAGES(e);
+	gva_t va, run = 0, runend = 0;
+	int prot = VM_COW_PROT(e->prot);
+	gpa_t gpa;
+
+	if (SHARED(e) || !(e->prot & KS_PROT_WRITE))
+		return;
+	for (; vm_object_next(e->obj, &slot, end, &gpa); slot++) {
+		if (vm_page_refcount(gpa) <= 1)
+			continue;
+		va = e->start + (slot - e->offset) * PAGE_SIZE;
+		if (va != runend) {
+			if (runend != run)
+				pmap_protect(map->pmap, run, runend, prot);
+			run = va;
+		}
+		runend = va + PAGE_SIZE;
+	}
+	if (runend != run)
+		pmap_protect(map->pmap, run, runend, prot);
+}
 
 /* 0 if [start, start+len) is a non-empty page-aligned part of the map's
  * range, else -EINVAL. */
@@ -271,7 +311,8 @@ map_remove(struct vm_map *map, gva_t start, size_t len, size_t slack)
 	}
 	while (e != &map->head && e->start < end) {
 		n = e->next;
-		vm_object_free_range(e->obj, e->offset, ENTRY_PAGES(e));
+		if (!SHARED(e))
+			vm_object_free_range(e->obj, e->offset, ENTRY_PAGES(e));
 		map->size -= e->end - e->start;
 		unlink_entry(map, e);
 		vm_object_unref(e->obj);
@@ -324,8 +365,13 @@ vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot)
 	}
 	for (e = first; e != &map->head && e->start < end; e = e->next)
 		e->prot = prot;
-	if (map->pmap != NULL)
+	if (map->pmap != NULL) {
 		pmap_protect(map->pmap, start, end, prot);
+		if (prot & KS_PROT_WRITE)
+			for (e = first; e != &map->head && e->start < end;
+			    e = e->next)
+				cow_protect(map, e);
+	}
 
 	/* Merge from the entry before the range through the one after it. */
 	e = first->prev != &map->head ? first->prev : first;
@@ -356,9 +402,281 @@ vm_map_dontneed(struct vm_map *map, gva_t start, size_t len)
 			hole = true;
 		s = e->start > start ? e->start : start;
 		t = e->end < end ? e->end : end;
-		vm_object_free_range(e->obj,
-		    e->offset + (s - e->start) / PAGE_SIZE, (t - s) / PAGE_SIZE);
+		/* Shared memory keeps its data (it is only unmapped here, as
+		 * from a shmem file); a private page shared copy-on-write
+		 * loses only this map's reference. */
+		if (!SHARED(e))
+			vm_object_free_range(e->obj, e->offset +
+			    (s - e->start) / PAGE_SIZE, (t - s) / PAGE_SIZE);
 		va = t;
 	}
 	return hole || va < end ? -ENOMEM : 0;
+}
+
+/*
+ * Fork.  dst is built completely before src is touched, so a failure only
+ * has to empty dst again.  Then src's private writable entries lose write
+ * in its pmap, one pmap_protect() per run of adjacent such entries with the
+ * same prot (the pmap tells the space once per run of present pages), and
+ * one pmap_update() pushes that to the host before either map runs.
+ */
+int
+vm_map_fork(struct vm_map *dst, struct vm_map *src)
+{
+	struct vm_map_entry *e, *n;
+	gva_t run = 0, runend = 0;
+	int runprot = 0, prot;
+
+	if (dst->head.next != &dst->head || dst == src)
+		return -EINVAL;
+	for (e = src->head.next; e != &src->head; e = e->next) {
+		if ((n = entry_alloc(dst, 0)) == NULL)
+			goto fail;
+		*n = *e;
+		if (SHARED(e)) {
+			vm_object_ref(e->obj);
+		} else {
+			n->obj = vm_object_cow_copy(e->obj, e->offset,
+			    ENTRY_PAGES(e));
+			n->offset = 0;
+			if (n->obj == NULL) {
+				entry_free(n);
+				goto fail;
+			}
+		}
+		link_after(dst, dst->head.prev, n);
+		dst->size += n->end - n->start;
+	}
+
+	for (e = src->head.next; src->pmap != NULL && e != &src->head;
+	    e = e->next) {
+		if (SHARED(e) || !(e->prot & KS_PROT_WRITE))
+			continue;
+		prot = VM_COW_PROT(e->prot);
+		if (e->start != runend || prot != runprot) {
+			if (runend != run)
+				pmap_protect(src->pmap, run, runend, runprot);
+			run = e->start;
+			runprot = prot;
+		}
+		runend = e->end;
+	}
+	if (src->pmap != NULL) {
+		if (runend != run)
+			pmap_protect(src->pmap, run, runend, runprot);
+		pmap_update(src->pmap);
+	}
+	return 0;
+fail:
+	vm_map_fini(dst);
+	return -ENOMEM;
+}
+
+/*
+ * Makes e's object hold slots [e->offset, e->offset + npages) for e alone
+ * (npages >= e's pages), for growing e.  A shared object or a private one
+ * only e holds just gets the slots (a private object's unowned slots are
+ * empty; a shared object's are the same memory to every map, as when a
+ * shmem mapping grows); a private object split among several entries is
+ * left to them and e's pages move to a new object of its own.
+ * 0 or -ENOMEM (nothing changed).
+ */
+static int
+entry_own_slots(struct vm_map_entry *e, size_t npages)
+{
+	struct vm_object *o = e->obj, *n;
+
+	if (SHARED(e) || o->refs == 1) {
+		if (e->offset > VM_OBJECT_MAXPAGES ||
+		    npages > VM_OBJECT_MAXPAGES - e->offset)
+			return -ENOMEM;
+		return vm_object_extend(o, e->offset + npages);
+	}
+	if ((n = vm_object_anon(npages)) == NULL)
+		return -ENOMEM;
+	if (vm_object_move(n, 0, o, e->offset, ENTRY_PAGES(e)) != 0) {
+		vm_object_unref(n);
+		return -ENOMEM;
+	}
+	e->obj = n;
+	e->offset = 0;
+	vm_object_unref(o);
+	return 0;
+}
+
+/*
+ * Moves [old, old+oldlen) (inside one entry) to [to, to+newlen), which is
+ * free, growing or shrinking it on the way.  The pages go along in the
+ * object and fault back in at the new place.
+ */
+static int
+remap_move(struct vm_map *map, gva_t old, size_t oldlen, size_t newlen,
+    gva_t to)
+{
+	struct vm_map_entry *e;
+	bool head_split = false;
+	int error;
+
+	if (newlen < oldlen) {
+		if ((error = map_remove(map, old + newlen, oldlen - newlen,
+		    1)) != 0)
+			return error;
+		oldlen = newlen;
+	}
+	e = vm_map_lookup(map, old);
+	if (e->start < old) {
+		if ((error = split(map, e, old, 0)) != 0)
+			return error;
+		e = e->next;
+		head_split = true;
+	}
+	if (e->end > old + oldlen &&
+	    (error = split(map, e, old + oldlen, 0)) != 0)
+		goto undo;
+	if (newlen > oldlen &&
+	    (error = entry_own_slots(e, newlen / PAGE_SIZE)) != 0) {
+		try_merge(map, e);
+		goto undo;
+	}
+	if (map->pmap != NULL) {
+		pmap_remove(map->pmap, old, old + oldlen);
+		pmap_update(map->pmap);
+	}
+	unlink_entry(map, e);
+	map->size -= oldlen;
+	e->start = to;
+	e->end = to + newlen;
+	link_after(map, first_after(map, to)->prev, e);
+	map->size += newlen;
+	try_merge(map, e);
+	try_merge(map, e->prev);
+	return 0;
+undo:
+	/* Join the splits again: nothing changed. */
+	if (head_split)
+		try_merge(map, e->prev);
+	return error;
+}
+
+int
+vm_map_remap(struct vm_map *map, gva_t old, size_t oldlen, size_t newlen,
+    int flags, gva_t newaddr, gva_t *out)
+{
+	struct vm_map_entry *e;
+	size_t extra;
+	gva_t to;
+	int error;
+
+	if ((flags & ~(VM_REMAP_MAYMOVE | VM_REMAP_FIXED)) != 0 ||
+	    ((flags & VM_REMAP_FIXED) && !(flags & VM_REMAP_MAYMOVE)) ||
+	    (old & PAGE_MASK) != 0 || oldlen == 0 || newlen == 0 ||
+	    round_page(oldlen) < oldlen || round_page(newlen) < newlen)
+		return -EINVAL;
+	oldlen = round_page(oldlen);
+	newlen = round_page(newlen);
+	if ((e = vm_map_lookup(map, old)) == NULL || oldlen > e->end - old)
+		return -EFAULT;
+
+	if (flags & VM_REMAP_FIXED) {
+		if (check_range(map, newaddr, newlen) != 0 ||
+		    (newaddr < old + oldlen && old < newaddr + newlen))
+			return -EINVAL;
+		/* Linux's order: the destination goes first. */
+		if ((error = map_remove(map, newaddr, newlen, 1)) != 0)
+			return error;
+		if ((error = remap_move(map, old, oldlen, newlen, newaddr)) != 0)
+			return error;
+		*out = newaddr;
+		return 0;
+	}
+	if (newlen <= oldlen) {
+		if (newlen < oldlen && (error = map_remove(map, old + newlen,
+		    oldlen - newlen, 1)) != 0)
+			return error;
+		*out = old;
+		return 0;
+	}
+
+	/* Grow in place when the range ends its entry and room follows. */
+	extra = newlen - oldlen;
+	if (old + oldlen == e->end && extra <= map->max - e->end &&
+	    (e->next == &map->head || e->next->start >= e->end + extra)) {
+		if ((error = entry_own_slots(e, ENTRY_PAGES(e) +
+		    extra / PAGE_SIZE)) != 0)
+			return error;
+		e->end += extra;
+		map->size += extra;
+		try_merge(map, e);
+		*out = old;
+		return 0;
+	}
+	if (!(flags & VM_REMAP_MAYMOVE))
+		return -ENOMEM;
+	if ((error = vm_map_findspace(map, map->min, map->max, newlen,
+	    &to)) != 0)
+		return error;
+	if ((error = remap_move(map, old, oldlen, newlen, to)) != 0)
+		return error;
+	*out = to;
+	return 0;
+}
+
+/* For mincore and msync: 0 and *end (start + len rounded up) for a range
+ * inside the map, -EINVAL for a misaligned start, -ENOMEM for a range that
+ * wraps or leaves the map. */
+static int
+query_range(struct vm_map *map, gva_t start, size_t len, gva_t *end)
+{
+	if ((start & PAGE_MASK) != 0)
+		return -EINVAL;
+	if (round_page(len) < len || start + round_page(len) < start)
+		return -ENOMEM;
+	*end = start + round_page(len);
+	if (len != 0 && (start < map->min || *end > map->max))
+		return -ENOMEM;
+	return 0;
+}
+
+int
+vm_map_mincore(struct vm_map *map, gva_t start, size_t len,
+    unsigned char *vec)
+{
+	struct vm_map_entry *e;
+	gva_t end, va, t;
+	size_t slot, last;
+	gpa_t gpa;
+	int error;
+
+	if ((error = query_range(map, start, len, &end)) != 0)
+		return error;
+	memset(vec, 0, (end - start) / PAGE_SIZE);
+	for (va = start; va < end; va = t) {
+		if ((e = vm_map_lookup(map, va)) == NULL)
+			return -ENOMEM;
+		t = e->end < end ? e->end : end;
+		slot = e->offset + (va - e->start) / PAGE_SIZE;
+		last = e->offset + (t - e->start) / PAGE_SIZE;
+		for (; vm_object_next(e->obj, &slot, last, &gpa); slot++)
+			vec[(e->start + (slot - e->offset) * PAGE_SIZE -
+			    start) / PAGE_SIZE] = 1;
+	}
+	return 0;
+}
+
+int
+vm_map_msync(struct vm_map *map, gva_t start, size_t len, int flags)
+{
+	struct vm_map_entry *e;
+	gva_t end, va;
+	int error;
+
+	if ((flags & ~(VM_MS_ASYNC | VM_MS_INVALIDATE | VM_MS_SYNC)) != 0 ||
+	    ((flags & VM_MS_ASYNC) && (flags & VM_MS_SYNC)))
+		return -EINVAL;
+	if ((error = query_range(map, start, len, &end)) != 0)
+		return error;
+	for (va = start; va < end; va = e->end)
+		if ((e = vm_map_lookup(map, va)) == NULL)
+			return -ENOMEM;
+	return 0;
 }

@@ -253,24 +253,72 @@ vm_object_next(const struct vm_object *obj, size_t *slot, size_t end,
 }
 
 int
-vm_object_append(struct vm_object *dst, struct vm_object *src,
+vm_object_move(struct vm_object *dst, size_t dslot, struct vm_object *src,
     size_t first, size_t n)
 {
-	size_t tail = dst->npages, s = first;
+	size_t s = first;
 	gpa_t gpa;
 
-	if (dst == src || n > VM_OBJECT_MAXPAGES - tail ||
-	    grow(dst, tail + n) != 0)
-		return -ENOMEM;
-	dst->npages = tail + n;
+	if (dst == src || dslot > dst->npages || n > dst->npages - dslot)
+		return -EINVAL;
 	/* Copy first, so that a failure can be undone without allocating. */
 	for (; vm_object_next(src, &s, first + n, &gpa); s++) {
-		if (vm_object_insert(dst, tail + (s - first), gpa) != 0) {
-			clear_range(dst, tail, n, false);
-			dst->npages = tail;
+		if (vm_object_insert(dst, dslot + (s - first), gpa) != 0) {
+			clear_range(dst, dslot, n, false);
 			return -ENOMEM;
 		}
 	}
 	clear_range(src, first, n, false);
 	return 0;
+}
+
+int
+vm_object_append(struct vm_object *dst, struct vm_object *src,
+    size_t first, size_t n)
+{
+	size_t tail = dst->npages;
+
+	if (dst == src || n > VM_OBJECT_MAXPAGES - tail ||
+	    grow(dst, tail + n) != 0)
+		return -ENOMEM;
+	dst->npages = tail + n;
+	if (vm_object_move(dst, tail, src, first, n) != 0) {
+		dst->npages = tail;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+vm_object_extend(struct vm_object *obj, size_t npages)
+{
+	if (npages <= obj->npages)
+		return 0;
+	if (npages > VM_OBJECT_MAXPAGES || grow(obj, npages) != 0)
+		return -ENOMEM;
+	obj->npages = npages;
+	return 0;
+}
+
+struct vm_object *
+vm_object_cow_copy(const struct vm_object *src, size_t first, size_t n)
+{
+	struct vm_object *obj;
+	size_t s = first;
+	gpa_t gpa;
+
+	if ((obj = vm_object_anon(n)) == NULL)
+		return NULL;
+	for (; vm_object_next(src, &s, first + n, &gpa); s++) {
+		if (vm_page_ref(gpa) != 0)
+			goto fail;
+		if (vm_object_insert(obj, s - first, gpa) != 0) {
+			vm_page_free(gpa); /* drops the reference just taken */
+			goto fail;
+		}
+	}
+	return obj;
+fail:
+	vm_object_unref(obj); /* drops the references taken so far */
+	return NULL;
 }

@@ -16,8 +16,17 @@
 /*
  * Pages below `next` have been handed out at least once (or are reserved);
  * pages at or above it are fresh.  Freed pages go on a LIFO stack of page
- * numbers, so alloc and free are O(1) and set-up touches nothing.  The
- * bitmap has a bit set for every page handed out now.
+ * numbers, so alloc and free are O(1) and set-up touches nothing.
+ *
+ * refs[pn] is the number of references to a page handed out now, 0 for a
+ * free, fresh or reserved one: a page is mapped copy-on-write by several
+ * address spaces after fork, and goes back to the free list with its last
+ * reference.  Two bytes a page (0.05% of the image) in one array sized at
+ * set-up, like the stack: calloc'd, so the host backs only the parts of it
+ * that cover pages handed out, and a 16 TiB image costs nothing until used.
+ * A uint16_t bounds the sharers of one page to 65535 (vm_page_ref() says
+ * so and fork fails with ENOMEM), far beyond any guest's process count;
+ * the array also replaces the old in-use bitmap (refs != 0).
  */
 static struct {
 	int fd;
@@ -28,7 +37,7 @@ static struct {
 	bool allocated;    /* vm_page_alloc() has run: no more reserves */
 	uint32_t *stack;   /* freed page numbers */
 	size_t nstack;
-	uint64_t *inuse;   /* bitmap */
+	uint16_t *refs;    /* references per page, 0: not handed out */
 	size_t used, peak;
 	size_t prefaulted;  /* fresh pages below this were announced */
 	void (*prefault)(void *, gpa_t, size_t);
@@ -139,11 +148,11 @@ vm_phys_init(size_t size, const char *path, char *why, size_t whylen)
 
 	phys.npages = size / PAGE_SIZE;
 	phys.stack = malloc(phys.npages * sizeof(*phys.stack));
-	phys.inuse = calloc((phys.npages + 63) / 64, sizeof(*phys.inuse));
-	if (phys.stack == NULL || phys.inuse == NULL) {
+	phys.refs = calloc(phys.npages, sizeof(*phys.refs));
+	if (phys.stack == NULL || phys.refs == NULL) {
 		snprintf(why, whylen, "out of memory for the page allocator");
 		free(phys.stack);
-		free(phys.inuse);
+		free(phys.refs);
 		munmap(p, size);
 		close(fd);
 		return -1;
@@ -165,7 +174,7 @@ vm_phys_fini(void)
 	munmap(phys.base, phys.size);
 	close(phys.fd);
 	free(phys.stack);
-	free(phys.inuse);
+	free(phys.refs);
 	memset(&phys, 0, sizeof(phys));
 	phys.fd = -1;
 }
@@ -210,34 +219,73 @@ vm_page_alloc(void)
 		phys.prefaulted = pn + n;
 	}
 	phys.allocated = true;
-	phys.inuse[pn / 64] |= 1ULL << (pn % 64);
+	phys.refs[pn] = 1;
 	if (++phys.used > phys.peak)
 		phys.peak = phys.used;
 	memset(phys.base + pn * PAGE_SIZE, 0, PAGE_SIZE);
 	return pn * PAGE_SIZE;
 }
 
+/* The page number of gpa if it is handed out now, else (size_t)-1 with
+ * *bad saying why. */
+static size_t
+page_held(gpa_t gpa, const char **bad)
+{
+	size_t pn = gpa / PAGE_SIZE;
+
+	*bad = NULL;
+	if (gpa % PAGE_SIZE != 0 || pn >= phys.npages)
+		*bad = "misaligned or out-of-range";
+	else if (pn < phys.nreserved)
+		*bad = "reserved";
+	else if (phys.refs[pn] == 0)
+		*bad = "free (double free)";
+	return *bad == NULL ? pn : (size_t)-1;
+}
+
 int
 vm_page_free(gpa_t gpa)
 {
-	size_t pn = gpa / PAGE_SIZE;
-	const char *bad = NULL;
+	const char *bad;
+	size_t pn = page_held(gpa, &bad);
 
-	if (gpa % PAGE_SIZE != 0 || pn >= phys.npages)
-		bad = "misaligned or out-of-range";
-	else if (pn < phys.nreserved)
-		bad = "reserved";
-	else if (!(phys.inuse[pn / 64] & (1ULL << (pn % 64))))
-		bad = "free (double free)";
 	if (bad != NULL) {
 		fprintf(stderr, "vkernel: vm_page_free: page 0x%llx is %s: "
 		    "not freed\n", (unsigned long long)gpa, bad);
 		return -EINVAL;
 	}
-	phys.inuse[pn / 64] &= ~(1ULL << (pn % 64));
+	if (--phys.refs[pn] > 0)
+		return 0;
 	phys.stack[phys.nstack++] = (uint32_t)pn;
 	phys.used--;
 	return 0;
+}
+
+int
+vm_page_ref(gpa_t gpa)
+{
+	const char *bad;
+	size_t pn = page_held(gpa, &bad);
+
+	if (bad != NULL) {
+		fprintf(stderr, "vkernel: vm_page_ref: page 0x%llx is %s: "
+		    "not referenced\n", (unsigned long long)gpa, bad);
+		return -EINVAL;
+	}
+	if (phys.refs[pn] == UINT16_MAX)
+		return -EOVERFLOW;
+	phys.refs[pn]++;
+	return 0;
+}
+
+unsigned
+vm_page_refcount(gpa_t gpa)
+{
+	size_t pn = gpa / PAGE_SIZE;
+
+	if (gpa % PAGE_SIZE != 0 || pn >= phys.npages || phys.refs == NULL)
+		return 0;
+	return phys.refs[pn];
 }
 
 gpa_t
