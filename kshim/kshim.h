@@ -3,6 +3,7 @@
 #define KSHIM_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -39,7 +40,21 @@ enum ks_trap_kind {
 	KS_TRAP_PAGEFAULT,   /* addr = faulting gva, err = x86 #PF error code */
 	KS_TRAP_EXCEPTION,   /* vector = x86 vector, signo/code = Linux's view */
 	KS_TRAP_DEAD,        /* the space died on the host; signo says how */
+	KS_TRAP_KICK,        /* kick() interrupted the guest: frame is where it
+	                        was; it resumes there.  May be spurious. */
 };
+
+/*
+ * The host signal that interrupts run(): the vkernel's handler for it calls
+ * kick() on the space being run.  The caller keeps it blocked on its thread
+ * outside run() (and outside its own interruptible waits); run() unblocks
+ * it only while it waits for the guest (ppoll on sw, KVM_RUN's signal mask
+ * on hw), so a signal sent at any other time stays pending until then.
+ * On sw the handler runs inside ppoll and calls kick(); on hw KVM_RUN
+ * returns EINTR with the thread's mask back in place, and run() takes the
+ * pending signal itself (sigtimedwait) and acts as kicked.
+ */
+#define KS_WAKE_SIGNAL SIGALRM
 
 /* x86 page-fault error code bits (trap.err for KS_TRAP_PAGEFAULT). */
 #define KS_PF_PRESENT 0x01
@@ -117,6 +132,10 @@ struct ks_ops {
 	 * stub process on sw, the vCPU thread on hw): what the guest's own
 	 * CPU-time clocks read.  0 or -errno. */
 	int (*cputime)(struct ks_space *sp, struct timespec *ts);
+	/* Makes the run() in progress on sp (or the next one) return soon
+	 * with KS_TRAP_KICK, even if the guest makes no system call.  Called
+	 * from the KS_WAKE_SIGNAL handler (see above): async-signal-safe. */
+	void (*kick)(struct ks_space *sp);
 	/* Optional (may be NULL): gpa..gpa+len is about to be handed out;
 	 * set up its nested mappings now, in one batch. */
 	void (*prefault)(struct ks *ks, gpa_t gpa, size_t len);
@@ -161,6 +180,12 @@ static inline int
 ks_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
 {
 	return ((struct ks_space_hdr *)sp)->ops->run(sp, frame, trap);
+}
+
+static inline void
+ks_kick(struct ks_space *sp)
+{
+	((struct ks_space_hdr *)sp)->ops->kick(sp);
 }
 
 #endif /* KSHIM_H */

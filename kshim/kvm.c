@@ -45,7 +45,7 @@ struct kvm_pre_fault_memory {
 /* The trampoline, linked into the vkernel in its own section. */
 extern const char __start_vktramp[], __stop_vktramp[];
 extern const char vkt_syscall[], vkt_resume[];
-extern const uint64_t vkt_exc_table[32];
+extern const uint64_t vkt_exc_table[KVM_IDT_ENTRIES];
 #define TRAMP_OFF(sym) ((uint64_t)((const char *)(sym) - __start_vktramp))
 
 /* The mailbox page, as the trampoline sees it (kvm_abi.h offsets). */
@@ -74,6 +74,8 @@ struct ks {
 	unsigned next_pcid;
 	uint64_t cur_fs, cur_gs;
 	bool need_reset;
+	volatile sig_atomic_t kicked; /* kick() came: stop the guest */
+	sigset_t wake;         /* just KS_WAKE_SIGNAL */
 	bool pre_fault;        /* KVM_PRE_FAULT_MEMORY works */
 	int inject;            /* test-only failure (VKERNEL_TEST_INJECT) */
 	struct kvm_regs regs0; /* the vCPU's start state, for resets */
@@ -152,7 +154,7 @@ kvm_build_kernel(struct ks *ks)
 	memcpy(tss + 4, &rsp0, 8);
 	memcpy(tss + 102, &iomap, 2);   /* no I/O bitmap: every port #GPs */
 
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < KVM_IDT_ENTRIES; i++) {
 		uint64_t off = code + vkt_exc_table[i];
 		uint8_t *g = idt + 16 * i;
 		/* #BP and #OF may be raised by user code (int3, into). */
@@ -200,6 +202,11 @@ kvm_setup_vcpu(struct ks *ks, char *why, size_t whylen)
 	struct kvm_sregs *sr = &ks->sregs0;
 	struct kvm_regs *r = &ks->regs0;
 	uint64_t xcr0 = 0x3;
+	struct {
+		struct kvm_signal_mask hdr;
+		uint8_t set[8];
+	} kmask;
+	sigset_t cur;
 	bool xsave = false;
 	int n = 256;
 	long rc;
@@ -249,13 +256,24 @@ kvm_setup_vcpu(struct ks *ks, char *why, size_t whylen)
 	memset(&sr->ldt, 0, sizeof(sr->ldt));
 	sr->ldt.type = 2, sr->ldt.unusable = 1;
 	sr->gdt.base = KVA_GDT, sr->gdt.limit = 7 * 8 - 1;
-	sr->idt.base = KVA_IDT, sr->idt.limit = 32 * 16 - 1;
+	sr->idt.base = KVA_IDT, sr->idt.limit = KVM_IDT_ENTRIES * 16 - 1;
 	memset(r, 0, sizeof(*r));
 	r->rip = KVA_CODE + TRAMP_OFF(vkt_resume);
 	r->rsp = KVA_STACK_TOP;
 	r->rflags = 0x2;
 	if (__kvm_ioctl(ks->vcpu, KVM_SET_MSRS, &msrs) != 7)
 		return snprintf(why, whylen, "KVM_SET_MSRS failed"), -1;
+	/* KS_WAKE_SIGNAL is open only inside KVM_RUN: it makes KVM_RUN return
+	 * EINTR, pending or not when KVM_RUN starts (kshim.h). */
+	if (sigemptyset(&ks->wake) != 0 ||
+	    sigaddset(&ks->wake, KS_WAKE_SIGNAL) != 0 ||
+	    sigprocmask(SIG_BLOCK, NULL, &cur) != 0 ||
+	    sigdelset(&cur, KS_WAKE_SIGNAL) != 0)
+		return snprintf(why, whylen, "sigprocmask failed"), -1;
+	kmask.hdr.len = 8; /* the kernel's sigset_t */
+	memcpy(kmask.set, &cur, 8);
+	if (__kvm_ioctl(ks->vcpu, KVM_SET_SIGNAL_MASK, &kmask) < 0)
+		return snprintf(why, whylen, "KVM_SET_SIGNAL_MASK failed"), -1;
 	if (xsave) {
 		struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { 0, 0, xcr0 } } };
 
@@ -616,9 +634,39 @@ kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
 	if (ks->inject != INJECT_NONE && ks->st.runs + 1 == INJECT_AT_ENTRY)
 		inject_failure(ks);
 	ks->st.runs++;
-	do
+	/*
+	 * A kick (KS_WAKE_SIGNAL during KVM_RUN: EINTR) asks for an interrupt
+	 * window; once the guest can take one (IF=1, that is at CPL3), the
+	 * kick vector is injected, and the trampoline saves the user frame
+	 * and exits as for any trap.  Any other exit that comes first does
+	 * as well: the vkernel looks at its signals after every trap.
+	 * KVM puts the thread's mask back before KVM_RUN returns, so the
+	 * signal is still pending (blocked) then: taking it here is the kick.
+	 */
+	ks->kicked = 0;
+	for (;;) {
 		r = ioctl(ks->vcpu, KVM_RUN, 0);
-	while (r < 0 && (errno == EINTR || errno == EAGAIN));
+		if (r < 0 && (errno == EINTR || errno == EAGAIN)) {
+			if (sigtimedwait(&ks->wake, NULL,
+			    &(struct timespec){ 0, 0 }) == KS_WAKE_SIGNAL)
+				ks->kicked = 1;
+			if (ks->kicked) {
+				ks->kicked = 0;
+				run->request_interrupt_window = 1;
+			}
+			continue;
+		}
+		if (r < 0)
+			break;
+		if (run->exit_reason != KVM_EXIT_IRQ_WINDOW_OPEN)
+			break;
+		run->request_interrupt_window = 0;
+		r = ioctl(ks->vcpu, KVM_INTERRUPT,
+		    &(struct kvm_interrupt){ .irq = KVM_KICK_VECTOR });
+		if (r < 0)
+			break;
+	}
+	run->request_interrupt_window = 0;
 	if (r < 0) {
 		kvm_dead(ks, t, "KVM_RUN failed: %s", strerror(errno));
 		return 0;
@@ -659,6 +707,8 @@ kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
 	t->err = mb->err;
 	if (mb->vector == MB_VEC_SYSCALL) {
 		t->kind = KS_TRAP_SYSCALL;
+	} else if (mb->vector == KVM_KICK_VECTOR) {
+		t->kind = KS_TRAP_KICK;
 	} else if (mb->vector == 14) {
 		t->kind = KS_TRAP_PAGEFAULT;
 		t->addr = mb->cr2;
@@ -668,6 +718,16 @@ kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
 		t->signo = vector_signal(t->vector);
 	}
 	return 0;
+}
+
+/* From the KS_WAKE_SIGNAL handler, which KVM_RUN never lets run (kvm_run
+ * takes the signal itself after EINTR and kicks): this is a kick that came
+ * while the vkernel waited elsewhere, and looked at its signals after;
+ * kvm_run forgets it. */
+static void
+kvm_kick(struct ks_space *sp)
+{
+	sp->ks->kicked = 1;
 }
 
 static void
@@ -698,5 +758,6 @@ const struct ks_ops ks_kvm_ops = {
 	.run = kvm_run,
 	.stats = kvm_stats,
 	.cputime = kvm_cputime,
+	.kick = kvm_kick,
 	.prefault = kvm_prefault,
 };

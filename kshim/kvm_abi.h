@@ -81,4 +81,9 @@
 #define MB_MAXINVAL 256
 #define MB_VEC_SYSCALL 256
 
+/* IDT: the 32 exception vectors and the kick, an external interrupt the
+ * vkernel injects to stop a running guest (DPL 0: `int $32` is #GP). */
+#define KVM_KICK_VECTOR 32
+#define KVM_IDT_ENTRIES 33
+
 #endif /* KSHIM_KVM_ABI_H */

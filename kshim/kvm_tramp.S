@@ -42,6 +42,8 @@ vkt_exc\vec:
 	EXC 14,1; EXC 15,0; EXC 16,0; EXC 17,1; EXC 18,0; EXC 19,0; EXC 20,0
 	EXC 21,1; EXC 22,0; EXC 23,0; EXC 24,0; EXC 25,0; EXC 26,0; EXC 27,0
 	EXC 28,0; EXC 29,1; EXC 30,1; EXC 31,0
+	/* The kick: an external interrupt kvm.c injects (KVM_KICK_VECTOR). */
+	EXC 32,0
 
 exc_common:
 	popq MB(MB_VECTOR)
@@ -149,7 +151,7 @@ vkt_end:
 	.globl vkt_exc_table
 	.balign 8
 vkt_exc_table:
-	.irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.irp v,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32
 	.quad vkt_exc\v - vkt_syscall
 	.endr
 

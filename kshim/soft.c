@@ -89,6 +89,7 @@ struct ks {
 	struct sock_fprog notify; /* filter 1: mapping calls + gate -> us */
 	struct sock_fprog filter; /* filter 2: the allow-list */
 	size_t map_limit;
+	sigset_t waitmask;        /* our mask while waiting: KS_WAKE_SIGNAL open */
 	struct ks_stats st;
 };
 
@@ -111,6 +112,10 @@ struct ks_space {
 	struct soft_op queue[SOFT_MAXOPS], sent[SOFT_MAXOPS];
 	uint32_t nqueue, nsent, nseen;
 	struct soft_hostmap *hm;  /* what the stub should map once applied */
+
+	/* kick() may signal the stub: it is started and not being reaped.
+	 * Only changed outside soft_wait_gate's ppoll, where kick() runs. */
+	volatile sig_atomic_t kickable;
 
 	bool dead;                /* the guest's host side is gone for good */
 	char why[128];            /* ... and why */
@@ -237,6 +242,8 @@ soft_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 	ks->memsize = mem->size;
 	ks->map_limit = soft_map_limit();
 	ks->st.mappings_limit = ks->map_limit;
+	sigprocmask(SIG_BLOCK, NULL, &ks->waitmask);
+	sigdelset(&ks->waitmask, KS_WAKE_SIGNAL);
 	if (soft_build_filters(ks, why, whylen) != 0) {
 		free(ks->notify.filter);
 		free(ks->filter.filter);
@@ -319,7 +326,7 @@ static void __attribute__((noreturn))
 soft_child(struct ks *ks, struct ks_space *sp, pid_t parent, int sock)
 {
 	static const int traps[] = { SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE,
-	    SIGTRAP };
+	    SIGTRAP, STUB_KICK_SIG };
 	stack_t ss = { .ss_sp = (void *)(STUB_BASE + STUB_ALT_OFF),
 	    .ss_size = STUB_ALT_SIZE };
 	sigset_t all;
@@ -383,6 +390,7 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent, int sock)
 static void
 soft_stub_kill(struct ks_space *sp)
 {
+	sp->kickable = 0;
 	if (sp->pid > 0) {
 		kill(sp->pid, SIGKILL);
 		while (waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
@@ -425,6 +433,7 @@ soft_stub_gone(struct ks_space *sp)
 	int status = 0;
 	pid_t r;
 
+	sp->kickable = 0;
 	while ((r = waitpid(sp->pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	sp->pid = 0; /* reaped: soft_fail must not wait again */
@@ -485,7 +494,9 @@ call_name(int nr)
  * call must be the next op of the batch in flight, and the gate comes only
  * once every op was made.  0 with the stub stopped, or -ESRCH with the
  * guest's host side gone (sp->why says why).  Waits as long as the guest
- * runs; sleeps meanwhile.
+ * runs; sleeps meanwhile, with KS_WAKE_SIGNAL unblocked (its handler may
+ * call soft_kick_op, which signals the stub: a kick is reported through the
+ * gate like any trap).
  */
 static int
 soft_wait_gate(struct ks_space *sp)
@@ -496,7 +507,7 @@ soft_wait_gate(struct ks_space *sp)
 	while (!sp->dead) {
 		pfd[0] = (struct pollfd){ .fd = sp->lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sp->pidfd, .events = POLLIN };
-		if (poll(pfd, 2, -1) < 0) {
+		if (ppoll(pfd, 2, NULL, &sp->ks->waitmask) < 0) {
 			if (errno != EINTR)
 				soft_fail(sp, "poll: %s", strerror(errno));
 			continue;
@@ -580,7 +591,7 @@ soft_check_batch(struct ks_space *sp)
 
 /* Hands the stub the queued ops with cmd and waits for the gate again. */
 static int
-soft_kick(struct ks_space *sp, long cmd)
+soft_send(struct ks_space *sp, long cmd)
 {
 	struct soft_ctl *c = sp->ctl;
 
@@ -632,6 +643,7 @@ soft_stub_start(struct ks_space *sp)
 	char path[64];
 	int sv[2], rc;
 
+	sp->kickable = 0;
 	/* A fresh copy of the code, and the selector open for set-up. */
 	if (pwrite(sp->stubfd, __start_vkstub, codelen, STUB_CODE_OFF) !=
 	    (ssize_t)codelen || pwrite(sp->stubfd, &allow, 1, STUB_SEL_OFF) != 1)
@@ -672,6 +684,7 @@ soft_stub_start(struct ks_space *sp)
 	}
 	sp->nsent = sp->nseen = 0;
 	sp->fs_known = false;
+	sp->kickable = 1;
 	return 0;
 }
 
@@ -754,7 +767,7 @@ soft_flush(struct ks_space *sp)
 		sp->nqueue = 0; /* no stub: nothing is mapped */
 		return 0;
 	}
-	return soft_kick(sp, SOFT_CMD_APPLY) == -EBUSY ? -EBUSY : 0;
+	return soft_send(sp, SOFT_CMD_APPLY) == -EBUSY ? -EBUSY : 0;
 }
 
 /* Queues one op (and records it), flushing first when the queue is full. */
@@ -830,6 +843,8 @@ soft_decode(const struct soft_ctl *c, struct ks_trap *t)
 	t->vector = (int)(c->trapno & 0xff);
 	if (c->signo == SIGSYS) {
 		t->kind = KS_TRAP_SYSCALL;
+	} else if (c->signo == STUB_KICK_SIG) {
+		t->kind = KS_TRAP_KICK;
 	} else if (c->signo == SIGSEGV && c->trapno == 14) {
 		t->kind = KS_TRAP_PAGEFAULT;
 	} else {
@@ -880,7 +895,7 @@ soft_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
 		sp->gs_base = frame->gs_base;
 		sp->fs_known = true;
 		sp->ks->st.runs++;
-		soft_kick(sp, SOFT_CMD_RUN);
+		soft_send(sp, SOFT_CMD_RUN);
 	}
 	if (sp->dead) {
 		memset(trap, 0, sizeof(*trap));
@@ -894,6 +909,20 @@ soft_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
 	frame->fs_base = sp->fs_base;
 	frame->gs_base = sp->gs_base;
 	return 0;
+}
+
+/*
+ * From the KS_WAKE_SIGNAL handler, which runs only while soft_wait_gate
+ * sleeps in ppoll: the stub is then running or stopped, never being
+ * reaped, so its pid is still its own.  The stub reports the signal as a
+ * trap (KS_TRAP_KICK); if it is inside its handler (all signals blocked)
+ * the kick waits there and comes right after the next resume.
+ */
+static void
+soft_kick_op(struct ks_space *sp)
+{
+	if (sp->kickable && sp->pid > 0)
+		kill(sp->pid, STUB_KICK_SIG);
 }
 
 static void
@@ -928,4 +957,5 @@ const struct ks_ops ks_soft_ops = {
 	.run = soft_run,
 	.stats = soft_stats,
 	.cputime = soft_cputime,
+	.kick = soft_kick_op,
 };

@@ -2,6 +2,7 @@
 #ifndef KSHIM_SOFT_ABI_H
 #define KSHIM_SOFT_ABI_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 
@@ -53,6 +54,10 @@
 
 /* The gate: a system call the stub never needs for itself. */
 #define STUB_GATE_NR   SYS_getppid
+
+/* The host signal kick() sends the stub: its handler reports it as a trap
+ * like any other (default action ignore, should one arrive early). */
+#define STUB_KICK_SIG  SIGURG
 
 /* What the gate's first argument says (only informative: untrusted). */
 enum soft_gate { SOFT_GATE_TRAP = 1, SOFT_GATE_APPLIED };

@@ -8,9 +8,10 @@
  * protector.  tools/check-stub.sh enforces the "no relocations" part.
  *
  * Contract with soft.c (see soft_abi.h): every host signal a guest causes
- * (SIGSYS from Syscall User Dispatch, SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP)
- * enters vkstub_handler on the alternate stack; it reports the trap in the
- * control page, waits on its futex, applies the requested host mapping
+ * (SIGSYS from Syscall User Dispatch, SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP),
+ * and STUB_KICK_SIG, the vkernel's kick, enters vkstub_handler on the
+ * alternate stack with every signal blocked; it reports the trap in the
+ * control page, waits in the gate, applies the requested host mapping
  * ops, and returns into the guest with the frame the vkernel wrote.
  */
 

@@ -15,7 +15,7 @@ struct file;
  * (sched.c) and may sleep only through proc_sleep(), which drops it.
  * read/write move bytes between the file and a vkernel buffer and return
  * the count or -errno (-EAGAIN for a non-blocking file that would block,
- * -EINTR when a signal interrupted a sleep).  poll returns the POLL* bits
+ * -ERESTARTSYS when a signal interrupted a sleep).  poll returns the POLL* bits
  * that hold now and never sleeps; hostfd is the host descriptor whose
  * readiness it reflects, or -1.
  */

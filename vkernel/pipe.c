@@ -62,7 +62,7 @@ pipe_read(struct file *f, struct proc *p, void *buf, size_t n)
 
 /*
  * Writes all n bytes unless interrupted, non-blocking or the readers go:
- * then the bytes written so far, or -EAGAIN/-EINTR/-EPIPE if none.  A
+ * then the bytes written so far, or -EAGAIN/-ERESTARTSYS/-EPIPE if none.  A
  * write of at most VK_PIPE_BUF bytes waits until it fits whole, so it is
  * never interleaved with another.
  */

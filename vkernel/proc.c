@@ -46,14 +46,6 @@ proc_stdio(struct proc *p)
 	return 0;
 }
 
-/* Signals are not delivered to handlers yet: none interrupts a sleep. */
-bool
-proc_signal_pending(struct proc *p)
-{
-	(void)p;
-	return false;
-}
-
 int
 proc_create(struct proc *p, struct ks *ks, const char *comm)
 {
@@ -82,6 +74,7 @@ proc_create(struct proc *p, struct ks *ks, const char *comm)
 	}
 	pmap_set_space(p->pmap, p->space);
 	vm_map_init(&p->map, p->pmap, KS_USER_MIN, KS_USER_MAX);
+	sig_proc_init(p);
 	return 0;
 fail:
 	fdtab_free(p->fds);
@@ -97,6 +90,7 @@ fail:
 void
 proc_destroy(struct proc *p)
 {
+	sig_proc_fini(p);
 	if (p->space)
 		((struct ks_space_hdr *)p->space)->ops->space_destroy(p->space);
 	if (p->pmap)
@@ -136,6 +130,7 @@ proc_pagefault(struct proc *p, const struct ks_trap *t)
 {
 	int access = t->err & KS_PF_WRITE ? KS_PROT_WRITE :
 	    t->err & KS_PF_INSN ? KS_PROT_EXEC : KS_PROT_READ;
+	enum vm_fault_result r;
 	char why[160];
 
 	p->nfaults++;
@@ -149,7 +144,7 @@ proc_pagefault(struct proc *p, const struct ks_trap *t)
 		p->last_fault_addr = t->addr;
 		p->same_fault = 0;
 	}
-	switch (vm_fault(&p->map, t->addr, access)) {
+	switch ((r = vm_fault(&p->map, t->addr, access))) {
 	case VM_FAULT_OK:
 		return;
 	case VM_FAULT_OOM:
@@ -165,7 +160,9 @@ proc_pagefault(struct proc *p, const struct ks_trap *t)
 	    access == KS_PROT_WRITE ? "write" :
 	    access == KS_PROT_EXEC ? "exec" : "read",
 	    (unsigned long long)t->addr, (unsigned long long)p->frame.rip);
-	proc_kill(p, SIGSEGV, vk.verbose ? why : NULL);
+	/* To the guest's handler, or its default action (signal.c). */
+	sig_fault(p, SIGSEGV, r == VM_FAULT_MAPERR ? SEGV_MAPERR : SEGV_ACCERR,
+	    t->addr, t, why);
 }
 
 int
@@ -176,6 +173,10 @@ proc_run(struct proc *p)
 	int rc;
 
 	while (!p->exited) {
+		/* Signals are delivered only here, before each entry. */
+		sig_deliver(p);
+		if (p->exited)
+			break;
 		rc = ks_run(p->space, &p->frame, &t);
 		if (rc != 0) {
 			snprintf(why, sizeof(why), "cannot enter the guest: %s",
@@ -186,6 +187,7 @@ proc_run(struct proc *p)
 		switch (t.kind) {
 		case KS_TRAP_SYSCALL:
 			p->same_fault = 0;
+			p->sig.sysnr = (long)p->frame.rax; /* for a restart */
 			syscall_dispatch(p);
 			break;
 		case KS_TRAP_PAGEFAULT:
@@ -194,8 +196,10 @@ proc_run(struct proc *p)
 		case KS_TRAP_EXCEPTION:
 			snprintf(why, sizeof(why), "exception %d at rip %#llx",
 			    t.vector, (unsigned long long)p->frame.rip);
-			proc_kill(p, t.signo, vk.verbose ? why : NULL);
+			sig_exception(p, &t, why);
 			break;
+		case KS_TRAP_KICK:
+			break; /* a timer: sig_deliver looks */
 		case KS_TRAP_DEAD:
 		default:
 			snprintf(why, sizeof(why), "host side of the guest died: "

@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -102,13 +103,14 @@ proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
     int nhost, const struct timespec *deadline)
 {
 	struct pollfd pfd[1 + VK_SLEEP_MAXHOST];
+	struct timespec tmo;
 	uint64_t count;
 	int i, n, ms;
 
 	if (nhost > VK_SLEEP_MAXHOST)
 		return -EINVAL;
 	if (proc_signal_pending(p))
-		return -EINTR;
+		return -ERESTARTSYS;
 	if ((ms = ms_until(deadline)) == 0)
 		return -ETIMEDOUT;
 	pfd[0] = (struct pollfd){ .fd = p->wakefd, .events = POLLIN };
@@ -117,7 +119,12 @@ proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
 	if (wq != NULL)
 		waitq_add(wq, p);
 	pthread_mutex_unlock(&vk_biglock);
-	n = poll(pfd, 1 + nhost, ms);
+	/* KS_WAKE_SIGNAL (the guest's timer) is open only here. */
+	if (ms >= 0) {
+		tmo.tv_sec = ms / 1000;
+		tmo.tv_nsec = (long)(ms % 1000) * 1000000;
+	}
+	n = ppoll(pfd, 1 + nhost, ms >= 0 ? &tmo : NULL, sig_waitmask());
 	pthread_mutex_lock(&vk_biglock);
 	if (wq != NULL)
 		waitq_remove(wq, p);
@@ -127,7 +134,7 @@ proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
 	for (i = 0; i < nhost; i++)
 		hostfds[i].revents = pfd[1 + i].revents;
 	if (proc_signal_pending(p))
-		return -EINTR;
+		return -ERESTARTSYS;
 	if (n == 0 && ms_until(deadline) == 0)
 		return -ETIMEDOUT;
 	return 0;

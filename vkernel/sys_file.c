@@ -29,12 +29,17 @@ nofile(void)
 	return (long)sys_rlimit_cur(RLIMIT_NOFILE);
 }
 
-/* A write on a pipe with no reader: SIGPIPE unless ignored, and EPIPE. */
+/* A write on a pipe with no reader: SIGPIPE (as Linux's send_sig: SI_USER
+ * from the kernel), and EPIPE. */
 static long
 epipe(struct proc *p)
 {
-	if (p->sigacts[SIGPIPE].handler != (uint64_t)SIG_IGN)
-		proc_kill(p, SIGPIPE, NULL);
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGPIPE;
+	si.si_code = SI_USER;
+	sig_post(p, SIGPIPE, &si);
 	return -EPIPE;
 }
 
@@ -520,6 +525,7 @@ time_left(const struct timespec *deadline, struct timespec *left)
  * Polls pfd[0..n) until something is ready, the deadline passes or a
  * signal comes: the number of entries with events, or -EINTR.  Sleeps on
  * vk_pollq (every pipe change wakes it) and on the host descriptors.
+ * -ERESTARTNOHAND when a signal came.
  */
 static long
 do_poll(struct proc *p, struct pollfd *pfd, size_t n,
@@ -556,8 +562,8 @@ do_poll(struct proc *p, struct pollfd *pfd, size_t n,
 		r = proc_sleep(p, &vk_pollq, host, nhost, deadline);
 		if (r == -ETIMEDOUT)
 			return 0;
-		if (r < 0)
-			return r;
+		if (r < 0) /* poll and select: EINTR after a handler */
+			return r == -ERESTARTSYS ? -ERESTARTNOHAND : r;
 	}
 }
 

@@ -361,7 +361,7 @@ sys_nanosleep(struct proc *p, const uint64_t *a)
 		return -EFAULT;
 	if (ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L || ts.tv_sec < 0)
 		return -EINVAL;
-	return host_ret(p, nanosleep(&ts, NULL));
+	return sig_sleep(p, CLOCK_MONOTONIC, false, &ts, a[1]);
 }
 
 /*
@@ -377,11 +377,10 @@ sys_nanosleep(struct proc *p, const uint64_t *a)
 static long
 sys_clock_nanosleep(struct proc *p, const uint64_t *a)
 {
-	struct timespec ts, rem;
+	struct timespec ts;
 	clockid_t id = (clockid_t)a[0]; /* an int, as Linux takes it */
 	clockid_t host;
 	enum clock_kind kind;
-	int r;
 
 	if ((kind = clock_kind(p, id, &host)) == CLK_BAD)
 		return -EINVAL;
@@ -398,12 +397,7 @@ sys_clock_nanosleep(struct proc *p, const uint64_t *a)
 	if (kind == CLK_CPU)
 		return id < 0 && (id & CPUCLOCK_PERTHREAD) ? -EINVAL :
 		    -EOPNOTSUPP;
-	p->nhostcalls++;
-	r = clock_nanosleep(host, (int)a[1] & TIMER_ABSTIME, &ts, &rem);
-	if (r == EINTR && !(a[1] & TIMER_ABSTIME) && a[3] != 0 &&
-	    copyout(p, a[3], &rem, sizeof(rem)))
-		return -EFAULT;
-	return -r;
+	return sig_sleep(p, host, (a[1] & TIMER_ABSTIME) != 0, &ts, a[3]);
 }
 
 static long
@@ -489,50 +483,6 @@ sys_exit(struct proc *p, const uint64_t *a)
 }
 
 static long
-sys_rt_sigaction(struct proc *p, const uint64_t *a)
-{
-	struct vk_sigaction sa;
-	uint64_t sig = a[0];
-
-	if (a[3] != 8 || sig < 1 || sig > VK_NSIG)
-		return -EINVAL;
-	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
-		return -EINVAL;
-	if (a[1] && copyin(p, &sa, a[1], sizeof(sa)))
-		return -EFAULT;
-	if (a[2] && copyout(p, a[2], &p->sigacts[sig], sizeof(sa)))
-		return -EFAULT;
-	if (a[1])
-		p->sigacts[sig] = sa;
-	return 0;
-}
-
-static long
-sys_rt_sigprocmask(struct proc *p, const uint64_t *a)
-{
-	const uint64_t unblockable = (1ULL << (SIGKILL - 1)) |
-	    (1ULL << (SIGSTOP - 1));
-	uint64_t set;
-
-	if (a[3] != 8)
-		return -EINVAL;
-	if (a[1] && copyin(p, &set, a[1], sizeof(set)))
-		return -EFAULT;
-	if (a[2] && copyout(p, a[2], &p->sigmask, sizeof(set)))
-		return -EFAULT;
-	if (!a[1])
-		return 0;
-	switch (a[0]) {
-	case SIG_BLOCK:   p->sigmask |= set; break;
-	case SIG_UNBLOCK: p->sigmask &= ~set; break;
-	case SIG_SETMASK: p->sigmask = set; break;
-	default:          return -EINVAL;
-	}
-	p->sigmask &= ~unblockable;
-	return 0;
-}
-
-static long
 sys_sched_yield(struct proc *p, const uint64_t *a)
 {
 	(void)p, (void)a;
@@ -589,8 +539,21 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_getrlimit] = sys_getrlimit,
 	[SYS_exit] = sys_exit,
 	[SYS_exit_group] = sys_exit,
+	/* sys_signal.c */
 	[SYS_rt_sigaction] = sys_rt_sigaction,
 	[SYS_rt_sigprocmask] = sys_rt_sigprocmask,
+	[SYS_rt_sigreturn] = sys_rt_sigreturn,
+	[SYS_rt_sigsuspend] = sys_rt_sigsuspend,
+	[SYS_rt_sigtimedwait] = sys_rt_sigtimedwait,
+	[SYS_rt_sigpending] = sys_rt_sigpending,
+	[SYS_sigaltstack] = sys_sigaltstack,
+	[SYS_kill] = sys_kill,
+	[SYS_tgkill] = sys_tgkill,
+	[SYS_tkill] = sys_tkill,
+	[SYS_alarm] = sys_alarm,
+	[SYS_setitimer] = sys_setitimer,
+	[SYS_getitimer] = sys_getitimer,
+	[SYS_pause] = sys_pause,
 	[SYS_sched_yield] = sys_sched_yield,
 };
 

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -33,6 +34,31 @@ struct waitq {
 	struct proc *head;
 };
 
+/* Linux's internal restart codes: a system call interrupted by a signal
+ * returns one, and signal delivery turns it into -EINTR or a restart
+ * (never seen by the guest). */
+#define ERESTARTSYS           512 /* restart if SA_RESTART, else EINTR */
+#define ERESTARTNOINTR        513 /* always restart */
+#define ERESTARTNOHAND        514 /* EINTR if a handler ran, else restart */
+#define ERESTART_RESTARTBLOCK 516 /* as ERESTARTNOHAND here */
+
+/* A process's signal state beyond the actions and the mask (signal.c). */
+struct vk_sigstate {
+	uint64_t pending;            /* posted, not delivered (bit sig-1) */
+	siginfo_t info[VK_NSIG + 1]; /* what each pending signal says (one
+	                                instance per signal, RT ones too) */
+	char why[160];               /* -v: why a fault posted why_sig */
+	int why_sig;
+	uint64_t trap_err, trap_nr, trap_cr2; /* the last fault, for frames */
+	long sysnr;                  /* frame.rax is this call's result, or -1 */
+	bool saved_mask_valid;       /* rt_sigsuspend: restore saved_mask */
+	uint64_t saved_mask;         /* once a handler frame holds it */
+	uint64_t ss_sp, ss_size;     /* sigaltstack; ss_size 0: disabled */
+	uint32_t ss_flags;           /* SS_AUTODISARM or 0 */
+	uint64_t it_next;            /* ITIMER_REAL: CLOCK_MONOTONIC ns, 0 off */
+	uint64_t it_interval;        /* its period in ns, 0 one-shot */
+};
+
 /* One guest process (one thread for now). */
 struct proc {
 	pid_t pid;
@@ -49,6 +75,7 @@ struct proc {
 	struct fdtab *fds;           /* descriptor table (file.c) */
 	int wakefd;                  /* eventfd that ends its sleeps */
 	struct proc *wq_next;        /* on the waitq it sleeps on */
+	struct vk_sigstate sig;      /* signal.c */
 	bool exited;
 	int status;                  /* wait(2) status once exited */
 	uint64_t nsyscalls, nfaults, nhostcalls, nenosys;
@@ -76,12 +103,15 @@ int proc_create(struct proc *p, struct ks *ks, const char *comm);
 void proc_destroy(struct proc *p);
 /* Runs p until it exits; returns its wait status. */
 int proc_run(struct proc *p);
-/* Ends p as if killed by signal sig (no delivery yet: every signal is fatal). */
+/* Ends p as if killed by signal sig, now (why: one line, or NULL). */
 void proc_kill(struct proc *p, int sig, const char *why);
 void proc_exit(struct proc *p, int code);
 
-/* True when p has a signal to take that would interrupt a sleep. */
+/* signal.c: true when p has a signal to take that would interrupt a
+ * sleep (an expired timer's SIGALRM is posted first); the host signal
+ * mask under which the vkernel waits (KS_WAKE_SIGNAL open). */
 bool proc_signal_pending(struct proc *p);
+const sigset_t *sig_waitmask(void);
 
 /*
  * sched.c: the big lock and sleeping.  vk_biglock guards all kernel
@@ -89,7 +119,8 @@ bool proc_signal_pending(struct proc *p);
  * while p sleeps until woken through wq (may be NULL), one of the host
  * descriptors becomes ready (their revents are filled in), the deadline
  * (CLOCK_MONOTONIC; NULL for none) passes, or a signal is pending for p.
- * Returns 0, -ETIMEDOUT or -EINTR; wakeups may be spurious, so callers
+ * Returns 0, -ETIMEDOUT or -ERESTARTSYS (a signal: signal delivery makes
+ * it EINTR or a restart); wakeups may be spurious, so callers
  * recheck their condition.  vk_pollq is woken by every change a poll
  * could be waiting for.
  */
@@ -124,6 +155,66 @@ int copyout_force(struct proc *p, gva_t dst, const void *src, size_t len);
  * vkernel exit status (126/127) with a one-line message already printed. */
 int elf_exec(struct proc *p, const char *path, char *const argv[],
     char *const envp[]);
+
+/* signal.c: posting and delivering signals, timers, interruptible waits. */
+void sig_proc_init(struct proc *p);
+void sig_proc_fini(struct proc *p);
+/* Posts sig with info (si_signo is set here): discarded if ignored and
+ * not blocked, else pending (a standard signal already pending stays as
+ * it was). */
+void sig_post(struct proc *p, int sig, const siginfo_t *info);
+/* A fault: as Linux's force_sig, a blocked or ignored sig is unblocked
+ * and reset to SIG_DFL first.  t is the trap (frame fields), why the -v
+ * line should it kill. */
+void sig_fault(struct proc *p, int sig, int code, uint64_t addr,
+    const struct ks_trap *t, const char *why);
+/* A KS_TRAP_EXCEPTION: sig_fault with Linux's si_code and si_addr. */
+void sig_exception(struct proc *p, const struct ks_trap *t, const char *why);
+/* Before each entry into the guest: expired timers post SIGALRM, then
+ * every deliverable signal is delivered (handler frames, default
+ * actions), and an interrupted system call is restarted or fails EINTR. */
+void sig_deliver(struct proc *p);
+/* True when a signal not in p->sigmask (or in also) is pending. */
+bool sig_pending(struct proc *p, uint64_t also);
+/* Sleeps until the absolute time *until on clock clk (NULL: forever), or
+ * fd (if >= 0) is readable, or sig_pending(p, also).  0 at the time or
+ * with fd ready, 1 when a signal interrupted. */
+int sig_wait(struct proc *p, clockid_t clk, const struct timespec *until,
+    int fd, uint64_t also);
+/* Takes the lowest pending signal in set (synchronous ones first): its
+ * number and *info, or 0. */
+int sig_dequeue(struct proc *p, uint64_t set, siginfo_t *info);
+/* rt_sigreturn: restores p->frame and the mask from the frame at rsp-8. */
+long sig_return(struct proc *p);
+/* nanosleep and clock_nanosleep: 0, or -ERESTARTNOHAND when a signal
+ * came first (the time left is written at rem, if not 0 and relative). */
+long sig_sleep(struct proc *p, clockid_t clk, bool abs,
+    const struct timespec *ts, gva_t rem);
+/* sigaltstack: the old stack's flags as Linux reports them, and the
+ * checks and change (0, -EPERM, -EINVAL, -ENOMEM). */
+int sig_altstack_flags(struct proc *p);
+int sig_altstack_set(struct proc *p, uint64_t sp, int flags, uint64_t size);
+/* ITIMER_REAL: arm (ns from now, period; 0 disarms) and read. */
+void sig_itimer_set(struct proc *p, uint64_t value, uint64_t interval);
+void sig_itimer_get(struct proc *p, uint64_t *value, uint64_t *interval);
+#define SIGBIT(sig) (1ULL << ((sig) - 1))
+#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
+/* sys_signal.c: the signal system calls (syscall.c's table names them). */
+long sys_rt_sigaction(struct proc *, const uint64_t *);
+long sys_rt_sigprocmask(struct proc *, const uint64_t *);
+long sys_rt_sigreturn(struct proc *, const uint64_t *);
+long sys_rt_sigsuspend(struct proc *, const uint64_t *);
+long sys_rt_sigtimedwait(struct proc *, const uint64_t *);
+long sys_rt_sigpending(struct proc *, const uint64_t *);
+long sys_sigaltstack(struct proc *, const uint64_t *);
+long sys_kill(struct proc *, const uint64_t *);
+long sys_tgkill(struct proc *, const uint64_t *);
+long sys_tkill(struct proc *, const uint64_t *);
+long sys_alarm(struct proc *, const uint64_t *);
+long sys_setitimer(struct proc *, const uint64_t *);
+long sys_getitimer(struct proc *, const uint64_t *);
+long sys_pause(struct proc *, const uint64_t *);
 
 /* syscall.c: handles the system call in p->frame. */
 void syscall_dispatch(struct proc *p);

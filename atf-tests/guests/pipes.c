@@ -11,6 +11,7 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -220,6 +221,45 @@ polls(void)
 	close(fd[1]);
 }
 
+static int alarm_wfd = -1, alarms;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+	if (alarm_wfd >= 0 && write(alarm_wfd, "!", 1) != 1)
+		alarms = -100;
+}
+
+/* A read of an empty pipe is interrupted by a timer's signal: EINTR
+ * without SA_RESTART, restarted (and given what the handler wrote) with it. */
+static void
+interrupted(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+	struct sigaction sa;
+	int fd[2];
+	char c = 0;
+
+	CHECK(pipe(fd) == 0, "pipe");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction");
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer");
+	CHECK(read(fd[0], &c, 1) == -1 && errno == EINTR && alarms == 1,
+	    "read EINTR (alarms %d)", alarms);
+	alarm_wfd = fd[1];
+	sa.sa_flags = SA_RESTART;
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0, "sigaction restart");
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0, "setitimer");
+	CHECK(read(fd[0], &c, 1) == 1 && c == '!' && alarms == 2,
+	    "read restarted (alarms %d)", alarms);
+	alarm_wfd = -1;
+	close(fd[0]);
+	close(fd[1]);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -241,6 +281,7 @@ main(int argc, char *argv[])
 	epipe();
 	dups();
 	polls();
+	interrupted();
 	if (failures)
 		printf("%d of %d checks failed\n", failures, checks);
 	else

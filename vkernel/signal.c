@@ -1,0 +1,688 @@
+/* signal.c: guest signals: posting, delivery to handlers on a Linux x86-64 rt_sigframe, default actions, sigreturn, ITIMER_REAL, interruptible waits. */
+
+/*
+ * One process, one thread.  Signals become pending by sig_post (kill,
+ * tgkill, the interval timer) or sig_fault (a trap the vkernel could not
+ * resolve), and are delivered by sig_deliver, which proc_run calls before
+ * every entry into the guest: after a system call, a fault, or a kick.
+ * The guest's ITIMER_REAL is a CLOCK_MONOTONIC deadline mirrored by one
+ * host POSIX timer that raises KS_WAKE_SIGNAL; its handler only kicks the
+ * space being run (kshim.h), so a guest spinning without system calls
+ * traps, and the vkernel's own waits (ppoll with KS_WAKE_SIGNAL open)
+ * wake.  Everything else happens on the main thread, outside handlers.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vkernel.h"
+
+/* Linux x86-64 uapi values (glibc lacks some). */
+#define VK_SA_SIGINFO   0x00000004ULL
+#define VK_SA_RESTORER  0x04000000ULL
+#define VK_SA_ONSTACK   0x08000000ULL
+#define VK_SA_RESTART   0x10000000ULL
+#define VK_SA_NODEFER   0x40000000ULL
+#define VK_SA_RESETHAND 0x80000000ULL
+#define VK_SIG_DFL      0ULL
+#define VK_SIG_IGN      1ULL
+#define VK_SS_ONSTACK   1
+#define VK_SS_DISABLE   2
+#define VK_SS_AUTODISARM (1U << 31)
+#define VK_MINSIGSTKSZ  2048
+#define UC_SIGCONTEXT_SS     0x2
+#define UC_STRICT_RESTORE_SS 0x4
+#define USER_CS 0x33
+#define USER_DS 0x2b
+
+/* rflags bits: those sigreturn takes from the frame (Linux FIX_EFLAGS),
+ * and those delivery clears. */
+#define FL_CF 0x1ULL
+#define FL_PF 0x4ULL
+#define FL_AF 0x10ULL
+#define FL_ZF 0x40ULL
+#define FL_SF 0x80ULL
+#define FL_TF 0x100ULL
+#define FL_DF 0x400ULL
+#define FL_OF 0x800ULL
+#define FL_RF 0x10000ULL
+#define FL_AC 0x40000ULL
+#define FIX_EFLAGS (FL_AC | FL_OF | FL_DF | FL_TF | FL_SF | FL_ZF | FL_AF | \
+    FL_PF | FL_CF | FL_RF)
+
+/* Linux's struct sigcontext (x86-64), the uc_mcontext of a frame. */
+struct vk_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp;
+	uint64_t rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate;            /* always 0: see "FPU state" below */
+	uint64_t reserved1[8];
+};
+
+struct vk_stack {
+	uint64_t ss_sp;
+	int32_t ss_flags, pad;
+	uint64_t ss_size;
+};
+
+struct vk_ucontext {
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	struct vk_stack uc_stack;
+	struct vk_sigcontext uc_mcontext;
+	uint64_t uc_sigmask;
+};
+
+/* Linux's struct rt_sigframe: rsp points at it when the handler starts. */
+struct vk_rt_sigframe {
+	uint64_t pretcode;           /* sa_restorer: the handler returns there */
+	struct vk_ucontext uc;
+	siginfo_t info;
+};
+
+_Static_assert(sizeof(struct vk_sigcontext) == 256, "sigcontext");
+_Static_assert(sizeof(struct vk_ucontext) == 304, "ucontext");
+_Static_assert(offsetof(struct vk_rt_sigframe, info) == 312, "rt_sigframe");
+_Static_assert(sizeof(struct vk_rt_sigframe) == 440, "rt_sigframe");
+
+/*
+ * FPU state: not saved in the frame (fpstate is NULL, as Linux allows).
+ * The x87/SSE/AVX registers are left as they are across delivery and
+ * sigreturn: the handler starts with the interrupted code's values and the
+ * interrupted code resumes with what the handler left.  A handler called at
+ * a system call (the usual case) is invisible to compiled code, for which
+ * the vector registers do not survive a call anyway; one that interrupts
+ * floating-point code asynchronously may change its registers.
+ */
+
+static const uint64_t dfl_ignore = SIGBIT(SIGCHLD) | SIGBIT(SIGURG) |
+    SIGBIT(SIGWINCH) | SIGBIT(SIGCONT);
+/* Stop signals: with no parent to notice a stop, ignored for now. */
+static const uint64_t dfl_stop = SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) |
+    SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU);
+/* Delivered before the others, as Linux's next_signal does. */
+static const uint64_t synchronous = SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) |
+    SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | SIGBIT(SIGFPE) | SIGBIT(SIGSYS);
+
+/* ---- host side: the timer and the kick ---- */
+
+static timer_t host_timer;
+static bool host_timer_ok;
+static sigset_t waitmask;        /* the thread's mask with KS_WAKE_SIGNAL open */
+static struct ks_space *volatile kick_space;
+
+/* KS_WAKE_SIGNAL: runs only inside run()'s or sig_wait's waits. */
+static void
+wake_handler(int sig)
+{
+	struct ks_space *sp = kick_space;
+
+	(void)sig;
+	if (sp != NULL)
+		ks_kick(sp);
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The host timer fires at at (CLOCK_MONOTONIC ns); 0 disarms it. */
+static void
+host_timer_arm(uint64_t at)
+{
+	struct itimerspec its;
+
+	if (!host_timer_ok)
+		return;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(at % 1000000000ULL);
+	timer_settime(host_timer, TIMER_ABSTIME, &its, NULL);
+}
+
+void
+sig_proc_init(struct proc *p)
+{
+	static bool once;
+	struct sigaction sa;
+	struct sigevent sev;
+	sigset_t s;
+
+	p->sig.sysnr = -1;
+	if (!once) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = wake_handler;
+		sigfillset(&sa.sa_mask);
+		sigaction(KS_WAKE_SIGNAL, &sa, NULL);
+		sigemptyset(&s);
+		sigaddset(&s, KS_WAKE_SIGNAL);
+		sigprocmask(SIG_BLOCK, &s, NULL);
+		sigprocmask(SIG_BLOCK, NULL, &waitmask);
+		sigdelset(&waitmask, KS_WAKE_SIGNAL);
+		memset(&sev, 0, sizeof(sev));
+		sev.sigev_notify = SIGEV_SIGNAL;
+		sev.sigev_signo = KS_WAKE_SIGNAL;
+		host_timer_ok = timer_create(CLOCK_MONOTONIC, &sev,
+		    &host_timer) == 0;
+		once = true;
+	}
+	kick_space = p->space;
+}
+
+void
+sig_proc_fini(struct proc *p)
+{
+	if (kick_space == p->space)
+		kick_space = NULL;
+	if (p->sig.it_next != 0)
+		host_timer_arm(0);
+	p->sig.it_next = 0;
+}
+
+/* ---- pending signals ---- */
+
+static bool
+sig_ignored(struct proc *p, int sig)
+{
+	uint64_t h = p->sigacts[sig].handler;
+
+	return h == VK_SIG_IGN ||
+	    (h == VK_SIG_DFL && (SIGBIT(sig) & (dfl_ignore | dfl_stop)));
+}
+
+void
+sig_post(struct proc *p, int sig, const siginfo_t *info)
+{
+	if (sig < 1 || sig > VK_NSIG || p->exited)
+		return;
+	/* Blocked signals are never ignored: the action may change. */
+	if (!(p->sigmask & SIGBIT(sig)) && sig_ignored(p, sig))
+		return;
+	if (p->sig.pending & SIGBIT(sig))
+		return;
+	p->sig.pending |= SIGBIT(sig);
+	p->sig.info[sig] = *info;
+	p->sig.info[sig].si_signo = sig;
+}
+
+void
+sig_fault(struct proc *p, int sig, int code, uint64_t addr,
+    const struct ks_trap *t, const char *why)
+{
+	struct vk_sigaction *sa = &p->sigacts[sig];
+	siginfo_t si;
+
+	if (sig < 1 || sig > VK_NSIG || p->exited)
+		return;
+	/* force_sig: blocked or ignored, it takes its default action. */
+	if ((p->sigmask & SIGBIT(sig)) || sa->handler == VK_SIG_IGN) {
+		sa->handler = VK_SIG_DFL;
+		p->sigmask &= ~SIGBIT(sig);
+	}
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = code;
+	si.si_addr = (void *)addr;
+	p->sig.pending |= SIGBIT(sig);
+	p->sig.info[sig] = si;
+	p->sig.trap_err = t != NULL ? t->err : 0;
+	p->sig.trap_nr = t != NULL ? (uint64_t)t->vector : 0;
+	p->sig.trap_cr2 = t != NULL && t->kind == KS_TRAP_PAGEFAULT ? t->addr : 0;
+	snprintf(p->sig.why, sizeof(p->sig.why), "%s", why);
+	p->sig.why_sig = sig;
+}
+
+void
+sig_exception(struct proc *p, const struct ks_trap *t, const char *why)
+{
+	int sig = t->signo, code;
+	uint64_t addr = 0;
+
+	/*
+	 * The sw path's host kernel already said (si_code is never 0 for
+	 * these); on hw, as Linux's traps.c says it from the vector.
+	 */
+	if (t->code != 0) {
+		code = t->code;
+		addr = t->addr;
+	} else {
+		switch (t->vector) {
+		case 0:  code = FPE_INTDIV; addr = p->frame.rip; break;
+		case 6:  code = ILL_ILLOPN; addr = p->frame.rip; break;
+		case 16:
+		case 19: code = FPE_FLTINV; addr = p->frame.rip; break;
+		case 17: code = BUS_ADRALN; break;
+		default: code = SI_KERNEL; break;
+		}
+	}
+	sig_fault(p, sig, code, addr, t, why);
+}
+
+bool
+sig_pending(struct proc *p, uint64_t also)
+{
+	return (p->sig.pending & (~p->sigmask | also)) != 0;
+}
+
+int
+sig_dequeue(struct proc *p, uint64_t set, siginfo_t *info)
+{
+	uint64_t s = p->sig.pending & set;
+	int sig;
+
+	if (s == 0)
+		return 0;
+	if (s & synchronous)
+		s &= synchronous;
+	sig = __builtin_ctzll(s) + 1;
+	p->sig.pending &= ~SIGBIT(sig);
+	*info = p->sig.info[sig];
+	return sig;
+}
+
+/* ---- timers and waits ---- */
+
+/* An expired ITIMER_REAL posts SIGALRM (SI_KERNEL, as Linux's it_real_fn)
+ * and is re-armed by its period, skipping missed periods. */
+static void
+sig_timers(struct proc *p)
+{
+	siginfo_t si;
+	uint64_t now;
+
+	if (p->sig.it_next == 0 || (now = mono_ns()) < p->sig.it_next)
+		return;
+	memset(&si, 0, sizeof(si));
+	si.si_code = SI_KERNEL;
+	sig_post(p, SIGALRM, &si);
+	if (p->sig.it_interval != 0)
+		p->sig.it_next += ((now - p->sig.it_next) / p->sig.it_interval +
+		    1) * p->sig.it_interval;
+	else
+		p->sig.it_next = 0;
+	host_timer_arm(p->sig.it_next);
+}
+
+void
+sig_itimer_set(struct proc *p, uint64_t value, uint64_t interval)
+{
+	p->sig.it_next = value != 0 ? mono_ns() + value : 0;
+	p->sig.it_interval = value != 0 ? interval : 0;
+	host_timer_arm(p->sig.it_next);
+}
+
+void
+sig_itimer_get(struct proc *p, uint64_t *value, uint64_t *interval)
+{
+	uint64_t now = mono_ns();
+
+	*interval = p->sig.it_interval;
+	if (p->sig.it_next == 0)
+		*value = 0;
+	else /* expired, not yet seen: Linux says 1 us, never 0 */
+		*value = p->sig.it_next > now ? p->sig.it_next - now : 1000;
+}
+
+static int
+ts_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
+}
+
+/* a - b, for a > b. */
+static struct timespec
+ts_sub(const struct timespec *a, const struct timespec *b)
+{
+	struct timespec r = { a->tv_sec - b->tv_sec, a->tv_nsec - b->tv_nsec };
+
+	if (r.tv_nsec < 0) {
+		r.tv_sec--;
+		r.tv_nsec += 1000000000L;
+	}
+	return r;
+}
+
+bool
+proc_signal_pending(struct proc *p)
+{
+	sig_timers(p);
+	return sig_pending(p, 0);
+}
+
+const sigset_t *
+sig_waitmask(void)
+{
+	return &waitmask;
+}
+
+/*
+ * KS_WAKE_SIGNAL is blocked except inside ppoll, so a timer that fires
+ * after the checks below interrupts the ppoll instead of being lost.
+ */
+int
+sig_wait(struct proc *p, clockid_t clk, const struct timespec *until, int fd,
+    uint64_t also)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec now, rel;
+	int r;
+
+	for (;;) {
+		sig_timers(p);
+		if (sig_pending(p, also))
+			return 1;
+		if (until != NULL) {
+			clock_gettime(clk, &now);
+			if (ts_cmp(&now, until) >= 0)
+				return 0;
+			rel = ts_sub(until, &now);
+		}
+		p->nhostcalls++;
+		r = ppoll(fd >= 0 ? &pfd : NULL, fd >= 0 ? 1 : 0,
+		    until != NULL ? &rel : NULL, &waitmask);
+		if (r > 0)
+			return 0;
+	}
+}
+
+long
+sig_sleep(struct proc *p, clockid_t clk, bool abs, const struct timespec *ts,
+    gva_t rem)
+{
+	struct timespec until, now, left = { 0, 0 };
+
+	if (abs) {
+		until = *ts;
+	} else {
+		clock_gettime(clk, &now);
+		until.tv_sec = now.tv_sec + ts->tv_sec;
+		until.tv_nsec = now.tv_nsec + ts->tv_nsec;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+	}
+	if (sig_wait(p, clk, &until, -1, 0) == 0)
+		return 0;
+	if (!abs && rem != 0) {
+		clock_gettime(clk, &now);
+		if (ts_cmp(&now, &until) < 0)
+			left = ts_sub(&until, &now);
+		if (copyout(p, rem, &left, sizeof(left)) != 0)
+			return -EFAULT;
+	}
+	/* Linux: -ERESTART_RESTARTBLOCK, EINTR once a handler ran. */
+	return -ERESTARTNOHAND;
+}
+
+/* ---- the alternate stack ---- */
+
+/* Linux's on_sig_stack: an auto-disarming stack never counts. */
+static bool
+on_altstack(struct proc *p, uint64_t sp)
+{
+	if (p->sig.ss_flags & VK_SS_AUTODISARM)
+		return false;
+	return p->sig.ss_size != 0 && sp > p->sig.ss_sp &&
+	    sp - p->sig.ss_sp <= p->sig.ss_size;
+}
+
+int
+sig_altstack_flags(struct proc *p)
+{
+	int f = p->sig.ss_flags & VK_SS_AUTODISARM;
+
+	if (p->sig.ss_size == 0)
+		return f | VK_SS_DISABLE;
+	return f | (on_altstack(p, p->frame.rsp) ? VK_SS_ONSTACK : 0);
+}
+
+int
+sig_altstack_set(struct proc *p, uint64_t sp, int flags, uint64_t size)
+{
+	uint32_t mode = (uint32_t)flags & ~VK_SS_AUTODISARM;
+
+	if (on_altstack(p, p->frame.rsp))
+		return -EPERM;
+	if (mode != VK_SS_DISABLE && mode != VK_SS_ONSTACK && mode != 0)
+		return -EINVAL;
+	if (mode == VK_SS_DISABLE) {
+		sp = 0;
+		size = 0;
+	} else if (size < VK_MINSIGSTKSZ) {
+		return -ENOMEM;
+	}
+	p->sig.ss_sp = sp;
+	p->sig.ss_size = size;
+	p->sig.ss_flags = (uint32_t)flags;
+	return 0;
+}
+
+/* ---- delivery ---- */
+
+static void
+mcontext_from(struct vk_sigcontext *mc, const struct ks_frame *f)
+{
+	mc->r8 = f->r8; mc->r9 = f->r9; mc->r10 = f->r10; mc->r11 = f->r11;
+	mc->r12 = f->r12; mc->r13 = f->r13; mc->r14 = f->r14; mc->r15 = f->r15;
+	mc->rdi = f->rdi; mc->rsi = f->rsi; mc->rbp = f->rbp; mc->rbx = f->rbx;
+	mc->rdx = f->rdx; mc->rax = f->rax; mc->rcx = f->rcx; mc->rsp = f->rsp;
+	mc->rip = f->rip;
+	mc->eflags = f->rflags;
+}
+
+/*
+ * Builds the rt_sigframe for sig as Linux's get_sigframe/setup_rt_frame do:
+ * below the 128-byte red zone, or at the top of the alternate stack for
+ * SA_ONSTACK when not already on it; ((sp - size) & ~15) - 8, so that the
+ * handler starts as if called.  0, or -EFAULT when the frame cannot be
+ * written (no SA_RESTORER, a bad stack, an overflowing altstack).
+ */
+static int
+setup_frame(struct proc *p, int sig, const siginfo_t *info,
+    struct vk_sigaction *sa)
+{
+	struct vk_rt_sigframe fr;
+	struct ks_frame *f = &p->frame;
+	uint64_t sp = f->rsp - 128, mask;
+	bool alt = on_altstack(p, f->rsp);
+
+	if (!(sa->flags & VK_SA_RESTORER))
+		return -EFAULT;
+	if ((sa->flags & VK_SA_ONSTACK) && p->sig.ss_size != 0 &&
+	    !on_altstack(p, sp)) {
+		sp = p->sig.ss_sp + p->sig.ss_size;
+		alt = true;
+	}
+	sp = ((sp - sizeof(fr)) & ~15ULL) - 8;
+	/* Would overflow the alternate stack: no frame (SIGSEGV). */
+	if (alt && !(sp > p->sig.ss_sp && sp - p->sig.ss_sp <= p->sig.ss_size))
+		return -EFAULT;
+	mask = p->sig.saved_mask_valid ? p->sig.saved_mask : p->sigmask;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.pretcode = sa->restorer;
+	fr.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	fr.uc.uc_stack.ss_sp = p->sig.ss_sp;
+	fr.uc.uc_stack.ss_flags = (int32_t)p->sig.ss_flags;
+	fr.uc.uc_stack.ss_size = p->sig.ss_size;
+	mcontext_from(&fr.uc.uc_mcontext, f);
+	fr.uc.uc_mcontext.cs = USER_CS;
+	fr.uc.uc_mcontext.ss = USER_DS;
+	fr.uc.uc_mcontext.err = p->sig.trap_err;
+	fr.uc.uc_mcontext.trapno = p->sig.trap_nr;
+	fr.uc.uc_mcontext.cr2 = p->sig.trap_cr2;
+	fr.uc.uc_mcontext.oldmask = mask;
+	fr.uc.uc_sigmask = mask;
+	fr.info = *info;
+	if (!user_range(sp, sizeof(fr)) || copyout(p, sp, &fr, sizeof(fr)) != 0)
+		return -EFAULT;
+
+	if (p->sig.ss_flags & VK_SS_AUTODISARM) {
+		p->sig.ss_sp = p->sig.ss_size = 0;
+		p->sig.ss_flags = 0;
+	}
+	f->rdi = (uint64_t)sig;
+	f->rsi = sp + offsetof(struct vk_rt_sigframe, info);
+	f->rdx = sp + offsetof(struct vk_rt_sigframe, uc);
+	f->rax = 0;
+	f->rsp = sp;
+	f->rip = sa->handler;
+	f->rflags &= ~(FL_DF | FL_RF | FL_TF);
+	p->sig.saved_mask_valid = false;
+	p->sigmask |= sa->mask | (sa->flags & VK_SA_NODEFER ? 0 : SIGBIT(sig));
+	p->sigmask &= ~SIG_UNBLOCKABLE;
+	if (sa->flags & VK_SA_RESETHAND)
+		sa->handler = VK_SIG_DFL;
+	return 0;
+}
+
+/* What an interrupted system call does once delivery is over (Linux's
+ * handle_signal with a handler, the end of arch_do_signal_or_restart
+ * without one). */
+static void
+syscall_restart(struct proc *p, bool handler, uint64_t saflags)
+{
+	struct ks_frame *f = &p->frame;
+
+	if (p->sig.sysnr < 0)
+		return;
+	switch ((long)f->rax) {
+	case -ERESTART_RESTARTBLOCK:
+	case -ERESTARTNOHAND:
+		if (handler) {
+			f->rax = (uint64_t)-EINTR;
+			break;
+		}
+		/* FALLTHROUGH */
+	case -ERESTARTNOINTR:
+	restart:
+		f->rax = (uint64_t)p->sig.sysnr;
+		f->rip -= 2; /* the syscall instruction again */
+		break;
+	case -ERESTARTSYS:
+		if (!handler || (saflags & VK_SA_RESTART))
+			goto restart;
+		f->rax = (uint64_t)-EINTR;
+		break;
+	}
+	p->sig.sysnr = -1;
+}
+
+static void
+sig_terminate(struct proc *p, int sig)
+{
+	char why[200];
+
+	if (!vk.verbose) {
+		proc_kill(p, sig, NULL);
+		return;
+	}
+	if (p->sig.why_sig == sig && p->sig.why[0] != '\0')
+		snprintf(why, sizeof(why), "%s", p->sig.why);
+	else
+		snprintf(why, sizeof(why), "signal %d's default action", sig);
+	proc_kill(p, sig, why);
+}
+
+void
+sig_deliver(struct proc *p)
+{
+	struct vk_sigaction *sa;
+	siginfo_t info;
+	char why[160];
+	int sig;
+
+	sig_timers(p);
+	while (!p->exited && (sig = sig_dequeue(p, ~p->sigmask, &info)) != 0) {
+		sa = &p->sigacts[sig];
+		if (sa->handler == VK_SIG_IGN)
+			continue;
+		if (sa->handler == VK_SIG_DFL) {
+			if (SIGBIT(sig) & (dfl_ignore | dfl_stop))
+				continue;
+			sig_terminate(p, sig);
+			return;
+		}
+		syscall_restart(p, true, sa->flags);
+		if (setup_frame(p, sig, &info, sa) != 0) {
+			/* force_sigsegv: the frame could not be written. */
+			snprintf(why, sizeof(why), "cannot deliver signal %d: "
+			    "bad signal stack at %#llx", sig,
+			    (unsigned long long)p->frame.rsp);
+			proc_kill(p, SIGSEGV, vk.verbose ? why : NULL);
+			return;
+		}
+		p->sig.why_sig = 0;
+		p->sig.trap_err = p->sig.trap_nr = p->sig.trap_cr2 = 0;
+	}
+	syscall_restart(p, false, 0);
+	if (p->sig.saved_mask_valid) {
+		p->sigmask = p->sig.saved_mask;
+		p->sig.saved_mask_valid = false;
+	}
+}
+
+/* A user address the CPU can return to: canonical. */
+static bool
+canonical(uint64_t va)
+{
+	return va < 0x0000800000000000ULL || va >= 0xffff800000000000ULL;
+}
+
+long
+sig_return(struct proc *p)
+{
+	struct ks_frame *f = &p->frame;
+	struct vk_ucontext uc;
+	struct vk_sigcontext *mc = &uc.uc_mcontext;
+	struct ks_trap t;
+	gva_t at = f->rsp - 8 + offsetof(struct vk_rt_sigframe, uc);
+
+	p->sig.sysnr = -1; /* rax is the interrupted code's, not a result */
+	memset(&t, 0, sizeof(t));
+	t.kind = KS_TRAP_EXCEPTION;
+	t.vector = 13;
+	if (!user_range(at, sizeof(uc)) || copyin(p, &uc, at, sizeof(uc)) != 0) {
+		sig_fault(p, SIGSEGV, SI_KERNEL, 0, &t, "rt_sigreturn: bad frame");
+		return 0;
+	}
+	p->sigmask = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
+	p->sig.saved_mask_valid = false;
+	f->r8 = mc->r8; f->r9 = mc->r9; f->r10 = mc->r10; f->r11 = mc->r11;
+	f->r12 = mc->r12; f->r13 = mc->r13; f->r14 = mc->r14; f->r15 = mc->r15;
+	f->rdi = mc->rdi; f->rsi = mc->rsi; f->rbp = mc->rbp; f->rbx = mc->rbx;
+	f->rdx = mc->rdx; f->rax = mc->rax; f->rcx = mc->rcx; f->rsp = mc->rsp;
+	f->rip = mc->rip;
+	/* Only the flags user code may set; ss, fs, gs are ignored and the
+	 * fs/gs bases stay as they are. */
+	f->rflags = (f->rflags & ~FIX_EFLAGS) | (mc->eflags & FIX_EFLAGS);
+	/* restore_altstack: errors (on the stack now, say) are ignored. */
+	sig_altstack_set(p, uc.uc_stack.ss_sp, uc.uc_stack.ss_flags,
+	    uc.uc_stack.ss_size);
+	/*
+	 * Linux returns with iret, which faults on a non-canonical rip or a
+	 * cs other than the 64-bit user one (it takes cs | 3 from the frame;
+	 * 32-bit code, cs 0x23, is not supported here): SIGSEGV with the
+	 * restored registers.  The cs itself is never loaded.
+	 */
+	if (!canonical(f->rip) || (mc->cs | 3) != USER_CS)
+		sig_fault(p, SIGSEGV, SI_KERNEL, 0, &t,
+		    "rt_sigreturn to a bad rip or cs");
+	return (long)f->rax;
+}
