@@ -82,7 +82,7 @@ $(BUILD)/bin/vkernel: $(MAIN_OBJ) $(BUILD)/libvk.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-$(TESTDIR)/%_test: atf-tests/%_test.c $(BUILD)/libvk.a $(HDRS)
+$(TESTDIR)/%_test: atf-tests/%_test.c $(BUILD)/libvk.a $(HDRS) $(wildcard atf-tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(shell pkg-config --cflags atf-c) -o $@ $< \
 		$(BUILD)/libvk.a $(LIBS) $(shell pkg-config --libs atf-c)

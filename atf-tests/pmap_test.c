@@ -5,6 +5,7 @@
 
 #include "vm.h"
 #include "pmap.h"
+#include "vk_testlib.h"
 
 #define MIB  (1024 * 1024)
 #define PG   PAGE_SIZE
@@ -13,109 +14,11 @@
 #define RX   (KS_PROT_READ | KS_PROT_EXEC)
 #define RO   KS_PROT_READ
 
-/* ---- A fake ks_space that records what the pmap tells it ---- */
-struct call {
-	char op; /* 'm'ap, 'u'nmap, 'p'rotect */
-	gva_t va;
-	gpa_t pa;
-	size_t len;
-	int prot;
-};
-
-struct fake_space {
-	struct ks_space_hdr hdr; /* first, as the shim requires */
-	struct call calls[64];
-	int ncalls;
-	int nflush;
-	int flush_ret;
-};
-
-static struct call *
-record(struct ks_space *sp, char op)
-{
-	struct fake_space *fs = (struct fake_space *)sp;
-
-	ATF_REQUIRE(fs->ncalls < 64);
-	memset(&fs->calls[fs->ncalls], 0, sizeof(struct call));
-	fs->calls[fs->ncalls].op = op;
-	return &fs->calls[fs->ncalls++];
-}
-
-static void
-fake_map(struct ks_space *sp, gva_t va, gpa_t pa, size_t len, int prot)
-{
-	struct call *c = record(sp, 'm');
-
-	c->va = va;
-	c->pa = pa;
-	c->len = len;
-	c->prot = prot;
-}
-
-static void
-fake_unmap(struct ks_space *sp, gva_t va, size_t len)
-{
-	struct call *c = record(sp, 'u');
-
-	c->va = va;
-	c->len = len;
-}
-
-static void
-fake_protect(struct ks_space *sp, gva_t va, size_t len, int prot)
-{
-	struct call *c = record(sp, 'p');
-
-	c->va = va;
-	c->len = len;
-	c->prot = prot;
-}
-
-static int
-fake_flush(struct ks_space *sp)
-{
-	struct fake_space *fs = (struct fake_space *)sp;
-
-	fs->nflush++;
-	return fs->flush_ret;
-}
-
-static const struct ks_ops fake_ops = {
-	.name = "fake",
-	.map = fake_map,
-	.unmap = fake_unmap,
-	.protect = fake_protect,
-	.flush = fake_flush,
-};
-
-static void
-check_call(struct fake_space *fs, int i, char op, gva_t va, size_t len,
-    int prot)
-{
-	ATF_REQUIRE(i < fs->ncalls);
-	ATF_REQUIRE_EQ(fs->calls[i].op, op);
-	ATF_REQUIRE_EQ(fs->calls[i].va, va);
-	ATF_REQUIRE_EQ(fs->calls[i].len, len);
-	ATF_REQUIRE_EQ(fs->calls[i].prot, prot);
-}
-
 /* ---- Helpers ---- */
 static void
 setup(void)
 {
-	char why[256] = "";
-
-	ATF_REQUIRE_MSG(vm_phys_init(MIB, NULL, why, sizeof(why)) == 0,
-	    "vm_phys_init: %s", why);
-}
-
-static size_t
-pages_used(void)
-{
-	struct vm_page_stats st;
-
-	vm_page_stats(&st);
-	return st.used;
+	phys_setup(MIB);
 }
 
 /*

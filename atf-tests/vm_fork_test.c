@@ -6,6 +6,7 @@
 
 #include "vm.h"
 #include "pmap.h"
+#include "vk_testlib.h"
 
 #define MIB  (1024 * 1024)
 #define PG   PAGE_SIZE
@@ -14,109 +15,7 @@
 #define RO   KS_PROT_READ
 #define RWX  (KS_PROT_READ | KS_PROT_WRITE | KS_PROT_EXEC)
 
-/* ---- A fake ks_space that records what the pmap tells it ---- */
-struct call {
-	char op; /* 'm'ap, 'u'nmap, 'p'rotect */
-	gva_t va;
-	size_t len;
-	int prot;
-};
-
-struct fake_space {
-	struct ks_space_hdr hdr; /* first, as the shim requires */
-	struct call calls[256];
-	int ncalls;
-	int nflush;
-};
-
-static struct call *
-record(struct ks_space *sp, char op, gva_t va, size_t len, int prot)
-{
-	struct fake_space *fs = (struct fake_space *)sp;
-	struct call *c;
-
-	ATF_REQUIRE(fs->ncalls < 256);
-	c = &fs->calls[fs->ncalls++];
-	c->op = op;
-	c->va = va;
-	c->len = len;
-	c->prot = prot;
-	return c;
-}
-
-static void
-fake_map(struct ks_space *sp, gva_t va, gpa_t pa, size_t len, int prot)
-{
-	(void)pa;
-	record(sp, 'm', va, len, prot);
-}
-
-static void
-fake_unmap(struct ks_space *sp, gva_t va, size_t len)
-{
-	record(sp, 'u', va, len, 0);
-}
-
-static void
-fake_protect(struct ks_space *sp, gva_t va, size_t len, int prot)
-{
-	record(sp, 'p', va, len, prot);
-}
-
-static int
-fake_flush(struct ks_space *sp)
-{
-	((struct fake_space *)sp)->nflush++;
-	return 0;
-}
-
-static const struct ks_ops fake_ops = {
-	.name = "fake",
-	.map = fake_map,
-	.unmap = fake_unmap,
-	.protect = fake_protect,
-	.flush = fake_flush,
-};
-
-static void
-check_call(struct fake_space *fs, int i, char op, gva_t va, size_t len,
-    int prot)
-{
-	ATF_REQUIRE(i < fs->ncalls);
-	ATF_REQUIRE_EQ(fs->calls[i].op, op);
-	ATF_REQUIRE_EQ(fs->calls[i].va, va);
-	ATF_REQUIRE_EQ(fs->calls[i].len, len);
-	ATF_REQUIRE_EQ(fs->calls[i].prot, prot);
-}
-
 /* ---- Helpers ---- */
-static void
-phys_setup(size_t mem)
-{
-	char why[256] = "";
-
-	ATF_REQUIRE_MSG(vm_phys_init(mem, NULL, why, sizeof(why)) == 0,
-	    "vm_phys_init: %s", why);
-}
-
-static size_t
-pages_used(void)
-{
-	struct vm_page_stats st;
-
-	vm_page_stats(&st);
-	return st.used;
-}
-
-static size_t
-meta_bytes(void)
-{
-	struct vm_meta_stats st;
-
-	vm_meta_stats(&st);
-	return st.bytes;
-}
-
 /* An empty map with a pmap of its own (sp may be NULL). */
 static void
 map_new(struct vm_map *m, struct ks_space *sp)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vm.h"
+#include "vk_testlib.h"
 #include "pmap.h"
 
 #define MIB  (1024 * 1024)
@@ -20,32 +21,12 @@ static struct vm_map map;
 static void
 setup(size_t mem, struct pmap **pmp)
 {
-	char why[256] = "";
-
-	ATF_REQUIRE_MSG(vm_phys_init(mem, NULL, why, sizeof(why)) == 0,
-	    "vm_phys_init: %s", why);
+	phys_setup(mem);
 	if (pmp != NULL)
 		ATF_REQUIRE((*pmp = pmap_create(NULL)) != NULL);
 	vm_map_init(&map, pmp ? *pmp : NULL, KS_USER_MIN, KS_USER_MAX);
 }
 
-static size_t
-pages_used(void)
-{
-	struct vm_page_stats st;
-
-	vm_page_stats(&st);
-	return st.used;
-}
-
-static size_t
-meta_bytes(void)
-{
-	struct vm_meta_stats st;
-
-	vm_meta_stats(&st);
-	return st.bytes;
-}
 
 /* Faults the pages of [va, va+len) in (for writing where the entry allows
  * it) and stamps each. */

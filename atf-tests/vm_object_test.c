@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "vm.h"
+#include "vk_testlib.h"
 
 #define MIB   (1024 * 1024)
 #define G64   ((64ULL << 30) / PAGE_SIZE) /* slots of a 64 GiB object */
@@ -10,29 +11,9 @@
 static void
 setup(void)
 {
-	char why[256] = "";
-
-	ATF_REQUIRE_MSG(vm_phys_init(MIB, NULL, why, sizeof(why)) == 0,
-	    "vm_phys_init: %s", why);
+	phys_setup(MIB);
 }
 
-static size_t
-pages_used(void)
-{
-	struct vm_page_stats st;
-
-	vm_page_stats(&st);
-	return st.used;
-}
-
-static size_t
-meta_bytes(void)
-{
-	struct vm_meta_stats st;
-
-	vm_meta_stats(&st);
-	return st.bytes;
-}
 
 /* Bytes one radix node costs: what the first page of a one-level object
  * adds. */
