@@ -226,34 +226,36 @@ vm_page_alloc(void)
 	return pn * PAGE_SIZE;
 }
 
-/* The page number of gpa if it is handed out now, else (size_t)-1 with
- * *bad saying why. */
+/*
+ * The page number of gpa if it is handed out now; else (size_t)-1, after
+ * one line saying that `who` refused it and why.
+ */
 static size_t
-page_held(gpa_t gpa, const char **bad)
+page_held(gpa_t gpa, const char *who)
 {
 	size_t pn = gpa / PAGE_SIZE;
+	const char *bad = NULL;
 
-	*bad = NULL;
 	if (gpa % PAGE_SIZE != 0 || pn >= phys.npages)
-		*bad = "misaligned or out-of-range";
+		bad = "misaligned or out-of-range";
 	else if (pn < phys.nreserved)
-		*bad = "reserved";
+		bad = "reserved";
 	else if (phys.refs[pn] == 0)
-		*bad = "free (double free)";
-	return *bad == NULL ? pn : (size_t)-1;
+		bad = "free (double free)";
+	if (bad == NULL)
+		return pn;
+	fprintf(stderr, "vkernel: %s: page 0x%llx is %s: refused\n", who,
+	    (unsigned long long)gpa, bad);
+	return (size_t)-1;
 }
 
 int
 vm_page_free(gpa_t gpa)
 {
-	const char *bad;
-	size_t pn = page_held(gpa, &bad);
+	size_t pn = page_held(gpa, "vm_page_free");
 
-	if (bad != NULL) {
-		fprintf(stderr, "vkernel: vm_page_free: page 0x%llx is %s: "
-		    "not freed\n", (unsigned long long)gpa, bad);
+	if (pn == (size_t)-1)
 		return -EINVAL;
-	}
 	if (--phys.refs[pn] > 0)
 		return 0;
 	phys.stack[phys.nstack++] = (uint32_t)pn;
@@ -264,14 +266,10 @@ vm_page_free(gpa_t gpa)
 int
 vm_page_ref(gpa_t gpa)
 {
-	const char *bad;
-	size_t pn = page_held(gpa, &bad);
+	size_t pn = page_held(gpa, "vm_page_ref");
 
-	if (bad != NULL) {
-		fprintf(stderr, "vkernel: vm_page_ref: page 0x%llx is %s: "
-		    "not referenced\n", (unsigned long long)gpa, bad);
+	if (pn == (size_t)-1)
 		return -EINVAL;
-	}
 	if (phys.refs[pn] == UINT16_MAX)
 		return -EOVERFLOW;
 	phys.refs[pn]++;
