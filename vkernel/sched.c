@@ -80,22 +80,48 @@ waitq_remove(struct waitq *wq, struct proc *p)
 	p->wq_next = NULL;
 }
 
+int
+ts_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
+}
+
+struct timespec
+ts_sub(const struct timespec *a, const struct timespec *b)
+{
+	struct timespec r = { a->tv_sec - b->tv_sec, a->tv_nsec - b->tv_nsec };
+
+	if (r.tv_nsec < 0) {
+		r.tv_sec--;
+		r.tv_nsec += 1000000000L;
+	}
+	return r;
+}
+
+void
+deadline_left(const struct timespec *deadline, struct timespec *left)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	*left = ts_cmp(deadline, &now) > 0 ? ts_sub(deadline, &now) :
+	    (struct timespec){ 0, 0 };
+}
+
 /* Milliseconds from now until deadline (rounded up), or -1 for none. */
 static int
 ms_until(const struct timespec *deadline)
 {
-	struct timespec now;
-	int64_t ns;
+	struct timespec left;
 
 	if (deadline == NULL)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (int64_t)(deadline->tv_sec - now.tv_sec) * 1000000000 +
-	    (deadline->tv_nsec - now.tv_nsec);
-	if (ns <= 0)
-		return 0;
-	return ns / 1000000 >= INT32_MAX ? INT32_MAX :
-	    (int)((ns + 999999) / 1000000);
+	deadline_left(deadline, &left);
+	if (left.tv_sec >= INT32_MAX / 1000 - 1)
+		return INT32_MAX;
+	return (int)(left.tv_sec * 1000 + (left.tv_nsec + 999999) / 1000000);
 }
 
 int

@@ -336,27 +336,6 @@ sig_itimer_get(struct proc *p, uint64_t *value, uint64_t *interval)
 		*value = p->sig.it_next > now ? p->sig.it_next - now : 1000;
 }
 
-static int
-ts_cmp(const struct timespec *a, const struct timespec *b)
-{
-	if (a->tv_sec != b->tv_sec)
-		return a->tv_sec < b->tv_sec ? -1 : 1;
-	return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
-}
-
-/* a - b, for a > b. */
-static struct timespec
-ts_sub(const struct timespec *a, const struct timespec *b)
-{
-	struct timespec r = { a->tv_sec - b->tv_sec, a->tv_nsec - b->tv_nsec };
-
-	if (r.tv_nsec < 0) {
-		r.tv_sec--;
-		r.tv_nsec += 1000000000L;
-	}
-	return r;
-}
-
 bool
 proc_signal_pending(struct proc *p)
 {

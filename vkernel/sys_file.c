@@ -504,23 +504,6 @@ timeout_deadline(const struct timespec *rel, struct timespec *deadline,
 	return 0;
 }
 
-/* What is left of deadline, for the calls that write it back. */
-static void
-time_left(const struct timespec *deadline, struct timespec *left)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left->tv_sec = deadline->tv_sec - now.tv_sec;
-	left->tv_nsec = deadline->tv_nsec - now.tv_nsec;
-	if (left->tv_nsec < 0) {
-		left->tv_sec--;
-		left->tv_nsec += 1000000000;
-	}
-	if (left->tv_sec < 0)
-		left->tv_sec = left->tv_nsec = 0;
-}
-
 /*
  * Polls pfd[0..n) until something is ready, the deadline passes or a
  * signal comes: the number of entries with events, or -EINTR.  Sleeps on
@@ -633,7 +616,7 @@ sys_ppoll(struct proc *p, const uint64_t *a)
 		return r;
 	r = poll_common(p, a[0], a[1], dp);
 	if (dp != NULL && r >= 0) {
-		time_left(dp, &left);
+		deadline_left(dp, &left);
 		if (copyout(p, a[2], &left, sizeof(left)) != 0)
 			return -EFAULT;
 	}
@@ -732,7 +715,7 @@ sys_select(struct proc *p, const uint64_t *a)
 	}
 	r = do_select(p, a[0], a[1], a[2], a[3], dp);
 	if (dp != NULL && r >= 0) {
-		time_left(dp, &left);
+		deadline_left(dp, &left);
 		tv.tv_sec = left.tv_sec;
 		tv.tv_usec = left.tv_nsec / 1000;
 		if (copyout(p, a[4], &tv, sizeof(tv)) != 0)
@@ -762,7 +745,7 @@ sys_pselect6(struct proc *p, const uint64_t *a)
 	}
 	r = do_select(p, a[0], a[1], a[2], a[3], dp);
 	if (dp != NULL && r >= 0) {
-		time_left(dp, &left);
+		deadline_left(dp, &left);
 		if (copyout(p, a[4], &left, sizeof(left)) != 0)
 			return -EFAULT;
 	}

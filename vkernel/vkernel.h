@@ -133,8 +133,12 @@ int proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
     int nhost, const struct timespec *deadline);
 void waitq_wakeup(struct waitq *wq);
 void proc_wake(struct proc *p);
-/* deadline = now (CLOCK_MONOTONIC) + rel. */
+/* deadline = now (CLOCK_MONOTONIC) + rel; *left = what remains of it
+ * (zero once passed); timespec comparison (-1, 0, 1) and a - b (a >= b). */
 void deadline_after(struct timespec *deadline, const struct timespec *rel);
+void deadline_left(const struct timespec *deadline, struct timespec *left);
+int ts_cmp(const struct timespec *a, const struct timespec *b);
+struct timespec ts_sub(const struct timespec *a, const struct timespec *b);
 
 /* copyio.c: guest memory access as the guest would see it.  0 or -EFAULT. */
 int copyin(struct proc *p, void *dst, gva_t src, size_t len);
