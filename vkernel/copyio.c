@@ -12,25 +12,25 @@
  * are ignored (the loader writes read-only segments).
  */
 static void *
-guest_hva(struct proc *p, gva_t va, int access, bool force, int *err)
+guest_hva(struct vmspace *vm, gva_t va, int access, bool force, int *err)
 {
 	gpa_t pa;
 	int prot;
 	enum vm_fault_result r;
 
-	if (va < p->map.min || va >= p->map.max) {
+	if (va < vm->map.min || va >= vm->map.max) {
 		*err = -EFAULT;
 		return NULL;
 	}
-	if (!pmap_extract(p->pmap, va, &pa, &prot) ||
+	if (!pmap_extract(vm->pmap, va, &pa, &prot) ||
 	    (!force && (prot & access) != access)) {
-		r = vm_fault(&p->map, va, force ? KS_PROT_READ : access);
+		r = vm_fault(&vm->map, va, force ? KS_PROT_READ : access);
 		if (r == VM_FAULT_OOM) {
 			*err = -ENOMEM;
 			return NULL;
 		}
 		if (r != VM_FAULT_OK ||
-		    !pmap_extract(p->pmap, va, &pa, &prot)) {
+		    !pmap_extract(vm->pmap, va, &pa, &prot)) {
 			*err = -EFAULT;
 			return NULL;
 		}
@@ -38,9 +38,10 @@ guest_hva(struct proc *p, gva_t va, int access, bool force, int *err)
 	return vm_phys_hva(pa);
 }
 
-/* Walks [va, va+len) a page at a time, copying to or from buf. */
+/* Walks [va, va+len) a page at a time, copying to or from buf: 0, -EFAULT
+ * or -ENOMEM (out of guest memory). */
 static int
-copy_walk(struct proc *p, gva_t va, void *buf, size_t len, bool out,
+copy_walk(struct vmspace *vm, gva_t va, void *buf, size_t len, bool out,
     bool force)
 {
 	char *b = buf;
@@ -54,13 +55,10 @@ copy_walk(struct proc *p, gva_t va, void *buf, size_t len, bool out,
 
 		if (n > len)
 			n = len;
-		h = guest_hva(p, va, out ? KS_PROT_WRITE : KS_PROT_READ, force,
+		h = guest_hva(vm, va, out ? KS_PROT_WRITE : KS_PROT_READ, force,
 		    &err);
-		if (h == NULL) {
-			if (err == -ENOMEM && !force)
-				proc_kill(p, 9, "out of guest memory");
-			return err == -ENOMEM && force ? -ENOMEM : -EFAULT;
-		}
+		if (h == NULL)
+			return err == -ENOMEM ? -ENOMEM : -EFAULT;
 		if (out)
 			memcpy(h, b, n);
 		else
@@ -72,22 +70,42 @@ copy_walk(struct proc *p, gva_t va, void *buf, size_t len, bool out,
 	return 0;
 }
 
+/* A guest access that ran out of guest memory kills the guest, as the
+ * same access from guest code would. */
+static int
+proc_copy(struct proc *p, gva_t va, void *buf, size_t len, bool out)
+{
+	int rc = copy_walk(p->vm, va, buf, len, out, false);
+
+	if (rc == -ENOMEM) {
+		proc_kill(p, 9, "out of guest memory");
+		rc = -EFAULT;
+	}
+	return rc;
+}
+
 int
 copyin(struct proc *p, void *dst, gva_t src, size_t len)
 {
-	return copy_walk(p, src, dst, len, false, false);
+	return proc_copy(p, src, dst, len, false);
 }
 
 int
 copyout(struct proc *p, gva_t dst, const void *src, size_t len)
 {
-	return copy_walk(p, dst, (void *)src, len, true, false);
+	return proc_copy(p, dst, (void *)src, len, true);
 }
 
 int
-copyout_force(struct proc *p, gva_t dst, const void *src, size_t len)
+vm_copyout(struct vmspace *vm, gva_t dst, const void *src, size_t len)
 {
-	return copy_walk(p, dst, (void *)src, len, true, true);
+	return copy_walk(vm, dst, (void *)src, len, true, false);
+}
+
+int
+vm_copyout_force(struct vmspace *vm, gva_t dst, const void *src, size_t len)
+{
+	return copy_walk(vm, dst, (void *)src, len, true, true);
 }
 
 bool
@@ -105,7 +123,7 @@ writable_prefix(struct proc *p, gva_t va, size_t len)
 	while (done < len) {
 		size_t n = PAGE_SIZE - ((va + done) & PAGE_MASK);
 
-		if (guest_hva(p, va + done, KS_PROT_WRITE, false, &err) == NULL)
+		if (guest_hva(p->vm, va + done, KS_PROT_WRITE, false, &err) == NULL)
 			break;
 		done += n;
 	}
@@ -124,7 +142,7 @@ copyinstr(struct proc *p, char *dst, gva_t src, size_t max)
 
 		if (n > max - i)
 			n = max - i;
-		h = guest_hva(p, src + i, KS_PROT_READ, false, &err);
+		h = guest_hva(p->vm, src + i, KS_PROT_READ, false, &err);
 		if (h == NULL)
 			return -EFAULT;
 		nul = memchr(h, '\0', n);

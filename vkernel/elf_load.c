@@ -1,4 +1,4 @@
-/* elf_load.c: loads a static or static-pie x86-64 ELF with libelf and builds its initial stack. */
+/* elf_load.c: loads a static or static-pie x86-64 ELF with libelf into an address space and builds its initial stack. */
 
 #include <cpuid.h>
 #include <elf.h>
@@ -83,7 +83,7 @@ elf_check(Elf *e, off_t fsize, GElf_Ehdr *eh, GElf_Phdr *ph, size_t *nph)
  * the previous segment keeps that segment's contents.
  */
 static int
-elf_load_seg(struct proc *p, int fd, const GElf_Phdr *ph, gva_t bias)
+elf_load_seg(struct vmspace *vm, int fd, const GElf_Phdr *ph, gva_t bias)
 {
 	gva_t va = bias + ph->p_vaddr;
 	gva_t start = trunc_page(va), end = round_page(va + ph->p_memsz);
@@ -91,7 +91,7 @@ elf_load_seg(struct proc *p, int fd, const GElf_Phdr *ph, gva_t bias)
 	char *buf;
 	int rc;
 
-	rc = vm_map_anon(&p->map, start, end - start,
+	rc = vm_map_anon(&vm->map, start, end - start,
 	    KS_PROT_READ | KS_PROT_WRITE, 0, true);
 	if (rc != 0)
 		return rc;
@@ -101,19 +101,19 @@ elf_load_seg(struct proc *p, int fd, const GElf_Phdr *ph, gva_t bias)
 		if (pread(fd, buf, n, ph->p_offset - lead) != (ssize_t)n)
 			rc = -EIO;
 		else
-			rc = copyout_force(p, start, buf, n);
+			rc = vm_copyout_force(vm, start, buf, n);
 		free(buf);
 		if (rc != 0)
 			return rc;
 	}
-	return vm_map_protect(&p->map, start, end - start, elf_prot(ph->p_flags));
+	return vm_map_protect(&vm->map, start, end - start, elf_prot(ph->p_flags));
 }
 
 /* Builds argv, envp and auxv on a fresh stack, as Linux's execve does. */
 static int
-elf_stack(struct proc *p, const char *path, char *const argv[],
+elf_stack(struct vmspace *vm, const char *path, char *const argv[],
     char *const envp[], const GElf_Ehdr *eh, gva_t phdr, size_t phnum,
-    gva_t bias)
+    gva_t bias, struct ks_frame *frame)
 {
 	size_t argc = 0, envc = 0, i, strbytes = 0, nwords, off;
 	gva_t sp = VK_STACK_TOP, strp, randp, platp, execfnp;
@@ -122,7 +122,7 @@ elf_stack(struct proc *p, const char *path, char *const argv[],
 	uint8_t rnd[16];
 	int rc;
 
-	rc = vm_map_anon(&p->map, VK_STACK_TOP - VK_STACK_SIZE, VK_STACK_SIZE,
+	rc = vm_map_anon(&vm->map, VK_STACK_TOP - VK_STACK_SIZE, VK_STACK_SIZE,
 	    KS_PROT_READ | KS_PROT_WRITE, VM_ENTRY_GROWSDOWN, true);
 	if (rc != 0)
 		return rc;
@@ -137,17 +137,17 @@ elf_stack(struct proc *p, const char *path, char *const argv[],
 	/* Strings at the top: execfn, platform, random bytes, then env, argv. */
 	sp -= strlen(path) + 1;
 	execfnp = sp;
-	if ((rc = copyout(p, sp, path, strlen(path) + 1)) != 0)
+	if ((rc = vm_copyout(vm, sp, path, strlen(path) + 1)) != 0)
 		return rc;
 	sp -= sizeof("x86_64");
 	platp = sp;
-	if ((rc = copyout(p, sp, "x86_64", sizeof("x86_64"))) != 0)
+	if ((rc = vm_copyout(vm, sp, "x86_64", sizeof("x86_64"))) != 0)
 		return rc;
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		return -EIO;
 	sp -= sizeof(rnd);
 	randp = sp;
-	if ((rc = copyout(p, sp, rnd, sizeof(rnd))) != 0)
+	if ((rc = vm_copyout(vm, sp, rnd, sizeof(rnd))) != 0)
 		return rc;
 	strp = sp - (strbytes - strlen(path) - 1 - sizeof("x86_64"));
 	sp = strp & ~15ULL;
@@ -160,13 +160,13 @@ elf_stack(struct proc *p, const char *path, char *const argv[],
 	words[off++] = argc;
 	for (i = 0; i < argc; i++) {
 		words[off++] = strp;
-		rc |= copyout(p, strp, argv[i], strlen(argv[i]) + 1);
+		rc |= vm_copyout(vm, strp, argv[i], strlen(argv[i]) + 1);
 		strp += strlen(argv[i]) + 1;
 	}
 	words[off++] = 0;
 	for (i = 0; i < envc; i++) {
 		words[off++] = strp;
-		rc |= copyout(p, strp, envp[i], strlen(envp[i]) + 1);
+		rc |= vm_copyout(vm, strp, envp[i], strlen(envp[i]) + 1);
 		strp += strlen(envp[i]) + 1;
 	}
 	words[off++] = 0;
@@ -195,52 +195,45 @@ elf_stack(struct proc *p, const char *path, char *const argv[],
 	sp -= off * sizeof(*words);
 	sp &= ~15ULL;
 	if (rc == 0)
-		rc = copyout(p, sp, words, off * sizeof(*words));
+		rc = vm_copyout(vm, sp, words, off * sizeof(*words));
 	free(words);
 	if (rc != 0)
 		return rc;
 
-	memset(&p->frame, 0, sizeof(p->frame));
-	p->frame.rsp = sp;
-	p->frame.rip = bias + eh->e_entry;
-	p->frame.rflags = 0x202;
+	memset(frame, 0, sizeof(*frame));
+	frame->rsp = sp;
+	frame->rip = bias + eh->e_entry;
+	frame->rflags = 0x202;
 	return 0;
 }
 
 int
-elf_exec(struct proc *p, const char *path, char *const argv[],
-    char *const envp[])
+elf_load(struct vmspace *vm, int fd, const char *path, char *const argv[],
+    char *const envp[], struct ks_frame *frame, char *why, size_t whylen)
 {
 	GElf_Phdr ph[MAX_PHDRS];
 	GElf_Ehdr eh;
 	struct stat st;
-	const char *why;
+	const char *bad;
 	gva_t bias = 0, phdr = 0, end = 0;
 	size_t nph = 0, i;
 	Elf *e = NULL;
-	int fd, rc;
+	int rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		vk_log("%s: %s", path, strerror(errno));
-		return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
-	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		vk_log("%s: not a regular file", path);
-		close(fd);
-		return 126;
+		snprintf(why, whylen, "not a regular file");
+		return -EACCES;
 	}
 	if (elf_version(EV_CURRENT) == EV_NONE ||
 	    (e = elf_begin(fd, ELF_C_READ, NULL)) == NULL) {
-		vk_log("%s: not an x86-64 ELF executable: %s", path,
+		snprintf(why, whylen, "not an x86-64 ELF executable: %s",
 		    elf_errmsg(-1));
-		close(fd);
-		return 126;
+		return -ENOEXEC;
 	}
-	if ((why = elf_check(e, st.st_size, &eh, ph, &nph)) != NULL) {
-		vk_log("%s: not an x86-64 ELF executable: %s", path, why);
+	if ((bad = elf_check(e, st.st_size, &eh, ph, &nph)) != NULL) {
+		snprintf(why, whylen, "not an x86-64 ELF executable: %s", bad);
 		elf_end(e);
-		close(fd);
-		return 126;
+		return -ENOEXEC;
 	}
 	if (eh.e_type == ET_DYN)
 		bias = VK_PIE_BASE;
@@ -252,21 +245,20 @@ elf_exec(struct proc *p, const char *path, char *const argv[],
 		if (phdr == 0 && ph[i].p_offset <= eh.e_phoff &&
 		    eh.e_phoff - ph[i].p_offset < ph[i].p_filesz)
 			phdr = bias + ph[i].p_vaddr + eh.e_phoff - ph[i].p_offset;
-		rc = elf_load_seg(p, fd, &ph[i], bias);
+		rc = elf_load_seg(vm, fd, &ph[i], bias);
 		if (bias + ph[i].p_vaddr + ph[i].p_memsz > end)
 			end = bias + ph[i].p_vaddr + ph[i].p_memsz;
 	}
 	elf_end(e);
-	close(fd);
 	if (rc == 0)
-		rc = elf_stack(p, path, argv, envp, &eh, phdr, nph, bias);
+		rc = elf_stack(vm, path, argv, envp, &eh, phdr, nph, bias, frame);
 	if (rc != 0) {
-		vk_log("%s: cannot load: %s", path, rc == -ENOMEM ?
+		snprintf(why, whylen, "cannot load: %s", rc == -ENOMEM ?
 		    "out of guest memory" : rc == -EEXIST || rc == -EINVAL ?
 		    "segments overlap or lie outside the user range" :
 		    strerror(-rc));
-		return rc == -ENOMEM ? 137 : 126;
+		return rc == -EEXIST || rc == -EINVAL ? -ENOEXEC : rc;
 	}
-	p->brk_base = p->brk_end = round_page(end);
+	vm->brk_base = vm->brk_end = round_page(end);
 	return 0;
 }

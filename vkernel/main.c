@@ -144,8 +144,9 @@ banner(const struct cpu_features *f, const char *paging, const char *why)
 	vk_log("memory: %s (%zu pages, %zu free)", mem, ps.total, ps.free);
 }
 
+/* After every process ended: what they did, and what came back. */
 static void
-summary(const struct proc *p, struct ks *ks, const struct ks_ops *ops)
+summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
 {
 	struct vm_page_stats ps;
 	struct vm_meta_stats ms;
@@ -154,20 +155,23 @@ summary(const struct proc *p, struct ks *ks, const struct ks_ops *ops)
 	ops->stats(ks, &st);
 	vm_page_stats(&ps);
 	vm_meta_stats(&ms);
-	if (WIFSIGNALED(p->status))
-		vk_log("exit: pid %d killed by signal %d", p->pid,
-		    WTERMSIG(p->status));
+	if (WIFSIGNALED(init->status))
+		vk_log("exit: pid %d killed by signal %d", init->pid,
+		    WTERMSIG(init->status));
 	else
-		vk_log("exit: pid %d status %d", p->pid, WEXITSTATUS(p->status));
-	vk_log("guest page faults: %llu", (unsigned long long)p->nfaults);
+		vk_log("exit: pid %d status %d", init->pid,
+		    WEXITSTATUS(init->status));
+	vk_log("guest processes: %llu", (unsigned long long)vk_totals.procs);
+	vk_log("guest page faults: %llu", (unsigned long long)vk_totals.nfaults);
 	vk_log("guest syscalls: %llu (%llu unimplemented)",
-	    (unsigned long long)p->nsyscalls, (unsigned long long)p->nenosys);
+	    (unsigned long long)vk_totals.nsyscalls,
+	    (unsigned long long)vk_totals.nenosys);
 	syscall_report();
 	vk_log("host mapping requests: %llu in %llu batches",
 	    (unsigned long long)st.map_requests,
 	    (unsigned long long)st.map_batches);
 	vk_log("host syscalls for the guest: %llu",
-	    (unsigned long long)(st.host_syscalls + p->nhostcalls));
+	    (unsigned long long)(st.host_syscalls + vk_totals.nhostcalls));
 	vk_log("guest entries: %llu", (unsigned long long)st.runs);
 	if (st.mappings_limit > 0)
 		vk_log("stub: %llu mapping calls checked, host mappings peak "
@@ -176,8 +180,9 @@ summary(const struct proc *p, struct ks *ks, const struct ks_ops *ops)
 		    (unsigned long long)st.mappings_peak,
 		    (unsigned long long)st.mappings_limit,
 		    (unsigned long long)st.restarts);
-	vk_log("pages: %zu used, %zu peak, %zu free of %zu", ps.used, ps.peak,
-	    ps.free, ps.total);
+	vk_log("pages: %zu peak, %zu free of %zu", ps.peak, ps.free, ps.total);
+	vk_log("pages after exit: %zu used, baseline %zu", ps.used,
+	    ops->resv_pages);
 	vk_log("vm metadata: %zu bytes, %zu peak, limit %zu", ms.bytes, ms.peak,
 	    ms.limit);
 }
@@ -194,7 +199,7 @@ main(int argc, char *argv[])
 	uint64_t mem = 256ULL << 20;
 	struct ks *ks = NULL;
 	struct ks_mem kmem;
-	struct proc p;
+	struct proc *init;
 	struct stat st;
 	bool force_sw = false, probe = false;
 	int ch, rc, status;
@@ -338,23 +343,35 @@ main(int argc, char *argv[])
 		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
 	vk.env = guest_env(extra, nextra);
 
-	/* The one task runs on this thread: it holds the big lock but while
-	 * it sleeps (sched.c). */
+	/* The vCPU thread: it holds the big lock but while it waits on the
+	 * host (sched.c), and runs every task until none is left. */
 	pthread_mutex_lock(&vk_biglock);
-	if ((rc = proc_create(&p, ks, strrchr(prog, '/') ?
+	if ((rc = proc_create_init(&init, ks, strrchr(prog, '/') ?
 	    strrchr(prog, '/') + 1 : prog)) != 0) {
 		vk_log("cannot create the guest process: %s", strerror(-rc));
 		rc = EX_OSERR;
 		goto out;
 	}
-	if ((rc = elf_exec(&p, prog, argv, vk.env)) == 0) {
-		status = proc_run(&p);
-		rc = WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
-		    WEXITSTATUS(status);
-		if (vk.verbose)
-			summary(&p, ks, ops);
+	if ((rc = proc_exec(init, prog, argv, vk.env, why, sizeof(why))) != 0) {
+		vk_log("%s: %s", prog, why);
+		rc = rc == -ENOENT || rc == -ENOTDIR ? 127 :
+		    rc == -ENOMEM ? 137 : 126;
+		vmspace_unref(init->vm);
+		init->vm = NULL;
+		proc_table_fini();
+		goto out;
 	}
-	proc_destroy(&p);
+	if ((rc = sched_add(init)) != 0) {
+		vk_log("cannot start the guest process: %s", strerror(-rc));
+		rc = EX_OSERR;
+		goto out;
+	}
+	sched_run();
+	status = init->status;
+	rc = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	if (vk.verbose)
+		summary(init, ks, ops);
+	proc_table_fini();
 out:
 	if (ks != NULL)
 		ops->fini(ks);

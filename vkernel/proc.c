@@ -1,4 +1,17 @@
-/* proc.c: guest processes: creation, the trap loop that runs them, and their end. */
+/* proc.c: guest processes: the table, address spaces, the trap loop that runs a task, exit and reaping. */
+
+/*
+ * A process lives in the table from fork (or pid 1's start) until its
+ * parent reaps it.  When its task ends (exit_group or a fatal signal),
+ * proc_teardown gives back at once everything but the table entry: the
+ * address space (on sw its stub process is killed and reaped first), the
+ * descriptors, its timers; it becomes a zombie, its children go to pid 1,
+ * and its parent gets exit_signal (SIGCHLD) and a wakeup.  A parent that
+ * ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) never sees zombies: they are
+ * freed at once, as on Linux.  When pid 1 ends, every other process is
+ * killed (SIGKILL) and the vkernel exits with pid 1's status once all
+ * tasks are done.
+ */
 
 #include <errno.h>
 #include <signal.h>
@@ -6,11 +19,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vkernel.h"
 #include "file.h"
 
 struct vk_config vk;
+struct vk_totals vk_totals;
+
+static struct proc *allproc;
+static int nprocs;
+static pid_t lastpid;
 
 void
 vk_log(const char *fmt, ...)
@@ -24,7 +43,143 @@ vk_log(const char *fmt, ...)
 	fprintf(stderr, "vkernel: %s\n", line);
 }
 
-/* The first process's descriptors 0, 1 and 2: the vkernel's own streams. */
+/* ---- the table ---- */
+
+struct proc *
+proc_first(void)
+{
+	return allproc;
+}
+
+int
+proc_count(void)
+{
+	return nprocs;
+}
+
+struct proc *
+proc_find(pid_t pid)
+{
+	struct proc *p;
+
+	for (p = allproc; p != NULL; p = p->all_next)
+		if (p->pid == pid && !p->zombie)
+			return p;
+	return NULL;
+}
+
+/* A pid no process, group or session uses, as Linux's alloc_pid cycles. */
+static bool
+pid_used(pid_t pid)
+{
+	struct proc *p;
+
+	for (p = allproc; p != NULL; p = p->all_next)
+		if (p->pid == pid || p->pgid == pid || p->sid == pid)
+			return true;
+	return false;
+}
+
+static pid_t
+pid_alloc(void)
+{
+	do
+		lastpid = lastpid >= 32767 ? 2 : lastpid + 1;
+	while (pid_used(lastpid));
+	return lastpid;
+}
+
+/* A zeroed process in the table with a fresh pid; NULL past the limit. */
+static struct proc *
+proc_alloc(void)
+{
+	struct proc *p;
+
+	if (nprocs >= VK_PROC_MAX || (p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->pid = nprocs == 0 && lastpid == 0 ? (lastpid = 1) : pid_alloc();
+	p->exit_signal = SIGCHLD;
+	p->all_next = allproc;
+	allproc = p;
+	nprocs++;
+	vk_totals.procs++;
+	sig_proc_init(p);
+	return p;
+}
+
+/* Takes a reaped (or never started) process out of the table, with
+ * whatever it still holds. */
+static void
+proc_free(struct proc *p)
+{
+	struct proc **pp;
+
+	fdtab_free(p->fds);
+	vmspace_unref(p->vm);
+	for (pp = &allproc; *pp != NULL; pp = &(*pp)->all_next)
+		if (*pp == p) {
+			*pp = p->all_next;
+			break;
+		}
+	nprocs--;
+	free(p);
+}
+
+/* ---- address spaces ---- */
+
+int
+vmspace_new(struct ks *ks, struct vmspace **vmp)
+{
+	struct vmspace *vm;
+	int rc;
+
+	if ((vm = calloc(1, sizeof(*vm))) == NULL)
+		return -ENOMEM;
+	/* The PML4 comes first so its gpa can be the space's CR3. */
+	if ((vm->pmap = pmap_create(NULL)) == NULL) {
+		free(vm);
+		return -ENOMEM;
+	}
+	if ((rc = vk.ops->space_create(ks, pmap_cr3(vm->pmap),
+	    &vm->space)) != 0) {
+		pmap_destroy(vm->pmap);
+		free(vm);
+		return rc;
+	}
+	pmap_set_space(vm->pmap, vm->space);
+	vm_map_init(&vm->map, vm->pmap, KS_USER_MIN, KS_USER_MAX);
+	vm->refs = 1;
+	*vmp = vm;
+	return 0;
+}
+
+struct vmspace *
+vmspace_ref(struct vmspace *vm)
+{
+	vm->refs++;
+	return vm;
+}
+
+/*
+ * The host side goes first: the space (on sw, its stub process) is killed
+ * and reaped before the map is torn down, so teardown never waits on a
+ * guest, whatever state it left its side in.
+ */
+void
+vmspace_unref(struct vmspace *vm)
+{
+	if (vm == NULL || --vm->refs > 0)
+		return;
+	((struct ks_space_hdr *)vm->space)->ops->space_destroy(vm->space);
+	pmap_set_space(vm->pmap, NULL);
+	vm_map_fini(&vm->map);
+	pmap_destroy(vm->pmap);
+	free(vm);
+}
+
+/* ---- creation ---- */
+
+/* pid 1's descriptors 0, 1 and 2: the vkernel's own streams. */
 static int
 proc_stdio(struct proc *p)
 {
@@ -38,8 +193,6 @@ proc_stdio(struct proc *p)
 			continue; /* closed in the vkernel: closed in the guest */
 		if (fdtab_install(p->fds, fd, f, false) != 0) {
 			file_unref(f);
-			fdtab_free(p->fds);
-			p->fds = NULL;
 			return -ENOMEM;
 		}
 	}
@@ -47,67 +200,95 @@ proc_stdio(struct proc *p)
 }
 
 int
-proc_create(struct proc *p, struct ks *ks, const char *comm)
+proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 {
-	const struct ks_ops *ops = vk.ops;
+	struct proc *p;
 	int rc;
 
-	memset(p, 0, sizeof(*p));
-	p->pid = 1;
+	if ((p = proc_alloc()) == NULL)
+		return -ENOMEM;
+	p->pgid = p->sid = p->pid;
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	if (getcwd(p->cwd, sizeof(p->cwd)) == NULL)
+		snprintf(p->cwd, sizeof(p->cwd), "/");
 	p->ks = ks;
-	p->wakefd = -1;
-	if ((rc = proc_wait_init(p)) != 0)
-		return rc;
-	if ((rc = proc_stdio(p)) != 0) {
-		proc_wait_fini(p);
+	if ((rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0) {
+		proc_free(p);
 		return rc;
 	}
-	/* The PML4 comes first so its gpa can be the space's CR3. */
-	if ((p->pmap = pmap_create(NULL)) == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
-	if ((rc = ops->space_create(ks, pmap_cr3(p->pmap), &p->space)) != 0) {
-		pmap_destroy(p->pmap);
-		goto fail;
-	}
-	pmap_set_space(p->pmap, p->space);
-	vm_map_init(&p->map, p->pmap, KS_USER_MIN, KS_USER_MAX);
-	sig_proc_init(p);
+	*pp = p;
 	return 0;
-fail:
-	fdtab_free(p->fds);
-	proc_wait_fini(p);
-	return rc;
 }
 
 /*
- * The host side goes first: the space (on sw, its stub process) is killed
- * and reaped before the map is torn down, so teardown never waits on a
- * guest, whatever state it left its side in.
+ * fork and vfork (clone without CLONE_THREAD): a child with a copy (or,
+ * with share_vm, the same) address space, a copy of the descriptor
+ * table, the signal actions and mask, the ids and the directory; its
+ * frame is the parent's with rax 0.  It is not runnable yet.  *errp:
+ * -EAGAIN past VK_PROC_MAX, -ENOMEM.
  */
-void
-proc_destroy(struct proc *p)
+struct proc *
+proc_fork(struct proc *parent, bool share_vm, int *errp)
 {
-	sig_proc_fini(p);
-	if (p->space)
-		((struct ks_space_hdr *)p->space)->ops->space_destroy(p->space);
-	if (p->pmap)
-		pmap_set_space(p->pmap, NULL);
-	vm_map_fini(&p->map);
-	if (p->pmap)
-		pmap_destroy(p->pmap);
-	fdtab_free(p->fds);
-	p->fds = NULL;
-	proc_wait_fini(p);
-	p->space = NULL;
-	p->pmap = NULL;
+	struct proc *c;
+	int rc;
+
+	if ((c = proc_alloc()) == NULL) {
+		*errp = nprocs >= VK_PROC_MAX ? -EAGAIN : -ENOMEM;
+		return NULL;
+	}
+	c->pgid = parent->pgid;
+	c->sid = parent->sid;
+	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	memcpy(c->exe, parent->exe, sizeof(c->exe));
+	memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
+	c->ks = parent->ks;
+	c->frame = parent->frame;
+	c->frame.rax = 0;
+	sig_fork(c, parent);
+	if ((c->fds = fdtab_copy(parent->fds)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (share_vm) {
+		c->vm = vmspace_ref(parent->vm);
+	} else {
+		if ((rc = vmspace_new(c->ks, &c->vm)) != 0)
+			goto fail;
+		if ((rc = vm_map_fork(&c->vm->map, &parent->vm->map)) != 0)
+			goto fail;
+		c->vm->brk_base = parent->vm->brk_base;
+		c->vm->brk_end = parent->vm->brk_end;
+	}
+	if ((rc = sched_add(c)) != 0)
+		goto fail;
+	c->parent = parent;
+	c->sibling = parent->children;
+	parent->children = c;
+	return c;
+fail:
+	proc_free(c);
+	*errp = rc;
+	return NULL;
 }
+
+void
+proc_vfork_release(struct proc *p)
+{
+	if (p->vforker == NULL)
+		return;
+	p->vforker->vfork_done = true;
+	proc_wake(p->vforker);
+	p->vforker = NULL;
+}
+
+/* ---- the end ---- */
 
 void
 proc_exit(struct proc *p, int code)
 {
+	if (p->exited)
+		return;
 	p->exited = true;
 	p->status = (code & 0xff) << 8;
 }
@@ -123,6 +304,134 @@ proc_kill(struct proc *p, int sig, const char *why)
 	p->exited = true;
 	p->status = sig & 0x7f;
 }
+
+/* The parent learns: SIGCHLD (its exit_signal) with Linux's siginfo. */
+static void
+proc_notify_parent(struct proc *p)
+{
+	struct proc *pp = p->parent;
+	siginfo_t si;
+
+	if (pp == NULL)
+		return;
+	memset(&si, 0, sizeof(si));
+	si.si_pid = p->pid;
+	si.si_uid = getuid();
+	if ((p->status & 0x7f) == 0) {
+		si.si_code = CLD_EXITED;
+		si.si_status = (p->status >> 8) & 0xff;
+	} else {
+		si.si_code = CLD_KILLED;
+		si.si_status = p->status & 0x7f;
+	}
+	if (p->exit_signal != 0)
+		sig_post(pp, p->exit_signal, &si);
+	waitq_wakeup(&pp->childq);
+}
+
+/* A parent that ignores SIGCHLD has its children reaped for it. */
+static bool
+proc_autoreap(const struct proc *p)
+{
+	const struct proc *pp = p->parent;
+
+	return pp != NULL && p->exit_signal == SIGCHLD &&
+	    (pp->sigacts[SIGCHLD].handler == 1 /* SIG_IGN */ ||
+	    (pp->sigacts[SIGCHLD].flags & SA_NOCLDWAIT));
+}
+
+/* Everything but the table entry goes; the children go to pid 1. */
+static void
+proc_teardown(struct proc *p)
+{
+	struct proc *init = proc_find(1), *c, *next;
+
+	if (p->clear_tid != 0 && p->vm->refs > 1) {
+		uint32_t zero = 0;
+
+		(void)copyout(p, p->clear_tid, &zero, sizeof(zero));
+	}
+	proc_vfork_release(p);
+	sig_proc_fini(p);
+	fdtab_free(p->fds);
+	p->fds = NULL;
+	vmspace_unref(p->vm);
+	p->vm = NULL;
+	vk_totals.nsyscalls += p->nsyscalls;
+	vk_totals.nfaults += p->nfaults;
+	vk_totals.nhostcalls += p->nhostcalls;
+	vk_totals.nenosys += p->nenosys;
+	if (p->pid == 1) {
+		/* The first program ended: so does everything else. */
+		for (c = allproc; c != NULL; c = c->all_next)
+			if (c != p && !c->zombie && !c->exited) {
+				siginfo_t si = { .si_code = SI_KERNEL };
+
+				sig_post(c, SIGKILL, &si);
+			}
+	}
+	for (c = p->children; c != NULL; c = next) {
+		next = c->sibling;
+		c->parent = p->pid == 1 || init == NULL ? NULL : init;
+		if (c->parent != NULL) {
+			c->sibling = init->children;
+			init->children = c;
+			if (c->zombie)
+				proc_notify_parent(c);
+		} else {
+			c->sibling = NULL;
+		}
+	}
+	p->children = NULL;
+	p->zombie = true;
+	proc_notify_parent(p);
+}
+
+/* Unlinks p from its parent's children. */
+static void
+proc_unlink_child(struct proc *p)
+{
+	struct proc **pp;
+
+	if (p->parent == NULL)
+		return;
+	for (pp = &p->parent->children; *pp != NULL; pp = &(*pp)->sibling)
+		if (*pp == p) {
+			*pp = p->sibling;
+			break;
+		}
+	p->parent = NULL;
+}
+
+void
+proc_reap(struct proc *p)
+{
+	proc_unlink_child(p);
+	if (p->state == TASK_DONE)
+		proc_free(p);
+	else
+		p->reaped = true;
+}
+
+/* Called by the scheduler once p's task is done (its stack is gone). */
+void
+proc_task_done(struct proc *p)
+{
+	if (p->reaped || (p->pid != 1 && p->parent == NULL) ||
+	    proc_autoreap(p)) {
+		proc_unlink_child(p);
+		proc_free(p);
+	}
+}
+
+void
+proc_table_fini(void)
+{
+	while (allproc != NULL)
+		proc_free(allproc);
+}
+
+/* ---- the trap loop ---- */
 
 /* A page fault: resolve it, or end the guest the way Linux would. */
 static void
@@ -144,7 +453,7 @@ proc_pagefault(struct proc *p, const struct ks_trap *t)
 		p->last_fault_addr = t->addr;
 		p->same_fault = 0;
 	}
-	switch ((r = vm_fault(&p->map, t->addr, access))) {
+	switch ((r = vm_fault(&p->vm->map, t->addr, access))) {
 	case VM_FAULT_OK:
 		return;
 	case VM_FAULT_OOM:
@@ -165,7 +474,7 @@ proc_pagefault(struct proc *p, const struct ks_trap *t)
 	    t->addr, t, why);
 }
 
-int
+void
 proc_run(struct proc *p)
 {
 	struct ks_trap t;
@@ -177,7 +486,10 @@ proc_run(struct proc *p)
 		sig_deliver(p);
 		if (p->exited)
 			break;
-		rc = ks_run(p->space, &p->frame, &t);
+		sched_before_run(p);
+		sig_kick_target(p->vm->space);
+		rc = ks_run(p->vm->space, &p->frame, &t);
+		sig_kick_target(NULL);
 		if (rc != 0) {
 			snprintf(why, sizeof(why), "cannot enter the guest: %s",
 			    strerror(-rc));
@@ -207,6 +519,7 @@ proc_run(struct proc *p)
 			proc_kill(p, SIGKILL, why);
 			break;
 		}
+		sched_after_trap(p);
 	}
-	return p->status;
+	proc_teardown(p);
 }

@@ -1,54 +1,94 @@
-/* sched.c: the task model's waits: the big lock, wait queues, and how a guest task sleeps. */
+/* sched.c: the task model: guest tasks on the vCPU thread, the run queue, sleeping, preemption, and time helpers. */
 
 /*
- * Each guest task will run on a host thread of its own (today there is one
- * task, on the main thread).  Kernel state is guarded by one big lock,
- * vk_biglock: a task holds it while in the vkernel and drops it only to
- * sleep here (and, once there are several tasks, to run guest code).
- * Sleeping is a host poll(2) on the task's eventfd plus any host
- * descriptors the wait depends on, so a wakeup from another task, a
- * signal for this one and a host stream becoming ready all end the same
- * sleep, and nothing spins.
+ * The model is DragonFly's vkernel's and User-Mode Linux's: a scheduler
+ * inside the vkernel, on the vkernel's vCPU thread (one today; -n will
+ * start more, each running sched_run).  Each guest task has a C stack and
+ * a context of its own (ucontext), so a system call that must wait
+ * (proc_sleep) switches to the scheduler, which runs another task; only
+ * when no task can run does the scheduler wait on the host, in one ppoll
+ * over every sleeper's host descriptors with the earliest deadline as its
+ * timeout and KS_WAKE_SIGNAL open.  A task runs guest code inside ks_run;
+ * when other tasks wait, the host timer (signal.c) is armed for the end
+ * of its 10 ms slice (or an earlier deadline), its signal kicks the guest
+ * out, and the task yields at that trap.  Hand-offs never spin: a woken
+ * task is put on the run queue, and the only host waits are the
+ * scheduler's ppoll and the backend's own wait for the guest it runs.
+ *
+ * Locking: vk_biglock guards all kernel state.  The vCPU thread holds it
+ * except in the scheduler's host wait; with one vCPU thread nothing else
+ * takes it yet, and task switches happen only at proc_sleep and at traps,
+ * so kernel code between two such points runs without interruption.
  */
 
 #include <errno.h>
-#include <signal.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
+#include <ucontext.h>
 
 #include "vkernel.h"
+
+#define KSTACK_SIZE (256u << 10)  /* each task's C stack, plus a guard page */
+#define KSTACK_GUARD 4096u
+#define SLICE_NS 10000000ULL      /* a task's time slice when others wait */
 
 pthread_mutex_t vk_biglock = PTHREAD_MUTEX_INITIALIZER;
 struct waitq vk_pollq;
 
-int
-proc_wait_init(struct proc *p)
+static ucontext_t sched_ctx;
+static struct proc *runq_head, *runq_tail;
+static struct proc *sleepers;     /* tasks in proc_sleep, woken or not */
+static int ntasks;
+static uint64_t slice_end;        /* when the running task's slice ends */
+static uint64_t next_event;       /* when sched_after_trap must yield */
+
+static void
+runq_push(struct proc *p)
 {
-	p->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	return p->wakefd < 0 ? -errno : 0;
+	p->rq_next = NULL;
+	if (runq_tail != NULL)
+		runq_tail->rq_next = p;
+	else
+		runq_head = p;
+	runq_tail = p;
 }
 
-void
-proc_wait_fini(struct proc *p)
+static struct proc *
+runq_pop(void)
 {
-	if (p->wakefd >= 0)
-		close(p->wakefd);
-	p->wakefd = -1;
+	struct proc *p = runq_head;
+
+	if (p != NULL && (runq_head = p->rq_next) == NULL)
+		runq_tail = NULL;
+	return p;
+}
+
+static void
+sleepers_remove(struct proc *p)
+{
+	struct proc **pp;
+
+	for (pp = &sleepers; *pp != NULL; pp = &(*pp)->sl_next)
+		if (*pp == p) {
+			*pp = p->sl_next;
+			break;
+		}
+	p->sl_next = NULL;
 }
 
 void
 proc_wake(struct proc *p)
 {
-	uint64_t one = 1;
-
-	if (p->wakefd >= 0 && write(p->wakefd, &one, sizeof(one)) < 0) {
-		/* The counter is full: a wakeup is pending anyway. */
-	}
+	if (p->state != TASK_SLEEP || p->woken)
+		return;
+	p->woken = true;
+	p->state = TASK_RUN;
+	runq_push(p);
 }
 
 void
@@ -110,62 +150,6 @@ deadline_left(const struct timespec *deadline, struct timespec *left)
 	    (struct timespec){ 0, 0 };
 }
 
-/* Milliseconds from now until deadline (rounded up), or -1 for none. */
-static int
-ms_until(const struct timespec *deadline)
-{
-	struct timespec left;
-
-	if (deadline == NULL)
-		return -1;
-	deadline_left(deadline, &left);
-	if (left.tv_sec >= INT32_MAX / 1000 - 1)
-		return INT32_MAX;
-	return (int)(left.tv_sec * 1000 + (left.tv_nsec + 999999) / 1000000);
-}
-
-int
-proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
-    int nhost, const struct timespec *deadline)
-{
-	struct pollfd pfd[1 + VK_SLEEP_MAXHOST];
-	struct timespec tmo;
-	uint64_t count;
-	int i, n, ms;
-
-	if (nhost > VK_SLEEP_MAXHOST)
-		return -EINVAL;
-	if (proc_signal_pending(p))
-		return -ERESTARTSYS;
-	if ((ms = ms_until(deadline)) == 0)
-		return -ETIMEDOUT;
-	pfd[0] = (struct pollfd){ .fd = p->wakefd, .events = POLLIN };
-	for (i = 0; i < nhost; i++)
-		pfd[1 + i] = hostfds[i];
-	if (wq != NULL)
-		waitq_add(wq, p);
-	pthread_mutex_unlock(&vk_biglock);
-	/* KS_WAKE_SIGNAL (the guest's timer) is open only here. */
-	if (ms >= 0) {
-		tmo.tv_sec = ms / 1000;
-		tmo.tv_nsec = (long)(ms % 1000) * 1000000;
-	}
-	n = ppoll(pfd, 1 + nhost, ms >= 0 ? &tmo : NULL, sig_waitmask());
-	pthread_mutex_lock(&vk_biglock);
-	if (wq != NULL)
-		waitq_remove(wq, p);
-	if (read(p->wakefd, &count, sizeof(count)) < 0) {
-		/* Nothing pending: woken by a host descriptor or the clock. */
-	}
-	for (i = 0; i < nhost; i++)
-		hostfds[i].revents = pfd[1 + i].revents;
-	if (proc_signal_pending(p))
-		return -ERESTARTSYS;
-	if (n == 0 && ms_until(deadline) == 0)
-		return -ETIMEDOUT;
-	return 0;
-}
-
 void
 deadline_after(struct timespec *deadline, const struct timespec *rel)
 {
@@ -176,4 +160,252 @@ deadline_after(struct timespec *deadline, const struct timespec *rel)
 		deadline->tv_sec++;
 		deadline->tv_nsec -= 1000000000;
 	}
+}
+
+static uint64_t
+ts_ns(const struct timespec *ts)
+{
+	if (ts->tv_sec < 0)
+		return 1;
+	if ((uint64_t)ts->tv_sec >= UINT64_MAX / 1000000000ULL - 1)
+		return UINT64_MAX;
+	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
+}
+
+static bool
+deadline_passed(const struct timespec *deadline)
+{
+	struct timespec left;
+
+	deadline_left(deadline, &left);
+	return left.tv_sec == 0 && left.tv_nsec == 0;
+}
+
+/* The earlier of two event times, 0 meaning none. */
+static uint64_t
+earlier(uint64_t a, uint64_t b)
+{
+	return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+}
+
+/* When the scheduler must look next for a sleeper: its deadline or its
+ * interval timer, whichever is first (0: never). */
+static uint64_t
+sleepers_next(bool *hostfds)
+{
+	uint64_t t = 0;
+	struct proc *p;
+
+	*hostfds = false;
+	for (p = sleepers; p != NULL; p = p->sl_next) {
+		if (p->woken)
+			continue;
+		if (p->sleep_timed)
+			t = earlier(t, ts_ns(&p->sleep_until));
+		t = earlier(t, p->sig.it_next);
+		if (p->sleep_nfds > 0)
+			*hostfds = true;
+	}
+	return t;
+}
+
+int
+proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
+    int nhost, const struct timespec *deadline)
+{
+	bool ready = false;
+	int i;
+
+	if (nhost > VK_SLEEP_MAXHOST)
+		return -EINVAL;
+	if (proc_signal_pending(p))
+		return -ERESTARTSYS;
+	if (deadline != NULL && deadline_passed(deadline))
+		return -ETIMEDOUT;
+	for (i = 0; i < nhost; i++)
+		hostfds[i].revents = 0;
+	p->sleep_fds = hostfds;
+	p->sleep_nfds = nhost;
+	p->sleep_timed = deadline != NULL;
+	if (deadline != NULL)
+		p->sleep_until = *deadline;
+	p->woken = false;
+	p->state = TASK_SLEEP;
+	if (wq != NULL)
+		waitq_add(wq, p);
+	p->sl_next = sleepers;
+	sleepers = p;
+	swapcontext(&p->ctx, &sched_ctx);
+	/* Woken: by proc_wake, a host descriptor, the clock or a signal. */
+	sleepers_remove(p);
+	if (wq != NULL)
+		waitq_remove(wq, p);
+	p->sleep_fds = NULL;
+	p->sleep_nfds = 0;
+	for (i = 0; i < nhost; i++)
+		ready |= hostfds[i].revents != 0;
+	if (proc_signal_pending(p))
+		return -ERESTARTSYS;
+	if (!ready && deadline != NULL && deadline_passed(deadline))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/*
+ * Looks at the sleepers: wakes those whose host descriptors are ready,
+ * whose deadline passed or whose interval timer expired.  With block
+ * (nothing can run), waits on the host first until one of these happens.
+ */
+static void
+sched_poll(bool block)
+{
+	static struct pollfd *fds;
+	static size_t cap;
+	struct proc *p, *next;
+	struct timespec tmo;
+	uint64_t t, now;
+	bool hostfds;
+	size_t n = 0;
+	int i, r;
+
+	t = sleepers_next(&hostfds);
+	if (!block && !hostfds && (t == 0 || mono_ns() < t))
+		return;
+	for (p = sleepers; p != NULL; p = p->sl_next) {
+		if (p->woken)
+			continue;
+		if (n + (size_t)p->sleep_nfds > cap) {
+			size_t ncap = (cap + p->sleep_nfds) * 2;
+			struct pollfd *nf = realloc(fds, ncap * sizeof(*fds));
+
+			if (nf == NULL)
+				break; /* looked at again on the next round */
+			fds = nf;
+			cap = ncap;
+		}
+		for (i = 0; i < p->sleep_nfds; i++)
+			fds[n++] = p->sleep_fds[i];
+	}
+	now = mono_ns();
+	if (block && t != 0 && t > now) {
+		tmo.tv_sec = (time_t)((t - now) / 1000000000ULL);
+		tmo.tv_nsec = (long)((t - now) % 1000000000ULL);
+	} else {
+		tmo = (struct timespec){ 0, 0 };
+	}
+	pthread_mutex_unlock(&vk_biglock);
+	r = ppoll(fds, n, block && t == 0 ? NULL : &tmo, sig_waitmask());
+	pthread_mutex_lock(&vk_biglock);
+	now = mono_ns();
+	n = 0;
+	for (p = sleepers; p != NULL; p = next) {
+		bool wake = false;
+
+		next = p->sl_next;
+		if (p->woken)
+			continue;
+		for (i = 0; i < p->sleep_nfds; i++) {
+			p->sleep_fds[i].revents = r > 0 ? fds[n].revents : 0;
+			wake |= p->sleep_fds[i].revents != 0;
+			n++;
+		}
+		if (p->sleep_timed && ts_ns(&p->sleep_until) <= now)
+			wake = true;
+		if (p->sig.it_next != 0 && p->sig.it_next <= now)
+			wake = true;
+		if (wake)
+			proc_wake(p);
+	}
+}
+
+/* Each task's body: the trap loop, then back to the scheduler. */
+static void
+task_main(unsigned hi, unsigned lo)
+{
+	struct proc *p = (struct proc *)(((uintptr_t)hi << 32) | lo);
+
+	proc_run(p);
+	p->state = TASK_DONE;
+	/* uc_link returns to sched_run. */
+}
+
+int
+sched_add(struct proc *p)
+{
+	uintptr_t u = (uintptr_t)p;
+	char *stack;
+
+	stack = mmap(NULL, KSTACK_SIZE + KSTACK_GUARD, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -ENOMEM;
+	if (mprotect(stack, KSTACK_GUARD, PROT_NONE) != 0 ||
+	    getcontext(&p->ctx) != 0) {
+		munmap(stack, KSTACK_SIZE + KSTACK_GUARD);
+		return -ENOMEM;
+	}
+	p->kstack = stack;
+	p->ctx.uc_stack.ss_sp = stack + KSTACK_GUARD;
+	p->ctx.uc_stack.ss_size = KSTACK_SIZE;
+	p->ctx.uc_link = &sched_ctx;
+	makecontext(&p->ctx, (void (*)(void))task_main, 2,
+	    (unsigned)(u >> 32), (unsigned)u);
+	p->state = TASK_RUN;
+	p->woken = false;
+	runq_push(p);
+	ntasks++;
+	return 0;
+}
+
+void
+sched_run(void)
+{
+	struct proc *p;
+
+	while (ntasks > 0) {
+		sched_poll(runq_head == NULL);
+		if ((p = runq_pop()) == NULL)
+			continue;
+		slice_end = mono_ns() + SLICE_NS;
+		swapcontext(&sched_ctx, &p->ctx);
+		if (p->state == TASK_DONE) {
+			munmap(p->kstack, KSTACK_SIZE + KSTACK_GUARD);
+			p->kstack = NULL;
+			ntasks--;
+			proc_task_done(p);
+		}
+	}
+	sig_timer_arm(0);
+}
+
+void
+sched_before_run(struct proc *p)
+{
+	bool hostfds;
+	uint64_t t = sleepers_next(&hostfds);
+
+	t = earlier(t, p->sig.it_next);
+	if (runq_head != NULL || hostfds)
+		t = earlier(t, slice_end);
+	next_event = t;
+	sig_timer_arm(t);
+}
+
+void
+sched_after_trap(struct proc *p)
+{
+	if (next_event == 0 || mono_ns() < next_event || p->exited)
+		return;
+	/* Its slice is over, or a sleeper's time came: the others first. */
+	runq_push(p);
+	swapcontext(&p->ctx, &sched_ctx);
+}
+
+void
+sched_give_way(struct proc *p)
+{
+	if (runq_head == NULL)
+		return;
+	runq_push(p);
+	swapcontext(&p->ctx, &sched_ctx);
 }

@@ -116,10 +116,11 @@ static const uint64_t synchronous = SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) |
 
 static timer_t host_timer;
 static bool host_timer_ok;
+static uint64_t host_timer_at;   /* what it is armed for (0: not) */
 static sigset_t waitmask;        /* the thread's mask with KS_WAKE_SIGNAL open */
 static struct ks_space *volatile kick_space;
 
-/* KS_WAKE_SIGNAL: runs only inside run()'s or sig_wait's waits. */
+/* KS_WAKE_SIGNAL: runs only inside run()'s or the scheduler's waits. */
 static void
 wake_handler(int sig)
 {
@@ -130,7 +131,7 @@ wake_handler(int sig)
 		ks_kick(sp);
 }
 
-static uint64_t
+uint64_t
 mono_ns(void)
 {
 	struct timespec ts;
@@ -139,18 +140,24 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* The host timer fires at at (CLOCK_MONOTONIC ns); 0 disarms it. */
-static void
-host_timer_arm(uint64_t at)
+void
+sig_timer_arm(uint64_t at)
 {
 	struct itimerspec its;
 
-	if (!host_timer_ok)
+	if (!host_timer_ok || at == host_timer_at)
 		return;
 	memset(&its, 0, sizeof(its));
 	its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
 	its.it_value.tv_nsec = (long)(at % 1000000000ULL);
 	timer_settime(host_timer, TIMER_ABSTIME, &its, NULL);
+	host_timer_at = at;
+}
+
+void
+sig_kick_target(struct ks_space *sp)
+{
+	kick_space = sp;
 }
 
 void
@@ -179,17 +186,39 @@ sig_proc_init(struct proc *p)
 		    &host_timer) == 0;
 		once = true;
 	}
-	kick_space = p->space;
 }
 
 void
 sig_proc_fini(struct proc *p)
 {
-	if (kick_space == p->space)
-		kick_space = NULL;
-	if (p->sig.it_next != 0)
-		host_timer_arm(0);
 	p->sig.it_next = 0;
+}
+
+void
+sig_fork(struct proc *child, const struct proc *parent)
+{
+	memcpy(child->sigacts, parent->sigacts, sizeof(child->sigacts));
+	child->sigmask = parent->sigmask;
+	child->sig.ss_sp = parent->sig.ss_sp;
+	child->sig.ss_size = parent->sig.ss_size;
+	child->sig.ss_flags = parent->sig.ss_flags;
+}
+
+void
+sig_exec(struct proc *p)
+{
+	int sig;
+
+	for (sig = 1; sig <= VK_NSIG; sig++) {
+		if (p->sigacts[sig].handler != VK_SIG_IGN)
+			p->sigacts[sig].handler = VK_SIG_DFL;
+		p->sigacts[sig].flags = 0;
+		p->sigacts[sig].restorer = 0;
+		p->sigacts[sig].mask = 0;
+	}
+	p->sig.ss_sp = p->sig.ss_size = 0;
+	p->sig.ss_flags = 0;
+	p->sig.saved_mask_valid = false;
 }
 
 /* ---- pending signals ---- */
@@ -216,6 +245,7 @@ sig_post(struct proc *p, int sig, const siginfo_t *info)
 	p->sig.pending |= SIGBIT(sig);
 	p->sig.info[sig] = *info;
 	p->sig.info[sig].si_signo = sig;
+	proc_wake(p); /* a sleep it is in ends: the sleeper looks again */
 }
 
 void
@@ -313,7 +343,6 @@ sig_timers(struct proc *p)
 		    1) * p->sig.it_interval;
 	else
 		p->sig.it_next = 0;
-	host_timer_arm(p->sig.it_next);
 }
 
 void
@@ -321,7 +350,6 @@ sig_itimer_set(struct proc *p, uint64_t value, uint64_t interval)
 {
 	p->sig.it_next = value != 0 ? mono_ns() + value : 0;
 	p->sig.it_interval = value != 0 ? interval : 0;
-	host_timer_arm(p->sig.it_next);
 }
 
 void
@@ -349,16 +377,15 @@ sig_waitmask(void)
 	return &waitmask;
 }
 
-/*
- * KS_WAKE_SIGNAL is blocked except inside ppoll, so a timer that fires
- * after the checks below interrupts the ppoll instead of being lost.
- */
+/* A sleep in proc_sleep, with the time on clk turned into a monotonic
+ * deadline each round (a clock set meanwhile is seen on the next round,
+ * at the latest a second later). */
 int
 sig_wait(struct proc *p, clockid_t clk, const struct timespec *until, int fd,
     uint64_t also)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	struct timespec now, rel;
+	struct timespec now, rel, deadline;
 	int r;
 
 	for (;;) {
@@ -370,11 +397,14 @@ sig_wait(struct proc *p, clockid_t clk, const struct timespec *until, int fd,
 			if (ts_cmp(&now, until) >= 0)
 				return 0;
 			rel = ts_sub(until, &now);
+			if (clk != CLOCK_MONOTONIC && rel.tv_sec > 0)
+				rel = (struct timespec){ 1, 0 };
+			deadline_after(&deadline, &rel);
 		}
 		p->nhostcalls++;
-		r = ppoll(fd >= 0 ? &pfd : NULL, fd >= 0 ? 1 : 0,
-		    until != NULL ? &rel : NULL, &waitmask);
-		if (r > 0)
+		r = proc_sleep(p, NULL, fd >= 0 ? &pfd : NULL, fd >= 0 ? 1 : 0,
+		    until != NULL ? &deadline : NULL);
+		if (r == 0 && fd >= 0 && pfd.revents != 0)
 			return 0;
 	}
 }

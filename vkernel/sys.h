@@ -48,4 +48,26 @@ long sys_ppoll(struct proc *, const uint64_t *);
 long sys_select(struct proc *, const uint64_t *);
 long sys_pselect6(struct proc *, const uint64_t *);
 
+long sys_open(struct proc *, const uint64_t *);
+long sys_openat(struct proc *, const uint64_t *);
+long sys_getcwd(struct proc *, const uint64_t *);
+long sys_chdir(struct proc *, const uint64_t *);
+long sys_fchdir(struct proc *, const uint64_t *);
+
+/* sys_proc.c: processes, groups and sessions. */
+long sys_fork(struct proc *, const uint64_t *);
+long sys_vfork(struct proc *, const uint64_t *);
+long sys_clone(struct proc *, const uint64_t *);
+long sys_wait4(struct proc *, const uint64_t *);
+long sys_waitid(struct proc *, const uint64_t *);
+long sys_getppid(struct proc *, const uint64_t *);
+long sys_getpgid(struct proc *, const uint64_t *);
+long sys_getpgrp(struct proc *, const uint64_t *);
+long sys_getsid(struct proc *, const uint64_t *);
+long sys_setpgid(struct proc *, const uint64_t *);
+long sys_setsid(struct proc *, const uint64_t *);
+
+/* exec.c */
+long sys_execve(struct proc *, const uint64_t *);
+
 #endif /* VKERNEL_SYS_H */

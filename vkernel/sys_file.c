@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <stdio.h>
 #include <sys/select.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -750,4 +752,100 @@ sys_pselect6(struct proc *p, const uint64_t *a)
 			return -EFAULT;
 	}
 	return r;
+}
+
+/* ---- the working directory ---- */
+
+long
+sys_getcwd(struct proc *p, const uint64_t *a)
+{
+	size_t len = strlen(p->cwd) + 1;
+
+	if (a[1] < len)
+		return -ERANGE;
+	return copyout(p, a[0], p->cwd, len) ? -EFAULT : (long)len;
+}
+
+/* A guest path (host paths for now, see exec.c) must name a directory
+ * the vkernel may search; the directory kept is its canonical name. */
+long
+sys_chdir(struct proc *p, const uint64_t *a)
+{
+	char upath[PATH_MAX], host[PATH_MAX], real[PATH_MAX];
+	struct stat st;
+	long r;
+
+	if ((r = copyinstr(p, upath, a[0], sizeof(upath))) < 0)
+		return r;
+	if ((r = proc_path(p, upath, host)) != 0)
+		return r;
+	if (host_ret(p, stat(host, &st)) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (host_ret(p, access(host, X_OK)) < 0)
+		return -errno;
+	if (realpath(host, real) == NULL)
+		return -errno;
+	snprintf(p->cwd, sizeof(p->cwd), "%s", real);
+	return 0;
+}
+
+/* No descriptor names a directory yet. */
+long
+sys_fchdir(struct proc *p, const uint64_t *a)
+{
+	return fdtab_get(p->fds, (long)a[0]) != NULL ? -ENOTDIR : -EBADF;
+}
+
+/* ---- opening: the character devices only, until the file layer ---- */
+
+#define OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | \
+    O_APPEND | O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | \
+    O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | \
+    O_TMPFILE)
+
+static long
+do_open(struct proc *p, int dirfd, gva_t upath, uint64_t flags)
+{
+	char path[PATH_MAX], host[PATH_MAX];
+	struct file *f;
+	long r;
+
+	if ((r = copyinstr(p, path, upath, sizeof(path))) < 0)
+		return r;
+	if (flags & ~(uint64_t)OPEN_FLAGS || (flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	if (path[0] != '/' && dirfd != AT_FDCWD)
+		return fdtab_get(p->fds, dirfd) != NULL ? -ENOTDIR : -EBADF;
+	if ((r = proc_path(p, path, host)) != 0)
+		return r;
+	if ((f = file_dev_open(host, (int)flags)) == NULL) {
+		if (errno == ENOSYS)
+			vk_verbose("pid %d (%s): open %s: ENOSYS (only the "
+			    "/dev character devices until the file layer)",
+			    p->pid, p->comm, host);
+		return -errno;
+	}
+	if (flags & O_DIRECTORY) {
+		file_unref(f);
+		return -ENOTDIR;
+	}
+	r = fdtab_alloc(p->fds, f, 0, nofile(),
+	    (flags & O_CLOEXEC) != 0);
+	if (r < 0)
+		file_unref(f);
+	return r;
+}
+
+long
+sys_open(struct proc *p, const uint64_t *a)
+{
+	return do_open(p, AT_FDCWD, a[0], a[1]);
+}
+
+long
+sys_openat(struct proc *p, const uint64_t *a)
+{
+	return do_open(p, (int)a[0], a[1], a[2]);
 }

@@ -1,13 +1,14 @@
-/* sys_signal.c: the signal system calls: actions, masks, sigreturn, waits, the alternate stack, kill to itself, alarm and ITIMER_REAL. */
+/* sys_signal.c: the signal system calls: actions, masks, sigreturn, waits, the alternate stack, kill, alarm and ITIMER_REAL. */
 
 /*
- * One process, one thread: kill, tgkill and tkill reach only the guest
- * itself (pid 1); every other target is ESRCH.  Blocking calls wait in
- * sig_wait and come back with one of Linux's restart codes, which
- * sig_deliver turns into EINTR or a restart.
+ * kill, tgkill and tkill reach any guest process of this vkernel (one
+ * thread each: a thread id is a pid).  Blocking calls wait in sig_wait
+ * and come back with one of Linux's restart codes, which sig_deliver
+ * turns into EINTR or a restart.
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
@@ -198,34 +199,62 @@ sys_sigaltstack(struct proc *p, const uint64_t *a)
 	return 0;
 }
 
-/* Sends sig to the guest itself as from the guest (SI_USER or SI_TKILL). */
-static long
-send_self(struct proc *p, uint64_t sig, int code)
+/* Sends sig to t as from p (SI_USER or SI_TKILL); sig 0 only checks. */
+static void
+send_from(struct proc *p, struct proc *t, int sig, int code)
 {
 	siginfo_t si;
 
-	if (sig == 0)
-		return 0;
+	if (sig == 0 || t->zombie)
+		return;
 	memset(&si, 0, sizeof(si));
 	si.si_code = code;
 	si.si_pid = p->pid;
 	si.si_uid = getuid();
-	sig_post(p, (int)sig, &si);
-	return 0;
+	sig_post(t, sig, &si);
 }
 
+/*
+ * kill: pid > 0 one process (a zombie counts as found, as on Linux),
+ * 0 the caller's group, -1 every process but pid 1 and the caller,
+ * < -1 the group -pid.  ESRCH when nothing matched.
+ */
 long
 sys_kill(struct proc *p, const uint64_t *a)
 {
 	pid_t pid = (pid_t)a[0];
 	int sig = (int)a[1];
+	struct proc *t;
+	bool found = false;
 
 	if (sig < 0 || sig > VK_NSIG)
 		return -EINVAL;
-	/* Itself, its process group (its own pid), nothing else. */
-	if (pid != 0 && pid != p->pid && pid != -p->pid)
+	if (pid == INT_MIN)
 		return -ESRCH;
-	return send_self(p, (uint64_t)sig, SI_USER);
+	for (t = proc_first(); t != NULL; t = t->all_next) {
+		if (pid > 0 ? t->pid != pid :
+		    pid == 0 ? t->pgid != p->pgid :
+		    pid == -1 ? t->pid == 1 || t == p :
+		    t->pgid != -pid)
+			continue;
+		if (pid != -1 && pid <= 0 && t->zombie)
+			continue;
+		found = true;
+		send_from(p, t, sig, SI_USER);
+	}
+	return found ? 0 : -ESRCH;
+}
+
+/* One thread per process: the thread id is the pid. */
+static long
+send_tid(struct proc *p, pid_t tgid, pid_t tid, int sig)
+{
+	struct proc *t = tid == p->pid ? p : proc_find(tid);
+
+	if (t == NULL || (tgid != 0 && tgid != tid))
+		return -ESRCH;
+	send_from(p, t, sig, SI_TKILL);
+	return 0;
 }
 
 long
@@ -236,9 +265,7 @@ sys_tgkill(struct proc *p, const uint64_t *a)
 
 	if (tgid <= 0 || tid <= 0 || sig < 0 || sig > VK_NSIG)
 		return -EINVAL;
-	if (tgid != p->pid || tid != p->pid)
-		return -ESRCH;
-	return send_self(p, (uint64_t)sig, SI_TKILL);
+	return send_tid(p, tgid, tid, sig);
 }
 
 long
@@ -249,9 +276,7 @@ sys_tkill(struct proc *p, const uint64_t *a)
 
 	if (tid <= 0 || sig < 0 || sig > VK_NSIG)
 		return -EINVAL;
-	if (tid != p->pid)
-		return -ESRCH;
-	return send_self(p, (uint64_t)sig, SI_TKILL);
+	return send_tid(p, 0, tid, sig);
 }
 
 static void

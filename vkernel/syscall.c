@@ -76,7 +76,7 @@ sys_mmap(struct proc *p, const uint64_t *a)
 			return -EINVAL;
 		if (!range_ok(addr, len))
 			return -ENOMEM;
-		rc = vm_map_anon(&p->map, addr, len, prot, 0,
+		rc = vm_map_anon(&p->vm->map, addr, len, prot, 0,
 		    !(flags & MAP_FIXED_NOREPLACE));
 		return rc ? rc : (long)addr;
 	}
@@ -87,11 +87,11 @@ sys_mmap(struct proc *p, const uint64_t *a)
 	addr = trunc_page(addr);
 	if (addr != 0 && range_ok(addr, len) &&
 	    (!(flags & MAP_32BIT) || addr + len <= MAP32_HI) &&
-	    vm_map_anon(&p->map, addr, len, prot, 0, false) == 0)
+	    vm_map_anon(&p->vm->map, addr, len, prot, 0, false) == 0)
 		return (long)addr;
-	if (vm_map_findspace(&p->map, lo, hi, len, &addr) != 0)
+	if (vm_map_findspace(&p->vm->map, lo, hi, len, &addr) != 0)
 		return -ENOMEM;
-	rc = vm_map_anon(&p->map, addr, len, prot, 0, false);
+	rc = vm_map_anon(&p->vm->map, addr, len, prot, 0, false);
 	return rc ? rc : (long)addr;
 }
 
@@ -100,7 +100,7 @@ sys_munmap(struct proc *p, const uint64_t *a)
 {
 	if (a[0] & PAGE_MASK || a[1] == 0 || !range_ok(a[0], round_page(a[1])))
 		return -EINVAL;
-	return vm_map_remove(&p->map, a[0], round_page(a[1]));
+	return vm_map_remove(&p->vm->map, a[0], round_page(a[1]));
 }
 
 static long
@@ -116,7 +116,7 @@ sys_mprotect(struct proc *p, const uint64_t *a)
 		return 0;
 	if (!range_ok(a[0], len))
 		return -ENOMEM;
-	return vm_map_protect(&p->map, a[0], len, prot_of(a[2]));
+	return vm_map_protect(&p->vm->map, a[0], len, prot_of(a[2]));
 }
 
 /* The advice values Linux 6.x knows; others are EINVAL. */
@@ -141,24 +141,24 @@ sys_madvise(struct proc *p, const uint64_t *a)
 		return 0;
 	if (!range_ok(va, end - va))
 		return -ENOMEM;
-	return vm_map_dontneed(&p->map, va, end - va);
+	return vm_map_dontneed(&p->vm->map, va, end - va);
 }
 
 static long
 sys_brk(struct proc *p, const uint64_t *a)
 {
-	gva_t want = a[0], old = round_page(p->brk_end), new;
+	gva_t want = a[0], old = round_page(p->vm->brk_end), new;
 
-	if (want < p->brk_base || want >= VK_MMAP_TOP)
-		return (long)p->brk_end;
+	if (want < p->vm->brk_base || want >= VK_MMAP_TOP)
+		return (long)p->vm->brk_end;
 	new = round_page(want);
 	if (new > old &&
-	    vm_map_anon(&p->map, old, new - old, KS_PROT_READ | KS_PROT_WRITE,
+	    vm_map_anon(&p->vm->map, old, new - old, KS_PROT_READ | KS_PROT_WRITE,
 	    VM_ENTRY_BRK, false) != 0)
-		return (long)p->brk_end;
-	if (new < old && vm_map_remove(&p->map, new, old - new) != 0)
-		return (long)p->brk_end;
-	p->brk_end = want;
+		return (long)p->vm->brk_end;
+	if (new < old && vm_map_remove(&p->vm->map, new, old - new) != 0)
+		return (long)p->vm->brk_end;
+	p->vm->brk_end = want;
 	return (long)want;
 }
 
@@ -216,13 +216,6 @@ sys_getpid(struct proc *p, const uint64_t *a)
 {
 	(void)a;
 	return p->pid;
-}
-
-static long
-sys_getppid(struct proc *p, const uint64_t *a)
-{
-	(void)p, (void)a;
-	return 0;
 }
 
 static long
@@ -310,8 +303,8 @@ sys_clock_gettime(struct proc *p, const uint64_t *a)
 	case CLK_CPU:
 		if (!getres) {
 			p->nhostcalls++;
-			r = ((struct ks_space_hdr *)p->space)->ops->cputime(
-			    p->space, &ts);
+			r = ((struct ks_space_hdr *)p->vm->space)->ops->cputime(
+			    p->vm->space, &ts);
 			if (r < 0)
 				return r;
 			break;
@@ -428,7 +421,7 @@ static struct rlimit rlimits[RLIM_NLIMITS] = {
 	[RLIMIT_STACK] = { VK_STACK_SIZE, RLIM_INFINITY },
 	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
 	[RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
-	[RLIMIT_NPROC] = { 4096, 4096 },
+	[RLIMIT_NPROC] = { VK_PROC_MAX, VK_PROC_MAX },
 	[RLIMIT_NOFILE] = { 1024, 4096 },
 	[RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
 	[RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
@@ -485,7 +478,8 @@ sys_exit(struct proc *p, const uint64_t *a)
 static long
 sys_sched_yield(struct proc *p, const uint64_t *a)
 {
-	(void)p, (void)a;
+	(void)a;
+	sched_give_way(p);
 	return 0;
 }
 
@@ -555,6 +549,23 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_getitimer] = sys_getitimer,
 	[SYS_pause] = sys_pause,
 	[SYS_sched_yield] = sys_sched_yield,
+	/* sys_proc.c, exec.c */
+	[SYS_fork] = sys_fork,
+	[SYS_vfork] = sys_vfork,
+	[SYS_clone] = sys_clone,
+	[SYS_execve] = sys_execve,
+	[SYS_wait4] = sys_wait4,
+	[SYS_waitid] = sys_waitid,
+	[SYS_getpgid] = sys_getpgid,
+	[SYS_getpgrp] = sys_getpgrp,
+	[SYS_getsid] = sys_getsid,
+	[SYS_setpgid] = sys_setpgid,
+	[SYS_setsid] = sys_setsid,
+	[SYS_getcwd] = sys_getcwd,
+	[SYS_open] = sys_open,
+	[SYS_openat] = sys_openat,
+	[SYS_chdir] = sys_chdir,
+	[SYS_fchdir] = sys_fchdir,
 };
 
 /*

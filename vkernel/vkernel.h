@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+#include <ucontext.h>
 
 #include "kshim.h"
 #include "vm.h"
@@ -59,29 +60,75 @@ struct vk_sigstate {
 	uint64_t it_interval;        /* its period in ns, 0 one-shot */
 };
 
+/*
+ * An address space: the vm_map, its pmap and the host side that runs it
+ * (the kshim space: a stub process on sw, a CR3 on hw).  Shared by
+ * reference: a vfork child runs on its parent's until it execs or exits
+ * (and threads will share one).
+ */
+struct vmspace {
+	int refs;
+	struct pmap *pmap;
+	struct ks_space *space;
+	struct vm_map map;
+	gva_t brk_base, brk_end;     /* [brk_base, brk_end) is the heap */
+};
+
+/* How far a task has got: running (or runnable), or done. */
+enum task_state { TASK_RUN, TASK_SLEEP, TASK_DONE };
+
 /* One guest process (one thread for now). */
 struct proc {
-	pid_t pid;
+	pid_t pid, pgid, sid;
 	char comm[16];
+	char exe[4096];              /* what /proc/self/exe names */
+	char cwd[4096];              /* the working directory */
 	struct ks *ks;
-	struct ks_space *space;
-	struct pmap *pmap;
-	struct vm_map map;
+	struct vmspace *vm;
 	struct ks_frame frame;
-	gva_t brk_base, brk_end;     /* [brk_base, brk_end) is the heap */
 	gva_t clear_tid;             /* set_tid_address */
 	uint64_t sigmask;
 	struct vk_sigaction sigacts[VK_NSIG + 1];
 	struct fdtab *fds;           /* descriptor table (file.c) */
-	int wakefd;                  /* eventfd that ends its sleeps */
-	struct proc *wq_next;        /* on the waitq it sleeps on */
 	struct vk_sigstate sig;      /* signal.c */
-	bool exited;
+
+	/* Family (proc.c): the parent, its children, the table. */
+	struct proc *parent;         /* NULL for pid 1 */
+	struct proc *children, *sibling;
+	struct proc *all_next;
+	struct waitq childq;         /* wait4 sleeps here */
+	int exit_signal;             /* sent to the parent at exit (SIGCHLD) */
+	bool did_exec;               /* setpgid: EACCES after exec */
+	struct proc *vforker;        /* the parent a vfork holds, until exec/exit */
+	bool vfork_done;             /* (in the parent) the vfork child let go */
+
+	/* The task (sched.c): its own C stack and context. */
+	enum task_state state;
+	ucontext_t ctx;
+	void *kstack;
+	struct proc *rq_next;        /* on the run queue */
+	struct proc *wq_next;        /* on the waitq it sleeps on */
+	struct proc *sl_next;        /* on the sleepers list */
+	struct pollfd *sleep_fds;    /* host fds its sleep waits for */
+	int sleep_nfds;
+	bool sleep_timed;
+	struct timespec sleep_until; /* CLOCK_MONOTONIC */
+	bool woken;
+	bool reaped;                 /* waited for: freed once its task is done */
+
+	bool exited;                 /* exit_group or a fatal signal */
+	bool zombie;                 /* torn down, waiting for wait4 */
 	int status;                  /* wait(2) status once exited */
 	uint64_t nsyscalls, nfaults, nhostcalls, nenosys;
 	gva_t last_fault_addr;       /* to catch a fault that never resolves */
 	int same_fault;
 };
+
+/* Counters over every process that ran (for the -v summary). */
+struct vk_totals {
+	uint64_t procs, nsyscalls, nfaults, nhostcalls, nenosys;
+};
+extern struct vk_totals vk_totals;
 
 /* Global state of this vkernel. */
 struct vk_config {
@@ -98,14 +145,48 @@ extern struct vk_config vk;
 void vk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define vk_verbose(...) do { if (vk.verbose) vk_log(__VA_ARGS__); } while (0)
 
-/* proc.c */
-int proc_create(struct proc *p, struct ks *ks, const char *comm);
-void proc_destroy(struct proc *p);
-/* Runs p until it exits; returns its wait status. */
-int proc_run(struct proc *p);
-/* Ends p as if killed by signal sig, now (why: one line, or NULL). */
+/* proc.c: the process table, creation, the trap loop, exit and reaping. */
+#define VK_PROC_MAX 256              /* processes per vkernel (zombies count) */
+/* pid 1: a fresh process with the vkernel's std streams, no image yet. */
+int proc_create_init(struct proc **pp, struct ks *ks, const char *comm);
+/* Runs p's trap loop until it exits (its task's body). */
+void proc_run(struct proc *p);
+/* Ends p as if killed by signal sig (why: one line, or NULL). */
 void proc_kill(struct proc *p, int sig, const char *why);
+/* exit_group: p ends with status code once back in its trap loop. */
 void proc_exit(struct proc *p, int code);
+/* The live process (not a zombie) with this pid, or NULL. */
+struct proc *proc_find(pid_t pid);
+/* The first of all processes (pid order not kept); ->all_next for more. */
+struct proc *proc_first(void);
+/* Processes now in the table, zombies included. */
+int proc_count(void);
+/* Frees what is left of the table once every task is done: pid 1's
+ * status, and -v's summary from before. */
+void proc_table_fini(void);
+/* Address spaces: a new empty one, one more reference, one less. */
+int vmspace_new(struct ks *ks, struct vmspace **vmp);
+struct vmspace *vmspace_ref(struct vmspace *vm);
+void vmspace_unref(struct vmspace *vm);
+/* Releases a vfork parent held by p (p execs or exits). */
+void proc_vfork_release(struct proc *p);
+/* fork's child (share_vm: vfork's), a runnable task; NULL with *errp
+ * -EAGAIN (VK_PROC_MAX reached) or -ENOMEM. */
+struct proc *proc_fork(struct proc *parent, bool share_vm, int *errp);
+/* wait: the zombie p leaves its parent and, once its task is done, the
+ * table. */
+void proc_reap(struct proc *p);
+/* The scheduler: p's task has ended and its stack is gone. */
+void proc_task_done(struct proc *p);
+
+/* exec.c: replaces p's image with path (a guest path: "#!" scripts,
+ * /proc/self/exe), argv and envp as Linux's execve does.  0, or -errno
+ * with p unchanged; why gets a one-line reason (for pid 1's start). */
+int proc_exec(struct proc *p, const char *path, char *const argv[],
+    char *const envp[], char *why, size_t whylen);
+/* A guest path made absolute against p's cwd into out (PATH_MAX). 0 or
+ * -ENAMETOOLONG. */
+int proc_path(struct proc *p, const char *upath, char *out);
 
 /* signal.c: true when p has a signal to take that would interrupt a
  * sleep (an expired timer's SIGALRM is posted first); the host signal
@@ -127,12 +208,23 @@ const sigset_t *sig_waitmask(void);
 #define VK_SLEEP_MAXHOST 16
 extern pthread_mutex_t vk_biglock;
 extern struct waitq vk_pollq;
-int proc_wait_init(struct proc *p);
-void proc_wait_fini(struct proc *p);
 int proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
     int nhost, const struct timespec *deadline);
 void waitq_wakeup(struct waitq *wq);
 void proc_wake(struct proc *p);
+/*
+ * The scheduler (sched.c).  sched_add makes p a task (its own C stack,
+ * runnable; 0 or -ENOMEM).  sched_run runs tasks until none is left.
+ * Inside a task, sched_before_run arms the host timer for the next event
+ * (a time slice when others wait, a sleeper's deadline, an interval
+ * timer) and sched_after_trap yields when that time has come.
+ */
+int sched_add(struct proc *p);
+void sched_run(void);
+void sched_before_run(struct proc *p);
+void sched_after_trap(struct proc *p);
+/* sched_yield: the other runnable tasks go first. */
+void sched_give_way(struct proc *p);
 /* deadline = now (CLOCK_MONOTONIC) + rel; *left = what remains of it
  * (zero once passed); timespec comparison (-1, 0, 1) and a - b (a >= b). */
 void deadline_after(struct timespec *deadline, const struct timespec *rel);
@@ -140,7 +232,9 @@ void deadline_left(const struct timespec *deadline, struct timespec *left);
 int ts_cmp(const struct timespec *a, const struct timespec *b);
 struct timespec ts_sub(const struct timespec *a, const struct timespec *b);
 
-/* copyio.c: guest memory access as the guest would see it.  0 or -EFAULT. */
+/* copyio.c: guest memory access as the guest would see it.  0 or -EFAULT;
+ * the vm_ forms reach an address space that is not p's yet (exec). */
+int vm_copyout(struct vmspace *vm, gva_t dst, const void *src, size_t len);
 int copyin(struct proc *p, void *dst, gva_t src, size_t len);
 int copyout(struct proc *p, gva_t dst, const void *src, size_t len);
 /* Copies a NUL-terminated string of at most max bytes (incl. NUL):
@@ -153,16 +247,31 @@ size_t writable_prefix(struct proc *p, gva_t va, size_t len);
 bool user_range(gva_t va, size_t len);
 /* Writes bytes into guest memory ignoring page protections (the loader).
  * 0, -EFAULT (unmapped) or -ENOMEM (out of guest memory). */
-int copyout_force(struct proc *p, gva_t dst, const void *src, size_t len);
+int vm_copyout_force(struct vmspace *vm, gva_t dst, const void *src,
+    size_t len);
 
-/* elf_load.c: loads path into p and builds its initial stack.  0, or the
- * vkernel exit status (126/127) with a one-line message already printed. */
-int elf_exec(struct proc *p, const char *path, char *const argv[],
-    char *const envp[]);
+/* elf_load.c: loads the ELF file open at fd (named path) into the fresh
+ * address space vm and builds its initial stack (argv, envp, auxv) and
+ * *frame.  0, or -errno (ENOEXEC: not a program we run, why says what;
+ * ENOMEM; E2BIG). */
+int elf_load(struct vmspace *vm, int fd, const char *path,
+    char *const argv[], char *const envp[], struct ks_frame *frame,
+    char *why, size_t whylen);
 
 /* signal.c: posting and delivering signals, timers, interruptible waits. */
 void sig_proc_init(struct proc *p);
 void sig_proc_fini(struct proc *p);
+/* fork: the child gets the parent's actions, mask and alternate stack;
+ * nothing pending, no timer.  exec: handled signals go back to SIG_DFL,
+ * the alternate stack goes; ignored ones, the mask, pending signals and
+ * the timer stay. */
+void sig_fork(struct proc *child, const struct proc *parent);
+void sig_exec(struct proc *p);
+/* The host timer (KS_WAKE_SIGNAL) fires at at (CLOCK_MONOTONIC ns; 0:
+ * never); its handler kicks the space set by sig_kick_target. */
+void sig_timer_arm(uint64_t at);
+void sig_kick_target(struct ks_space *sp);
+uint64_t mono_ns(void);
 /* Posts sig with info (si_signo is set here): discarded if ignored and
  * not blocked, else pending (a standard signal already pending stays as
  * it was). */

@@ -1,0 +1,307 @@
+/* exec.c: execve: the guest's argument strings, "#!" scripts, the new address space and what survives exec. */
+
+/*
+ * An exec loads the new image into a fresh address space while the old
+ * one is still whole, so every failure (a missing file, a bad ELF, E2BIG,
+ * out of guest memory) returns an errno to the old image, which goes on.
+ * Only a complete load is committed: the old space goes (a vfork parent is
+ * let go), close-on-exec descriptors close, handled signals reset.
+ *
+ * Guest paths are host paths for now, relative ones against the process's
+ * own directory (the -r root comes with the files issue); the name
+ * /proc/self/exe is the program the process runs.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sys.h"
+#include "file.h"
+
+#define MAX_ARG_STRLEN (32 * PAGE_SIZE)  /* one string, as Linux */
+#define ARG_BYTES      (2u << 20)        /* all of argv and envp */
+#define BINPRM_BUF     256               /* how much of a #! line is read */
+#define MAX_INTERP     4                 /* #! scripts running #! scripts */
+
+int
+proc_path(struct proc *p, const char *upath, char *out)
+{
+	int n;
+
+	if (upath[0] == '\0')
+		return -ENOENT;
+	if (upath[0] == '/')
+		n = snprintf(out, PATH_MAX, "%s", upath);
+	else
+		n = snprintf(out, PATH_MAX, "%s%s%s", p->cwd,
+		    p->cwd[strlen(p->cwd) - 1] == '/' ? "" : "/", upath);
+	return n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * A "#!" line: the interpreter and at most one argument (the rest of the
+ * line, blanks trimmed), as Linux's binfmt_script.  0, or -ENOEXEC.
+ */
+static int
+parse_shebang(char *buf, size_t n, char **interp, char **arg)
+{
+	char *s, *e;
+
+	buf[n] = '\0';
+	if ((e = strchr(buf, '\n')) != NULL)
+		*e = '\0';
+	else if (n == BINPRM_BUF)
+		return -ENOEXEC; /* the interpreter's name may be cut short */
+	for (s = buf + 2; *s == ' ' || *s == '\t'; s++)
+		;
+	if (*s == '\0')
+		return -ENOEXEC;
+	*interp = s;
+	while (*s != '\0' && *s != ' ' && *s != '\t')
+		s++;
+	*arg = NULL;
+	if (*s != '\0') {
+		*s++ = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*s != '\0')
+			*arg = s;
+	}
+	return 0;
+}
+
+/* Counts a NULL-terminated vector. */
+static size_t
+vec_len(char *const v[])
+{
+	size_t n = 0;
+
+	while (v[n] != NULL)
+		n++;
+	return n;
+}
+
+/* Frees a vector of strdup'ed strings (NULL: nothing). */
+static void
+strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+proc_exec(struct proc *p, const char *path, char *const argv[],
+    char *const envp[], char *why, size_t whylen)
+{
+	char host[PATH_MAX], real[PATH_MAX], buf[BINPRM_BUF + 1];
+	char *interp, *iarg, **nargv = NULL, **old, *name = NULL;
+	struct vmspace *vm = NULL;
+	struct ks_frame frame;
+	const char *base;
+	ssize_t n;
+	size_t argc, i, k;
+	int depth, fd = -1, rc;
+
+	why[0] = '\0';
+	for (depth = 0;; depth++) {
+		if (strcmp(path, "/proc/self/exe") == 0 && p->exe[0] != '\0')
+			path = p->exe;
+		if ((rc = proc_path(p, path, host)) != 0)
+			goto out;
+		if ((fd = open(host, O_RDONLY | O_CLOEXEC)) < 0 ||
+		    faccessat(AT_FDCWD, host, X_OK, AT_EACCESS) != 0) {
+			rc = errno == EISDIR ? -EACCES : -errno;
+			goto out;
+		}
+		if ((n = pread(fd, buf, BINPRM_BUF, 0)) < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (n < 2 || buf[0] != '#' || buf[1] != '!')
+			break;
+		/* A script: run its interpreter with the script's path. */
+		if (depth == MAX_INTERP) {
+			rc = -ELOOP;
+			goto out;
+		}
+		if ((rc = parse_shebang(buf, (size_t)n, &interp, &iarg)) != 0) {
+			snprintf(why, whylen, "bad #! line");
+			goto out;
+		}
+		argc = vec_len(argv);
+		old = nargv; /* argv may be it: freed once copied */
+		if ((nargv = calloc(argc + 3, sizeof(*nargv))) == NULL) {
+			nargv = old;
+			rc = -ENOMEM;
+			goto out;
+		}
+		k = 0;
+		/* Strings live in buf/name until the load: copy them. */
+		nargv[k++] = strdup(interp);
+		if (iarg != NULL)
+			nargv[k++] = strdup(iarg);
+		nargv[k++] = strdup(path);
+		for (i = 1; i < argc; i++)
+			nargv[k++] = strdup(argv[i]);
+		for (i = 0; i < k; i++)
+			if (nargv[i] == NULL) {
+				rc = -ENOMEM;
+				goto out;
+			}
+		argv = nargv;
+		strv_free(old);
+		free(name);
+		name = strdup(nargv[0]);
+		path = name;
+		close(fd);
+		fd = -1;
+		if (path == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	if ((rc = vmspace_new(p->ks, &vm)) != 0)
+		goto out;
+	if ((rc = elf_load(vm, fd, path, argv, envp, &frame, why,
+	    whylen)) != 0)
+		goto out;
+
+	/* The point of no return. */
+	proc_vfork_release(p);
+	vmspace_unref(p->vm);
+	p->vm = vm;
+	vm = NULL;
+	p->frame = frame;
+	p->clear_tid = 0;
+	p->did_exec = true;
+	p->last_fault_addr = 0;
+	fdtab_exec(p->fds);
+	sig_exec(p);
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	memset(p->comm, 0, sizeof(p->comm));
+	memcpy(p->comm, base, strnlen(base, sizeof(p->comm) - 1));
+	snprintf(p->exe, sizeof(p->exe), "%s",
+	    realpath(host, real) != NULL ? real : host);
+	rc = 0;
+out:
+	if (rc != 0 && why[0] == '\0')
+		snprintf(why, whylen, "%s", strerror(-rc));
+	if (vm != NULL)
+		vmspace_unref(vm);
+	if (fd >= 0)
+		close(fd);
+	strv_free(nargv);
+	free(name);
+	return rc;
+}
+
+/* Copies the guest's NULL-terminated vector of strings at uv into *out
+ * (one allocation: pointers, then strings), counting bytes into *total. */
+static int
+copy_strvec(struct proc *p, gva_t uv, char ***out, size_t *total)
+{
+	size_t n = 0, cap = 16, used = 0, scap = 4096, i;
+	char **v = NULL, *strs = NULL, *big;
+	uint64_t ptr;
+	long len;
+	int rc = 0;
+
+	*out = NULL;
+	if ((v = malloc(cap * sizeof(*v))) == NULL ||
+	    (strs = malloc(scap)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (; uv != 0; n++) {
+		if (copyin(p, &ptr, uv + n * 8, sizeof(ptr)) != 0) {
+			rc = -EFAULT;
+			goto fail;
+		}
+		if (ptr == 0)
+			break;
+		if (n + 2 > cap) {
+			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
+
+			if (nv == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			v = nv;
+		}
+		for (;;) {
+			len = copyinstr(p, strs + used, ptr,
+			    scap - used < MAX_ARG_STRLEN ? scap - used :
+			    MAX_ARG_STRLEN);
+			if (len >= 0)
+				break;
+			if (len == -EFAULT) {
+				rc = -EFAULT;
+				goto fail;
+			}
+			if (scap - used >= MAX_ARG_STRLEN) {
+				rc = -E2BIG;
+				goto fail;
+			}
+			if ((big = realloc(strs, scap *= 2)) == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			strs = big;
+		}
+		v[n] = (char *)(uintptr_t)used; /* an offset until the end */
+		used += (size_t)len + 1;
+		*total += (size_t)len + 1 + sizeof(char *);
+		if (*total > ARG_BYTES) {
+			rc = -E2BIG;
+			goto fail;
+		}
+	}
+	/* Pointers and strings in one block the caller frees. */
+	if ((big = malloc((n + 1) * sizeof(*v) + used)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	memcpy(big + (n + 1) * sizeof(*v), strs, used);
+	for (i = 0; i < n; i++)
+		((char **)big)[i] = big + (n + 1) * sizeof(*v) +
+		    (uintptr_t)v[i];
+	((char **)big)[n] = NULL;
+	*out = (char **)big;
+fail:
+	free(v);
+	free(strs);
+	return rc;
+}
+
+long
+sys_execve(struct proc *p, const uint64_t *a)
+{
+	char path[PATH_MAX], why[160], **argv = NULL, **envp = NULL;
+	size_t total = 0;
+	long r;
+
+	if ((r = copyinstr(p, path, a[0], sizeof(path))) < 0)
+		return r;
+	if ((r = copy_strvec(p, a[1], &argv, &total)) != 0 ||
+	    (r = copy_strvec(p, a[2], &envp, &total)) != 0)
+		goto out;
+	r = proc_exec(p, path, argv, envp, why, sizeof(why));
+	if (r != 0)
+		vk_verbose("pid %d (%s): execve %s: %s", p->pid, p->comm, path,
+		    why);
+out:
+	free(argv);
+	free(envp);
+	return r;
+}

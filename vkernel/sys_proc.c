@@ -1,0 +1,352 @@
+/* sys_proc.c: the process system calls: fork, vfork, clone, wait4, waitid, getppid, process groups and sessions. */
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* Flags that change nothing for a process with one thread and no tracer. */
+#define CLONE_HARMLESS (CLONE_PTRACE | CLONE_UNTRACED | CLONE_SYSVSEM | \
+    CLONE_IO)
+
+/*
+ * clone without CLONE_THREAD: fork (a copy-on-write copy of the address
+ * space) or, with CLONE_VM|CLONE_VFORK, vfork (the child runs on the
+ * parent's address space while the parent waits, until the child execs or
+ * exits).  Threads (CLONE_THREAD) are a later step: EAGAIN, as for a
+ * thread the system cannot make.  Other sharing (CLONE_FILES, CLONE_FS,
+ * CLONE_SIGHAND, CLONE_VM alone) and namespaces are EINVAL.
+ */
+static long
+do_fork(struct proc *p, uint64_t flags, gva_t stack, gva_t ptid, gva_t ctid,
+    uint64_t tls)
+{
+	static bool said;
+	uint64_t csig = flags & CSIGNAL, rest = flags & ~(uint64_t)CSIGNAL;
+	const uint64_t ok = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID |
+	    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS |
+	    CLONE_HARMLESS;
+	bool vfork = (flags & (CLONE_VM | CLONE_VFORK)) ==
+	    (CLONE_VM | CLONE_VFORK);
+	struct proc *c;
+	uint64_t mask;
+	int err = 0;
+	pid_t pid;
+
+	if (csig > VK_NSIG)
+		return -EINVAL;
+	if (flags & CLONE_THREAD) {
+		if (!said)
+			vk_verbose("pid %d (%s): clone of a thread: EAGAIN "
+			    "(threads are not supported yet)", p->pid, p->comm);
+		said = true;
+		return -EAGAIN;
+	}
+	if ((rest & ~ok) != 0 || ((flags & CLONE_VM) && !vfork))
+		return -EINVAL;
+	if ((flags & CLONE_SETTLS) && tls >= KS_USER_MAX)
+		return -EPERM;
+	if ((c = proc_fork(p, vfork, &err)) == NULL)
+		return err;
+	pid = c->pid;
+	c->exit_signal = (int)csig;
+	if (stack != 0)
+		c->frame.rsp = stack;
+	if (flags & CLONE_SETTLS)
+		c->frame.fs_base = tls;
+	if (flags & CLONE_CHILD_CLEARTID)
+		c->clear_tid = ctid;
+	/* As Linux, failures to store the tid are ignored. */
+	if (flags & CLONE_PARENT_SETTID)
+		(void)copyout(p, ptid, &pid, sizeof(pid));
+	if (flags & CLONE_CHILD_SETTID)
+		(void)copyout(c, ctid, &pid, sizeof(pid));
+	if (!vfork)
+		return pid;
+	/* The parent waits, killable only, as Linux's vfork. */
+	c->vforker = p;
+	p->vfork_done = false;
+	mask = p->sigmask;
+	p->sigmask = ~SIGBIT(SIGKILL);
+	while (!p->vfork_done && !(p->sig.pending & SIGBIT(SIGKILL)))
+		(void)proc_sleep(p, NULL, NULL, 0, NULL);
+	p->sigmask = mask;
+	return pid;
+}
+
+long
+sys_fork(struct proc *p, const uint64_t *a)
+{
+	(void)a;
+	return do_fork(p, SIGCHLD, 0, 0, 0, 0);
+}
+
+long
+sys_vfork(struct proc *p, const uint64_t *a)
+{
+	(void)a;
+	return do_fork(p, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+}
+
+/* x86-64 order: flags, stack, parent_tid, child_tid, tls. */
+long
+sys_clone(struct proc *p, const uint64_t *a)
+{
+	return do_fork(p, a[0], a[1], a[2], a[3], a[4]);
+}
+
+/* ---- waiting for children ---- */
+
+struct waitreq {
+	int idtype;        /* P_ALL, P_PID, P_PGID */
+	pid_t id;
+	int options;
+	/* what the reaped child said */
+	pid_t pid;
+	int status;        /* wait4's status word */
+};
+
+static bool
+wait_match(const struct proc *c, const struct waitreq *w)
+{
+	bool clone_child = c->exit_signal != SIGCHLD;
+
+	if (!(w->options & __WALL) && clone_child != !!(w->options & __WCLONE))
+		return false;
+	switch (w->idtype) {
+	case P_PID:  return c->pid == w->id;
+	case P_PGID: return c->pgid == w->id;
+	default:     return true;
+	}
+}
+
+/*
+ * Finds an exited child matching w and reaps it (unless WNOWAIT), or
+ * sleeps for one: 1 with w->pid and w->status set, 0 (WNOHANG, nothing
+ * yet), -ECHILD, or -ERESTARTSYS.  Stopped and continued children are
+ * never reported: stop signals are not carried out yet.
+ */
+static int
+do_wait(struct proc *p, struct waitreq *w)
+{
+	struct proc *c;
+	bool any;
+	int r;
+
+	for (;;) {
+		any = false;
+		for (c = p->children; c != NULL; c = c->sibling) {
+			if (!wait_match(c, w))
+				continue;
+			any = true;
+			if (!c->zombie || !(w->options & WEXITED))
+				continue;
+			w->pid = c->pid;
+			w->status = c->status;
+			if (!(w->options & WNOWAIT))
+				proc_reap(c);
+			return 1;
+		}
+		if (!any)
+			return -ECHILD;
+		if (w->options & WNOHANG)
+			return 0;
+		if ((r = proc_sleep(p, &p->childq, NULL, 0, NULL)) ==
+		    -ERESTARTSYS)
+			return r;
+	}
+}
+
+static long
+rusage_out(struct proc *p, gva_t ru)
+{
+	struct rusage r;
+
+	memset(&r, 0, sizeof(r));
+	return ru != 0 && copyout(p, ru, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+long
+sys_wait4(struct proc *p, const uint64_t *a)
+{
+	pid_t pid = (pid_t)a[0];
+	struct waitreq w = { .options = (int)a[2] | WEXITED };
+	int r;
+
+	if ((a[2] & ~(uint64_t)(WNOHANG | WUNTRACED | WCONTINUED |
+	    __WNOTHREAD | __WCLONE | __WALL)) != 0)
+		return -EINVAL;
+	if (pid == INT_MIN)
+		return -ESRCH;
+	if (pid < -1) {
+		w.idtype = P_PGID;
+		w.id = -pid;
+	} else if (pid == -1) {
+		w.idtype = P_ALL;
+	} else if (pid == 0) {
+		w.idtype = P_PGID;
+		w.id = p->pgid;
+	} else {
+		w.idtype = P_PID;
+		w.id = pid;
+	}
+	if ((r = do_wait(p, &w)) <= 0)
+		return r;
+	if (a[1] != 0 && copyout(p, a[1], &w.status, sizeof(w.status)))
+		return -EFAULT;
+	if (rusage_out(p, a[3]) != 0)
+		return -EFAULT;
+	return w.pid;
+}
+
+long
+sys_waitid(struct proc *p, const uint64_t *a)
+{
+	struct waitreq w = { .idtype = (int)a[0], .id = (pid_t)a[1],
+	    .options = (int)a[3] };
+	siginfo_t si;
+	int r;
+
+	if ((a[3] & ~(uint64_t)(WNOHANG | WNOWAIT | WEXITED | WSTOPPED |
+	    WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) != 0 ||
+	    (a[3] & (WEXITED | WSTOPPED | WCONTINUED)) == 0)
+		return -EINVAL;
+	switch (w.idtype) {
+	case P_ALL:
+		break;
+	case P_PID:
+		if (w.id <= 0)
+			return -EINVAL;
+		break;
+	case P_PGID:
+		if (w.id < 0)
+			return -EINVAL;
+		if (w.id == 0)
+			w.id = p->pgid;
+		break;
+	default:
+		return -EINVAL; /* P_PIDFD: no pidfds yet */
+	}
+	if ((r = do_wait(p, &w)) < 0)
+		return r;
+	memset(&si, 0, sizeof(si));
+	if (r == 1) {
+		si.si_signo = SIGCHLD;
+		si.si_pid = w.pid;
+		si.si_uid = getuid();
+		if (WIFEXITED(w.status)) {
+			si.si_code = CLD_EXITED;
+			si.si_status = WEXITSTATUS(w.status);
+		} else {
+			si.si_code = CLD_KILLED;
+			si.si_status = WTERMSIG(w.status);
+		}
+	}
+	/* With WNOHANG and nothing to report, Linux zeroes the siginfo. */
+	if (a[2] != 0 && copyout(p, a[2], &si, sizeof(si)))
+		return -EFAULT;
+	return rusage_out(p, a[4]);
+}
+
+/* ---- ids, groups and sessions ---- */
+
+long
+sys_getppid(struct proc *p, const uint64_t *a)
+{
+	(void)a;
+	return p->parent != NULL ? p->parent->pid : 0;
+}
+
+/* The process pid names for getpgid/getsid: 0 is the caller. */
+static struct proc *
+pid_target(struct proc *p, pid_t pid)
+{
+	return pid == 0 ? p : pid < 0 ? NULL : proc_find(pid);
+}
+
+long
+sys_getpgid(struct proc *p, const uint64_t *a)
+{
+	struct proc *t = pid_target(p, (pid_t)a[0]);
+
+	return t != NULL ? t->pgid : -ESRCH;
+}
+
+long
+sys_getpgrp(struct proc *p, const uint64_t *a)
+{
+	(void)a;
+	return p->pgid;
+}
+
+long
+sys_getsid(struct proc *p, const uint64_t *a)
+{
+	struct proc *t = pid_target(p, (pid_t)a[0]);
+
+	return t != NULL ? t->sid : -ESRCH;
+}
+
+/* A live process other than except in group pgid and session sid. */
+static bool
+group_exists(pid_t pgid, pid_t sid, const struct proc *except)
+{
+	struct proc *q;
+
+	for (q = proc_first(); q != NULL; q = q->all_next)
+		if (q != except && !q->zombie && q->pgid == pgid &&
+		    (sid == 0 || q->sid == sid))
+			return true;
+	return false;
+}
+
+/* Linux's setpgid: the caller or a child of it that has not exec'd, in
+ * the caller's session, not a session leader, into its own group or an
+ * existing group of that session. */
+long
+sys_setpgid(struct proc *p, const uint64_t *a)
+{
+	pid_t pid = (pid_t)a[0], pgid = (pid_t)a[1];
+	struct proc *t;
+
+	if (pgid < 0)
+		return -EINVAL;
+	if ((t = pid_target(p, pid)) == NULL)
+		return -ESRCH;
+	if (pgid == 0)
+		pgid = t->pid;
+	if (t != p) {
+		if (t->parent != p)
+			return -ESRCH;
+		if (t->did_exec)
+			return -EACCES;
+		if (t->sid != p->sid)
+			return -EPERM;
+	}
+	if (t->sid == t->pid)
+		return -EPERM;
+	if (pgid != t->pid && !group_exists(pgid, p->sid, NULL))
+		return -EPERM;
+	t->pgid = pgid;
+	return 0;
+}
+
+long
+sys_setsid(struct proc *p, const uint64_t *a)
+{
+	(void)a;
+	if (p->pgid == p->pid || group_exists(p->pid, 0, NULL))
+		return -EPERM;
+	p->sid = p->pgid = p->pid;
+	return p->sid;
+}
