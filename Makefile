@@ -116,8 +116,13 @@ $(TESTDIR)/vk_common.sh: atf-tests/vk_common.sh
 check: all
 	@sh tools/check.sh $(BUILD)
 
-run: deps $(BUILD)/bin/vkernel $(TESTDIR)/guests/hello-glibc
-	$(BUILD)/bin/vkernel -v $(TESTDIR)/guests/hello-glibc "from the vkernel demo"
+# The demo: Debian's busybox shell runs a pipeline of four guest processes
+# (seq, sort, head and tr, each in a child it forks) and reaps them.
+DEMO := seq 1 10 | sort -rn | head -n 3 | tr "\n" " "; \
+	echo "<- seq | sort | head | tr, in shell pid $$$$"
+run: deps $(BUILD)/bin/vkernel
+	$(BUILD)/bin/vkernel -v /bin/busybox sh -c '$(DEMO)'
+
 
 # Page-heavy micro-benchmarks: native vs sw vs hw paging (tools/bench.sh).
 bench: all

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench.sh: page-heavy micro-benchmarks, native vs vkernel sw vs vkernel hw, with ratios to native from the same run.
+# bench.sh: page-heavy and process micro-benchmarks, native vs vkernel sw vs vkernel hw, with ratios to native from the same run.
 #
 # Usage: tools/bench.sh BUILD_DIR [--here]
 # Each figure is the best of 3 runs of atf-tests/guests/churn.c, as the guest
@@ -29,7 +29,8 @@ table() {
 	printf '%-28s %12s %12s %8s' "workload (us per unit)" native sw "sw/nat"
 	[ "$hw" = yes ] && printf ' %12s %8s' hw "hw/nat"
 	printf '\n'
-	for w in "touch 32 2" "scatter 8 1" "protect 100" "syscall 5000"; do
+	for w in "touch 32 2" "scatter 8 1" "protect 100" "syscall 5000" \
+	    "fork 200" "pipe 2000"; do
 		n=$(best "$guest" $w)
 		s=$(VKERNEL_PAGING=sw best "$vk" -m 256m "$guest" $w)
 		printf '%-28s %12s %12s %8s' "$w" "$n" "$s" "$(ratio "$s" "$n")"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -144,6 +145,9 @@ banner(const struct cpu_features *f, const char *paging, const char *why)
 	vk_log("memory: %s (%zu pages, %zu free)", mem, ps.total, ps.free);
 }
 
+/* Pages in use before the first process: what must be in use after. */
+static size_t page_baseline;
+
 /* After every process ended: what they did, and what came back. */
 static void
 summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
@@ -182,7 +186,7 @@ summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
 		    (unsigned long long)st.restarts);
 	vk_log("pages: %zu peak, %zu free of %zu", ps.peak, ps.free, ps.total);
 	vk_log("pages after exit: %zu used, baseline %zu", ps.used,
-	    ops->resv_pages);
+	    page_baseline);
 	vk_log("vm metadata: %zu bytes, %zu peak, limit %zu", ms.bytes, ms.peak,
 	    ms.limit);
 }
@@ -200,6 +204,7 @@ main(int argc, char *argv[])
 	struct ks *ks = NULL;
 	struct ks_mem kmem;
 	struct proc *init;
+	struct rlimit nofile;
 	struct stat st;
 	bool force_sw = false, probe = false;
 	int ch, rc, status;
@@ -311,6 +316,13 @@ main(int argc, char *argv[])
 		}
 		pidfile_write(pidfh);
 	}
+	/* Each guest process holds a few host descriptors (on sw, its stub's
+	 * pidfd, listener, maps file and memfd): allow what the host allows. */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+	    nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -341,6 +353,12 @@ main(int argc, char *argv[])
 		vm_phys_set_prefault(prefault, ks);
 	if (vk.verbose)
 		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
+	{
+		struct vm_page_stats ps;
+
+		vm_page_stats(&ps);
+		page_baseline = ps.used;
+	}
 	vk.env = guest_env(extra, nextra);
 
 	/* The vCPU thread: it holds the big lock but while it waits on the

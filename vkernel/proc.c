@@ -253,8 +253,12 @@ proc_fork(struct proc *parent, bool share_vm, int *errp)
 	if (share_vm) {
 		c->vm = vmspace_ref(parent->vm);
 	} else {
-		if ((rc = vmspace_new(c->ks, &c->vm)) != 0)
+		/* A host that cannot start one more space: EAGAIN, as
+		 * Linux's fork says for a resource it is out of. */
+		if ((rc = vmspace_new(c->ks, &c->vm)) != 0) {
+			rc = rc == -ENOMEM ? rc : -EAGAIN;
 			goto fail;
+		}
 		if ((rc = vm_map_fork(&c->vm->map, &parent->vm->map)) != 0)
 			goto fail;
 		c->vm->brk_base = parent->vm->brk_base;

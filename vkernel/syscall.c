@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -475,6 +476,36 @@ sys_exit(struct proc *p, const uint64_t *a)
 	return 0;
 }
 
+/* prctl: the process name, and the calls a C library or a shell makes
+ * that change nothing here; the rest EINVAL, as for an unknown option. */
+static long
+sys_prctl(struct proc *p, const uint64_t *a)
+{
+	char name[16];
+
+	switch (a[0]) {
+	case PR_SET_NAME:
+		if (copyinstr(p, name, a[1], sizeof(name)) < 0 &&
+		    copyin(p, name, a[1], sizeof(name) - 1) != 0)
+			return -EFAULT;
+		name[sizeof(name) - 1] = '\0';
+		memcpy(p->comm, name, sizeof(p->comm));
+		return 0;
+	case PR_GET_NAME:
+		return copyout(p, a[1], p->comm, sizeof(p->comm)) ? -EFAULT : 0;
+	case PR_GET_DUMPABLE:
+		return 1;
+	case PR_SET_DUMPABLE:
+		return a[1] <= 1 ? 0 : -EINVAL;
+	case PR_SET_PDEATHSIG:
+		return a[1] <= VK_NSIG ? 0 : -EINVAL;
+	case PR_GET_PDEATHSIG:
+		return copyout(p, a[1], &(int){ 0 }, sizeof(int)) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 static long
 sys_sched_yield(struct proc *p, const uint64_t *a)
 {
@@ -549,6 +580,7 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_getitimer] = sys_getitimer,
 	[SYS_pause] = sys_pause,
 	[SYS_sched_yield] = sys_sched_yield,
+	[SYS_prctl] = sys_prctl,
 	/* sys_proc.c, exec.c */
 	[SYS_fork] = sys_fork,
 	[SYS_vfork] = sys_vfork,

@@ -1,10 +1,11 @@
-/* churn.c: page-heavy micro-benchmarks for comparing paging paths (and a sanity test). */
+/* churn.c: page-heavy and process micro-benchmarks for comparing paging paths (and a sanity test). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -99,6 +100,69 @@ nullsys(long n)
 	return 0;
 }
 
+/* fork, the child touching 16 pages of a 1 MiB heap buffer and exiting,
+ * the parent reaping it; n times. */
+static int
+forks(long n)
+{
+	char *buf = malloc(1 << 20);
+	double t0;
+	int st;
+
+	if (buf == NULL)
+		return 1;
+	memset(buf, 1, 1 << 20);
+	t0 = now();
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			for (int j = 0; j < 16; j++)
+				buf[j * 4096] = 2;
+			_exit(0);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || st != 0) {
+			printf("FAIL: fork/wait\n");
+			return 1;
+		}
+	}
+	printf("fork: %ld x fork+exit+wait: %.3f us/fork\n", n,
+	    (now() - t0) * 1e6 / n);
+	return 0;
+}
+
+/* One byte each way through two pipes between parent and child, n times:
+ * the cost of a hand-off between two guest processes. */
+static int
+pingpong(long n)
+{
+	int a[2], b[2], st;
+	char c = 0;
+	double t0;
+	pid_t pid;
+
+	if (pipe(a) != 0 || pipe(b) != 0)
+		return 1;
+	if ((pid = fork()) == 0) {
+		close(a[1]);
+		while (read(a[0], &c, 1) == 1)
+			if (write(b[1], &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	t0 = now();
+	for (long i = 0; i < n; i++)
+		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1) {
+			printf("FAIL: pingpong\n");
+			return 1;
+		}
+	printf("pipe: %ld x round trip between two processes: %.3f us/trip\n", n,
+	    (now() - t0) * 1e6 / n);
+	close(a[1]);
+	waitpid(pid, &st, 0);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -113,6 +177,11 @@ main(int argc, char *argv[])
 		return protect(a);
 	if (strcmp(w, "syscall") == 0)
 		return nullsys(a);
-	fprintf(stderr, "usage: churn touch|scatter MiB rounds | protect|syscall n\n");
+	if (strcmp(w, "fork") == 0)
+		return forks(a);
+	if (strcmp(w, "pipe") == 0)
+		return pingpong(a);
+	fprintf(stderr, "usage: churn touch|scatter MiB rounds | "
+	    "protect|syscall|fork|pipe n\n");
 	return 2;
 }
