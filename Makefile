@@ -6,7 +6,7 @@ CC      ?= cc
 BUILD   := build
 
 DEPS_PKGS := gcc make pkg-config libelf-dev libbsd-dev libseccomp-dev \
-	libatf-dev atf-sh kyua musl-tools time
+	libatf-dev atf-sh kyua musl-tools time busybox-static
 
 PKGS    := libelf libbsd-overlay libseccomp
 CFLAGS  ?= -O2 -g
