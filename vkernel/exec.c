@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sys.h"
@@ -108,6 +109,7 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	char *interp, *iarg, **nargv = NULL, **old, *name = NULL;
 	struct vmspace *vm = NULL;
 	struct ks_frame frame;
+	struct stat st;
 	const char *base;
 	ssize_t n;
 	size_t argc, i, k;
@@ -121,7 +123,11 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 			goto out;
 		if ((fd = open(host, O_RDONLY | O_CLOEXEC)) < 0 ||
 		    faccessat(AT_FDCWD, host, X_OK, AT_EACCESS) != 0) {
-			rc = errno == EISDIR ? -EACCES : -errno;
+			rc = -errno;
+			goto out;
+		}
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			rc = -EACCES; /* a directory, a device: not a program */
 			goto out;
 		}
 		if ((n = pread(fd, buf, BINPRM_BUF, 0)) < 0) {

@@ -286,6 +286,45 @@ proc_vfork_release(struct proc *p)
 	p->vforker = NULL;
 }
 
+/* ---- job control ---- */
+
+void
+proc_jobctl(struct proc *p, int code, int sig)
+{
+	struct proc *pp = p->parent;
+	siginfo_t si;
+
+	p->jobctl = code;
+	p->jobctl_sig = sig;
+	if (pp == NULL)
+		return;
+	if (!(pp->sigacts[SIGCHLD].flags & SA_NOCLDSTOP)) {
+		memset(&si, 0, sizeof(si));
+		si.si_code = code;
+		si.si_pid = p->pid;
+		si.si_uid = getuid();
+		si.si_status = sig;
+		sig_post(pp, SIGCHLD, &si);
+	}
+	waitq_wakeup(&pp->childq);
+}
+
+/* Other signals stay pending while stopped (SIGCONT, posted, ends the
+ * stop; SIGKILL ends the process). */
+void
+proc_stop(struct proc *p, int sig)
+{
+	uint64_t mask = p->sigmask;
+
+	p->stopped = true;
+	proc_jobctl(p, CLD_STOPPED, sig);
+	p->sigmask = ~SIGBIT(SIGKILL);
+	while (p->stopped && !(p->sig.pending & SIGBIT(SIGKILL)))
+		(void)proc_sleep(p, NULL, NULL, 0, NULL);
+	p->sigmask = mask;
+	p->stopped = false;
+}
+
 /* ---- the end ---- */
 
 void
@@ -387,6 +426,7 @@ proc_teardown(struct proc *p)
 		}
 	}
 	p->children = NULL;
+	p->jobctl = 0;
 	p->zombie = true;
 	proc_notify_parent(p);
 }

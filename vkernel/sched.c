@@ -279,7 +279,7 @@ sched_poll(bool block)
 			struct pollfd *nf = realloc(fds, ncap * sizeof(*fds));
 
 			if (nf == NULL)
-				break; /* looked at again on the next round */
+				return; /* out of host memory: next round */
 			fds = nf;
 			cap = ncap;
 		}

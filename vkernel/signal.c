@@ -105,7 +105,7 @@ _Static_assert(sizeof(struct vk_rt_sigframe) == 440, "rt_sigframe");
 
 static const uint64_t dfl_ignore = SIGBIT(SIGCHLD) | SIGBIT(SIGURG) |
     SIGBIT(SIGWINCH) | SIGBIT(SIGCONT);
-/* Stop signals: with no parent to notice a stop, ignored for now. */
+/* Stop signals: their default action stops the process (proc_stop). */
 static const uint64_t dfl_stop = SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) |
     SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU);
 /* Delivered before the others, as Linux's next_signal does. */
@@ -228,8 +228,7 @@ sig_ignored(struct proc *p, int sig)
 {
 	uint64_t h = p->sigacts[sig].handler;
 
-	return h == VK_SIG_IGN ||
-	    (h == VK_SIG_DFL && (SIGBIT(sig) & (dfl_ignore | dfl_stop)));
+	return h == VK_SIG_IGN || (h == VK_SIG_DFL && (SIGBIT(sig) & dfl_ignore));
 }
 
 void
@@ -237,6 +236,19 @@ sig_post(struct proc *p, int sig, const siginfo_t *info)
 {
 	if (sig < 1 || sig > VK_NSIG || p->exited)
 		return;
+	/* As Linux's prepare_signal, whatever the actions: a stop signal
+	 * cancels a pending SIGCONT, and SIGCONT cancels pending stops and
+	 * ends a stop (the parent hears of it). */
+	if (SIGBIT(sig) & dfl_stop)
+		p->sig.pending &= ~SIGBIT(SIGCONT);
+	if (sig == SIGCONT) {
+		p->sig.pending &= ~dfl_stop;
+		if (p->stopped) {
+			p->stopped = false;
+			proc_jobctl(p, CLD_CONTINUED, SIGCONT);
+			proc_wake(p);
+		}
+	}
 	/* Blocked signals are never ignored: the action may change. */
 	if (!(p->sigmask & SIGBIT(sig)) && sig_ignored(p, sig))
 		return;
@@ -623,8 +635,12 @@ sig_deliver(struct proc *p)
 		if (sa->handler == VK_SIG_IGN)
 			continue;
 		if (sa->handler == VK_SIG_DFL) {
-			if (SIGBIT(sig) & (dfl_ignore | dfl_stop))
+			if (SIGBIT(sig) & dfl_ignore)
 				continue;
+			if (SIGBIT(sig) & dfl_stop) {
+				proc_stop(p, sig);
+				continue;
+			}
 			sig_terminate(p, sig);
 			return;
 		}

@@ -131,10 +131,10 @@ wait_match(const struct proc *c, const struct waitreq *w)
 }
 
 /*
- * Finds an exited child matching w and reaps it (unless WNOWAIT), or
+ * Finds a child matching w that exited (and reaps it, unless WNOWAIT),
+ * or, as w asks, stopped or continued since it was last reported; or
  * sleeps for one: 1 with w->pid and w->status set, 0 (WNOHANG, nothing
- * yet), -ECHILD, or -ERESTARTSYS.  Stopped and continued children are
- * never reported: stop signals are not carried out yet.
+ * yet), -ECHILD, or -ERESTARTSYS.
  */
 static int
 do_wait(struct proc *p, struct waitreq *w)
@@ -149,12 +149,25 @@ do_wait(struct proc *p, struct waitreq *w)
 			if (!wait_match(c, w))
 				continue;
 			any = true;
-			if (!c->zombie || !(w->options & WEXITED))
+			if (c->zombie && (w->options & WEXITED)) {
+				w->pid = c->pid;
+				w->status = c->status;
+				if (!(w->options & WNOWAIT))
+					proc_reap(c);
+				return 1;
+			}
+			if (c->zombie || c->jobctl == 0)
+				continue;
+			if (c->jobctl == CLD_STOPPED && (w->options & WSTOPPED))
+				w->status = (c->jobctl_sig << 8) | 0x7f;
+			else if (c->jobctl == CLD_CONTINUED &&
+			    (w->options & WCONTINUED))
+				w->status = 0xffff;
+			else
 				continue;
 			w->pid = c->pid;
-			w->status = c->status;
 			if (!(w->options & WNOWAIT))
-				proc_reap(c);
+				c->jobctl = 0; /* reported once */
 			return 1;
 		}
 		if (!any)
@@ -247,6 +260,12 @@ sys_waitid(struct proc *p, const uint64_t *a)
 		if (WIFEXITED(w.status)) {
 			si.si_code = CLD_EXITED;
 			si.si_status = WEXITSTATUS(w.status);
+		} else if (WIFSTOPPED(w.status)) {
+			si.si_code = CLD_STOPPED;
+			si.si_status = WSTOPSIG(w.status);
+		} else if (WIFCONTINUED(w.status)) {
+			si.si_code = CLD_CONTINUED;
+			si.si_status = SIGCONT;
 		} else {
 			si.si_code = CLD_KILLED;
 			si.si_status = WTERMSIG(w.status);

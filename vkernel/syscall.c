@@ -48,7 +48,8 @@ range_ok(gva_t va, uint64_t len)
 #define MAP32_HI 0x80000000ULL
 
 /*
- * Anonymous memory only.  Without MAP_FIXED the hint is taken when it is
+ * Anonymous memory only (MAP_SHARED: one object that fork shares, not
+ * copies).  Without MAP_FIXED the hint is taken when it is
  * free, else the highest free range below VK_MMAP_TOP; with MAP_32BIT
  * (ignored with MAP_FIXED, as on Linux) a hint must end at or below 2 GiB
  * and the search stays inside [1 GiB, 2 GiB): ENOMEM if that is full.
@@ -60,6 +61,8 @@ sys_mmap(struct proc *p, const uint64_t *a)
 	uint64_t len = round_page(a[1]), flags = a[3];
 	uint64_t type = flags & 0xf;
 	int prot = prot_of(a[2]);
+	/* MAP_SHARED anonymous memory stays shared with fork's children. */
+	int eflags = type == MAP_PRIVATE ? 0 : VM_ENTRY_SHARED;
 	long rc;
 
 	if (a[1] == 0 || a[5] & PAGE_MASK ||
@@ -77,7 +80,7 @@ sys_mmap(struct proc *p, const uint64_t *a)
 			return -EINVAL;
 		if (!range_ok(addr, len))
 			return -ENOMEM;
-		rc = vm_map_anon(&p->vm->map, addr, len, prot, 0,
+		rc = vm_map_anon(&p->vm->map, addr, len, prot, eflags,
 		    !(flags & MAP_FIXED_NOREPLACE));
 		return rc ? rc : (long)addr;
 	}
@@ -88,11 +91,11 @@ sys_mmap(struct proc *p, const uint64_t *a)
 	addr = trunc_page(addr);
 	if (addr != 0 && range_ok(addr, len) &&
 	    (!(flags & MAP_32BIT) || addr + len <= MAP32_HI) &&
-	    vm_map_anon(&p->vm->map, addr, len, prot, 0, false) == 0)
+	    vm_map_anon(&p->vm->map, addr, len, prot, eflags, false) == 0)
 		return (long)addr;
 	if (vm_map_findspace(&p->vm->map, lo, hi, len, &addr) != 0)
 		return -ENOMEM;
-	rc = vm_map_anon(&p->vm->map, addr, len, prot, 0, false);
+	rc = vm_map_anon(&p->vm->map, addr, len, prot, eflags, false);
 	return rc ? rc : (long)addr;
 }
 

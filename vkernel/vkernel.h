@@ -115,6 +115,9 @@ struct proc {
 	struct timespec sleep_until; /* CLOCK_MONOTONIC */
 	bool woken;
 	bool reaped;                 /* waited for: freed once its task is done */
+	bool stopped;                /* a stop signal's default action */
+	int jobctl;                  /* for wait: CLD_STOPPED, CLD_CONTINUED, 0 */
+	int jobctl_sig;              /* the stop signal (or SIGCONT) */
 
 	bool exited;                 /* exit_group or a fatal signal */
 	bool zombie;                 /* torn down, waiting for wait4 */
@@ -176,6 +179,12 @@ struct proc *proc_fork(struct proc *parent, bool share_vm, int *errp);
 /* wait: the zombie p leaves its parent and, once its task is done, the
  * table. */
 void proc_reap(struct proc *p);
+/* Job control: p stops (a stop signal's default action) and sleeps
+ * until SIGCONT or SIGKILL; its parent hears of the stop and of the
+ * continue (proc_jobctl: SIGCHLD unless SA_NOCLDSTOP, a wakeup, a report
+ * for wait). */
+void proc_stop(struct proc *p, int sig);
+void proc_jobctl(struct proc *p, int code, int sig);
 /* The scheduler: p's task has ended and its stack is gone. */
 void proc_task_done(struct proc *p);
 
