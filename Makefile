@@ -44,7 +44,8 @@ GUEST_EXTRA := $(wildcard atf-tests/guests/*.bin)
 .PHONY: all check run bench install clean deps tests
 all: deps $(BUILD)/bin/vkernel tests
 
-tests: $(UNIT_BINS) $(SH_BINS) $(GUEST_BINS) $(TESTDIR)/Kyuafile $(TESTDIR)/vk_common.sh
+tests: $(UNIT_BINS) $(SH_BINS) $(GUEST_BINS) $(TESTDIR)/Kyuafile $(TESTDIR)/vk_common.sh \
+	$(TESTDIR)/proc_common.sh
 
 # Installs the Debian packages the build needs when run as root; otherwise
 # prints the exact command and stops.
@@ -111,6 +112,10 @@ $(TESTDIR)/vk_common.sh: atf-tests/vk_common.sh
 	@mkdir -p $(@D)
 	cp $< $@
 
+$(TESTDIR)/proc_common.sh: atf-tests/proc_common.sh
+	@mkdir -p $(@D)
+	cp $< $@
+
 # The suite, on the sw path here; `tools/check.sh` also runs it on the hw
 # path where that can be had, and prints the closing count.
 check: all
@@ -134,7 +139,7 @@ install: all
 	install -m 755 $(BUILD)/bin/vkernel $(DESTDIR)$(PREFIX)/bin/vkernel
 	install -m 644 docs/vkernel.1 $(DESTDIR)$(PREFIX)/share/man/man1/vkernel.1
 	install -m 644 $(TESTDIR)/Kyuafile $(TESTDIR)/vk_common.sh \
-		$(DESTDIR)$(PREFIX)/tests/vkernel/
+		$(TESTDIR)/proc_common.sh $(DESTDIR)$(PREFIX)/tests/vkernel/
 	install -m 755 $(UNIT_BINS) $(SH_BINS) $(DESTDIR)$(PREFIX)/tests/vkernel/
 	install -m 755 $(GUEST_BINS) $(DESTDIR)$(PREFIX)/tests/vkernel/guests/
 
