@@ -106,7 +106,7 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
     char *const envp[], char *why, size_t whylen)
 {
 	char host[PATH_MAX], real[PATH_MAX], buf[BINPRM_BUF + 1];
-	char *interp, *iarg, **nargv = NULL, **old, *name = NULL;
+	char *interp, *iarg, **nargv = NULL, **old, *name = NULL, *execfn;
 	struct vmspace *vm = NULL;
 	struct ks_frame frame;
 	struct stat st;
@@ -116,6 +116,8 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	int depth, fd = -1, rc;
 
 	why[0] = '\0';
+	if ((execfn = strdup(path)) == NULL)
+		return -ENOMEM;
 	for (depth = 0;; depth++) {
 		if (strcmp(path, "/proc/self/exe") == 0 && p->exe[0] != '\0')
 			path = p->exe;
@@ -179,7 +181,8 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	}
 	if ((rc = vmspace_new(p->ks, &vm)) != 0)
 		goto out;
-	if ((rc = elf_load(vm, fd, path, argv, envp, &frame, why,
+	/* AT_EXECFN is the name execve was given, the outermost script's. */
+	if ((rc = elf_load(vm, fd, execfn, argv, envp, &frame, why,
 	    whylen)) != 0)
 		goto out;
 
@@ -209,6 +212,7 @@ out:
 		close(fd);
 	strv_free(nargv);
 	free(name);
+	free(execfn);
 	return rc;
 }
 
