@@ -57,6 +57,23 @@ proc_case pipe__pipeline pipeline \
 proc_case isolate__sibling isolate \
     "A sibling never sees a secret in the same page of another process, and cannot read or write it (process_vm_readv/writev, /proc/PID/mem, ptrace)"
 
+atf_test_case vm__remap_mincore_msync
+vm__remap_mincore_msync_head()
+{
+	atf_set descr "mremap (grow in place, shrink, move, FIXED, errors), mincore, msync, MADV_DONTNEED, and MAP_SHARED against MAP_PRIVATE across fork"
+}
+vm__remap_mincore_msync_body()
+{
+	for v in glibc musl; do
+		need_guest vmcalls-$v
+		atf_check -s exit:0 -o match:"^vmcalls ok: [0-9]+ checks\$" \
+		    -e empty "$gdir/vmcalls-$v"
+		atf_check -s exit:0 -o match:"^vmcalls ok: [0-9]+ checks\$" \
+		    -e save:vk.err timeout 120 "$vk" -v -m 64m "$gdir/vmcalls-$v"
+		pages_back vk.err
+	done
+}
+
 atf_test_case exec__scripts
 exec__scripts_head()
 {
@@ -133,6 +150,7 @@ forkbomb__recursive_body()
 atf_init_test_cases()
 {
 	atf_add_test_case fork__fifty
+	atf_add_test_case vm__remap_mincore_msync
 	atf_add_test_case fork__cow_generations
 	atf_add_test_case fork__chain
 	atf_add_test_case fork__tree

@@ -148,6 +148,78 @@ sys_madvise(struct proc *p, const uint64_t *a)
 	return vm_map_dontneed(&p->vm->map, va, end - va);
 }
 
+/*
+ * mremap: in place when it can; with MREMAP_MAYMOVE (and no FIXED) a
+ * move goes where mmap would put the new length.  MREMAP_DONTUNMAP is
+ * not supported (EINVAL).
+ */
+static long
+sys_mremap(struct proc *p, const uint64_t *a)
+{
+	uint64_t oldlen = round_page(a[1]), newlen = round_page(a[2]);
+	int flags = (int)a[3];
+	gva_t out, to;
+	long rc;
+
+	if (a[0] & PAGE_MASK || (a[3] & ~(uint64_t)(VM_REMAP_MAYMOVE |
+	    VM_REMAP_FIXED)) != 0 || newlen < a[2] || newlen == 0 ||
+	    oldlen < a[1])
+		return -EINVAL;
+	if (!range_ok(a[0], oldlen ? oldlen : PAGE_SIZE) ||
+	    newlen > KS_USER_MAX)
+		return -EFAULT;
+	if ((flags & VM_REMAP_FIXED) && (a[4] & PAGE_MASK ||
+	    !range_ok(a[4], newlen)))
+		return -EINVAL;
+	rc = vm_map_remap(&p->vm->map, a[0], oldlen, newlen,
+	    flags & VM_REMAP_FIXED ? flags : 0, a[4], &out);
+	if (rc == -ENOMEM && (flags & VM_REMAP_MAYMOVE) &&
+	    !(flags & VM_REMAP_FIXED)) {
+		if (vm_map_findspace(&p->vm->map, KS_USER_MIN, VK_MMAP_TOP,
+		    newlen, &to) != 0)
+			return -ENOMEM;
+		rc = vm_map_remap(&p->vm->map, a[0], oldlen, newlen,
+		    VM_REMAP_MAYMOVE | VM_REMAP_FIXED, to, &out);
+	}
+	return rc ? rc : (long)out;
+}
+
+/* mincore, a chunk of pages at a time into the guest's vector. */
+static long
+sys_mincore(struct proc *p, const uint64_t *a)
+{
+	unsigned char vec[4096];
+	uint64_t len = round_page(a[1]), done = 0, n;
+	long rc;
+
+	if (a[0] & PAGE_MASK)
+		return -EINVAL;
+	if (len < a[1] || !range_ok(a[0], len))
+		return -ENOMEM;
+	while (done < len) {
+		n = len - done > sizeof(vec) * PAGE_SIZE ?
+		    sizeof(vec) * PAGE_SIZE : len - done;
+		if ((rc = vm_map_mincore(&p->vm->map, a[0] + done, n, vec)) != 0)
+			return rc;
+		if (copyout(p, a[2] + done / PAGE_SIZE, vec, n / PAGE_SIZE))
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+static long
+sys_msync(struct proc *p, const uint64_t *a)
+{
+	uint64_t len = round_page(a[1]);
+
+	if (len < a[1])
+		return -ENOMEM;
+	if (a[0] & PAGE_MASK || (a[1] != 0 && !range_ok(a[0], len)))
+		return a[0] & PAGE_MASK ? -EINVAL : -ENOMEM;
+	return vm_map_msync(&p->vm->map, a[0], len, (int)a[2]);
+}
+
 static long
 sys_brk(struct proc *p, const uint64_t *a)
 {
@@ -544,6 +616,9 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_munmap] = sys_munmap,
 	[SYS_mprotect] = sys_mprotect,
 	[SYS_madvise] = sys_madvise,
+	[SYS_mremap] = sys_mremap,
+	[SYS_mincore] = sys_mincore,
+	[SYS_msync] = sys_msync,
 	[SYS_brk] = sys_brk,
 	[SYS_arch_prctl] = sys_arch_prctl,
 	[SYS_set_tid_address] = sys_set_tid_address,
