@@ -251,6 +251,32 @@ echo not reached
 EOF
 }
 
+bb_case limits__oom_child "A child that runs out of guest memory is killed (137) with one line, and the shell carries on"
+limits__oom_child_body()
+{
+	need_guest oom-musl
+	atf_check -s exit:0 -o inline:"after 137\nstill here\n" -e save:vk.err \
+	    timeout 120 "$vk" -v -m 32m /bin/busybox sh -c \
+	    '"$1/oom-musl" 64; echo after $?; echo still here' sh "$gdir"
+	atf_check -o inline:"1\n" grep -c "out of guest memory (-m 32m)" vk.err
+	pages_back vk.err
+}
+
+bb_case limits__orphans_end "When pid 1 ends, its background jobs are killed at once and no host process is left"
+limits__orphans_end_body()
+{
+	vk_setup
+	start=$(date +%s)
+	atf_check -s exit:0 -o inline:"bye\n" -e save:vk.err \
+	    timeout 60 setsid -w sh -c 'echo $$ >sid; exec "$@"' sh \
+	    "$vk" -v /bin/busybox sh -c \
+	    'sleep 100 & sleep 100 & (sleep 100; echo never) & echo bye'
+	[ $(($(date +%s) - start)) -lt 30 ] ||
+	    atf_fail "vkernel waited for its background jobs"
+	pages_back vk.err
+	leftovers_check "$(cat sid)" "busybox sh -c sleep 100"
+}
+
 atf_init_test_cases()
 {
 	for c in $bb_cases; do
