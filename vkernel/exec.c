@@ -108,6 +108,7 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	char host[PATH_MAX], real[PATH_MAX], buf[BINPRM_BUF + 1];
 	char *interp, *iarg, **nargv = NULL, **old, *name = NULL, *execfn;
 	struct vmspace *vm = NULL;
+	struct fdtab *own = NULL;
 	struct ks_frame frame;
 	struct stat st;
 	const char *base;
@@ -186,6 +187,12 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	    whylen)) != 0)
 		goto out;
 
+	/* exec unshares a CLONE_FILES table, as Linux does. */
+	if (fdtab_shared(p->fds) && (own = fdtab_copy(p->fds)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+
 	/* The point of no return. */
 	proc_vfork_release(p);
 	vmspace_unref(p->vm);
@@ -195,6 +202,10 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	p->clear_tid = 0;
 	p->did_exec = true;
 	p->last_fault_addr = 0;
+	if (own != NULL) {
+		fdtab_free(p->fds);
+		p->fds = own;
+	}
 	fdtab_exec(p->fds);
 	sig_exec(p);
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;

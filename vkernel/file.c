@@ -242,6 +242,7 @@ struct fdent {
 };
 
 struct fdtab {
+	int refs;           /* processes sharing it (CLONE_FILES) */
 	int n;              /* slots in ent */
 	int open;           /* descriptors in use */
 	struct fdent *ent;
@@ -250,7 +251,24 @@ struct fdtab {
 struct fdtab *
 fdtab_new(void)
 {
-	return calloc(1, sizeof(struct fdtab));
+	struct fdtab *t = calloc(1, sizeof(struct fdtab));
+
+	if (t != NULL)
+		t->refs = 1;
+	return t;
+}
+
+struct fdtab *
+fdtab_share(struct fdtab *t)
+{
+	t->refs++;
+	return t;
+}
+
+bool
+fdtab_shared(const struct fdtab *t)
+{
+	return t->refs > 1;
 }
 
 /* Makes room for descriptor fd.  0 or -ENOMEM. */
@@ -296,7 +314,7 @@ fdtab_free(struct fdtab *t)
 {
 	int i;
 
-	if (t == NULL)
+	if (t == NULL || --t->refs > 0)
 		return;
 	for (i = 0; i < t->n; i++)
 		file_unref(t->ent[i].f);

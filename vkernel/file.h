@@ -67,6 +67,9 @@ struct fdtab;
 struct fdtab *fdtab_new(void);
 /* A copy sharing every open file (fork). */
 struct fdtab *fdtab_copy(struct fdtab *t);
+/* CLONE_FILES: one more process shares t (fdtab_free drops one). */
+struct fdtab *fdtab_share(struct fdtab *t);
+bool fdtab_shared(const struct fdtab *t);
 void fdtab_free(struct fdtab *t);
 /* The file at fd, or NULL (EBADF). */
 struct file *fdtab_get(struct fdtab *t, long fd);

@@ -223,12 +223,12 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 /*
  * fork and vfork (clone without CLONE_THREAD): a child with a copy (or,
  * with share_vm, the same) address space, a copy of the descriptor
- * table, the signal actions and mask, the ids and the directory; its
+ * table (or, with share_files, the same), the signal actions and mask, the ids and the directory; its
  * frame is the parent's with rax 0.  It is not runnable yet.  *errp:
  * -EAGAIN past VK_PROC_MAX, -ENOMEM.
  */
 struct proc *
-proc_fork(struct proc *parent, bool share_vm, int *errp)
+proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 {
 	struct proc *c;
 	int rc;
@@ -246,7 +246,9 @@ proc_fork(struct proc *parent, bool share_vm, int *errp)
 	c->frame = parent->frame;
 	c->frame.rax = 0;
 	sig_fork(c, parent);
-	if ((c->fds = fdtab_copy(parent->fds)) == NULL) {
+	c->fds = share_files ? fdtab_share(parent->fds) :
+	    fdtab_copy(parent->fds);
+	if (c->fds == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}

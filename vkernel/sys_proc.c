@@ -24,8 +24,9 @@
  * space) or, with CLONE_VM|CLONE_VFORK, vfork (the child runs on the
  * parent's address space while the parent waits, until the child execs or
  * exits).  Threads (CLONE_THREAD) are a later step: EAGAIN, as for a
- * thread the system cannot make.  Other sharing (CLONE_FILES, CLONE_FS,
- * CLONE_SIGHAND, CLONE_VM alone) and namespaces are EINVAL.
+ * thread the system cannot make.  CLONE_FILES shares the descriptor
+ * table.  Other sharing (CLONE_FS, CLONE_SIGHAND, CLONE_VM alone) and
+ * namespaces are EINVAL.
  */
 static long
 do_fork(struct proc *p, uint64_t flags, gva_t stack, gva_t ptid, gva_t ctid,
@@ -33,7 +34,8 @@ do_fork(struct proc *p, uint64_t flags, gva_t stack, gva_t ptid, gva_t ctid,
 {
 	static bool said;
 	uint64_t csig = flags & CSIGNAL, rest = flags & ~(uint64_t)CSIGNAL;
-	const uint64_t ok = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID |
+	const uint64_t ok = CLONE_VM | CLONE_VFORK | CLONE_FILES |
+	    CLONE_PARENT_SETTID |
 	    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS |
 	    CLONE_HARMLESS;
 	bool vfork = (flags & (CLONE_VM | CLONE_VFORK)) ==
@@ -56,7 +58,7 @@ do_fork(struct proc *p, uint64_t flags, gva_t stack, gva_t ptid, gva_t ctid,
 		return -EINVAL;
 	if ((flags & CLONE_SETTLS) && tls >= KS_USER_MAX)
 		return -EPERM;
-	if ((c = proc_fork(p, vfork, &err)) == NULL)
+	if ((c = proc_fork(p, vfork, (flags & CLONE_FILES) != 0, &err)) == NULL)
 		return err;
 	pid = c->pid;
 	c->exit_signal = (int)csig;

@@ -173,9 +173,11 @@ struct vmspace *vmspace_ref(struct vmspace *vm);
 void vmspace_unref(struct vmspace *vm);
 /* Releases a vfork parent held by p (p execs or exits). */
 void proc_vfork_release(struct proc *p);
-/* fork's child (share_vm: vfork's), a runnable task; NULL with *errp
+/* fork's child (share_vm: vfork's; share_files: CLONE_FILES), a runnable
+ * task; NULL with *errp
  * -EAGAIN (VK_PROC_MAX reached) or -ENOMEM. */
-struct proc *proc_fork(struct proc *parent, bool share_vm, int *errp);
+struct proc *proc_fork(struct proc *parent, bool share_vm, bool share_files,
+    int *errp);
 /* wait: the zombie p leaves its parent and, once its task is done, the
  * table. */
 void proc_reap(struct proc *p);

@@ -1269,6 +1269,47 @@ pipeline_stage(int in, int out, int stage, int res)
 	child_exit();
 }
 
+/* clonefiles: clone(CLONE_FILES) shares the descriptor table (a close in
+ * the child closes the parent's), fork copies it, and exec unshares it. */
+static void
+mode_clonefiles(void)
+{
+	int p[2], q[2];
+	long pid;
+
+	CHECK(pipe(p) == 0 && pipe(q) == 0, "pipe");
+	pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		close(p[1]);
+		_exit(0);
+	}
+	CHECK(pid > 0, "clone(CLONE_FILES)");
+	expect_exit((pid_t)pid, 0, "CLONE_FILES child");
+	CHECK(fcntl(p[1], F_GETFD) == -1 && errno == EBADF,
+	    "the child's close closed the shared descriptor");
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		_exit(0);
+	}
+	expect_exit((pid_t)pid, 0, "fork child");
+	CHECK(fcntl(p[0], F_GETFD) == 0, "a forked child's close is its own");
+	/* exec unshares: the new image's close (exit3 closes nothing, but
+	 * execve itself closes the O_CLOEXEC end) does not reach us. */
+	CHECK(fcntl(q[1], F_SETFD, FD_CLOEXEC) == 0, "FD_CLOEXEC");
+	pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		execl(self, self, "exit3", self, (char *)NULL);
+		_exit(127);
+	}
+	expect_exit((pid_t)pid, 3, "CLONE_FILES child that execs");
+	CHECK(fcntl(q[1], F_GETFD) == FD_CLOEXEC,
+	    "exec in a CLONE_FILES child left our close-on-exec fd open");
+	close(p[0]);
+	close(q[0]);
+	close(q[1]);
+}
+
 static void
 mode_pipeline(void)
 {
@@ -1657,6 +1698,8 @@ main(int argc, char **argv)
 		mode_vfork();
 	else if (strcmp(mode, "pipe") == 0)
 		mode_pipe();
+	else if (strcmp(mode, "clonefiles") == 0)
+		mode_clonefiles();
 	else if (strcmp(mode, "pipeline") == 0)
 		mode_pipeline();
 	else if (strcmp(mode, "isolate") == 0)
