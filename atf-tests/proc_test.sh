@@ -76,6 +76,24 @@ vm__remap_mincore_msync_body()
 	done
 }
 
+atf_test_case fpu__per_process
+fpu__per_process_head()
+{
+	atf_set descr "Three processes keep their own SSE registers across system calls, task switches and preemption (on hw the vCPU's FPU state follows the task)"
+}
+fpu__per_process_body()
+{
+	for v in glibc musl; do
+		need_guest fpregs-$v
+		atf_check -s exit:0 -o inline:"fpregs ok: 3 processes\n" \
+		    -e empty "$gdir/fpregs-$v" 3 0.3 20000
+		atf_check -s exit:0 -o inline:"fpregs ok: 3 processes\n" \
+		    -e save:vk.err timeout 120 "$vk" -v -m 64m \
+		    "$gdir/fpregs-$v" 3 0.3 2000
+		pages_back vk.err
+	done
+}
+
 atf_test_case exec__scripts
 exec__scripts_head()
 {
@@ -152,6 +170,7 @@ forkbomb__recursive_body()
 atf_init_test_cases()
 {
 	atf_add_test_case fork__fifty
+	atf_add_test_case fpu__per_process
 	atf_add_test_case fd__clone_files
 	atf_add_test_case vm__remap_mincore_msync
 	atf_add_test_case fork__cow_generations

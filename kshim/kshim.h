@@ -139,6 +139,16 @@ struct ks_ops {
 	/* Optional (may be NULL): gpa..gpa+len is about to be handed out;
 	 * set up its nested mappings now, in one batch. */
 	void (*prefault)(struct ks *ks, gpa_t gpa, size_t len);
+	/*
+	 * The FPU/SSE/AVX state.  On kvm one vCPU runs every task, so its
+	 * state must follow the task: fpu_save copies the vCPU's into buf
+	 * (fpu_size bytes), fpu_load puts buf back; 0 or -errno.  NULL (and
+	 * fpu_size 0) where each space keeps its own state, as the soft
+	 * backend's stub processes do.
+	 */
+	size_t fpu_size;
+	int (*fpu_save)(struct ks *ks, void *buf);
+	int (*fpu_load)(struct ks *ks, const void *buf);
 };
 
 extern const struct ks_ops ks_soft_ops;

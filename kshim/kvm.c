@@ -55,6 +55,7 @@ struct kvm_mbox {
 	uint64_t newcr3, flush, ninval, gsbase;
 	uint64_t inval[MB_MAXINVAL];
 };
+_Static_assert(sizeof(struct kvm_fpu) <= sizeof(struct kvm_xsave), "fpu");
 _Static_assert(__builtin_offsetof(struct kvm_mbox, vector) == MB_VECTOR, "mbox");
 _Static_assert(__builtin_offsetof(struct kvm_mbox, inval) == MB_INVAL, "mbox");
 _Static_assert(__builtin_offsetof(struct kvm_mbox, gsbase) == MB_GSBASE, "mbox");
@@ -77,6 +78,7 @@ struct ks {
 	volatile sig_atomic_t kicked; /* kick() came: stop the guest */
 	sigset_t wake;         /* just KS_WAKE_SIGNAL */
 	bool pre_fault;        /* KVM_PRE_FAULT_MEMORY works */
+	bool xsave;            /* KVM_GET_XSAVE/SET_XSAVE (else GET_FPU) */
 	int inject;            /* test-only failure (VKERNEL_TEST_INJECT) */
 	struct kvm_regs regs0; /* the vCPU's start state, for resets */
 	struct kvm_sregs sregs0;
@@ -421,6 +423,8 @@ kvm_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 		goto fail;
 	ks->pre_fault = __kvm_ioctl(ks->kvm, KVM_CHECK_EXTENSION,
 	    (void *)(long)KVM_CAP_PRE_FAULT_MEMORY) > 0;
+	ks->xsave = __kvm_ioctl(ks->kvm, KVM_CHECK_EXTENSION,
+	    (void *)(long)KVM_CAP_XSAVE) > 0;
 	ks->inject = inject_kind(getenv("VKERNEL_TEST_INJECT"));
 	return 0;
 fail:
@@ -736,6 +740,25 @@ kvm_stats(struct ks *ks, struct ks_stats *st)
 	*st = ks->st;
 }
 
+/* The vCPU's FPU state: all of it with XSAVE (AVX included), else the
+ * legacy x87/SSE area. */
+static int
+kvm_fpu_save(struct ks *ks, void *buf)
+{
+	if (ks->xsave)
+		return __kvm_ioctl(ks->vcpu, KVM_GET_XSAVE, buf) < 0 ? -EIO : 0;
+	return __kvm_ioctl(ks->vcpu, KVM_GET_FPU, buf) < 0 ? -EIO : 0;
+}
+
+static int
+kvm_fpu_load(struct ks *ks, const void *buf)
+{
+	if (ks->xsave)
+		return __kvm_ioctl(ks->vcpu, KVM_SET_XSAVE, (void *)buf) < 0 ?
+		    -EIO : 0;
+	return __kvm_ioctl(ks->vcpu, KVM_SET_FPU, (void *)buf) < 0 ? -EIO : 0;
+}
+
 /* The vCPU runs on the calling thread: its CPU clock. */
 static int
 kvm_cputime(struct ks_space *sp, struct timespec *ts)
@@ -759,5 +782,8 @@ const struct ks_ops ks_kvm_ops = {
 	.stats = kvm_stats,
 	.cputime = kvm_cputime,
 	.kick = kvm_kick,
+	.fpu_size = sizeof(struct kvm_xsave),
+	.fpu_save = kvm_fpu_save,
+	.fpu_load = kvm_fpu_load,
 	.prefault = kvm_prefault,
 };

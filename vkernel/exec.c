@@ -7,9 +7,9 @@
  * Only a complete load is committed: the old space goes (a vfork parent is
  * let go), close-on-exec descriptors close, handled signals reset.
  *
- * Guest paths are host paths for now, relative ones against the process's
- * own directory (the -r root comes with the files issue); the name
- * /proc/self/exe is the program the process runs.
+ * Paths are guest paths beneath the -r root (vfs.c), relative ones against
+ * the process's own directory; the name /proc/self/exe is the program the
+ * process runs.
  */
 
 #include <errno.h>
@@ -23,26 +23,12 @@
 
 #include "sys.h"
 #include "file.h"
+#include "vfs.h"
 
 #define MAX_ARG_STRLEN (32 * PAGE_SIZE)  /* one string, as Linux */
 #define ARG_BYTES      (2u << 20)        /* all of argv and envp */
 #define BINPRM_BUF     256               /* how much of a #! line is read */
 #define MAX_INTERP     4                 /* #! scripts running #! scripts */
-
-int
-proc_path(struct proc *p, const char *upath, char *out)
-{
-	int n;
-
-	if (upath[0] == '\0')
-		return -ENOENT;
-	if (upath[0] == '/')
-		n = snprintf(out, PATH_MAX, "%s", upath);
-	else
-		n = snprintf(out, PATH_MAX, "%s%s%s", p->cwd,
-		    p->cwd[strlen(p->cwd) - 1] == '/' ? "" : "/", upath);
-	return n >= PATH_MAX ? -ENAMETOOLONG : 0;
-}
 
 /*
  * A "#!" line: the interpreter and at most one argument (the rest of the
@@ -105,7 +91,7 @@ int
 proc_exec(struct proc *p, const char *path, char *const argv[],
     char *const envp[], char *why, size_t whylen)
 {
-	char host[PATH_MAX], real[PATH_MAX], buf[BINPRM_BUF + 1];
+	char gpath[PATH_MAX], real[PATH_MAX], buf[BINPRM_BUF + 1];
 	char *interp, *iarg, **nargv = NULL, **old, *name = NULL, *execfn;
 	struct vmspace *vm = NULL;
 	struct fdtab *own = NULL;
@@ -122,10 +108,10 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	for (depth = 0;; depth++) {
 		if (strcmp(path, "/proc/self/exe") == 0 && p->exe[0] != '\0')
 			path = p->exe;
-		if ((rc = proc_path(p, path, host)) != 0)
+		if ((rc = vfs_abspath(p, AT_FDCWD, path, gpath)) != 0 ||
+		    (rc = fd = vfs_open(gpath, O_RDONLY, 0)) < 0)
 			goto out;
-		if ((fd = open(host, O_RDONLY | O_CLOEXEC)) < 0 ||
-		    faccessat(AT_FDCWD, host, X_OK, AT_EACCESS) != 0) {
+		if (faccessat(fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) != 0) {
 			rc = -errno;
 			goto out;
 		}
@@ -208,11 +194,13 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	}
 	fdtab_exec(p->fds);
 	sig_exec(p);
+	(void)proc_fpu_reset(p); /* p->fpu exists: a copy, nothing to fail */
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	memset(p->comm, 0, sizeof(p->comm));
 	memcpy(p->comm, base, strnlen(base, sizeof(p->comm) - 1));
-	snprintf(p->exe, sizeof(p->exe), "%s",
-	    realpath(host, real) != NULL ? real : host);
+	if (vfs_fd_path(fd, real, sizeof(real)) != 0)
+		snprintf(real, sizeof(real), "%s", gpath);
+	snprintf(p->exe, sizeof(p->exe), "%s", real);
 	rc = 0;
 out:
 	if (rc != 0 && why[0] == '\0')

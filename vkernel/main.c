@@ -16,6 +16,7 @@
 #include "cpu_probe.h"
 #include "paging.h"
 #include "vkernel.h"
+#include "vfs.h"
 
 #define EX_USAGE 64
 #define EX_UNAVAILABLE 69
@@ -298,11 +299,11 @@ main(int argc, char *argv[])
 		vk_log("-r %s: not a directory", vk.root);
 		return EX_USAGE;
 	}
-	prog = find_program(argv[0]);
-	if (access(prog, F_OK) != 0) {
-		vk_log("%s: %s", argv[0], strerror(errno));
-		return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
+	if (vfs_init(vk.root, why, sizeof(why)) != 0) {
+		vk_log("-r %s: %s", vk.root, why);
+		return EX_USAGE;
 	}
+	prog = find_program(argv[0]);
 	if (pidpath != NULL) {
 		pid_t other;
 
@@ -351,6 +352,12 @@ main(int argc, char *argv[])
 	}
 	if (ops->prefault != NULL)
 		vm_phys_set_prefault(prefault, ks);
+	if ((rc = proc_fpu_init(ks)) != 0) {
+		vk_log("%s backend: cannot read the vCPU's FPU state: %s",
+		    ops->name, strerror(-rc));
+		rc = EX_UNAVAILABLE;
+		goto out;
+	}
 	if (vk.verbose)
 		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
 	{

@@ -23,6 +23,7 @@
 
 #include "vkernel.h"
 #include "file.h"
+#include "vfs.h"
 
 struct vk_config vk;
 struct vk_totals vk_totals;
@@ -30,6 +31,8 @@ struct vk_totals vk_totals;
 static struct proc *allproc;
 static int nprocs;
 static pid_t lastpid;
+static void *fpu_start;          /* the vCPU's FPU state at start-up */
+static struct proc *fpu_owner;   /* whose FPU state the vCPU holds */
 
 void
 vk_log(const char *fmt, ...)
@@ -116,6 +119,9 @@ proc_free(struct proc *p)
 
 	fdtab_free(p->fds);
 	vmspace_unref(p->vm);
+	if (fpu_owner == p)
+		fpu_owner = NULL;
+	free(p->fpu);
 	for (pp = &allproc; *pp != NULL; pp = &(*pp)->all_next)
 		if (*pp == p) {
 			*pp = p->all_next;
@@ -177,6 +183,66 @@ vmspace_unref(struct vmspace *vm)
 	free(vm);
 }
 
+/* ---- the FPU state, where one vCPU's is shared by every task ---- */
+
+
+int
+proc_fpu_init(struct ks *ks)
+{
+	if (vk.ops->fpu_save == NULL)
+		return 0;
+	if ((fpu_start = calloc(1, vk.ops->fpu_size)) == NULL)
+		return -ENOMEM;
+	return vk.ops->fpu_save(ks, fpu_start);
+}
+
+int
+proc_fpu_reset(struct proc *p)
+{
+	if (fpu_start == NULL)
+		return 0;
+	if (p->fpu == NULL && (p->fpu = malloc(vk.ops->fpu_size)) == NULL)
+		return -ENOMEM;
+	memcpy(p->fpu, fpu_start, vk.ops->fpu_size);
+	if (fpu_owner == p)
+		fpu_owner = NULL; /* load it again before p runs */
+	return 0;
+}
+
+int
+proc_fpu_switch(struct proc *p)
+{
+	int rc;
+
+	if (fpu_start == NULL || fpu_owner == p)
+		return 0;
+	if (fpu_owner != NULL &&
+	    (rc = vk.ops->fpu_save(fpu_owner->ks, fpu_owner->fpu)) != 0)
+		return rc;
+	fpu_owner = NULL;
+	if ((rc = vk.ops->fpu_load(p->ks, p->fpu)) != 0)
+		return rc;
+	fpu_owner = p;
+	return 0;
+}
+
+/* fork: the child starts with the parent's state as it is now. */
+static int
+proc_fpu_fork(struct proc *c, struct proc *parent)
+{
+	int rc;
+
+	if (fpu_start == NULL)
+		return 0;
+	if ((c->fpu = malloc(vk.ops->fpu_size)) == NULL)
+		return -ENOMEM;
+	if (fpu_owner == parent &&
+	    (rc = vk.ops->fpu_save(parent->ks, parent->fpu)) != 0)
+		return rc;
+	memcpy(c->fpu, parent->fpu, vk.ops->fpu_size);
+	return 0;
+}
+
 /* ---- creation ---- */
 
 /* pid 1's descriptors 0, 1 and 2: the vkernel's own streams. */
@@ -209,10 +275,10 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 		return -ENOMEM;
 	p->pgid = p->sid = p->pid;
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
-	if (getcwd(p->cwd, sizeof(p->cwd)) == NULL)
-		snprintf(p->cwd, sizeof(p->cwd), "/");
+	vfs_initial_cwd(p->cwd, sizeof(p->cwd));
 	p->ks = ks;
-	if ((rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0) {
+	if ((rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0 ||
+	    (rc = proc_fpu_reset(p)) != 0) {
 		proc_free(p);
 		return rc;
 	}
@@ -246,6 +312,8 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 	c->frame = parent->frame;
 	c->frame.rax = 0;
 	sig_fork(c, parent);
+	if ((rc = proc_fpu_fork(c, parent)) != 0)
+		goto fail;
 	c->fds = share_files ? fdtab_share(parent->fds) :
 	    fdtab_copy(parent->fds);
 	if (c->fds == NULL) {
@@ -398,6 +466,8 @@ proc_teardown(struct proc *p)
 	}
 	proc_vfork_release(p);
 	sig_proc_fini(p);
+	if (fpu_owner == p)
+		fpu_owner = NULL;
 	fdtab_free(p->fds);
 	p->fds = NULL;
 	vmspace_unref(p->vm);
@@ -533,8 +603,10 @@ proc_run(struct proc *p)
 		if (p->exited)
 			break;
 		sched_before_run(p);
-		sig_kick_target(p->vm->space);
-		rc = ks_run(p->vm->space, &p->frame, &t);
+		if ((rc = proc_fpu_switch(p)) == 0) {
+			sig_kick_target(p->vm->space);
+			rc = ks_run(p->vm->space, &p->frame, &t);
+		}
 		sig_kick_target(NULL);
 		if (rc != 0) {
 			snprintf(why, sizeof(why), "cannot enter the guest: %s",

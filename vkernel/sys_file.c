@@ -15,6 +15,7 @@
 
 #include "sys.h"
 #include "file.h"
+#include "vfs.h"
 
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1)
@@ -766,29 +767,28 @@ sys_getcwd(struct proc *p, const uint64_t *a)
 	return copyout(p, a[0], p->cwd, len) ? -EFAULT : (long)len;
 }
 
-/* A guest path (host paths for now, see exec.c) must name a directory
- * the vkernel may search; the directory kept is its canonical name. */
+/* A guest path must name a directory the vkernel may search; the
+ * directory kept is its guest path as the host resolved it. */
 long
 sys_chdir(struct proc *p, const uint64_t *a)
 {
-	char upath[PATH_MAX], host[PATH_MAX], real[PATH_MAX];
-	struct stat st;
+	char upath[PATH_MAX], gpath[PATH_MAX];
 	long r;
+	int fd;
 
 	if ((r = copyinstr(p, upath, a[0], sizeof(upath))) < 0)
 		return r;
-	if ((r = proc_path(p, upath, host)) != 0)
+	if ((r = vfs_abspath(p, AT_FDCWD, upath, gpath)) != 0)
 		return r;
-	if (host_ret(p, stat(host, &st)) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	if (host_ret(p, access(host, X_OK)) < 0)
-		return -errno;
-	if (realpath(host, real) == NULL)
-		return -errno;
-	snprintf(p->cwd, sizeof(p->cwd), "%s", real);
-	return 0;
+	p->nhostcalls++;
+	if ((fd = vfs_open(gpath, O_PATH | O_DIRECTORY, 0)) < 0)
+		return fd;
+	if (faccessat(fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) != 0)
+		r = -errno;
+	else
+		r = vfs_fd_path(fd, p->cwd, sizeof(p->cwd));
+	close(fd);
+	return r;
 }
 
 /* No descriptor names a directory yet. */
@@ -816,9 +816,7 @@ do_open(struct proc *p, int dirfd, gva_t upath, uint64_t flags)
 		return r;
 	if (flags & ~(uint64_t)OPEN_FLAGS || (flags & O_ACCMODE) == O_ACCMODE)
 		return -EINVAL;
-	if (path[0] != '/' && dirfd != AT_FDCWD)
-		return fdtab_get(p->fds, dirfd) != NULL ? -ENOTDIR : -EBADF;
-	if ((r = proc_path(p, path, host)) != 0)
+	if ((r = vfs_abspath(p, dirfd, path, host)) != 0)
 		return r;
 	if ((f = file_dev_open(host, (int)flags)) == NULL) {
 		if (errno == ENOSYS)

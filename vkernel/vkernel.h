@@ -81,8 +81,8 @@ enum task_state { TASK_RUN, TASK_SLEEP, TASK_DONE };
 struct proc {
 	pid_t pid, pgid, sid;
 	char comm[16];
-	char exe[4096];              /* what /proc/self/exe names */
-	char cwd[4096];              /* the working directory */
+	char exe[4096];              /* what /proc/self/exe names (guest path) */
+	char cwd[4096];              /* the working directory (guest path) */
 	struct ks *ks;
 	struct vmspace *vm;
 	struct ks_frame frame;
@@ -91,6 +91,8 @@ struct proc {
 	struct vk_sigaction sigacts[VK_NSIG + 1];
 	struct fdtab *fds;           /* descriptor table (file.c) */
 	struct vk_sigstate sig;      /* signal.c */
+	void *fpu;                   /* its FPU state while off the vCPU (only
+	                                where the backend shares one: kvm) */
 
 	/* Family (proc.c): the parent, its children, the table. */
 	struct proc *parent;         /* NULL for pid 1 */
@@ -171,6 +173,13 @@ void proc_table_fini(void);
 int vmspace_new(struct ks *ks, struct vmspace **vmp);
 struct vmspace *vmspace_ref(struct vmspace *vm);
 void vmspace_unref(struct vmspace *vm);
+/* The FPU state (where ks_ops shares one among tasks): proc_fpu_init
+ * keeps the vCPU's start state for new images; proc_fpu_reset gives p
+ * that state (exec); proc_fpu_switch puts p's state on the vCPU before it
+ * runs, saving the last owner's.  0 or -errno. */
+int proc_fpu_init(struct ks *ks);
+int proc_fpu_reset(struct proc *p);
+int proc_fpu_switch(struct proc *p);
 /* Releases a vfork parent held by p (p execs or exits). */
 void proc_vfork_release(struct proc *p);
 /* fork's child (share_vm: vfork's; share_files: CLONE_FILES), a runnable
@@ -195,9 +204,6 @@ void proc_task_done(struct proc *p);
  * with p unchanged; why gets a one-line reason (for pid 1's start). */
 int proc_exec(struct proc *p, const char *path, char *const argv[],
     char *const envp[], char *why, size_t whylen);
-/* A guest path made absolute against p's cwd into out (PATH_MAX). 0 or
- * -ENAMETOOLONG. */
-int proc_path(struct proc *p, const char *upath, char *out);
 
 /* signal.c: true when p has a signal to take that would interrupt a
  * sleep (an expired timer's SIGALRM is posted first); the host signal

@@ -1,0 +1,46 @@
+/* vfs.h: guest paths: the -r root, names made absolute against a directory, and host descriptors opened only beneath the root. */
+#ifndef VKERNEL_VFS_H
+#define VKERNEL_VFS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct proc;
+
+/*
+ * A guest path names a file beneath the guest root (-r, default /).  The
+ * vkernel holds an O_PATH descriptor of the root and opens every guest
+ * path with openat2(root, path, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS):
+ * the host kernel resolves each component, treating ".." at the root and
+ * absolute symlinks as the root itself, and refuses /proc magic links, so
+ * no guest string reaches a host file outside the root, however it races
+ * with renames (the kernel checks as it walks, not before).
+ */
+
+/* Opens the root.  0, or -1 with a one-line reason. */
+int vfs_init(const char *root, char *why, size_t whylen);
+/* The guest path of the vkernel's own working directory ("/" if it is not
+ * beneath the root). */
+void vfs_initial_cwd(char *out, size_t len);
+
+/* upath made absolute (not resolved: ".." and symlinks are the host's to
+ * follow) against p's working directory, or the directory open at dirfd
+ * when it is not AT_FDCWD.  0, -ENOENT (empty), -ENAMETOOLONG, -EBADF,
+ * -ENOTDIR.  out holds PATH_MAX bytes. */
+int vfs_abspath(struct proc *p, int dirfd, const char *upath, char *out);
+
+/* Opens the absolute guest path gpath beneath the root with open(2)
+ * flags and mode: a host descriptor (close-on-exec) or -errno. */
+int vfs_open(const char *gpath, int flags, mode_t mode);
+
+/* For calls that act on a name itself (unlink, mkdir, rename, lstat,
+ * readlink...): an O_PATH descriptor of gpath's parent directory, and in
+ * *base its last component (a pointer into gpath; "." for the root).
+ * -errno on failure. */
+int vfs_open_parent(const char *gpath, const char **base);
+
+/* The guest path of a host descriptor beneath the root (where it is now):
+ * 0, or -ENOENT (deleted, or not beneath the root). */
+int vfs_fd_path(int hostfd, char *out, size_t len);
+
+#endif /* VKERNEL_VFS_H */
