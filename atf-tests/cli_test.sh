@@ -49,7 +49,7 @@ usage__help_body()
 		atf_check -o inline:"1\n" -x "grep -cE '^  -$o( [a-z=:.]+)? +[a-z].{10,}' help"
 	done
 	atf_check -o match:"^environment: VKERNEL_PAGING=hw\|sw\|auto" cat help
-	atf_check -o match:"-r root .*not used" cat help
+	atf_check -o match:"-r root .*guest's /" cat help
 	atf_check -o match:"-n ncpus .*one vCPU" cat help
 }
 
@@ -350,7 +350,7 @@ image__file_body()
 atf_test_case root__option
 root__option_head()
 {
-	atf_set "descr" "-r / is accepted; -r /nonexistent fails with a message"
+	atf_set "descr" "-r DIR is the guest's /: programs resolve beneath it, and neither .., nor absolute or relative symlinks, nor /proc magic links reach a host file outside it; -r /nonexistent fails with a message"
 }
 root__option_body()
 {
@@ -358,6 +358,20 @@ root__option_body()
 	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -r / "$hello"
 	atf_check -s not-exit:0 -o not-match:"hello from the guest" -e match:"." \
 	    "$vk" -r /nonexistent "$hello"
+	# A root with one program in it, and ways out that must not work.
+	mkdir -p root/bin root/sub
+	cp "$hello" root/bin/hello
+	ln -s "$hello" root/bin/abs
+	ln -s ../../../../../../../../.."$hello" root/bin/rel
+	ln -s /proc/self/root"$hello" root/bin/magic
+	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -r root /bin/hello
+	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -r root \
+	    /sub/../bin/../../../bin/hello
+	for p in "$hello" /../../../../.."$hello" /bin/abs /bin/rel; do
+		atf_check -s exit:127 -o empty \
+		    -e match:"No such file or directory" "$vk" -r root "$p"
+	done
+	atf_check -s not-exit:0 -o empty -e match:"." "$vk" -r root /bin/magic
 }
 
 # --- -P ---------------------------------------------------------------------

@@ -48,7 +48,8 @@ usage(FILE *fp, bool full)
 		    "  -P          say if hw paging can run here, and why; "
 		    "exit 0 if so, 69 if not\n"
 		    "  -p pidfile  hold vkernel's pid in pidfile while it runs\n"
-		    "  -r root     accepted (must be a directory), not used yet\n"
+		    "  -r root     the guest's / for program and directory paths "
+		    "(default /)\n"
 		    "  -v          on stderr: paging path and why, unimplemented "
 		    "syscalls, summary\n");
 	fprintf(fp, "environment: VKERNEL_PAGING=hw|sw|auto (default auto)\n");
