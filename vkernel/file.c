@@ -195,42 +195,13 @@ file_host(int hostfd)
 	return f;
 }
 
-/*
- * The character devices a guest may open before there is a file layer:
- * the host's own, opened by their fixed names (never a guest string).
- */
-static const char *const devices[] = {
-	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-};
-
 struct file *
-file_dev_open(const char *path, int flags)
+file_host_new(int hostfd, int flags)
 {
-	struct file *f;
-	size_t i;
-	int fd, rc;
+	struct file *f = file_new(&host_ops, flags, NULL);
 
-	for (i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
-		if (strcmp(path, devices[i]) == 0)
-			break;
-	if (i == sizeof(devices) / sizeof(devices[0])) {
-		errno = ENOSYS;
-		return NULL;
-	}
-	if ((fd = open(devices[i], (flags & O_ACCMODE) | O_CLOEXEC |
-	    O_NOCTTY)) < 0)
-		return NULL;
-	rc = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	close(fd);
-	if (rc < 0)
-		return NULL;
-	if ((f = file_new(&host_ops, flags & (O_ACCMODE | O_APPEND |
-	    O_NONBLOCK), NULL)) == NULL) {
-		close(rc);
-		errno = ENOMEM;
-		return NULL;
-	}
-	f->hostfd = rc;
+	if (f != NULL)
+		f->hostfd = hostfd;
 	return f;
 }
 

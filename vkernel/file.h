@@ -52,10 +52,9 @@ bool file_writable(const struct file *f);
 /* The vkernel's own standard streams (hostfd 0, 1, 2), wrapped as files
  * on duplicates of them.  NULL with errno set on failure. */
 struct file *file_host(int hostfd);
-/* One of the host's character devices by its fixed name (/dev/null,
- * /dev/zero, /dev/full, /dev/random, /dev/urandom) opened with flags;
- * NULL with errno (ENOSYS: any other path, until the file layer). */
-struct file *file_dev_open(const char *path, int flags);
+/* A file on the host descriptor hostfd (which it then owns), with the
+ * O_ACCMODE/O_APPEND/O_NONBLOCK bits of flags; NULL if out of memory. */
+struct file *file_host_new(int hostfd, int flags);
 
 /*
  * A descriptor table: descriptor numbers to files, with close-on-exec.

@@ -15,6 +15,7 @@
 
 #include "sys.h"
 #include "file.h"
+#include "specfs.h"
 #include "vfs.h"
 
 #ifndef CLOSE_RANGE_UNSHARE
@@ -818,17 +819,14 @@ do_open(struct proc *p, int dirfd, gva_t upath, uint64_t flags)
 		return -EINVAL;
 	if ((r = vfs_abspath(p, dirfd, path, host)) != 0)
 		return r;
-	if ((f = file_dev_open(host, (int)flags)) == NULL) {
-		if (errno == ENOSYS)
-			vk_verbose("pid %d (%s): open %s: ENOSYS (only the "
-			    "/dev character devices until the file layer)",
-			    p->pid, p->comm, host);
-		return -errno;
+	if (!specfs_owns(host)) {
+		vk_verbose("pid %d (%s): open %s: ENOSYS (only the /dev "
+		    "character devices until the file layer)", p->pid, p->comm,
+		    host);
+		return -ENOSYS;
 	}
-	if (flags & O_DIRECTORY) {
-		file_unref(f);
-		return -ENOTDIR;
-	}
+	if ((r = specfs_open(p, host, (int)flags, &f)) != 0)
+		return r;
 	r = fdtab_alloc(p->fds, f, 0, nofile(),
 	    (flags & O_CLOEXEC) != 0);
 	if (r < 0)
