@@ -31,6 +31,11 @@ struct fileops {
 	int (*stat)(struct file *f, struct stat *st);
 	long (*ioctl)(struct file *f, struct proc *p, unsigned long req,
 	    void *arg, size_t *arglen);
+	/* A directory's entries as Linux's getdents64 lays them out into
+	 * buf (at most n bytes), from the file's position on: the bytes
+	 * written, 0 at the end, -EINVAL if not even one fits, -ENOTDIR.
+	 * NULL: not a directory. */
+	long (*getdents)(struct file *f, void *buf, size_t n);
 	void (*close)(struct file *f); /* the last reference went */
 };
 
