@@ -487,6 +487,8 @@ proc_teardown(struct proc *p)
 	}
 	for (c = p->children; c != NULL; c = next) {
 		next = c->sibling;
+		if (c->vforker == p)
+			c->vforker = NULL; /* a vfork parent killed while it waited */
 		c->parent = p->pid == 1 || init == NULL ? NULL : init;
 		if (c->parent != NULL) {
 			c->sibling = init->children;
