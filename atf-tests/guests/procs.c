@@ -1269,6 +1269,36 @@ pipeline_stage(int in, int out, int stage, int res)
 	child_exit();
 }
 
+/* vforkkill: a parent killed while it waits for its vfork child dies at
+ * once; the child, still running on the dead parent's memory, goes on,
+ * exits, and is reaped by pid 1 (us, under the vkernel). */
+static void
+mode_vforkkill(void)
+{
+	pid_t mid, c;
+	int st;
+
+	mid = xfork();
+	if (mid == 0) {
+		if ((c = vfork()) == 0) {
+			sleep_ms(300);
+			_exit(5);
+		}
+		_exit(c > 0 ? 0 : 1);
+	}
+	sleep_ms(100);
+	CHECK(kill(mid, SIGKILL) == 0, "kill the waiting parent");
+	expect_signal(mid, SIGKILL, "a vfork parent killed while waiting");
+	sleep_ms(600);
+	if (getpid() == 1) {
+		c = waitpid(-1, &st, WNOHANG);
+		CHECK(c > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 5,
+		    "pid 1 reaps the orphaned vfork child: %d status 0x%x",
+		    (int)c, st);
+	}
+	no_children("end");
+}
+
 /* clonefiles: clone(CLONE_FILES) shares the descriptor table (a close in
  * the child closes the parent's), fork copies it, and exec unshares it. */
 static void
@@ -1698,6 +1728,8 @@ main(int argc, char **argv)
 		mode_vfork();
 	else if (strcmp(mode, "pipe") == 0)
 		mode_pipe();
+	else if (strcmp(mode, "vforkkill") == 0)
+		mode_vforkkill();
 	else if (strcmp(mode, "clonefiles") == 0)
 		mode_clonefiles();
 	else if (strcmp(mode, "pipeline") == 0)
