@@ -801,10 +801,13 @@ sys_fchdir(struct proc *p, const uint64_t *a)
 
 /* ---- opening: the character devices only, until the file layer ---- */
 
+/* The kernel's O_LARGEFILE (musl passes it; glibc's O_LARGEFILE is 0 on
+ * x86-64). */
+#define KERNEL_O_LARGEFILE 0100000
 #define OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | \
     O_APPEND | O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | \
-    O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | \
-    O_TMPFILE)
+    KERNEL_O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
+    O_SYNC | O_PATH | O_TMPFILE)
 
 static long
 do_open(struct proc *p, int dirfd, gva_t upath, uint64_t flags)
