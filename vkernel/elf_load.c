@@ -222,17 +222,20 @@ elf_stack(struct vmspace *vm, const char *path, char *const argv[],
 		return -ENOMEM;
 	off = 0;
 	words[off++] = argc;
+	vm->arg_start = strp;
 	for (i = 0; i < argc; i++) {
 		words[off++] = strp;
 		rc |= vm_copyout(vm, strp, argv[i], strlen(argv[i]) + 1);
 		strp += strlen(argv[i]) + 1;
 	}
 	words[off++] = 0;
+	vm->arg_end = vm->env_start = strp;
 	for (i = 0; i < envc; i++) {
 		words[off++] = strp;
 		rc |= vm_copyout(vm, strp, envp[i], strlen(envp[i]) + 1);
 		strp += strlen(envp[i]) + 1;
 	}
+	vm->env_end = strp;
 	words[off++] = 0;
 	__cpuid(1, a, b, c, d);
 #define AUX(k, v) do { words[off++] = (k); words[off++] = (v); } while (0)

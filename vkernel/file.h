@@ -99,5 +99,10 @@ int fdtab_count(const struct fdtab *t);
 #define VK_PIPE_BUF   4096   /* writes up to this size are atomic */
 #define VK_PIPE_SIZE  65536  /* capacity */
 int pipe_create(struct file **rd, struct file **wr, int flags);
+/* A new open file of the pipe f is an end of (opening /proc/PID/fd/N, as
+ * Linux's fifo_open): reader, writer or both by flags' O_ACCMODE, plus
+ * O_NONBLOCK.  0 and *fp, -EINVAL (f is no pipe) or -ENOMEM. */
+bool pipe_is(const struct file *f);
+int pipe_reopen(struct file *f, int flags, struct file **fp);
 
 #endif /* VKERNEL_FILE_H */

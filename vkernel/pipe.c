@@ -203,3 +203,29 @@ pipe_create(struct file **rd, struct file **wr, int flags)
 	pi->readers = pi->writers = 1;
 	return 0;
 }
+
+bool
+pipe_is(const struct file *f)
+{
+	return f->ops == &pipe_ops;
+}
+
+int
+pipe_reopen(struct file *f, int flags, struct file **fp)
+{
+	struct pipe *pi = f->data;
+	struct file *n;
+
+	if (!pipe_is(f))
+		return -EINVAL;
+	if ((n = file_new(&pipe_ops, flags & (O_ACCMODE | O_NONBLOCK), pi)) ==
+	    NULL)
+		return -ENOMEM;
+	if (file_readable(n))
+		pi->readers++;
+	if (file_writable(n))
+		pi->writers++;
+	pipe_changed(pi);
+	*fp = n;
+	return 0;
+}

@@ -333,6 +333,10 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 			goto fail;
 		c->vm->brk_base = parent->vm->brk_base;
 		c->vm->brk_end = parent->vm->brk_end;
+		c->vm->arg_start = parent->vm->arg_start;
+		c->vm->arg_end = parent->vm->arg_end;
+		c->vm->env_start = parent->vm->env_start;
+		c->vm->env_end = parent->vm->env_end;
 	}
 	if ((rc = sched_add(c)) != 0)
 		goto fail;

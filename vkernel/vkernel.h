@@ -72,6 +72,9 @@ struct vmspace {
 	struct ks_space *space;
 	struct vm_map map;
 	gva_t brk_base, brk_end;     /* [brk_base, brk_end) is the heap */
+	/* Where exec put the argv and envp strings (Linux's mm->arg_start
+	 * ...): /proc/PID/cmdline and environ read them from here. */
+	gva_t arg_start, arg_end, env_start, env_end;
 };
 
 /* How far a task has got: running (or runnable), or done. */
