@@ -55,6 +55,23 @@ fmap__file_body()
 	done
 }
 
+atf_test_case fmap__shared_write
+fmap__shared_write_head()
+{
+	atf_set descr "MAP_SHARED with PROT_WRITE of a file open read-write: Linux maps it, the vkernel says ENODEV (no page cache yet) and -v says why"
+}
+fmap__shared_write_body()
+{
+	need_guest fmap-glibc
+	echo data >rw
+	atf_check -o inline:"mapped\n" "$gdir/fmap-glibc" sharedwrite <>rw
+	atf_check -o inline:"ENODEV\n" -e save:vk.err \
+	    "$vk" -v "$gdir/fmap-glibc" sharedwrite <>rw
+	grep -q 'mmap of fd 0 MAP_SHARED with PROT_WRITE: ENODEV' vk.err ||
+	    atf_fail "no -v line for the ENODEV: $(cat vk.err)"
+	pages_back vk.err
+}
+
 atf_test_case hello__dynamic
 hello__dynamic_head()
 {
@@ -275,6 +292,7 @@ interp__in_root_body()
 atf_init_test_cases()
 {
 	atf_add_test_case fmap__file
+	atf_add_test_case fmap__shared_write
 	atf_add_test_case hello__dynamic
 	atf_add_test_case script__dynamic_interp
 	atf_add_test_case debian__ls

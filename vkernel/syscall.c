@@ -111,8 +111,12 @@ mmap_file_check(struct proc *p, long fd, bool shared, bool write,
 	if (f->hostfd < 0 || fstat(f->hostfd, &st) != 0 ||
 	    !S_ISREG(st.st_mode))
 		return -ENODEV;
-	if (shared && write)
+	if (shared && write) {
+		vk_verbose("pid %d (%s): mmap of fd %ld MAP_SHARED with "
+		    "PROT_WRITE: ENODEV (no page cache to write back yet)",
+		    p->pid, p->comm, fd);
 		return -ENODEV;
+	}
 	*size = st.st_size;
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* fmap.c: guest that checks mmap of a regular file (its stdin, opened read-only) as Linux does it: private and shared read-only copies, offsets, the zeroed tail, ld.so's PROT_NONE reservation, fork, and the errors. */
+/* fmap.c: guest that checks mmap of a regular file (its stdin, opened read-only) as Linux does it: private and shared read-only copies, offsets, the zeroed tail, ld.so's PROT_NONE reservation, fork, and the errors; `fmap sharedwrite` tries a shared writable mapping. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -140,10 +140,25 @@ errors(void)
 	}
 }
 
+/* MAP_SHARED|PROT_WRITE of stdin opened read-write: "mapped", or the
+ * errno (Linux maps it; the vkernel says ENODEV until a page cache). */
+static int
+shared_write(void)
+{
+	void *m = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, 0, 0);
+
+	printf("%s\n", m != MAP_FAILED ? "mapped" : errno == ENODEV ?
+	    "ENODEV" : strerror(errno));
+	return 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct stat st;
+
+	if (argc > 1 && strcmp(argv[1], "sharedwrite") == 0)
+		return shared_write();
 
 	if (fstat(0, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 3 * PG) {
 		printf("usage: fmap < FILE (a regular file of 3 pages or more)\n");
