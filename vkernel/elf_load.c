@@ -394,7 +394,8 @@ elf_load_interp(struct vmspace *vm, struct proc *p, int fd,
 	elf_span(im, &lo, &hi, &align);
 	if ((rc = vm_map_findspace(&vm->map, KS_USER_MIN, VK_MMAP_TOP,
 	    hi - lo + align - PAGE_SIZE, &at)) != 0) {
-		snprintf(r, sizeof(r), "no room for it below the mmap top");
+		snprintf(r, sizeof(r), "too large for the mmap area");
+		rc = -ENOEXEC;
 		goto out;
 	}
 	at = (at + align - 1) & ~(align - 1);
