@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -44,16 +45,19 @@ file_unref(struct file *f)
 	free(f);
 }
 
+/* An O_PATH file, and the access mode 3 (ioctl only), can do neither. */
 bool
 file_readable(const struct file *f)
 {
-	return (f->flags & O_ACCMODE) != O_WRONLY;
+	return !(f->flags & O_PATH) && ((f->flags & O_ACCMODE) == O_RDONLY ||
+	    (f->flags & O_ACCMODE) == O_RDWR);
 }
 
 bool
 file_writable(const struct file *f)
 {
-	return (f->flags & O_ACCMODE) != O_RDONLY;
+	return !(f->flags & O_PATH) && ((f->flags & O_ACCMODE) == O_WRONLY ||
+	    (f->flags & O_ACCMODE) == O_RDWR);
 }
 
 /* ---- the vkernel's standard streams ---- */
@@ -193,6 +197,70 @@ file_host(int hostfd)
 	}
 	f->hostfd = fd;
 	return f;
+}
+
+/* ---- files beneath the root ---- */
+
+/* getdents64 on the host directory, laid out as the guest's. */
+static long
+vfs_getdents(struct file *f, void *buf, size_t n)
+{
+	long r = syscall(SYS_getdents64, f->hostfd, buf, n);
+
+	return r < 0 ? -errno : r;
+}
+
+/* FIONREAD: the bytes left in a regular file (the host answers). */
+static long
+vfs_ioctl(struct file *f, struct proc *p, unsigned long req, void *arg,
+    size_t *arglen)
+{
+	if (req != FIONREAD)
+		return -ENOTTY;
+	*arglen = sizeof(int);
+	p->nhostcalls++;
+	return ioctl(f->hostfd, req, arg) < 0 ? -errno : 0;
+}
+
+static const struct fileops vfs_ops = {
+	.kind = "file",
+	.read = host_read,
+	.write = host_write,
+	.pread = host_pread,
+	.pwrite = host_pwrite,
+	.lseek = host_lseek,
+	.poll = host_poll,
+	.stat = host_stat,
+	.ioctl = vfs_ioctl,
+	.getdents = vfs_getdents,
+	.close = host_close,
+};
+
+/* The bits of open(2)'s flags F_GETFL reports (Linux keeps them in
+ * f_flags); every file but an O_PATH one says O_LARGEFILE on x86-64. */
+#define VFS_FLFLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | \
+    O_DIRECT | O_NOATIME | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_ASYNC)
+#define VK_O_LARGEFILE 0100000
+
+struct file *
+file_vfs_new(int hostfd, int flags)
+{
+	int fl = flags & VFS_FLFLAGS;
+	struct file *f;
+
+	if (fl & O_PATH)
+		fl &= O_PATH | O_DIRECTORY | O_NOFOLLOW;
+	else
+		fl |= VK_O_LARGEFILE;
+	if ((f = file_new(&vfs_ops, fl, NULL)) != NULL)
+		f->hostfd = hostfd;
+	return f;
+}
+
+bool
+file_is_vfs(const struct file *f)
+{
+	return f->ops == &vfs_ops;
 }
 
 struct file *

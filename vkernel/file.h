@@ -43,7 +43,8 @@ struct fileops {
 struct file {
 	const struct fileops *ops;
 	int refs;
-	int flags;      /* O_ACCMODE bits, O_NONBLOCK, O_APPEND */
+	int flags;      /* what F_GETFL says: O_ACCMODE bits, O_NONBLOCK,
+	                   O_APPEND, O_PATH (neither readable nor writable)... */
 	int hostfd;     /* host descriptor behind it, or -1 */
 	void *data;
 };
@@ -60,6 +61,16 @@ struct file *file_host(int hostfd);
 /* A file on the host descriptor hostfd (which it then owns), with the
  * O_ACCMODE/O_APPEND/O_NONBLOCK bits of flags; NULL if out of memory. */
 struct file *file_host_new(int hostfd, int flags);
+/*
+ * A guest file on a host file or directory beneath the root (vfs_open's
+ * descriptor, which it then owns), with the open(2) flags it was opened
+ * with: the "file" kind, the only one whose host file the calls that
+ * change a file through a descriptor (fchmod, fchown, ftruncate,
+ * futimens, fallocate) may change; specfs's devices are "host" files.
+ * getdents reads a directory.  NULL if out of memory.
+ */
+struct file *file_vfs_new(int hostfd, int flags);
+bool file_is_vfs(const struct file *f);
 
 /*
  * A descriptor table: descriptor numbers to files, with close-on-exec.

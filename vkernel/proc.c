@@ -276,6 +276,7 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 	p->pgid = p->sid = p->pid;
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	vfs_initial_cwd(p->cwd, sizeof(p->cwd));
+	p->umask = vfs_umask();
 	p->ks = ks;
 	if ((rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0 ||
 	    (rc = proc_fpu_reset(p)) != 0) {
@@ -308,6 +309,7 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
 	memcpy(c->exe, parent->exe, sizeof(c->exe));
 	memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
+	c->umask = parent->umask;
 	c->ks = parent->ks;
 	c->frame = parent->frame;
 	c->frame.rax = 0;

@@ -33,7 +33,6 @@ long sys_pread64(struct proc *, const uint64_t *);
 long sys_pwrite64(struct proc *, const uint64_t *);
 long sys_lseek(struct proc *, const uint64_t *);
 long sys_fstat(struct proc *, const uint64_t *);
-long sys_newfstatat(struct proc *, const uint64_t *);
 long sys_ioctl(struct proc *, const uint64_t *);
 long sys_close(struct proc *, const uint64_t *);
 long sys_close_range(struct proc *, const uint64_t *);
@@ -48,8 +47,68 @@ long sys_ppoll(struct proc *, const uint64_t *);
 long sys_select(struct proc *, const uint64_t *);
 long sys_pselect6(struct proc *, const uint64_t *);
 
+/* A write on a pipe with no reader: SIGPIPE posted, -EPIPE returned. */
+long sys_epipe(struct proc *p);
+/* Copies in and checks an iovec array of cnt entries at va (at most
+ * UIO_MAXIOV: iov has room for that many): the total length, or -errno. */
+struct iovec;
+long sys_iov_in(struct proc *p, struct iovec *iov, uint64_t va,
+    uint64_t cnt);
+
+/* sys_fs.c: files by name and by descriptor, the working directory. */
+struct file;
+/* fcntl's record-lock commands on f (arg: the guest's struct flock). */
+long sys_fcntl_lock(struct proc *p, struct file *f, int cmd, uint64_t arg);
 long sys_open(struct proc *, const uint64_t *);
 long sys_openat(struct proc *, const uint64_t *);
+long sys_creat(struct proc *, const uint64_t *);
+long sys_newfstatat(struct proc *, const uint64_t *);
+long sys_stat(struct proc *, const uint64_t *);
+long sys_lstat(struct proc *, const uint64_t *);
+long sys_statx(struct proc *, const uint64_t *);
+long sys_statfs(struct proc *, const uint64_t *);
+long sys_fstatfs(struct proc *, const uint64_t *);
+long sys_getdents64(struct proc *, const uint64_t *);
+long sys_mkdir(struct proc *, const uint64_t *);
+long sys_mkdirat(struct proc *, const uint64_t *);
+long sys_rmdir(struct proc *, const uint64_t *);
+long sys_unlink(struct proc *, const uint64_t *);
+long sys_unlinkat(struct proc *, const uint64_t *);
+long sys_rename(struct proc *, const uint64_t *);
+long sys_renameat(struct proc *, const uint64_t *);
+long sys_renameat2(struct proc *, const uint64_t *);
+long sys_link(struct proc *, const uint64_t *);
+long sys_linkat(struct proc *, const uint64_t *);
+long sys_symlink(struct proc *, const uint64_t *);
+long sys_symlinkat(struct proc *, const uint64_t *);
+long sys_readlink(struct proc *, const uint64_t *);
+long sys_readlinkat(struct proc *, const uint64_t *);
+long sys_access(struct proc *, const uint64_t *);
+long sys_faccessat(struct proc *, const uint64_t *);
+long sys_faccessat2(struct proc *, const uint64_t *);
+long sys_chmod(struct proc *, const uint64_t *);
+long sys_fchmod(struct proc *, const uint64_t *);
+long sys_fchmodat(struct proc *, const uint64_t *);
+long sys_chown(struct proc *, const uint64_t *);
+long sys_lchown(struct proc *, const uint64_t *);
+long sys_fchown(struct proc *, const uint64_t *);
+long sys_fchownat(struct proc *, const uint64_t *);
+long sys_utimensat(struct proc *, const uint64_t *);
+long sys_utimes(struct proc *, const uint64_t *);
+long sys_utime(struct proc *, const uint64_t *);
+long sys_truncate(struct proc *, const uint64_t *);
+long sys_ftruncate(struct proc *, const uint64_t *);
+long sys_fallocate(struct proc *, const uint64_t *);
+long sys_fadvise64(struct proc *, const uint64_t *);
+long sys_fsync(struct proc *, const uint64_t *);
+long sys_syncfs(struct proc *, const uint64_t *);
+long sys_umask(struct proc *, const uint64_t *);
+long sys_preadv(struct proc *, const uint64_t *);
+long sys_pwritev(struct proc *, const uint64_t *);
+long sys_preadv2(struct proc *, const uint64_t *);
+long sys_pwritev2(struct proc *, const uint64_t *);
+long sys_sendfile(struct proc *, const uint64_t *);
+long sys_flock(struct proc *, const uint64_t *);
 long sys_getcwd(struct proc *, const uint64_t *);
 long sys_chdir(struct proc *, const uint64_t *);
 long sys_fchdir(struct proc *, const uint64_t *);

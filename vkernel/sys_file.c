@@ -1,4 +1,4 @@
-/* sys_file.c: system calls on descriptors: read and write, dup and close, pipes, fcntl, poll and select. */
+/* sys_file.c: system calls on descriptors: read and write, dup and close, pipes, fcntl, ioctl, poll and select. */
 
 #include <fcntl.h>
 #include <limits.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -15,8 +16,6 @@
 
 #include "sys.h"
 #include "file.h"
-#include "specfs.h"
-#include "vfs.h"
 
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1)
@@ -35,8 +34,8 @@ nofile(void)
 
 /* A write on a pipe with no reader: SIGPIPE (as Linux's send_sig: SI_USER
  * from the kernel), and EPIPE. */
-static long
-epipe(struct proc *p)
+long
+sys_epipe(struct proc *p)
 {
 	siginfo_t si;
 
@@ -81,7 +80,7 @@ write_from_guest(struct proc *p, struct file *f, gva_t va, size_t len)
 		if (copyin(p, buf, va, n) != 0)
 			return done > 0 ? done : -EFAULT;
 		if ((r = f->ops->write(f, p, buf, n)) < 0)
-			return done > 0 ? done : r == -EPIPE ? epipe(p) : r;
+			return done > 0 ? done : r == -EPIPE ? sys_epipe(p) : r;
 		done += r;
 		if ((size_t)r < n)
 			break;
@@ -127,9 +126,8 @@ sys_write(struct proc *p, const uint64_t *a)
 	    a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2]);
 }
 
-/* Copies in and checks an iovec array: the total length, or -errno. */
-static long
-iov_in(struct proc *p, struct iovec *iov, uint64_t va, uint64_t cnt)
+long
+sys_iov_in(struct proc *p, struct iovec *iov, uint64_t va, uint64_t cnt)
 {
 	uint64_t i, total = 0;
 
@@ -158,7 +156,7 @@ sys_readv(struct proc *p, const uint64_t *a)
 
 	if ((f = fd_for(p, a[0], false)) == NULL)
 		return -EBADF;
-	if ((total = iov_in(p, iov, a[1], a[2])) < 0)
+	if ((total = sys_iov_in(p, iov, a[1], a[2])) < 0)
 		return total;
 	if (total > (long)sizeof(buf))
 		total = sizeof(buf);
@@ -203,7 +201,7 @@ sys_writev(struct proc *p, const uint64_t *a)
 
 	if ((f = fd_for(p, a[0], true)) == NULL)
 		return -EBADF;
-	if ((total = iov_in(p, iov, a[1], a[2])) < 0)
+	if ((total = sys_iov_in(p, iov, a[1], a[2])) < 0)
 		return total;
 	while (done < total) {
 		/* Gather up to a chunk. */
@@ -228,7 +226,7 @@ sys_writev(struct proc *p, const uint64_t *a)
 			}
 		}
 		if ((r = f->ops->write(f, p, buf, used)) < 0)
-			return done > 0 ? done : r == -EPIPE ? epipe(p) : r;
+			return done > 0 ? done : r == -EPIPE ? sys_epipe(p) : r;
 		done += r;
 		if ((size_t)r < used)
 			break;
@@ -312,16 +310,16 @@ sys_fstat(struct proc *p, const uint64_t *a)
 	return copyout(p, a[1], &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-long
-sys_newfstatat(struct proc *p, const uint64_t *a)
+/* FIONBIO: O_NONBLOCK on (a nonzero int) or off. */
+static long
+fionbio(struct proc *p, struct file *f, uint64_t arg)
 {
-	char path[2];
-	uint64_t b[2] = { a[0], a[2] };
+	int on;
 
-	/* Only fstat(fd) in the guise fstatat(fd, "", buf, AT_EMPTY_PATH). */
-	if (copyinstr(p, path, a[1], sizeof(path)) != 0 || path[0] != '\0')
-		return path[0] ? -ENOENT : -EFAULT;
-	return sys_fstat(p, b);
+	if (copyin(p, &on, arg, sizeof(on)) != 0)
+		return -EFAULT;
+	f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+	return 0;
 }
 
 long
@@ -332,8 +330,16 @@ sys_ioctl(struct proc *p, const uint64_t *a)
 	struct file *f;
 	long r;
 
-	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL || (f->flags & O_PATH))
 		return -EBADF;
+	switch (a[1]) {  /* the requests Linux answers for every file */
+	case FIOCLEX:
+	case FIONCLEX:
+		fdtab_set_cloexec(p->fds, (long)a[0], a[1] == FIOCLEX);
+		return 0;
+	case FIONBIO:
+		return fionbio(p, f, a[2]);
+	}
 	if (f->ops->ioctl == NULL)
 		return -ENOTTY;
 	memset(buf, 0, sizeof(buf));
@@ -448,6 +454,31 @@ sys_pipe(struct proc *p, const uint64_t *a)
 	return sys_pipe2(p, b);
 }
 
+/*
+ * F_SETFL: Linux lets O_APPEND and O_NONBLOCK change; the access mode
+ * stays.  O_APPEND goes to the host descriptor too, since the host's
+ * write places the bytes; O_NONBLOCK is the vkernel's (a host file's
+ * reads wait in proc_sleep unless it is set, and the descriptors the
+ * vkernel opens are non-blocking on the host anyway).
+ */
+static long
+setfl(struct proc *p, struct file *f, int fl)
+{
+	int host;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (f->hostfd >= 0 && (host = fcntl(f->hostfd, F_GETFL)) >= 0) {
+		p->nhostcalls++;
+		host = (host & ~O_APPEND) | (fl & O_APPEND);
+		if (fcntl(f->hostfd, F_SETFL, host) != 0)
+			return -errno;
+	}
+	f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |
+	    (fl & (O_APPEND | O_NONBLOCK));
+	return 0;
+}
+
 long
 sys_fcntl(struct proc *p, const uint64_t *a)
 {
@@ -457,6 +488,13 @@ sys_fcntl(struct proc *p, const uint64_t *a)
 	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
 		return -EBADF;
 	switch ((int)a[1]) {
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return sys_fcntl_lock(p, f, (int)a[1], a[2]);
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		if (a[2] >= (uint64_t)nofile())
@@ -474,10 +512,7 @@ sys_fcntl(struct proc *p, const uint64_t *a)
 	case F_GETFL:
 		return f->flags;
 	case F_SETFL:
-		/* Linux lets these change; the access mode stays. */
-		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) |
-		    ((int)a[2] & (O_APPEND | O_NONBLOCK));
-		return 0;
+		return setfl(p, f, (int)a[2]);
 	case F_GETPIPE_SZ:
 		return strcmp(f->ops->kind, "pipe") == 0 ? VK_PIPE_SIZE :
 		    -EBADF;
@@ -754,94 +789,4 @@ sys_pselect6(struct proc *p, const uint64_t *a)
 			return -EFAULT;
 	}
 	return r;
-}
-
-/* ---- the working directory ---- */
-
-long
-sys_getcwd(struct proc *p, const uint64_t *a)
-{
-	size_t len = strlen(p->cwd) + 1;
-
-	if (a[1] < len)
-		return -ERANGE;
-	return copyout(p, a[0], p->cwd, len) ? -EFAULT : (long)len;
-}
-
-/* A guest path must name a directory the vkernel may search; the
- * directory kept is its guest path as the host resolved it. */
-long
-sys_chdir(struct proc *p, const uint64_t *a)
-{
-	char upath[PATH_MAX], gpath[PATH_MAX];
-	long r;
-	int fd;
-
-	if ((r = copyinstr(p, upath, a[0], sizeof(upath))) < 0)
-		return r;
-	if ((r = vfs_abspath(p, AT_FDCWD, upath, gpath)) != 0)
-		return r;
-	p->nhostcalls++;
-	if ((fd = vfs_open(gpath, O_PATH | O_DIRECTORY, 0)) < 0)
-		return fd;
-	if (faccessat(fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) != 0)
-		r = -errno;
-	else
-		r = vfs_fd_path(fd, p->cwd, sizeof(p->cwd));
-	close(fd);
-	return r;
-}
-
-/* No descriptor names a directory yet. */
-long
-sys_fchdir(struct proc *p, const uint64_t *a)
-{
-	return fdtab_get(p->fds, (long)a[0]) != NULL ? -ENOTDIR : -EBADF;
-}
-
-/* ---- opening: the character devices only, until the file layer ---- */
-
-#define OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | \
-    O_APPEND | O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | \
-    O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | \
-    O_TMPFILE)
-
-static long
-do_open(struct proc *p, int dirfd, gva_t upath, uint64_t flags)
-{
-	char path[PATH_MAX], host[PATH_MAX];
-	struct file *f;
-	long r;
-
-	if ((r = copyinstr(p, path, upath, sizeof(path))) < 0)
-		return r;
-	if (flags & ~(uint64_t)OPEN_FLAGS || (flags & O_ACCMODE) == O_ACCMODE)
-		return -EINVAL;
-	if ((r = vfs_abspath(p, dirfd, path, host)) != 0)
-		return r;
-	if (!specfs_owns(host)) {
-		vk_verbose("pid %d (%s): open %s: ENOSYS (only the /dev "
-		    "character devices until the file layer)", p->pid, p->comm,
-		    host);
-		return -ENOSYS;
-	}
-	if ((r = specfs_open(p, host, (int)flags, &f)) != 0)
-		return r;
-	r = fdtab_alloc(p->fds, f, 0, nofile(),
-	    (flags & O_CLOEXEC) != 0);
-	if (r < 0)
-		file_unref(f);
-	return r;
-}
-
-long
-sys_open(struct proc *p, const uint64_t *a)
-{
-	return do_open(p, AT_FDCWD, a[0], a[1]);
-}
-
-long
-sys_openat(struct proc *p, const uint64_t *a)
-{
-	return do_open(p, (int)a[0], a[1], a[2]);
 }

@@ -789,17 +789,67 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_getsid] = sys_getsid,
 	[SYS_setpgid] = sys_setpgid,
 	[SYS_setsid] = sys_setsid,
-	[SYS_getcwd] = sys_getcwd,
+	/* sys_fs.c */
 	[SYS_open] = sys_open,
 	[SYS_openat] = sys_openat,
+	[SYS_creat] = sys_creat,
+	[SYS_stat] = sys_stat,
+	[SYS_lstat] = sys_lstat,
+	[SYS_statx] = sys_statx,
+	[SYS_statfs] = sys_statfs,
+	[SYS_fstatfs] = sys_fstatfs,
+	[SYS_getdents64] = sys_getdents64,
+	[SYS_mkdir] = sys_mkdir,
+	[SYS_mkdirat] = sys_mkdirat,
+	[SYS_rmdir] = sys_rmdir,
+	[SYS_unlink] = sys_unlink,
+	[SYS_unlinkat] = sys_unlinkat,
+	[SYS_rename] = sys_rename,
+	[SYS_renameat] = sys_renameat,
+	[SYS_renameat2] = sys_renameat2,
+	[SYS_link] = sys_link,
+	[SYS_linkat] = sys_linkat,
+	[SYS_symlink] = sys_symlink,
+	[SYS_symlinkat] = sys_symlinkat,
+	[SYS_readlink] = sys_readlink,
+	[SYS_readlinkat] = sys_readlinkat,
+	[SYS_access] = sys_access,
+	[SYS_faccessat] = sys_faccessat,
+	[SYS_faccessat2] = sys_faccessat2,
+	[SYS_chmod] = sys_chmod,
+	[SYS_fchmod] = sys_fchmod,
+	[SYS_fchmodat] = sys_fchmodat,
+	[SYS_chown] = sys_chown,
+	[SYS_lchown] = sys_lchown,
+	[SYS_fchown] = sys_fchown,
+	[SYS_fchownat] = sys_fchownat,
+	[SYS_utimensat] = sys_utimensat,
+	[SYS_utimes] = sys_utimes,
+	[SYS_utime] = sys_utime,
+	[SYS_truncate] = sys_truncate,
+	[SYS_ftruncate] = sys_ftruncate,
+	[SYS_fallocate] = sys_fallocate,
+	[SYS_fadvise64] = sys_fadvise64,
+	[SYS_fsync] = sys_fsync,
+	[SYS_syncfs] = sys_syncfs,
+	[SYS_umask] = sys_umask,
+	[SYS_preadv] = sys_preadv,
+	[SYS_pwritev] = sys_pwritev,
+	[SYS_preadv2] = sys_preadv2,
+	[SYS_pwritev2] = sys_pwritev2,
+	[SYS_sendfile] = sys_sendfile,
+	[SYS_flock] = sys_flock,
+	[SYS_getcwd] = sys_getcwd,
 	[SYS_chdir] = sys_chdir,
 	[SYS_fchdir] = sys_fchdir,
+	[SYS_fdatasync] = sys_fsync,
 };
 
 /*
  * Calls the C libraries' start-up makes and expects may fail: glibc 2.36
- * (static and static-pie) registers rseq and reads /proc/self/exe, and goes
- * on without either; musl's static start-up makes none.  path, when set,
+ * (static and static-pie) registers rseq and goes on without it (its
+ * readlink of /proc/self/exe is specfs's now); musl's static start-up
+ * makes none.  path, when set,
  * is the only first argument that counts.  Under -v these are listed once
  * at exit (syscall_report) instead of warned about call by call, so the
  * unimplemented calls a program really needs stand out.
@@ -809,7 +859,6 @@ static const struct {
 	const char *path;
 } probed[] = {
 	{ SYS_rseq, NULL },
-	{ SYS_readlink, "/proc/self/exe" },
 };
 static bool probed_seen[sizeof(probed) / sizeof(probed[0])];
 

@@ -2,6 +2,7 @@
 #ifndef VKERNEL_VFS_H
 #define VKERNEL_VFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -29,15 +30,32 @@ void vfs_initial_cwd(char *out, size_t len);
  * -ENOTDIR.  out holds PATH_MAX bytes. */
 int vfs_abspath(struct proc *p, int dirfd, const char *upath, char *out);
 
-/* Opens the absolute guest path gpath beneath the root with open(2)
- * flags and mode: a host descriptor (close-on-exec) or -errno. */
+/*
+ * Opens the absolute guest path gpath beneath the root with open(2)
+ * flags and mode (already masked by the caller's umask): a host
+ * descriptor (close-on-exec, and O_NONBLOCK on the host so that no open
+ * or read of a FIFO blocks the vkernel) or -errno.  Defence in depth: a
+ * file on the host's procfs or sysfs is ENOENT, and a character or block
+ * device EACCES unless flags has O_PATH; a name that exists is looked at
+ * through O_PATH before it is opened, so such a device is never opened.
+ */
 int vfs_open(const char *gpath, int flags, mode_t mode);
+/* vfs_open(gpath, O_PATH, follow ? 0 : O_NOFOLLOW): for the calls that
+ * act on a file through its name (stat, readlink, chown, utimes...). */
+int vfs_open_path(const char *gpath, bool follow);
 
 /* For calls that act on a name itself (unlink, mkdir, rename, lstat,
  * readlink...): an O_PATH descriptor of gpath's parent directory, and in
  * *base its last component (a pointer into gpath; "." for the root).
  * -errno on failure. */
 int vfs_open_parent(const char *gpath, const char **base);
+/* base (from vfs_open_parent) is "." or ".." (with trailing slashes):
+ * never acted on through the parent, where ".." is outside the walk. */
+bool vfs_dot(const char *base);
+
+/* The vkernel's umask when it started (pid 1's); the host's own is 0
+ * from vfs_init on, the guest's is applied by the calls. */
+mode_t vfs_umask(void);
 
 /* The guest path of a host descriptor beneath the root (where it is now):
  * 0, or -ENOENT (deleted, or not beneath the root). */

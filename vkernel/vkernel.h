@@ -86,6 +86,7 @@ struct proc {
 	char comm[16];
 	char exe[4096];              /* what /proc/self/exe names (guest path) */
 	char cwd[4096];              /* the working directory (guest path) */
+	mode_t umask;                /* masks the modes of files it creates */
 	struct ks *ks;
 	struct vmspace *vm;
 	struct ks_frame frame;
