@@ -11,19 +11,37 @@ struct file;
 
 /*
  * Every absolute guest path under /dev and /proc (after the lexical
- * clean-up specfs_owns does) belongs to specfs, never to the host: the
- * host's /proc would describe the vkernel and the host's processes, and
- * its /dev the host's disks.  Callers ask specfs first and go to the
- * host (vfs_open) only when specfs_owns says no.
+ * clean-up specfs_owns does: "//", "." and ".." as names) belongs to
+ * specfs, never to the host: the host's /proc would describe the vkernel
+ * and the host's processes, and its /dev the host's disks.  Callers ask
+ * specfs first and go to the host (vfs_open) only when specfs_owns says
+ * no.
  *
- * specfs_owns: true when gpath is /dev, /proc or beneath them.
- * specfs_open: opens it with open(2) flags: 0 and *fp, or -errno
- *   (ENOENT for a name that does not exist there).
+ * The other three walk the path as Linux does: specfs symlinks are
+ * followed (/proc/self, /dev/fd, /dev/stdin, /proc/PID/{exe,cwd,fd/N}),
+ * ".." after a link is the target's parent, and a link that leads
+ * outside specfs (exe, cwd) goes on beneath the -r root through vfs_open.
+ * Only the guest's live processes exist under /proc (the caller always
+ * does); any other pid is ENOENT.
+ *
+ * specfs_owns: true when gpath is /dev, /proc or beneath them (or too
+ *   long to clean up: specfs then refuses it).
+ * specfs_open: opens it with open(2) flags: 0 and *fp, or -errno: ENOENT
+ *   for a name that does not exist (EACCES when O_CREAT would make one in
+ *   a specfs directory), EACCES to write a /proc file, EISDIR to write a
+ *   directory, ENOTDIR, ELOOP (O_NOFOLLOW on a link), ENXIO (/dev/tty
+ *   without a controlling terminal), ENOMEM.  A /proc file is generated
+ *   whole at open (a snapshot) and read, pread and lseek work over it; a
+ *   directory lists what exists at open through fileops.getdents (Linux's
+ *   linux_dirent64 records); /proc/PID/fd/N is a new open of the same
+ *   file (the same pipe, the same host file, the same specfs name).
  * specfs_stat: stat (follow: of what a symlink names) into *st; 0 or
- *   -errno.
+ *   -errno.  /proc files say size 0, as Linux's do.
  * specfs_readlink: a symlink's target (/proc/self, /proc/self/exe,
- *   /proc/self/fd/N, /dev/fd, /dev/stdin...) into buf, not terminated:
- *   its length, or -EINVAL (not a symlink), -ENOENT.
+ *   /proc/self/fd/N, /dev/fd, /dev/stdin...) into buf, not terminated,
+ *   truncated to len: its length, or -EINVAL (not a symlink), -ENOENT,
+ *   -ENOTDIR.  /proc/PID/fd/N names the file's guest path, "pipe:[INO]",
+ *   or a host stream's own name ("/dev/pts/0", "socket:[N]").
  */
 bool specfs_owns(const char *gpath);
 int specfs_open(struct proc *p, const char *gpath, int flags,
