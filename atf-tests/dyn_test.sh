@@ -119,6 +119,20 @@ debian__ls_body()
 	dyn_check /bin/ls "$(pwd)/d/missing"
 }
 
+atf_test_case debian__ls_long
+debian__ls_long_head()
+{
+	atf_set descr "Debian's /bin/ls -l (owners, modes, sizes, times) of a directory the test builds, as natively"
+}
+debian__ls_long_body()
+{
+	mkdir d
+	echo data >d/f
+	ln -s f d/link
+	atf_expect_fail "lgetxattr and getxattr are ENOSYS: ls -l prints 'Function not implemented' (Linux: ENODATA or EOPNOTSUPP)"
+	dyn_check /bin/ls -l "$(pwd)/d"
+}
+
 atf_test_case debian__cat
 debian__cat_head()
 {
@@ -296,6 +310,7 @@ atf_init_test_cases()
 	atf_add_test_case hello__dynamic
 	atf_add_test_case script__dynamic_interp
 	atf_add_test_case debian__ls
+	atf_add_test_case debian__ls_long
 	atf_add_test_case debian__cat
 	atf_add_test_case debian__sort
 	atf_add_test_case debian__env
