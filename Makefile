@@ -6,7 +6,8 @@ CC      ?= cc
 BUILD   := build
 
 DEPS_PKGS := gcc make pkg-config libelf-dev libbsd-dev libseccomp-dev \
-	libatf-dev atf-sh kyua musl-tools time busybox-static
+	libatf-dev atf-sh kyua musl-tools time busybox-static \
+	python3-minimal
 
 PKGS    := libelf libbsd-overlay libseccomp
 CFLAGS  ?= -O2 -g
@@ -38,7 +39,8 @@ SH_BINS   := $(SH_SRCS:atf-tests/%.sh=$(TESTDIR)/%)
 GUEST_SRCS := $(wildcard atf-tests/guests/*.c)
 GUEST_BINS := $(GUEST_SRCS:atf-tests/guests/%.c=$(TESTDIR)/guests/%-glibc) \
 	$(GUEST_SRCS:atf-tests/guests/%.c=$(TESTDIR)/guests/%-musl) \
-	$(TESTDIR)/guests/hello-pie
+	$(TESTDIR)/guests/hello-pie $(TESTDIR)/guests/hello-dyn \
+	$(TESTDIR)/guests/hello-dyn-pie $(TESTDIR)/guests/hello-badinterp
 GUEST_EXTRA := $(wildcard atf-tests/guests/*.bin)
 
 .PHONY: all check run bench install clean deps tests
@@ -103,6 +105,22 @@ $(TESTDIR)/guests/%-musl: atf-tests/guests/%.c
 $(TESTDIR)/guests/hello-pie: atf-tests/guests/hello.c
 	@mkdir -p $(@D)
 	gcc -static-pie -fPIE -O1 -o $@ $<
+
+# Dynamically linked against the host's glibc: a position-dependent
+# ET_EXEC and a PIE, both with ld.so as PT_INTERP.
+$(TESTDIR)/guests/hello-dyn: atf-tests/guests/hello.c
+	@mkdir -p $(@D)
+	gcc -O1 -no-pie -o $@ $<
+
+$(TESTDIR)/guests/hello-dyn-pie: atf-tests/guests/hello.c
+	@mkdir -p $(@D)
+	gcc -O1 -fPIE -pie -o $@ $<
+
+# Its PT_INTERP names /vk-test/interp: dyn_test puts malformed
+# interpreters there, in a root of its own (-r).
+$(TESTDIR)/guests/hello-badinterp: atf-tests/guests/hello.c
+	@mkdir -p $(@D)
+	gcc -O1 -no-pie -Wl,--dynamic-linker=/vk-test/interp -o $@ $<
 
 $(TESTDIR)/Kyuafile: atf-tests/Kyuafile
 	@mkdir -p $(@D)

@@ -96,6 +96,23 @@ fpu__per_process_body()
 	done
 }
 
+atf_test_case futex__wait_wake
+futex__wait_wake_head()
+{
+	atf_set descr "futex: EAGAIN, relative and absolute timeouts, EINVAL, EFAULT, and a wake from another process on MAP_SHARED memory"
+}
+futex__wait_wake_body()
+{
+	for v in glibc musl; do
+		need_guest futex-$v
+		atf_check -s exit:0 -o match:"^futex ok: [0-9]+ checks\$" \
+		    -e empty "$gdir/futex-$v"
+		atf_check -s exit:0 -o match:"^futex ok: [0-9]+ checks\$" \
+		    -e save:vk.err timeout 120 "$vk" -v -m 64m "$gdir/futex-$v"
+		pages_back vk.err
+	done
+}
+
 atf_test_case exec__scripts
 exec__scripts_head()
 {
@@ -172,6 +189,7 @@ forkbomb__recursive_body()
 atf_init_test_cases()
 {
 	atf_add_test_case fork__fifty
+	atf_add_test_case futex__wait_wake
 	atf_add_test_case fpu__per_process
 	atf_add_test_case fd__clone_files
 	atf_add_test_case exec__vfork_killed

@@ -1,8 +1,9 @@
-/* elf_load.c: loads a static or static-pie x86-64 ELF with libelf into an address space and builds its initial stack. */
+/* elf_load.c: loads an x86-64 ELF (static, static-pie, or dynamic with its PT_INTERP interpreter) with libelf into an address space and builds its initial stack. */
 
 #include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "vkernel.h"
+#include "vfs.h"
 
 #define MAX_PHDRS 64
 #define ARG_MAX_BYTES (2u << 20)
@@ -26,10 +28,22 @@ elf_prot(uint32_t flags)
 	    (flags & PF_X ? KS_PROT_EXEC : 0);
 }
 
+/* A parsed ELF file: its header and program headers. */
+struct elf_image {
+	GElf_Ehdr eh;
+	GElf_Phdr ph[MAX_PHDRS];
+	size_t nph;
+	off_t fsize;
+	int interp;     /* index of the PT_INTERP header, or -1 */
+};
+
 /* Checks the headers; NULL if runnable, else the reason. */
 static const char *
-elf_check(Elf *e, off_t fsize, GElf_Ehdr *eh, GElf_Phdr *ph, size_t *nph)
+elf_check(Elf *e, struct elf_image *im)
 {
+	GElf_Ehdr *eh = &im->eh;
+	GElf_Phdr *ph = im->ph;
+	off_t fsize = im->fsize;
 	const char *id;
 	size_t i, n, nload = 0;
 
@@ -53,12 +67,19 @@ elf_check(Elf *e, off_t fsize, GElf_Ehdr *eh, GElf_Phdr *ph, size_t *nph)
 	    eh->e_phoff > (uint64_t)fsize ||
 	    n * sizeof(Elf64_Phdr) > (uint64_t)fsize - eh->e_phoff)
 		return "corrupt program headers (outside the file)";
+	im->interp = -1;
 	for (i = 0; i < n; i++) {
 		if (gelf_getphdr(e, (int)i, &ph[i]) == NULL)
 			return "corrupt program headers";
-		if (ph[i].p_type == PT_INTERP)
-			return "dynamically linked (PT_INTERP): only static "
-			    "programs are supported yet";
+		if (ph[i].p_type == PT_INTERP && im->interp < 0) {
+			/* Linux's bounds: a NUL-terminated path, < PATH_MAX. */
+			if (ph[i].p_filesz < 2 || ph[i].p_filesz > PATH_MAX ||
+			    ph[i].p_offset > (uint64_t)fsize ||
+			    ph[i].p_filesz > (uint64_t)fsize - ph[i].p_offset)
+				return "corrupt PT_INTERP (bad size or outside "
+				    "the file)";
+			im->interp = (int)i;
+		}
 		if (ph[i].p_type != PT_LOAD)
 			continue;
 		nload++;
@@ -73,8 +94,37 @@ elf_check(Elf *e, off_t fsize, GElf_Ehdr *eh, GElf_Phdr *ph, size_t *nph)
 	}
 	if (nload == 0)
 		return "no loadable segment";
-	*nph = n;
+	im->nph = n;
 	return NULL;
+}
+
+/* Reads and checks the headers of the ELF file open at fd into *im.  0,
+ * -EACCES (not a regular file) or -ENOEXEC, with the reason in why. */
+static int
+elf_read(int fd, struct elf_image *im, char *why, size_t whylen)
+{
+	struct stat st;
+	const char *bad;
+	Elf *e;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		return -EACCES;
+	}
+	im->fsize = st.st_size;
+	if (elf_version(EV_CURRENT) == EV_NONE ||
+	    (e = elf_begin(fd, ELF_C_READ, NULL)) == NULL) {
+		snprintf(why, whylen, "not an x86-64 ELF executable: %s",
+		    elf_errmsg(-1));
+		return -ENOEXEC;
+	}
+	bad = elf_check(e, im);
+	elf_end(e);
+	if (bad != NULL) {
+		snprintf(why, whylen, "not an x86-64 ELF executable: %s", bad);
+		return -ENOEXEC;
+	}
+	return 0;
 }
 
 /*
@@ -109,11 +159,25 @@ elf_load_seg(struct vmspace *vm, int fd, const GElf_Phdr *ph, gva_t bias)
 	return vm_map_protect(&vm->map, start, end - start, elf_prot(ph->p_flags));
 }
 
-/* Builds argv, envp and auxv on a fresh stack, as Linux's execve does. */
+/* Where a loaded program starts and what its auxv says about it. */
+struct elf_entry {
+	gva_t phdr;      /* AT_PHDR: the main program's headers, mapped */
+	size_t phnum;    /* AT_PHNUM */
+	gva_t entry;     /* AT_ENTRY: the main program's entry */
+	gva_t base;      /* AT_BASE: the interpreter's load address, or 0 */
+	gva_t start;     /* the first instruction: the interpreter's entry,
+	                    or the program's own without one */
+};
+
+/*
+ * Builds argv, envp and auxv on a fresh stack, as Linux's execve does.
+ * No AT_SYSINFO_EHDR: there is no vDSO, and glibc and musl then make
+ * real system calls for the clocks.  No AT_MINSIGSTKSZ: glibc then sizes
+ * signal stacks from CPUID, as on kernels before 5.14.
+ */
 static int
 elf_stack(struct vmspace *vm, const char *path, char *const argv[],
-    char *const envp[], const GElf_Ehdr *eh, gva_t phdr, size_t phnum,
-    gva_t bias, struct ks_frame *frame)
+    char *const envp[], const struct elf_entry *ent, struct ks_frame *frame)
 {
 	size_t argc = 0, envc = 0, i, strbytes = 0, nwords, off;
 	gva_t sp = VK_STACK_TOP, strp, randp, platp, execfnp;
@@ -175,13 +239,13 @@ elf_stack(struct vmspace *vm, const char *path, char *const argv[],
 	words[off++] = 0;
 	__cpuid(1, a, b, c, d);
 #define AUX(k, v) do { words[off++] = (k); words[off++] = (v); } while (0)
-	AUX(AT_PHDR, phdr);
+	AUX(AT_PHDR, ent->phdr);
 	AUX(AT_PHENT, sizeof(Elf64_Phdr));
-	AUX(AT_PHNUM, phnum);
+	AUX(AT_PHNUM, ent->phnum);
 	AUX(AT_PAGESZ, PAGE_SIZE);
-	AUX(AT_BASE, 0);
+	AUX(AT_BASE, ent->base);
 	AUX(AT_FLAGS, 0);
-	AUX(AT_ENTRY, bias + eh->e_entry);
+	AUX(AT_ENTRY, ent->entry);
 	AUX(AT_UID, getuid());
 	AUX(AT_EUID, geteuid());
 	AUX(AT_GID, getgid());
@@ -205,63 +269,187 @@ elf_stack(struct vmspace *vm, const char *path, char *const argv[],
 
 	memset(frame, 0, sizeof(*frame));
 	frame->rsp = sp;
-	frame->rip = bias + eh->e_entry;
+	frame->rip = ent->start;
 	frame->rflags = 0x202;
 	return 0;
 }
 
-int
-elf_load(struct vmspace *vm, int fd, const char *path, char *const argv[],
-    char *const envp[], struct ks_frame *frame, char *why, size_t whylen)
+/*
+ * Maps every PT_LOAD of im (open at fd) at bias.  *end is the highest
+ * address a segment covers; *phdr the address of the program headers
+ * (PT_PHDR, else the segment holding e_phoff), 0 if none is mapped.
+ */
+static int
+elf_map(struct vmspace *vm, int fd, const struct elf_image *im, gva_t bias,
+    gva_t *phdr, gva_t *end)
 {
-	GElf_Phdr ph[MAX_PHDRS];
-	GElf_Ehdr eh;
-	struct stat st;
-	const char *bad;
-	gva_t bias = 0, phdr = 0, end = 0;
-	size_t nph = 0, i;
-	Elf *e = NULL;
-	int rc;
+	const GElf_Phdr *ph = im->ph;
+	size_t i;
+	int rc = 0;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "not a regular file");
-		return -EACCES;
-	}
-	if (elf_version(EV_CURRENT) == EV_NONE ||
-	    (e = elf_begin(fd, ELF_C_READ, NULL)) == NULL) {
-		snprintf(why, whylen, "not an x86-64 ELF executable: %s",
-		    elf_errmsg(-1));
-		return -ENOEXEC;
-	}
-	if ((bad = elf_check(e, st.st_size, &eh, ph, &nph)) != NULL) {
-		snprintf(why, whylen, "not an x86-64 ELF executable: %s", bad);
-		elf_end(e);
-		return -ENOEXEC;
-	}
-	if (eh.e_type == ET_DYN)
-		bias = VK_PIE_BASE;
-	for (i = 0, rc = 0; i < nph && rc == 0; i++) {
+	*phdr = *end = 0;
+	for (i = 0; i < im->nph && rc == 0; i++) {
 		if (ph[i].p_type == PT_PHDR)
-			phdr = bias + ph[i].p_vaddr;
+			*phdr = bias + ph[i].p_vaddr;
 		if (ph[i].p_type != PT_LOAD)
 			continue;
-		if (phdr == 0 && ph[i].p_offset <= eh.e_phoff &&
-		    eh.e_phoff - ph[i].p_offset < ph[i].p_filesz)
-			phdr = bias + ph[i].p_vaddr + eh.e_phoff - ph[i].p_offset;
+		if (*phdr == 0 && ph[i].p_offset <= im->eh.e_phoff &&
+		    im->eh.e_phoff - ph[i].p_offset < ph[i].p_filesz)
+			*phdr = bias + ph[i].p_vaddr + im->eh.e_phoff -
+			    ph[i].p_offset;
 		rc = elf_load_seg(vm, fd, &ph[i], bias);
-		if (bias + ph[i].p_vaddr + ph[i].p_memsz > end)
-			end = bias + ph[i].p_vaddr + ph[i].p_memsz;
+		if (bias + ph[i].p_vaddr + ph[i].p_memsz > *end)
+			*end = bias + ph[i].p_vaddr + ph[i].p_memsz;
 	}
-	elf_end(e);
+	return rc;
+}
+
+/* The page-aligned span [*lo, *hi) of im's PT_LOADs (unbiased), and the
+ * alignment to load it at: the largest p_align, a power of two of at most
+ * 2 MiB, and at least a page. */
+static void
+elf_span(const struct elf_image *im, gva_t *lo, gva_t *hi, gva_t *align)
+{
+	size_t i;
+
+	*lo = KS_USER_MAX;
+	*hi = 0;
+	*align = PAGE_SIZE;
+	for (i = 0; i < im->nph; i++) {
+		const GElf_Phdr *ph = &im->ph[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (trunc_page(ph->p_vaddr) < *lo)
+			*lo = trunc_page(ph->p_vaddr);
+		if (round_page(ph->p_vaddr + ph->p_memsz) > *hi)
+			*hi = round_page(ph->p_vaddr + ph->p_memsz);
+		if (ph->p_align > *align && ph->p_align <= (2u << 20) &&
+		    (ph->p_align & (ph->p_align - 1)) == 0)
+			*align = ph->p_align;
+	}
+}
+
+/* The interpreter's path from im's PT_INTERP into out (PATH_MAX + 1
+ * bytes): 0, -EIO, or -ENOEXEC (not NUL-terminated, or empty). */
+static int
+elf_interp_path(int fd, const struct elf_image *im, char *out)
+{
+	const GElf_Phdr *ph = &im->ph[im->interp];
+	size_t n = ph->p_filesz; /* 2..PATH_MAX, inside the file: elf_check */
+
+	if (pread(fd, out, n, (off_t)ph->p_offset) != (ssize_t)n)
+		return -EIO;
+	if (out[n - 1] != '\0' || out[0] == '\0')
+		return -ENOEXEC;
+	return 0;
+}
+
+/*
+ * Loads the interpreter named by the main program's PT_INTERP, as Linux's
+ * load_elf_interp: opened beneath the guest root (relative to p's
+ * directory if relative), executable, an x86-64 ET_DYN with no PT_INTERP
+ * of its own, placed as high in the mmap area as it fits (where Linux's
+ * top-down mmap base puts it, so the guest's own mmaps go below it).  Sets
+ * ent->base and ent->start.  0, or -errno with why set: ENOENT and EACCES
+ * as open and exec say them, ENOEXEC for a malformed interpreter.
+ */
+static int
+elf_load_interp(struct vmspace *vm, struct proc *p, int fd,
+    const struct elf_image *main, struct elf_entry *ent, char *why,
+    size_t whylen)
+{
+	char ipath[PATH_MAX + 1], gpath[PATH_MAX], r[160];
+	struct elf_image *im;
+	gva_t lo, hi, align, at, end, phdr;
+	int ifd = -1, rc;
+
+	if ((rc = elf_interp_path(fd, main, ipath)) != 0) {
+		snprintf(why, whylen, "not an x86-64 ELF executable: %s",
+		    rc == -EIO ? "cannot read PT_INTERP" :
+		    "PT_INTERP is not a NUL-terminated path");
+		return -ENOEXEC;
+	}
+	if ((im = malloc(sizeof(*im))) == NULL)
+		return -ENOMEM;
+	r[0] = '\0';
+	if ((rc = vfs_abspath(p, AT_FDCWD, ipath, gpath)) != 0 ||
+	    (rc = ifd = vfs_open(gpath, O_RDONLY, 0)) < 0)
+		goto out;
+	if (faccessat(ifd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	if ((rc = elf_read(ifd, im, r, sizeof(r))) != 0)
+		goto out;
+	rc = -ENOEXEC;
+	if (im->interp >= 0) {
+		snprintf(r, sizeof(r), "it has an interpreter of its own");
+		goto out;
+	}
+	if (im->eh.e_type != ET_DYN) {
+		snprintf(r, sizeof(r), "not a shared object (ET_DYN)");
+		goto out;
+	}
+	elf_span(im, &lo, &hi, &align);
+	if ((rc = vm_map_findspace(&vm->map, KS_USER_MIN, VK_MMAP_TOP,
+	    hi - lo + align - PAGE_SIZE, &at)) != 0) {
+		snprintf(r, sizeof(r), "too large for the mmap area");
+		rc = -ENOEXEC;
+		goto out;
+	}
+	at = (at + align - 1) & ~(align - 1);
+	ent->base = at;
+	ent->start = at - lo + im->eh.e_entry;
+	if ((rc = elf_map(vm, ifd, im, at - lo, &phdr, &end)) != 0)
+		snprintf(r, sizeof(r), "cannot load: %s", rc == -ENOMEM ?
+		    "out of guest memory" : "segments overlap");
+	if (rc == -EEXIST || rc == -EINVAL)
+		rc = -ENOEXEC;
+out:
+	if (rc != 0)
+		snprintf(why, whylen, "interpreter %s: %s", ipath,
+		    r[0] != '\0' ? r : strerror(-rc));
+	if (ifd >= 0)
+		close(ifd);
+	free(im);
+	return rc;
+}
+
+int
+elf_load(struct vmspace *vm, struct proc *p, int fd, const char *path,
+    char *const argv[], char *const envp[], struct ks_frame *frame,
+    char *why, size_t whylen)
+{
+	struct elf_image *im;
+	struct elf_entry ent = { 0 };
+	gva_t bias = 0, end = 0;
+	int rc;
+
+	if ((im = malloc(sizeof(*im))) == NULL)
+		return -ENOMEM;
+	if ((rc = elf_read(fd, im, why, whylen)) != 0)
+		goto out;
+	if (im->eh.e_type == ET_DYN)
+		bias = VK_PIE_BASE;
+	rc = elf_map(vm, fd, im, bias, &ent.phdr, &end);
+	ent.phnum = im->nph;
+	ent.entry = ent.start = bias + im->eh.e_entry;
+	if (rc == 0 && im->interp >= 0 &&
+	    (rc = elf_load_interp(vm, p, fd, im, &ent, why, whylen)) != 0)
+		goto out;
 	if (rc == 0)
-		rc = elf_stack(vm, path, argv, envp, &eh, phdr, nph, bias, frame);
+		rc = elf_stack(vm, path, argv, envp, &ent, frame);
 	if (rc != 0) {
 		snprintf(why, whylen, "cannot load: %s", rc == -ENOMEM ?
 		    "out of guest memory" : rc == -EEXIST || rc == -EINVAL ?
 		    "segments overlap or lie outside the user range" :
 		    strerror(-rc));
-		return rc == -EEXIST || rc == -EINVAL ? -ENOEXEC : rc;
+		rc = rc == -EEXIST || rc == -EINVAL ? -ENOEXEC : rc;
+		goto out;
 	}
 	vm->brk_base = vm->brk_end = round_page(end);
-	return 0;
+out:
+	free(im);
+	return rc;
 }

@@ -169,7 +169,7 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	if ((rc = vmspace_new(p->ks, &vm)) != 0)
 		goto out;
 	/* AT_EXECFN is the name execve was given, the outermost script's. */
-	if ((rc = elf_load(vm, fd, execfn, argv, envp, &frame, why,
+	if ((rc = elf_load(vm, p, fd, execfn, argv, envp, &frame, why,
 	    whylen)) != 0)
 		goto out;
 

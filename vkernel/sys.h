@@ -113,6 +113,13 @@ long sys_getcwd(struct proc *, const uint64_t *);
 long sys_chdir(struct proc *, const uint64_t *);
 long sys_fchdir(struct proc *, const uint64_t *);
 
+long sys_getxattr(struct proc *, const uint64_t *);
+long sys_lgetxattr(struct proc *, const uint64_t *);
+long sys_fgetxattr(struct proc *, const uint64_t *);
+long sys_listxattr(struct proc *, const uint64_t *);
+long sys_flistxattr(struct proc *, const uint64_t *);
+long sys_setxattr(struct proc *, const uint64_t *);
+
 /* sys_proc.c: processes, groups and sessions. */
 long sys_fork(struct proc *, const uint64_t *);
 long sys_vfork(struct proc *, const uint64_t *);
@@ -125,6 +132,9 @@ long sys_getpgrp(struct proc *, const uint64_t *);
 long sys_getsid(struct proc *, const uint64_t *);
 long sys_setpgid(struct proc *, const uint64_t *);
 long sys_setsid(struct proc *, const uint64_t *);
+
+/* futex.c */
+long sys_futex(struct proc *, const uint64_t *);
 
 /* exec.c */
 long sys_execve(struct proc *, const uint64_t *);

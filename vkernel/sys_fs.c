@@ -1480,3 +1480,94 @@ sys_fchdir(struct proc *p, const uint64_t *a)
 	p->nhostcalls++;
 	return chdir_fd(p, f->hostfd);
 }
+
+/* ---- extended attributes: none ---- */
+
+/*
+ * No file here has extended attributes: get* is ENODATA (what Linux says
+ * for a name a file does not have), list* is an empty list, and set* and
+ * remove* are EOPNOTSUPP, as for a file system without them.  The path or
+ * descriptor and the attribute name are checked first, as Linux does, so
+ * a missing file is still ENOENT and a bad pointer EFAULT.
+ */
+static long
+xattr_target(struct proc *p, const uint64_t *a, bool follow)
+{
+	char gpath[PATH_MAX];
+	struct stat st;
+	long r;
+
+	if ((r = path_in(p, AT_FDCWD, a[0], gpath)) != 0)
+		return r;
+	return stat_path(p, gpath, follow, &st);
+}
+
+static long
+xattr_name(struct proc *p, gva_t uname)
+{
+	char name[256];
+	long r;
+
+	if ((r = copyinstr(p, name, uname, sizeof(name))) < 0)
+		return r == -ENAMETOOLONG ? -ERANGE : r;
+	return r == 0 ? -ERANGE : 0;
+}
+
+static long
+xattr_get(struct proc *p, const uint64_t *a, long target)
+{
+	long r;
+
+	if (target < 0)
+		return target;
+	return (r = xattr_name(p, a[1])) != 0 ? r : -ENODATA;
+}
+
+long
+sys_getxattr(struct proc *p, const uint64_t *a)
+{
+	return xattr_get(p, a, xattr_target(p, a, true));
+}
+
+long
+sys_lgetxattr(struct proc *p, const uint64_t *a)
+{
+	return xattr_get(p, a, xattr_target(p, a, false));
+}
+
+long
+sys_fgetxattr(struct proc *p, const uint64_t *a)
+{
+	return xattr_get(p, a, fdtab_get(p->fds, (int)a[0]) ? 0 : -EBADF);
+}
+
+long
+sys_listxattr(struct proc *p, const uint64_t *a)
+{
+	long r = xattr_target(p, a, p->frame.rax != SYS_llistxattr);
+
+	return r < 0 ? r : 0;
+}
+
+long
+sys_flistxattr(struct proc *p, const uint64_t *a)
+{
+	return fdtab_get(p->fds, (int)a[0]) ? 0 : -EBADF;
+}
+
+long
+sys_setxattr(struct proc *p, const uint64_t *a)
+{
+	long r;
+	bool fd = p->frame.rax == SYS_fsetxattr ||
+	    p->frame.rax == SYS_fremovexattr;
+
+	if (fd)
+		r = fdtab_get(p->fds, (int)a[0]) ? 0 : -EBADF;
+	else
+		r = xattr_target(p, a, p->frame.rax == SYS_setxattr ||
+		    p->frame.rax == SYS_removexattr);
+	if (r < 0)
+		return r;
+	return (r = xattr_name(p, a[1])) != 0 ? r : -EOPNOTSUPP;
+}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -48,33 +49,20 @@ range_ok(gva_t va, uint64_t len)
 #define MAP32_HI 0x80000000ULL
 
 /*
- * Anonymous memory only (MAP_SHARED: one object that fork shares, not
- * copies).  Without MAP_FIXED the hint is taken when it is
- * free, else the highest free range below VK_MMAP_TOP; with MAP_32BIT
- * (ignored with MAP_FIXED, as on Linux) a hint must end at or below 2 GiB
- * and the search stays inside [1 GiB, 2 GiB): ENOMEM if that is full.
+ * Places a fresh anonymous mapping of len bytes as mmap does: the address
+ * or -errno.  Without MAP_FIXED the hint is taken when it is free, else
+ * the highest free range below VK_MMAP_TOP; with MAP_32BIT (ignored with
+ * MAP_FIXED, as on Linux) a hint must end at or below 2 GiB and the search
+ * stays inside [1 GiB, 2 GiB): ENOMEM if that is full.  MAP_SHARED: one
+ * object that fork shares, not copies.
  */
 static long
-sys_mmap(struct proc *p, const uint64_t *a)
+mmap_place(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
+    uint64_t flags)
 {
-	gva_t addr = a[0], lo = KS_USER_MIN, hi = VK_MMAP_TOP;
-	uint64_t len = round_page(a[1]), flags = a[3];
-	uint64_t type = flags & 0xf;
-	int prot = prot_of(a[2]);
-	/* MAP_SHARED anonymous memory stays shared with fork's children. */
-	int eflags = type == MAP_PRIVATE ? 0 : VM_ENTRY_SHARED;
+	gva_t lo = KS_USER_MIN, hi = VK_MMAP_TOP;
 	long rc;
 
-	if (a[1] == 0 || a[5] & PAGE_MASK ||
-	    (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0)
-		return -EINVAL;
-	if (type != MAP_PRIVATE && type != MAP_SHARED &&
-	    type != MAP_SHARED_VALIDATE)
-		return -EINVAL;
-	if (len < a[1] || len > KS_USER_MAX)
-		return -ENOMEM;
-	if (!(flags & MAP_ANONYMOUS))
-		return fdtab_get(p->fds, (long)a[4]) ? -ENODEV : -EBADF;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & PAGE_MASK)
 			return -EINVAL;
@@ -97,6 +85,136 @@ sys_mmap(struct proc *p, const uint64_t *a)
 		return -ENOMEM;
 	rc = vm_map_anon(&p->vm->map, addr, len, prot, eflags, false);
 	return rc ? rc : (long)addr;
+}
+
+/*
+ * Which file mmap may map, in Linux's order (do_mmap): -EBADF for no
+ * file; -EACCES for MAP_SHARED with PROT_WRITE of a file not open for
+ * writing, and for a file not open for reading; -ENODEV unless it is a
+ * regular host file (pipes, directories, devices, synthetic files), and
+ * for MAP_SHARED with PROT_WRITE of a writable one (that needs a page
+ * cache that writes back: not done yet).  0 and *size, the file's size.
+ */
+static long
+mmap_file_check(struct proc *p, long fd, bool shared, bool write,
+    off_t *size)
+{
+	struct file *f = fdtab_get(p->fds, fd);
+	struct stat st;
+
+	if (f == NULL)
+		return -EBADF;
+	if (shared && write && !file_writable(f))
+		return -EACCES;
+	if (!file_readable(f))
+		return -EACCES;
+	if (f->hostfd < 0 || fstat(f->hostfd, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return -ENODEV;
+	if (shared && write) {
+		vk_verbose("pid %d (%s): mmap of fd %ld MAP_SHARED with "
+		    "PROT_WRITE: ENODEV (no page cache to write back yet)",
+		    p->pid, p->comm, fd);
+		return -ENODEV;
+	}
+	*size = st.st_size;
+	return 0;
+}
+
+#define MMAP_FILL_CHUNK (256u << 10)
+
+/*
+ * Fills [addr, addr+len), just mapped writable, from the file at hostfd
+ * from offset off: the bytes the file has (pread, a chunk at a time, never
+ * past what the mapping covers), zero past its end (already zero).  0,
+ * -EIO, or -ENOMEM (out of guest memory).
+ */
+static long
+mmap_fill(struct proc *p, int hostfd, gva_t addr, uint64_t len, off_t off,
+    off_t size)
+{
+	uint64_t want = off >= size ? 0 : (uint64_t)(size - off);
+	char *buf;
+	long rc = 0;
+	ssize_t n;
+
+	if (want > len)
+		want = len;
+	if (want == 0)
+		return 0;
+	if ((buf = malloc(want < MMAP_FILL_CHUNK ? want : MMAP_FILL_CHUNK)) ==
+	    NULL)
+		return -ENOMEM;
+	while (want > 0 && rc == 0) {
+		size_t chunk = want < MMAP_FILL_CHUNK ? want : MMAP_FILL_CHUNK;
+
+		if ((n = pread(hostfd, buf, chunk, off)) <= 0)
+			break; /* shrank under us: the rest reads zero */
+		rc = vm_copyout(p->vm, addr, buf, (size_t)n);
+		addr += (uint64_t)n;
+		off += n;
+		want -= (uint64_t)n;
+	}
+	free(buf);
+	return rc == -EFAULT ? -EIO : rc;
+}
+
+/*
+ * A file mapping is anonymous memory holding a copy of the file's bytes,
+ * read eagerly at mmap time: MAP_PRIVATE as Linux's private mapping before
+ * any page is written (later changes to the file are not seen), MAP_SHARED
+ * only read-only.  The copy is made writable, filled, then given the
+ * caller's prot, so a PROT_NONE reservation that ld.so later mprotects
+ * holds the file's bytes too.
+ */
+static long
+mmap_file(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
+    uint64_t flags, long fd, off_t off)
+{
+	bool shared = (flags & 0xf) != MAP_PRIVATE;
+	struct file *f;
+	off_t size = 0;
+	long va, rc;
+
+	if (off < 0 || (uint64_t)off + len < (uint64_t)off)
+		return -EOVERFLOW;
+	if ((rc = mmap_file_check(p, fd, shared, prot & KS_PROT_WRITE,
+	    &size)) != 0)
+		return rc;
+	f = fdtab_get(p->fds, fd);
+	va = mmap_place(p, addr, len, KS_PROT_READ | KS_PROT_WRITE, eflags,
+	    flags);
+	if (va < 0)
+		return va;
+	if ((rc = mmap_fill(p, f->hostfd, (gva_t)va, len, off, size)) == 0 &&
+	    (rc = vm_map_protect(&p->vm->map, (gva_t)va, len, prot)) == 0)
+		return va;
+	(void)vm_map_remove(&p->vm->map, (gva_t)va, len);
+	return rc;
+}
+
+/* Anonymous memory, or a file's bytes copied into it (mmap_file). */
+static long
+sys_mmap(struct proc *p, const uint64_t *a)
+{
+	uint64_t len = round_page(a[1]), flags = a[3];
+	uint64_t type = flags & 0xf;
+	int prot = prot_of(a[2]);
+	/* MAP_SHARED anonymous memory stays shared with fork's children. */
+	int eflags = type == MAP_PRIVATE ? 0 : VM_ENTRY_SHARED;
+
+	if (a[1] == 0 || a[5] & PAGE_MASK ||
+	    (a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0)
+		return -EINVAL;
+	if (type != MAP_PRIVATE && type != MAP_SHARED &&
+	    type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (len < a[1] || len > KS_USER_MAX)
+		return -ENOMEM;
+	if (!(flags & MAP_ANONYMOUS))
+		return mmap_file(p, a[0], len, prot, eflags, flags, (long)a[4],
+		    (off_t)a[5]);
+	return mmap_place(p, a[0], len, prot, eflags, flags);
 }
 
 static long
@@ -722,6 +840,19 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_sendfile] = sys_sendfile,
 	[SYS_flock] = sys_flock,
 	[SYS_getcwd] = sys_getcwd,
+	[SYS_futex] = sys_futex,
+	[SYS_getxattr] = sys_getxattr,
+	[SYS_lgetxattr] = sys_lgetxattr,
+	[SYS_fgetxattr] = sys_fgetxattr,
+	[SYS_listxattr] = sys_listxattr,
+	[SYS_llistxattr] = sys_listxattr,
+	[SYS_flistxattr] = sys_flistxattr,
+	[SYS_setxattr] = sys_setxattr,
+	[SYS_lsetxattr] = sys_setxattr,
+	[SYS_fsetxattr] = sys_setxattr,
+	[SYS_removexattr] = sys_setxattr,
+	[SYS_lremovexattr] = sys_setxattr,
+	[SYS_fremovexattr] = sys_setxattr,
 	[SYS_chdir] = sys_chdir,
 	[SYS_fchdir] = sys_fchdir,
 	[SYS_fdatasync] = sys_fsync,

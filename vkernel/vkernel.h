@@ -273,9 +273,11 @@ int vm_copyout_force(struct vmspace *vm, gva_t dst, const void *src,
 
 /* elf_load.c: loads the ELF file open at fd (named path) into the fresh
  * address space vm and builds its initial stack (argv, envp, auxv) and
- * *frame.  0, or -errno (ENOEXEC: not a program we run, why says what;
- * ENOMEM; E2BIG). */
-int elf_load(struct vmspace *vm, int fd, const char *path,
+ * *frame.  A program with a PT_INTERP also gets its interpreter (a guest
+ * path, relative ones against p's directory) and starts there.  0, or
+ * -errno (ENOEXEC: not a program we run, or a malformed interpreter, why
+ * says what; ENOENT or EACCES: the interpreter's; ENOMEM; E2BIG). */
+int elf_load(struct vmspace *vm, struct proc *p, int fd, const char *path,
     char *const argv[], char *const envp[], struct ks_frame *frame,
     char *why, size_t whylen);
 
