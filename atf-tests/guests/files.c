@@ -192,10 +192,14 @@ open_modes(void)
 	FAILS(openat(fd2, "a", O_RDONLY), ENOTDIR, "dirfd not a directory");
 	close(fd2);
 	close(fd);
+	/* O_TMPFILE, where the file system has it (9p, as in the QEMU guest
+	 * of the hw half, has not: EOPNOTSUPP, natively and here alike). */
 	fd = open(dir, O_TMPFILE | O_RDWR, 0600);
-	CHECK(fd >= 0 && write(fd, "tmp", 3) == 3 && fstat(fd, &st) == 0 &&
-	    st.st_nlink == 0, "O_TMPFILE");
-	close(fd);
+	CHECK((fd < 0 && errno == EOPNOTSUPP) || (fd >= 0 &&
+	    write(fd, "tmp", 3) == 3 && fstat(fd, &st) == 0 &&
+	    st.st_nlink == 0), "O_TMPFILE");
+	if (fd >= 0)
+		close(fd);
 	FAILS(open(dir, O_TMPFILE | O_RDONLY, 0600), EINVAL, "O_TMPFILE ro");
 	unlink(P("la"));
 	unlink(P("c"));

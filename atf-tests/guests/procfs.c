@@ -390,7 +390,11 @@ mode_fd(void)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", st);
 	CHECK(slurp(path, buf) > 0 && strncmp(buf, "Name:", 5) == 0,
 	    "reopened status: %.20s", buf);
-	/* /dev/fd, /dev/stdout: the same file as descriptor 1. */
+	/* /dev/fd, /dev/stdout: the same file as descriptor 1 (natively only
+	 * where the host's /dev has these links: a minimal devtmpfs, as in
+	 * the QEMU guest of the hw half, has not). */
+	if (!vk && access("/dev/fd", F_OK) != 0)
+		return;
 	fd = open("/dev/fd/1", O_WRONLY | O_APPEND);
 	CHECK(fd >= 0 && fstat(fd, &a) == 0 && fstat(1, &b) == 0 &&
 	    a.st_ino == b.st_ino && a.st_dev == b.st_dev, "/dev/fd/1 is fd 1");
