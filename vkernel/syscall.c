@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -699,6 +700,62 @@ sys_prctl(struct proc *p, const uint64_t *a)
 	}
 }
 
+/* sysinfo: the guest's memory and processes, the host's uptime. */
+static long
+sys_sysinfo(struct proc *p, const uint64_t *a)
+{
+	struct vm_page_stats ps;
+	struct sysinfo si;
+	struct timespec up;
+
+	memset(&si, 0, sizeof(si));
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	vm_page_stats(&ps);
+	si.uptime = up.tv_sec;
+	si.totalram = vk.memsize;
+	si.freeram = (unsigned long)ps.free * PAGE_SIZE;
+	si.procs = (unsigned short)proc_count();
+	si.mem_unit = 1;
+	return copyout(p, a[0], &si, sizeof(si)) ? -EFAULT : 0;
+}
+
+/* One vCPU: every process runs on CPU 0, and may only ask for it. */
+static long
+sys_sched_getaffinity(struct proc *p, const uint64_t *a)
+{
+	uint64_t mask = 1;
+
+	if (a[0] != 0 && proc_find((pid_t)a[0]) == NULL)
+		return -ESRCH;
+	if (a[1] < sizeof(mask) || (a[1] & (sizeof(long) - 1)))
+		return -EINVAL;
+	return copyout(p, a[2], &mask, sizeof(mask)) ? -EFAULT :
+	    (long)sizeof(mask);
+}
+
+static long
+sys_sched_setaffinity(struct proc *p, const uint64_t *a)
+{
+	uint64_t mask = 0;
+
+	if (a[0] != 0 && proc_find((pid_t)a[0]) == NULL)
+		return -ESRCH;
+	if (copyin(p, &mask, a[2], a[1] < sizeof(mask) ? a[1] : sizeof(mask)))
+		return -EFAULT;
+	return mask & 1 ? 0 : -EINVAL;
+}
+
+static long
+sys_getcpu(struct proc *p, const uint64_t *a)
+{
+	unsigned zero = 0;
+
+	if ((a[0] && copyout(p, a[0], &zero, sizeof(zero))) ||
+	    (a[1] && copyout(p, a[1], &zero, sizeof(zero))))
+		return -EFAULT;
+	return 0;
+}
+
 static long
 sys_sched_yield(struct proc *p, const uint64_t *a)
 {
@@ -777,6 +834,10 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_pause] = sys_pause,
 	[SYS_sched_yield] = sys_sched_yield,
 	[SYS_prctl] = sys_prctl,
+	[SYS_sysinfo] = sys_sysinfo,
+	[SYS_sched_getaffinity] = sys_sched_getaffinity,
+	[SYS_sched_setaffinity] = sys_sched_setaffinity,
+	[SYS_getcpu] = sys_getcpu,
 	/* sys_proc.c, exec.c */
 	[SYS_fork] = sys_fork,
 	[SYS_vfork] = sys_vfork,

@@ -1,5 +1,8 @@
-/* sysinfo.c: guest that checks uname, the pid/tid and uid calls, clocks, getrandom and prlimit64. */
+/* sysinfo.c: guest that checks uname, the pid/tid and uid calls, clocks, getrandom, prlimit64, sysinfo and CPU affinity. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <sys/sysinfo.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +48,23 @@ main(void)
 	printf("pid=%ld tid=%ld ppid=%ld\n", (long)pid, tid, (long)getppid());
 	check(pid > 0, "getpid > 0");
 	check(tid == pid, "gettid == getpid in a single-threaded process");
+
+	/* sysinfo and affinity: self-consistent, natively and here. */
+	struct sysinfo si;
+	check(sysinfo(&si) == 0 && si.totalram > 0 && si.mem_unit >= 1 &&
+	    si.freeram <= si.totalram && si.procs >= 1 && si.uptime >= 0,
+	    "sysinfo");
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	check(sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    CPU_COUNT(&set) >= 1, "sched_getaffinity");
+	check(sched_setaffinity(0, sizeof(set), &set) == 0,
+	    "sched_setaffinity to the same set");
+	unsigned cpu = 999;
+	check(syscall(SYS_getcpu, &cpu, NULL, NULL) == 0 && CPU_ISSET(cpu, &set),
+	    "getcpu names a CPU of the affinity set");
+	check(syscall(SYS_sched_getaffinity, 0, 1, &set) == -1 && errno == EINVAL,
+	    "sched_getaffinity with a too small mask");
 
 	uid_t uid = getuid(), euid = geteuid();
 	gid_t gid = getgid(), egid = getegid();
