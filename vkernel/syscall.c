@@ -700,6 +700,13 @@ sys_prctl(struct proc *p, const uint64_t *a)
 	}
 }
 
+/* getpeername, getsockname: no descriptor is a socket (yet). */
+static long
+sys_getsockname(struct proc *p, const uint64_t *a)
+{
+	return fdtab_get(p->fds, (long)a[0]) != NULL ? -ENOTSOCK : -EBADF;
+}
+
 /* sysinfo: the guest's memory and processes, the host's uptime. */
 static long
 sys_sysinfo(struct proc *p, const uint64_t *a)
@@ -835,6 +842,8 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_sched_yield] = sys_sched_yield,
 	[SYS_prctl] = sys_prctl,
 	[SYS_sysinfo] = sys_sysinfo,
+	[SYS_getpeername] = sys_getsockname,
+	[SYS_getsockname] = sys_getsockname,
 	[SYS_sched_getaffinity] = sys_sched_getaffinity,
 	[SYS_sched_setaffinity] = sys_sched_setaffinity,
 	[SYS_getcpu] = sys_getcpu,
