@@ -66,6 +66,17 @@ main(void)
 	check(syscall(SYS_sched_getaffinity, 0, 1, &set) == -1 && errno == EINVAL,
 	    "sched_getaffinity with a too small mask");
 
+	/* getpeername of a pipe: not a socket; of a closed descriptor: EBADF. */
+	int pp[2];
+	char sa[128];
+	unsigned salen = sizeof(sa);
+	check(pipe(pp) == 0 && syscall(SYS_getpeername, pp[0], sa, &salen) == -1 &&
+	    errno == ENOTSOCK, "getpeername of a pipe is ENOTSOCK");
+	close(pp[0]);
+	check(syscall(SYS_getsockname, pp[0], sa, &salen) == -1 && errno == EBADF,
+	    "getsockname of a closed descriptor is EBADF");
+	close(pp[1]);
+
 	uid_t uid = getuid(), euid = geteuid();
 	gid_t gid = getgid(), egid = getegid();
 	printf("uid=%ld euid=%ld gid=%ld egid=%ld\n", (long)uid, (long)euid,
