@@ -72,8 +72,33 @@ cow__private_write_body()
 	cmp -s f orig || atf_fail "a private write reached the file"
 }
 
+atf_test_case shared__write_read
+shared__write_read_head()
+{
+	atf_set descr "MAP_SHARED writes are seen by read(2) in another process, write(2) by the mapping, two processes' mappings see each other, msync writes back, and the host file has every byte after exit, as natively"
+}
+shared__write_read_body()
+{
+	vk_setup
+	mkfile orig 65536
+	for v in glibc musl; do
+		need_guest pcache-$v
+		cp orig native
+		atf_check -o inline:"pcache shw ok\n" "$gdir/pcache-$v" shw native
+		cp orig vk
+		atf_check -o inline:"pcache shw ok\n" -e save:vk.err \
+		    timeout 120 "$vk" -v -m 64m "$gdir/pcache-$v" shw vk
+		pages_back vk.err
+		cmp native vk || atf_fail "the file differs from native's ($v)"
+		if cmp -s orig vk; then
+			atf_fail "nothing reached the file ($v)"
+		fi
+	done
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case share__two_processes
 	atf_add_test_case cow__private_write
+	atf_add_test_case shared__write_read
 }

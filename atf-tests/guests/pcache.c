@@ -1,4 +1,4 @@
-/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork; `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `big F` maps and reads a file larger than memory. */
+/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork (and a read-only file's shared mapping stays read-only); `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `big F` maps and reads a file larger than memory. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -128,6 +128,11 @@ cow(const char *path)
 	CHECK(pread(fd, &b, 1, 10) == 1 && b == pat(10), "file: %#x", b);
 	CHECK(madvise(m, PG, MADV_DONTNEED) == 0 && m[10] == pat(10),
 	    "DONTNEED reverts to the file");
+	/* A shared mapping of a read-only file never becomes writable. */
+	unsigned char *s = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
+	errno = 0;
+	CHECK(s != MAP_FAILED && mprotect(s, PG, PROT_READ | PROT_WRITE) == -1 &&
+	    errno == EACCES, "mprotect of a read-only shared mapping");
 	return 0;
 }
 

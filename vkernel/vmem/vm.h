@@ -209,6 +209,10 @@ int vm_file_sync(struct vm_object *obj, size_t first, size_t n, bool clean);
 void vm_file_overlay(struct vm_object *obj, off_t off, void *buf, size_t n);
 void vm_file_update(struct vm_object *obj, off_t off, const void *buf,
     size_t n);
+/* After the file was truncated to size: the cached bytes past size are
+ * zeroed (pages stay, they may be mapped; Linux would drop whole pages and
+ * SIGBUS on them). */
+void vm_file_truncate(struct vm_object *obj, off_t size);
 /* vm_object_unref's last reference of a file object: writes its dirty
  * pages back, leaves the table and closes its descriptor. */
 void vm_file_release(struct vm_object *obj);

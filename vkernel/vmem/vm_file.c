@@ -208,6 +208,24 @@ vm_file_update(struct vm_object *obj, off_t off, const void *buf, size_t n)
 }
 
 void
+vm_file_truncate(struct vm_object *obj, off_t size)
+{
+	size_t slot, in;
+	gpa_t gpa;
+
+	if (size < 0)
+		return;
+	slot = (size_t)size / PAGE_SIZE;
+	in = (size_t)size % PAGE_SIZE;
+	for (; vm_object_next(obj, &slot, obj->npages, &gpa); slot++) {
+		if (slot == (size_t)size / PAGE_SIZE)
+			memset((char *)vm_phys_hva(gpa) + in, 0, PAGE_SIZE - in);
+		else
+			memset(vm_phys_hva(gpa), 0, PAGE_SIZE);
+	}
+}
+
+void
 vm_file_release(struct vm_object *obj)
 {
 	struct vm_object **pp;
