@@ -96,9 +96,32 @@ shared__write_read_body()
 	done
 }
 
+atf_test_case big__over_memory
+big__over_memory_head()
+{
+	atf_set descr "a 64 MiB file under -m 32m: mapped privately and read twice, then shared and written one page in eight; the cache evicts mapped pages (writing dirty ones back) and the file ends as native's"
+}
+big__over_memory_body()
+{
+	vk_setup
+	mkfile orig 67108864
+	need_guest pcache-glibc
+	cp orig native
+	atf_check -o inline:"pcache big ok\n" "$gdir/pcache-glibc" big native
+	cp orig vk
+	atf_check -o inline:"pcache big ok\n" -e save:vk.err \
+	    timeout 120 "$vk" -v -m 32m "$gdir/pcache-glibc" big vk
+	pages_back vk.err
+	grep '^vkernel: page cache:' vk.err
+	grep -q '^vkernel: page cache: .* [1-9][0-9]* evicted$' vk.err ||
+	    atf_fail "nothing was evicted"
+	cmp native vk || atf_fail "the file differs from native's"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case share__two_processes
 	atf_add_test_case cow__private_write
 	atf_add_test_case shared__write_read
+	atf_add_test_case big__over_memory
 }

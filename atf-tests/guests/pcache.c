@@ -1,4 +1,4 @@
-/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork (and a read-only file's shared mapping stays read-only); `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `big F` maps and reads a file larger than memory. */
+/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork (and a read-only file's shared mapping stays read-only); `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `big F` maps and reads a file larger than memory, privately and then shared with writes. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +40,7 @@ fsize(int fd)
 
 /* Sums the mapping one byte a page, checking the pattern. */
 static long
-walk(const unsigned char *m, long n)
+walk(const volatile unsigned char *m, long n)
 {
 	long bad = 0;
 
@@ -192,6 +192,24 @@ big(const char *path)
 		return 1;
 	CHECK(walk(m, n) == 0, "first pass");
 	CHECK(walk(m, n) == 0, "second pass");
+	CHECK(munmap(m, n) == 0, "munmap");
+	/* Shared and written: dirty pages go back to the file to be evicted. */
+	int fdw = open(path, O_RDWR);
+	volatile unsigned char *w = mmap(NULL, n, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fdw, 0);
+	long bad = 0;
+	CHECK(w != MAP_FAILED, "mmap shared");
+	if (w == MAP_FAILED)
+		return 1;
+	for (long i = 0; i < n; i += PG)
+		if (w[i] != pat(i))
+			bad++;
+	for (long i = 0; i < n; i += 8 * PG)
+		w[i + 1] = 0x5a;
+	for (long i = 0; i < n; i += 8 * PG)
+		if (w[i + 1] != 0x5a || w[i] != pat(i))
+			bad++;
+	CHECK(bad == 0, "%ld bad bytes in the shared mapping", bad);
 	return 0;
 }
 

@@ -220,6 +220,18 @@ void vm_file_release(struct vm_object *obj);
  * the cache holds a reference and no shared entry maps the object.  The
  * pages freed.  Safe from vm_page_alloc(): takes no page. */
 size_t vm_file_reclaim(size_t want);
+/*
+ * The reclaim of last resort, when a fault finds no page even after
+ * vm_file_reclaim: the unmapper (set by whoever knows every address space:
+ * proc.c) calls vm_map_unmap_file() on each map, so that no pmap maps a
+ * cache page and no private layer holds one; then up to want cached pages
+ * with no other reference are dropped (dirty ones written back first),
+ * whatever maps their objects.  They fault back in from the file.  Only
+ * where no caller holds a cache page's gpa (vm_fault's retry).  The pages
+ * freed.
+ */
+void vm_file_set_unmapper(void (*fn)(void));
+size_t vm_file_reclaim_mapped(size_t want);
 struct vm_file_stats {
 	size_t objects;   /* file objects alive */
 	size_t pages;     /* pages cached now */
@@ -357,6 +369,11 @@ int vm_map_fork(struct vm_map *dst, struct vm_map *src);
  */
 int vm_map_remap(struct vm_map *map, gva_t old, size_t oldlen, size_t newlen,
     int flags, gva_t newaddr, gva_t *out);
+/* For vm_file_reclaim_mapped: removes every file page from the pmap
+ * (shared file entries' and private ones' cache pages) and drops the
+ * private layers' references to cache pages (their private copies stay).
+ * The next access faults them back in. */
+void vm_map_unmap_file(struct vm_map *map);
 /* mincore: vec[i] is 1 if page i of [start, start+len) is resident (has a
  * page in its object), else 0; len is rounded up to pages, 0 is fine.
  * -EINVAL for a misaligned start or a range outside the map, -ENOMEM if

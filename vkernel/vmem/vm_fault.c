@@ -122,8 +122,26 @@ fault_ahead(struct vm_map *map, struct vm_map_entry *e, gva_t page)
 	return page;
 }
 
+static enum vm_fault_result fault_once(struct vm_map *map, gva_t va,
+    int access);
+
+/* Out of pages even after the allocator's reclaim: the page cache's pages
+ * are taken back from every map (vm_file_reclaim_mapped) and the fault is
+ * tried once more, before the guest is killed.  Each try holds no page
+ * between its steps that a reclaim could take. */
+#define VM_RECLAIM_MAPPED 1024
 enum vm_fault_result
 vm_fault(struct vm_map *map, gva_t va, int access)
+{
+	enum vm_fault_result rv = fault_once(map, va, access);
+
+	if (rv == VM_FAULT_OOM && vm_file_reclaim_mapped(VM_RECLAIM_MAPPED) > 0)
+		rv = fault_once(map, va, access);
+	return rv;
+}
+
+static enum vm_fault_result
+fault_once(struct vm_map *map, gva_t va, int access)
 {
 	struct vm_map_entry *e;
 	gva_t page = trunc_page(va);

@@ -243,8 +243,11 @@ vm_file_release(struct vm_object *obj)
 	obj->hostfd = -1;
 }
 
-size_t
-vm_file_reclaim(size_t want)
+static void (*unmapper)(void);
+
+/* vm_file_reclaim, and with mapped_too vm_file_reclaim_mapped's drop. */
+static size_t
+reclaim(size_t want, bool mapped_too)
 {
 	static bool busy;
 	struct vm_object *o;
@@ -258,7 +261,7 @@ vm_file_reclaim(size_t want)
 	busy = true;
 	for (b = 0; b < NBUCKETS && freed < want; b++) {
 		for (o = table[b]; o != NULL && freed < want; o = o->fnext) {
-			if (o->nshared != 0 || o->root == NULL ||
+			if ((o->nshared != 0 && !mapped_too) || o->root == NULL ||
 			    fstat(o->hostfd, &st) != 0)
 				continue;
 			for (slot = 0; freed < want &&
@@ -277,6 +280,27 @@ vm_file_reclaim(size_t want)
 	}
 	busy = false;
 	return freed;
+}
+
+size_t
+vm_file_reclaim(size_t want)
+{
+	return reclaim(want, false);
+}
+
+void
+vm_file_set_unmapper(void (*fn)(void))
+{
+	unmapper = fn;
+}
+
+size_t
+vm_file_reclaim_mapped(size_t want)
+{
+	if (unmapper == NULL || stats.pages == 0)
+		return 0;
+	unmapper();
+	return reclaim(want, true);
 }
 
 void

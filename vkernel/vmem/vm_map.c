@@ -384,9 +384,9 @@ map_remove(struct vm_map *map, gva_t start, size_t len, size_t slack)
 		n = e->next;
 		if (!SHARED(e))
 			vm_object_free_range(e->obj, e->offset, ENTRY_PAGES(e));
-		else if (SHARED_FILE(e))
+		else if (SHARED_FILE(e) && e->obj->nshared > 1)
 			(void)vm_file_sync(e->obj, e->offset, ENTRY_PAGES(e),
-			    false); /* munmap writes back */
+			    false); /* munmap writes back (the last: drop) */
 		map->size -= e->end - e->start;
 		unlink_entry(map, e);
 		entry_drop(e);
@@ -711,6 +711,33 @@ query_range(struct vm_map *map, gva_t start, size_t len, gva_t *end)
 	if (len != 0 && (start < map->min || *end > map->max))
 		return -ENOMEM;
 	return 0;
+}
+
+void
+vm_map_unmap_file(struct vm_map *map)
+{
+	struct vm_map_entry *e;
+	size_t slot, end, bslot;
+	gpa_t gpa;
+
+	if (map->pmap != NULL) {
+		for (e = map->head.next; e != &map->head; e = e->next)
+			if (SHARED_FILE(e) || e->backing != NULL)
+				pmap_remove(map->pmap, e->start, e->end);
+		pmap_update(map->pmap);
+	}
+	for (e = map->head.next; e != &map->head; e = e->next) {
+		if (e->backing == NULL)
+			continue;
+		slot = e->offset;
+		end = e->offset + ENTRY_PAGES(e);
+		for (; vm_object_next(e->obj, &slot, end, &gpa); slot++) {
+			bslot = e->boff + (slot - e->offset);
+			if (vm_object_lookup(e->backing, bslot) == gpa)
+				vm_object_free_range(e->obj, slot, 1);
+		}
+	}
+	map->fault_next = 0;
 }
 
 int
