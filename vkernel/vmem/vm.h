@@ -86,7 +86,7 @@ struct vm_meta_stats {
 };
 void vm_meta_stats(struct vm_meta_stats *st);
 
-/* ---- Anonymous vm objects (vm_object.c) ----
+/* ---- vm objects (vm_object.c): anonymous, or a file's cache (vm_file.c) ----
  * A vm object is npages slots, each holding the gpa of a resident page or
  * 0, kept in a radix tree of 64-slot nodes (NetBSD's radixtree, Linux's
  * xarray in miniature): height h covers 64^h slots, the smallest height
