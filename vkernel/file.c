@@ -241,13 +241,15 @@ vfs_cache(struct file *f)
 	if (vm_file_count() == 0)
 		return NULL;
 	if (!f->keyed) {
-		if (fstat(f->hostfd, &st) != 0 || !S_ISREG(st.st_mode))
+		if (fstat(f->hostfd, &st) != 0)
 			return NULL;
+		/* Only regular files are cached: others are keyed as such. */
+		f->cacheable = S_ISREG(st.st_mode);
 		f->dev = st.st_dev;
 		f->ino = st.st_ino;
 		f->keyed = true;
 	}
-	return vm_file_find(f->dev, f->ino);
+	return f->cacheable ? vm_file_find(f->dev, f->ino) : NULL;
 }
 
 static long

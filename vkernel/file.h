@@ -49,7 +49,7 @@ struct file {
 	int hostfd;     /* host descriptor behind it, or -1 */
 	void *data;
 	/* A "file" file's page cache key (st_dev, st_ino), once looked up. */
-	bool keyed;
+	bool keyed, cacheable;  /* cacheable: a regular file */
 	uint64_t dev, ino;
 };
 
