@@ -96,6 +96,28 @@ shared__write_read_body()
 	done
 }
 
+atf_test_case shared__append_descriptor
+shared__append_descriptor_head()
+{
+	atf_set descr "a file mapped privately through a read-only descriptor, then shared and written through an O_APPEND one: write-back lands in place, the size stays"
+}
+shared__append_descriptor_body()
+{
+	vk_setup
+	mkfile orig 16384
+	for v in glibc musl; do
+		need_guest pcache-$v
+		cp orig native
+		atf_check -o inline:"pcache fdmodes ok\n" \
+		    "$gdir/pcache-$v" fdmodes native
+		cp orig vk
+		atf_check -o inline:"pcache fdmodes ok\n" -e save:vk.err \
+		    timeout 120 "$vk" -v -m 64m "$gdir/pcache-$v" fdmodes vk
+		pages_back vk.err
+		cmp native vk || atf_fail "the file differs from native's ($v)"
+	done
+}
+
 atf_test_case big__over_memory
 big__over_memory_head()
 {
@@ -123,5 +145,6 @@ atf_init_test_cases()
 	atf_add_test_case share__two_processes
 	atf_add_test_case cow__private_write
 	atf_add_test_case shared__write_read
+	atf_add_test_case shared__append_descriptor
 	atf_add_test_case big__over_memory
 }

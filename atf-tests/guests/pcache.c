@@ -1,4 +1,4 @@
-/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork (and a read-only file's shared mapping stays read-only); `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `big F` maps and reads a file larger than memory, privately and then shared with writes. */
+/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork (and a read-only file's shared mapping stays read-only); `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `fdmodes F` write-back through an O_APPEND descriptor after a read-only one; `big F` maps and reads a file larger than memory, privately and then shared with writes. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -180,6 +180,31 @@ shw(const char *path)
 	return 0;
 }
 
+/* The cache's descriptor is its own: mapped read-only first, then shared
+ * writable through an O_APPEND descriptor, the write lands in place. */
+static int
+fdmodes(const char *path)
+{
+	int ro = open(path, O_RDONLY), ap = open(path, O_RDWR | O_APPEND);
+	long n = fsize(ro);
+	unsigned char *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, ro, 0);
+	unsigned char *w = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    ap, 0);
+	unsigned char b = 0;
+
+	CHECK(p != MAP_FAILED && w != MAP_FAILED, "mmap");
+	if (p == MAP_FAILED || w == MAP_FAILED)
+		return 1;
+	close(ap);
+	CHECK(p[PG] == pat(PG), "private read");
+	w[PG + 1] = 0x42;
+	CHECK(msync(w, n, MS_SYNC) == 0, "msync");
+	CHECK(pread(ro, &b, 1, PG + 1) == 1 && b == 0x42, "pread: %#x", b);
+	CHECK(fsize(ro) == n, "size %ld, want %ld", fsize(ro), n);
+	CHECK(p[PG + 1] == 0x42, "the private mapping shows the unwritten page");
+	return 0;
+}
+
 static int
 big(const char *path)
 {
@@ -217,7 +242,7 @@ int
 main(int argc, char **argv)
 {
 	if (argc != 3) {
-		printf("usage: pcache share|cow|shw|big FILE\n");
+		printf("usage: pcache share|cow|shw|fdmodes|big FILE\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "share") == 0)
@@ -226,6 +251,8 @@ main(int argc, char **argv)
 		cow(argv[2]);
 	else if (strcmp(argv[1], "shw") == 0)
 		shw(argv[2]);
+	else if (strcmp(argv[1], "fdmodes") == 0)
+		fdmodes(argv[2]);
 	else if (strcmp(argv[1], "big") == 0)
 		big(argv[2]);
 	else

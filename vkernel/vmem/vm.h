@@ -118,7 +118,8 @@ struct vm_object {
 	size_t resident;             /* slots holding a page */
 	struct vm_radix_node *root;  /* NULL while no page is resident */
 	/* File objects (vm_file.c) only; hostfd is -1 for anonymous ones. */
-	int hostfd;                  /* a dup of a host descriptor */
+	int hostfd;                  /* the cache's own descriptor */
+	bool fdrw;                   /* hostfd is read-write */
 	uint64_t dev, ino;           /* the key: st_dev, st_ino */
 	size_t nshared;              /* VM_ENTRY_SHARED entries on it */
 	struct vm_object *fnext;     /* the table of file objects */
@@ -177,8 +178,9 @@ struct vm_object *vm_object_cow_copy(const struct vm_object *src,
     size_t first, size_t n);
 
 /* ---- File objects: the page cache (vm_file.c) ----
- * One vm object per host file, keyed by (st_dev, st_ino), holding a dup of
- * a host descriptor of it; slot i caches the file's bytes [i*4096,
+ * One vm object per host file, keyed by (st_dev, st_ino), holding a host
+ * descriptor of its own (reopened through /proc/self/fd: no O_APPEND, its
+ * own offset; read-write once a writable descriptor maps it); slot i caches the file's bytes [i*4096,
  * (i+1)*4096), read lazily with pread (zero past EOF).  The cache holds one
  * reference on each of its pages.  An object lives while map entries hold
  * it (a private entry as its `backing`, a shared one as its obj); with its

@@ -44,12 +44,46 @@ vm_file_count(void)
 	return stats.objects;
 }
 
+/*
+ * A descriptor of the cache's own on the file open at hostfd: a new open
+ * file description through /proc/self/fd (the same inode, even unlinked),
+ * so that the guest's O_APPEND (pwrite would append) and its offset are
+ * not ours, and the guest may close its descriptor at once.  Read-write
+ * when the guest's descriptor is (write-back needs it), else read-only;
+ * *rw says which.  The descriptor or -errno.
+ */
+static int
+own_fd(int hostfd, bool *rw)
+{
+	char path[64];
+	int fl = fcntl(hostfd, F_GETFL), fd;
+
+	if (fl < 0)
+		return -errno;
+	*rw = (fl & O_ACCMODE) == O_RDWR;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", hostfd);
+	fd = open(path, (*rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fd < 3) { /* keep clear of the standard streams */
+		int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+		close(fd);
+		if (d < 0)
+			return -errno;
+		fd = d;
+	}
+	return fd;
+}
+
 struct vm_object *
 vm_file_get(int hostfd, size_t npages, int *err)
 {
 	struct vm_object *o;
 	struct stat st;
+	bool rw;
 	unsigned b;
+	int fd;
 
 	if (fstat(hostfd, &st) != 0) {
 		*err = -errno;
@@ -60,19 +94,31 @@ vm_file_get(int hostfd, size_t npages, int *err)
 			*err = -ENOMEM;
 			return NULL;
 		}
+		/* A read-only object mapped by a writer: upgrade its
+		 * descriptor, or write-back could not write. */
+		if (!o->fdrw && (fd = own_fd(hostfd, &rw)) >= 0) {
+			if (rw) {
+				close(o->hostfd);
+				o->hostfd = fd;
+				o->fdrw = true;
+			} else {
+				close(fd);
+			}
+		}
 		vm_object_ref(o);
 		return o;
 	}
+	if ((fd = own_fd(hostfd, &rw)) < 0) {
+		*err = fd;
+		return NULL;
+	}
 	if ((o = vm_object_anon(npages)) == NULL) {
+		close(fd);
 		*err = -ENOMEM;
 		return NULL;
 	}
-	/* Our own descriptor: the guest may close its own at once. */
-	if ((o->hostfd = fcntl(hostfd, F_DUPFD_CLOEXEC, 3)) < 0) {
-		*err = -errno;
-		vm_object_unref(o); /* hostfd -1: an anonymous one's path */
-		return NULL;
-	}
+	o->hostfd = fd;
+	o->fdrw = rw;
 	o->dev = st.st_dev;
 	o->ino = st.st_ino;
 	b = bucket(o->dev, o->ino);
