@@ -50,7 +50,9 @@ vm_file_count(void)
  * so that the guest's O_APPEND (pwrite would append) and its offset are
  * not ours, and the guest may close its descriptor at once.  Read-write
  * when the guest's descriptor is (write-back needs it), else read-only;
- * *rw says which.  The descriptor or -errno.
+ * *rw says which.  When the reopen is refused (the file was chmod'ed
+ * since), a dup of the guest's, unless that has O_APPEND (-EACCES).  The
+ * descriptor or -errno.
  */
 static int
 own_fd(int hostfd, bool *rw)
@@ -63,8 +65,14 @@ own_fd(int hostfd, bool *rw)
 	*rw = (fl & O_ACCMODE) == O_RDWR;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", hostfd);
 	fd = open(path, (*rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		/* Reopening re-checks permissions (a chmod since the open):
+		 * the guest's own description then, if it has no O_APPEND. */
+		if ((fl & O_APPEND) || (fd = fcntl(hostfd, F_DUPFD_CLOEXEC,
+		    3)) < 0)
+			return -EACCES;
+		return fd;
+	}
 	if (fd < 3) { /* keep clear of the standard streams */
 		int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 
