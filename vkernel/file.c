@@ -255,9 +255,15 @@ vfs_cache(struct file *f)
 static long
 vfs_read(struct file *f, struct proc *p, void *buf, size_t n)
 {
-	off_t off = vm_file_count() ? lseek(f->hostfd, 0, SEEK_CUR) : -1;
 	struct vm_object *o;
-	long r = host_read(f, p, buf, n);
+	off_t off;
+	long r;
+
+	/* Not cached: the host alone, with no lseek for the offset. */
+	if (vfs_cache(f) == NULL)
+		return host_read(f, p, buf, n);
+	off = lseek(f->hostfd, 0, SEEK_CUR);
+	r = host_read(f, p, buf, n);
 
 	if (r > 0 && off >= 0 && (o = vfs_cache(f)) != NULL)
 		vm_file_overlay(o, off, buf, (size_t)r);
