@@ -222,12 +222,114 @@ vfs_ioctl(struct file *f, struct proc *p, unsigned long req, void *arg,
 	return ioctl(f->hostfd, req, arg) < 0 ? -errno : 0;
 }
 
+/*
+ * Coherence with the page cache (vm_file.c).  A file's cached pages are
+ * the newest copy of its bytes while it is mapped (a shared mapping's
+ * writes reach the host only at write-back), so a read copies the
+ * resident pages over what the host returned, and a write goes to the
+ * host and then into the resident pages, which stay as dirty or clean as
+ * they were.  Reading the pages rather than writing dirty pages back first
+ * keeps read(2) one host call, and leaves write-back to msync, munmap and
+ * the last mapping, as on Linux.  The object is looked up after the host
+ * call (it may have gone meanwhile), by the key cached in the file.
+ */
+static struct vm_object *
+vfs_cache(struct file *f)
+{
+	struct stat st;
+
+	if (vm_file_count() == 0)
+		return NULL;
+	if (!f->keyed) {
+		if (fstat(f->hostfd, &st) != 0)
+			return NULL;
+		/* Only regular files are cached: others are keyed as such. */
+		f->cacheable = S_ISREG(st.st_mode);
+		f->dev = st.st_dev;
+		f->ino = st.st_ino;
+		f->keyed = true;
+	}
+	return f->cacheable ? vm_file_find(f->dev, f->ino) : NULL;
+}
+
+static long
+vfs_read(struct file *f, struct proc *p, void *buf, size_t n)
+{
+	struct vm_object *o;
+	off_t off;
+	long r;
+
+	/* Not cached: the host alone, with no lseek for the offset. */
+	if (vfs_cache(f) == NULL)
+		return host_read(f, p, buf, n);
+	off = lseek(f->hostfd, 0, SEEK_CUR);
+	r = host_read(f, p, buf, n);
+
+	if (r > 0 && off >= 0 && (o = vfs_cache(f)) != NULL)
+		vm_file_overlay(o, off, buf, (size_t)r);
+	return r;
+}
+
+static long
+vfs_write(struct file *f, struct proc *p, const void *buf, size_t n)
+{
+	long r = host_write(f, p, buf, n);
+	struct vm_object *o;
+	off_t end;
+
+	if (r > 0 && (o = vfs_cache(f)) != NULL &&
+	    (end = lseek(f->hostfd, 0, SEEK_CUR)) >= r)
+		vm_file_update(o, end - r, buf, (size_t)r);
+	return r;
+}
+
+static long
+vfs_pread(struct file *f, void *buf, size_t n, off_t off)
+{
+	long r = host_pread(f, buf, n, off);
+	struct vm_object *o;
+
+	if (r > 0 && (o = vfs_cache(f)) != NULL)
+		vm_file_overlay(o, off, buf, (size_t)r);
+	return r;
+}
+
+static long
+vfs_pwrite(struct file *f, const void *buf, size_t n, off_t off)
+{
+	long r = host_pwrite(f, buf, n, off);
+	struct vm_object *o;
+
+	if (r > 0 && (o = vfs_cache(f)) != NULL)
+		vm_file_update(o, off, buf, (size_t)r);
+	return r;
+}
+
+void
+file_cache_truncate(struct file *f, off_t size)
+{
+	struct vm_object *o;
+
+	if (f->hostfd >= 0 && (o = vfs_cache(f)) != NULL)
+		vm_file_truncate(o, size);
+}
+
+int
+file_cache_sync(struct file *f)
+{
+	struct vm_object *o;
+
+	if (f->hostfd < 0 || (o = vfs_cache(f)) == NULL)
+		return 0;
+	return vm_file_sync(o, 0, o->npages, true);
+}
+
 static const struct fileops vfs_ops = {
 	.kind = "file",
-	.read = host_read,
-	.write = host_write,
-	.pread = host_pread,
-	.pwrite = host_pwrite,
+	.read = vfs_read,
+	.write = vfs_write,
+	.pread = vfs_pread,
+	.pwrite = vfs_pwrite,
 	.lseek = host_lseek,
 	.poll = host_poll,
 	.stat = host_stat,

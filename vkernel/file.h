@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -47,6 +48,9 @@ struct file {
 	                   O_APPEND, O_PATH (neither readable nor writable)... */
 	int hostfd;     /* host descriptor behind it, or -1 */
 	void *data;
+	/* A "file" file's page cache key (st_dev, st_ino), once looked up. */
+	bool keyed, cacheable;  /* cacheable: a regular file */
+	uint64_t dev, ino;
 };
 
 struct file *file_new(const struct fileops *ops, int flags, void *data);
@@ -71,6 +75,11 @@ struct file *file_host_new(int hostfd, int flags);
  */
 struct file *file_vfs_new(int hostfd, int flags);
 bool file_is_vfs(const struct file *f);
+/* The page cache after the host file of f was truncated to size (the
+ * cached bytes past it read zero), and fsync's write-back of its dirty
+ * pages (0 or -errno).  No-ops when the file is not cached. */
+void file_cache_truncate(struct file *f, off_t size);
+int file_cache_sync(struct file *f);
 
 /*
  * A descriptor table: descriptor numbers to files, with close-on-exec.

@@ -156,6 +156,7 @@ summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
 {
 	struct vm_page_stats ps;
 	struct vm_meta_stats ms;
+	struct vm_file_stats fs;
 	struct ks_stats st;
 
 	ops->stats(ks, &st);
@@ -191,6 +192,11 @@ summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
 	    page_baseline);
 	vk_log("vm metadata: %zu bytes, %zu peak, limit %zu", ms.bytes, ms.peak,
 	    ms.limit);
+	vm_file_stats(&fs);
+	vk_log("page cache: %zu pages, %zu peak, %llu read in, %llu written "
+	    "back, %llu evicted", fs.pages, fs.peak,
+	    (unsigned long long)fs.reads, (unsigned long long)fs.writes,
+	    (unsigned long long)fs.evicted);
 }
 
 int

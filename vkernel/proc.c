@@ -133,6 +133,19 @@ proc_free(struct proc *p)
 
 /* ---- address spaces ---- */
 
+/* Every address space, for the page cache's reclaim of mapped pages. */
+static struct vmspace *vmspaces;
+
+/* vm_file_set_unmapper's function: file pages out of every map. */
+static void
+unmap_file_pages(void)
+{
+	struct vmspace *vm;
+
+	for (vm = vmspaces; vm != NULL; vm = vm->next)
+		vm_map_unmap_file(&vm->map);
+}
+
 int
 vmspace_new(struct ks *ks, struct vmspace **vmp)
 {
@@ -155,6 +168,9 @@ vmspace_new(struct ks *ks, struct vmspace **vmp)
 	pmap_set_space(vm->pmap, vm->space);
 	vm_map_init(&vm->map, vm->pmap, KS_USER_MIN, KS_USER_MAX);
 	vm->refs = 1;
+	vm->next = vmspaces;
+	vmspaces = vm;
+	vm_file_set_unmapper(unmap_file_pages);
 	*vmp = vm;
 	return 0;
 }
@@ -174,8 +190,15 @@ vmspace_ref(struct vmspace *vm)
 void
 vmspace_unref(struct vmspace *vm)
 {
+	struct vmspace **pp;
+
 	if (vm == NULL || --vm->refs > 0)
 		return;
+	for (pp = &vmspaces; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == vm) {
+			*pp = vm->next;
+			break;
+		}
 	((struct ks_space_hdr *)vm->space)->ops->space_destroy(vm->space);
 	pmap_set_space(vm->pmap, NULL);
 	vm_map_fini(&vm->map);

@@ -1033,6 +1033,14 @@ sys_truncate(struct proc *p, const uint64_t *a)
 	if ((fd = vfs_open(gpath, O_WRONLY, 0)) < 0)
 		return fd;
 	r = ftruncate(fd, (off_t)a[1]) != 0 ? -errno : 0;
+	if (r == 0 && vm_file_count() > 0) {
+		struct stat st;
+		struct vm_object *o;
+
+		if (fstat(fd, &st) == 0 &&
+		    (o = vm_file_find(st.st_dev, st.st_ino)) != NULL)
+			vm_file_truncate(o, (off_t)a[1]);
+	}
 	close(fd);
 	return r;
 }
@@ -1048,7 +1056,10 @@ sys_ftruncate(struct proc *p, const uint64_t *a)
 	if ((int64_t)a[1] < 0 || !file_writable(f))
 		return -EINVAL;
 	p->nhostcalls++;
-	return ftruncate(f->hostfd, (off_t)a[1]) != 0 ? -errno : 0;
+	if (ftruncate(f->hostfd, (off_t)a[1]) != 0)
+		return -errno;
+	file_cache_truncate(f, (off_t)a[1]);
+	return 0;
 }
 
 long
@@ -1086,12 +1097,15 @@ long
 sys_fsync(struct proc *p, const uint64_t *a)
 {
 	struct file *f;
+	int r;
 
 	if ((f = file_at(p, a[0])) == NULL || (f->flags & O_PATH))
 		return -EBADF;
 	if (f->hostfd < 0)
 		return -EINVAL;
 	p->nhostcalls++;
+	if ((r = file_cache_sync(f)) != 0)
+		return r;
 	if (p->frame.rax == SYS_fdatasync)
 		return fdatasync(f->hostfd) != 0 ? -errno : 0;
 	return fsync(f->hostfd) != 0 ? -errno : 0;

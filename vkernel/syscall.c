@@ -49,17 +49,29 @@ range_ok(gva_t va, uint64_t len)
 #define MAP32_LO 0x40000000ULL
 #define MAP32_HI 0x80000000ULL
 
+/* A new mapping at exactly addr: anonymous, or over the file object fobj
+ * from slot fslot (vm_map_file). */
+static int
+map_at(struct proc *p, gva_t addr, uint64_t len, int prot, int maxprot,
+    int eflags, bool fixed, struct vm_object *fobj, size_t fslot)
+{
+	if (fobj == NULL)
+		return vm_map_anon(&p->vm->map, addr, len, prot, eflags, fixed);
+	return vm_map_file(&p->vm->map, addr, len, prot, maxprot, eflags,
+	    fixed, fobj, fslot);
+}
+
 /*
- * Places a fresh anonymous mapping of len bytes as mmap does: the address
- * or -errno.  Without MAP_FIXED the hint is taken when it is free, else
- * the highest free range below VK_MMAP_TOP; with MAP_32BIT (ignored with
- * MAP_FIXED, as on Linux) a hint must end at or below 2 GiB and the search
- * stays inside [1 GiB, 2 GiB): ENOMEM if that is full.  MAP_SHARED: one
- * object that fork shares, not copies.
+ * Places a fresh mapping of len bytes (anonymous, or of fobj from fslot)
+ * as mmap does: the address or -errno.  Without MAP_FIXED the hint is
+ * taken when it is free, else the highest free range below VK_MMAP_TOP;
+ * with MAP_32BIT (ignored with MAP_FIXED, as on Linux) a hint must end at
+ * or below 2 GiB and the search stays inside [1 GiB, 2 GiB): ENOMEM if
+ * that is full.  MAP_SHARED: one object that fork shares, not copies.
  */
 static long
-mmap_place(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
-    uint64_t flags)
+mmap_place(struct proc *p, gva_t addr, uint64_t len, int prot, int maxprot,
+    int eflags, uint64_t flags, struct vm_object *fobj, size_t fslot)
 {
 	gva_t lo = KS_USER_MIN, hi = VK_MMAP_TOP;
 	long rc;
@@ -69,8 +81,8 @@ mmap_place(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
 			return -EINVAL;
 		if (!range_ok(addr, len))
 			return -ENOMEM;
-		rc = vm_map_anon(&p->vm->map, addr, len, prot, eflags,
-		    !(flags & MAP_FIXED_NOREPLACE));
+		rc = map_at(p, addr, len, prot, maxprot, eflags,
+		    !(flags & MAP_FIXED_NOREPLACE), fobj, fslot);
 		return rc ? rc : (long)addr;
 	}
 	if (flags & MAP_32BIT) {
@@ -80,11 +92,12 @@ mmap_place(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
 	addr = trunc_page(addr);
 	if (addr != 0 && range_ok(addr, len) &&
 	    (!(flags & MAP_32BIT) || addr + len <= MAP32_HI) &&
-	    vm_map_anon(&p->vm->map, addr, len, prot, eflags, false) == 0)
+	    map_at(p, addr, len, prot, maxprot, eflags, false, fobj,
+	    fslot) == 0)
 		return (long)addr;
 	if (vm_map_findspace(&p->vm->map, lo, hi, len, &addr) != 0)
 		return -ENOMEM;
-	rc = vm_map_anon(&p->vm->map, addr, len, prot, eflags, false);
+	rc = map_at(p, addr, len, prot, maxprot, eflags, false, fobj, fslot);
 	return rc ? rc : (long)addr;
 }
 
@@ -92,13 +105,10 @@ mmap_place(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
  * Which file mmap may map, in Linux's order (do_mmap): -EBADF for no
  * file; -EACCES for MAP_SHARED with PROT_WRITE of a file not open for
  * writing, and for a file not open for reading; -ENODEV unless it is a
- * regular host file (pipes, directories, devices, synthetic files), and
- * for MAP_SHARED with PROT_WRITE of a writable one (that needs a page
- * cache that writes back: not done yet).  0 and *size, the file's size.
+ * regular host file (pipes, directories, devices, synthetic files).
  */
 static long
-mmap_file_check(struct proc *p, long fd, bool shared, bool write,
-    off_t *size)
+mmap_file_check(struct proc *p, long fd, bool shared, bool write)
 {
 	struct file *f = fdtab_get(p->fds, fd);
 	struct stat st;
@@ -112,89 +122,44 @@ mmap_file_check(struct proc *p, long fd, bool shared, bool write,
 	if (f->hostfd < 0 || fstat(f->hostfd, &st) != 0 ||
 	    !S_ISREG(st.st_mode))
 		return -ENODEV;
-	if (shared && write) {
-		vk_verbose("pid %d (%s): mmap of fd %ld MAP_SHARED with "
-		    "PROT_WRITE: ENODEV (no page cache to write back yet)",
-		    p->pid, p->comm, fd);
-		return -ENODEV;
-	}
-	*size = st.st_size;
 	return 0;
 }
 
-#define MMAP_FILL_CHUNK (256u << 10)
-
 /*
- * Fills [addr, addr+len), just mapped writable, from the file at hostfd
- * from offset off: the bytes the file has (pread, a chunk at a time, never
- * past what the mapping covers), zero past its end (already zero).  0,
- * -EIO, or -ENOMEM (out of guest memory).
- */
-static long
-mmap_fill(struct proc *p, int hostfd, gva_t addr, uint64_t len, off_t off,
-    off_t size)
-{
-	uint64_t want = off >= size ? 0 : (uint64_t)(size - off);
-	char *buf;
-	long rc = 0;
-	ssize_t n;
-
-	if (want > len)
-		want = len;
-	if (want == 0)
-		return 0;
-	if ((buf = malloc(want < MMAP_FILL_CHUNK ? want : MMAP_FILL_CHUNK)) ==
-	    NULL)
-		return -ENOMEM;
-	while (want > 0 && rc == 0) {
-		size_t chunk = want < MMAP_FILL_CHUNK ? want : MMAP_FILL_CHUNK;
-
-		if ((n = pread(hostfd, buf, chunk, off)) <= 0)
-			break; /* shrank under us: the rest reads zero */
-		rc = vm_copyout(p->vm, addr, buf, (size_t)n);
-		addr += (uint64_t)n;
-		off += n;
-		want -= (uint64_t)n;
-	}
-	free(buf);
-	return rc == -EFAULT ? -EIO : rc;
-}
-
-/*
- * A file mapping is anonymous memory holding a copy of the file's bytes,
- * read eagerly at mmap time: MAP_PRIVATE as Linux's private mapping before
- * any page is written (later changes to the file are not seen), MAP_SHARED
- * only read-only.  The copy is made writable, filled, then given the
- * caller's prot, so a PROT_NONE reservation that ld.so later mprotects
- * holds the file's bytes too.
+ * A file mapping maps the file's page cache object (vm_file.c), filled at
+ * fault: MAP_SHARED maps its pages (writes dirty them and are written
+ * back), MAP_PRIVATE a private layer over them that copies a page on its
+ * first write.  A shared mapping of a file not open for writing may never
+ * become writable (mprotect: EACCES), as on Linux.
  */
 static long
 mmap_file(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
     uint64_t flags, long fd, off_t off)
 {
 	bool shared = (flags & 0xf) != MAP_PRIVATE;
+	int maxprot = KS_PROT_READ | KS_PROT_WRITE | KS_PROT_EXEC;
+	struct vm_object *fobj;
 	struct file *f;
-	off_t size = 0;
 	long va, rc;
+	int err = 0;
 
 	if (off < 0 || (uint64_t)off + len < (uint64_t)off)
 		return -EOVERFLOW;
-	if ((rc = mmap_file_check(p, fd, shared, prot & KS_PROT_WRITE,
-	    &size)) != 0)
+	if ((rc = mmap_file_check(p, fd, shared, prot & KS_PROT_WRITE)) != 0)
 		return rc;
 	f = fdtab_get(p->fds, fd);
-	va = mmap_place(p, addr, len, KS_PROT_READ | KS_PROT_WRITE, eflags,
-	    flags);
-	if (va < 0)
-		return va;
-	if ((rc = mmap_fill(p, f->hostfd, (gva_t)va, len, off, size)) == 0 &&
-	    (rc = vm_map_protect(&p->vm->map, (gva_t)va, len, prot)) == 0)
-		return va;
-	(void)vm_map_remove(&p->vm->map, (gva_t)va, len);
-	return rc;
+	if (shared && !file_writable(f))
+		maxprot &= ~KS_PROT_WRITE;
+	if ((fobj = vm_file_get(f->hostfd, ((uint64_t)off + len) / PAGE_SIZE,
+	    &err)) == NULL)
+		return err;
+	va = mmap_place(p, addr, len, prot, maxprot, eflags, flags, fobj,
+	    (size_t)off / PAGE_SIZE);
+	vm_object_unref(fobj); /* the mapping holds its own */
+	return va;
 }
 
-/* Anonymous memory, or a file's bytes copied into it (mmap_file). */
+/* Anonymous memory, or a file's page cache (mmap_file). */
 static long
 sys_mmap(struct proc *p, const uint64_t *a)
 {
@@ -215,7 +180,8 @@ sys_mmap(struct proc *p, const uint64_t *a)
 	if (!(flags & MAP_ANONYMOUS))
 		return mmap_file(p, a[0], len, prot, eflags, flags, (long)a[4],
 		    (off_t)a[5]);
-	return mmap_place(p, a[0], len, prot, eflags, flags);
+	return mmap_place(p, a[0], len, prot, KS_PROT_READ | KS_PROT_WRITE |
+	    KS_PROT_EXEC, eflags, flags, NULL, 0);
 }
 
 static long

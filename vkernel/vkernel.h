@@ -75,6 +75,7 @@ struct vmspace {
 	/* Where exec put the argv and envp strings (Linux's mm->arg_start
 	 * ...): /proc/PID/cmdline and environ read them from here. */
 	gva_t arg_start, arg_end, env_start, env_end;
+	struct vmspace *next;        /* every address space (proc.c) */
 };
 
 /* How far a task has got: running (or runnable), or done. */

@@ -141,7 +141,7 @@ errors(void)
 }
 
 /* MAP_SHARED|PROT_WRITE of stdin opened read-write: "mapped", or the
- * errno (Linux maps it; the vkernel says ENODEV until a page cache). */
+ * errno (Linux and the vkernel's page cache map it). */
 static int
 shared_write(void)
 {

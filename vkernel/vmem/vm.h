@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "kshim.h"
 
@@ -85,7 +86,7 @@ struct vm_meta_stats {
 };
 void vm_meta_stats(struct vm_meta_stats *st);
 
-/* ---- Anonymous vm objects (vm_object.c) ----
+/* ---- vm objects (vm_object.c): anonymous, or a file's cache (vm_file.c) ----
  * A vm object is npages slots, each holding the gpa of a resident page or
  * 0, kept in a radix tree of 64-slot nodes (NetBSD's radixtree, Linux's
  * xarray in miniature): height h covers 64^h slots, the smallest height
@@ -116,6 +117,12 @@ struct vm_object {
 	int height;                  /* the root covers 64^height slots */
 	size_t resident;             /* slots holding a page */
 	struct vm_radix_node *root;  /* NULL while no page is resident */
+	/* File objects (vm_file.c) only; hostfd is -1 for anonymous ones. */
+	int hostfd;                  /* the cache's own descriptor */
+	bool fdrw;                   /* hostfd is read-write */
+	uint64_t dev, ino;           /* the key: st_dev, st_ino */
+	size_t nshared;              /* VM_ENTRY_SHARED entries on it */
+	struct vm_object *fnext;     /* the table of file objects */
 };
 /* An object of npages empty slots; NULL past the metadata limit, on ENOMEM
  * or for npages > VM_OBJECT_MAXPAGES.  No node is allocated yet. */
@@ -128,6 +135,10 @@ gpa_t vm_object_lookup(const struct vm_object *obj, size_t slot);
  * A page already there is replaced, not freed: the caller owns it.  0, or
  * -ENOMEM (past the metadata limit) with the object unchanged. */
 int vm_object_insert(struct vm_object *obj, size_t slot, gpa_t gpa);
+/* The dirty flag of slot's page (false when none is resident), and
+ * setting it (no-op when none is resident).  Only file objects use it. */
+bool vm_object_dirty(const struct vm_object *obj, size_t slot);
+void vm_object_set_dirty(struct vm_object *obj, size_t slot, bool dirty);
 /* Drops the object's reference to (vm_page_free()s) the resident pages of
  * slots [first, first+n), clears them and frees nodes that empty: a page
  * shared copy-on-write stays with its other holders.  Costs what is
@@ -166,6 +177,73 @@ int vm_object_extend(struct vm_object *obj, size_t npages);
 struct vm_object *vm_object_cow_copy(const struct vm_object *src,
     size_t first, size_t n);
 
+/* ---- File objects: the page cache (vm_file.c) ----
+ * One vm object per host file, keyed by (st_dev, st_ino), holding a host
+ * descriptor of its own (reopened through /proc/self/fd: no O_APPEND, its
+ * own offset; read-write once a writable descriptor maps it); slot i caches the file's bytes [i*4096,
+ * (i+1)*4096), read lazily with pread (zero past EOF).  The cache holds one
+ * reference on each of its pages.  An object lives while map entries hold
+ * it (a private entry as its `backing`, a shared one as its obj); with its
+ * last reference its dirty pages are written back and it goes.  Open files
+ * hold no reference: read and write find the object by key (vm_file_find)
+ * while one exists, and go to the host alone otherwise.
+ */
+/* The object of the regular file open at hostfd, with one more reference
+ * (a new one if none exists), covering at least npages slots.  NULL with
+ * *err: -ENOMEM, or -errno of fstat/dup. */
+struct vm_object *vm_file_get(int hostfd, size_t npages, int *err);
+/* The object with the key, or NULL (no reference taken). */
+struct vm_object *vm_file_find(uint64_t dev, uint64_t ino);
+/* File objects alive now (0: read and write need not look). */
+size_t vm_file_count(void);
+/* The page in slot of file object obj, read in if not resident: 0 when no
+ * page or metadata is to be had.  The cache keeps its reference. */
+gpa_t vm_file_page(struct vm_object *obj, size_t slot);
+/* Writes the dirty pages of slots [first, first+n) back with pwrite
+ * (clipped to the file's size: a mapping never extends a file).  With
+ * clean, their dirty flags are cleared (only when no pmap can have them
+ * writable: no shared entry maps the object).  0 or the first -errno. */
+int vm_file_sync(struct vm_object *obj, size_t first, size_t n, bool clean);
+/* read(2)/write(2) coherence for n bytes at file offset off of obj's file:
+ * vm_file_overlay copies the resident pages' bytes over buf (which the host
+ * just read); vm_file_update copies buf (just written to the host) into the
+ * resident pages. */
+void vm_file_overlay(struct vm_object *obj, off_t off, void *buf, size_t n);
+void vm_file_update(struct vm_object *obj, off_t off, const void *buf,
+    size_t n);
+/* After the file was truncated to size: the cached bytes past size are
+ * zeroed (pages stay, they may be mapped; Linux would drop whole pages and
+ * SIGBUS on them). */
+void vm_file_truncate(struct vm_object *obj, off_t size);
+/* vm_object_unref's last reference of a file object: writes its dirty
+ * pages back, leaves the table and closes its descriptor. */
+void vm_file_release(struct vm_object *obj);
+/* Drops (after writing back the dirty ones) cached pages no one maps: only
+ * the cache holds a reference and no shared entry maps the object.  The
+ * pages freed.  Safe from vm_page_alloc(): takes no page. */
+size_t vm_file_reclaim(size_t want);
+/*
+ * The reclaim of last resort, when a fault finds no page even after
+ * vm_file_reclaim: the unmapper (set by whoever knows every address space:
+ * proc.c) calls vm_map_unmap_file() on each map, so that no pmap maps a
+ * cache page and no private layer holds one; then up to want cached pages
+ * with no other reference are dropped (dirty ones written back first),
+ * whatever maps their objects.  They fault back in from the file.  Only
+ * where no caller holds a cache page's gpa (vm_fault's retry).  The pages
+ * freed.
+ */
+void vm_file_set_unmapper(void (*fn)(void));
+size_t vm_file_reclaim_mapped(size_t want);
+struct vm_file_stats {
+	size_t objects;   /* file objects alive */
+	size_t pages;     /* pages cached now */
+	size_t peak;      /* most cached at once */
+	uint64_t reads;   /* pages read in */
+	uint64_t writes;  /* pages written back */
+	uint64_t evicted; /* pages dropped by reclaim */
+};
+void vm_file_stats(struct vm_file_stats *st);
+
 /* ---- Address spaces (vm_map.c) ---- */
 #define VM_ENTRY_GROWSDOWN 0x1 /* the stack */
 #define VM_ENTRY_BRK       0x2 /* the brk heap */
@@ -182,6 +260,10 @@ struct vm_map_entry {
 	int flags;                        /* VM_ENTRY_* */
 	struct vm_object *obj;
 	size_t offset;                    /* first object slot of start */
+	/* A private file mapping: the file object whose pages show through
+	 * where obj (the private layer) has none, and its slot for start. */
+	struct vm_object *backing;
+	size_t boff;
 };
 
 /*
@@ -222,6 +304,14 @@ int vm_map_findspace(struct vm_map *map, gva_t lo, gva_t hi, size_t len,
  * metadata (nothing changed). */
 int vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
     int flags, bool fixed);
+/* mmap of a file: as vm_map_anon, over file object fobj from its slot
+ * fslot: MAP_SHARED (VM_ENTRY_SHARED in flags) maps fobj's pages, and
+ * writes dirty them; MAP_PRIVATE maps them read-only through a private
+ * layer that takes a copy on the first write.  maxprot bounds mprotect
+ * (no write for a shared mapping of a file not open for writing).  Takes
+ * its own references to fobj. */
+int vm_map_file(struct vm_map *map, gva_t start, size_t len, int prot,
+    int maxprot, int flags, bool fixed, struct vm_object *fobj, size_t fslot);
 /* Unmaps [start, start+len): splits entries, pmap_remove()s, pmap_update()s
  * and then drops the pages (vm_object_free_range: a page shared copy-on-
  * write loses only this map's reference; a VM_ENTRY_SHARED entry's pages
@@ -281,6 +371,11 @@ int vm_map_fork(struct vm_map *dst, struct vm_map *src);
  */
 int vm_map_remap(struct vm_map *map, gva_t old, size_t oldlen, size_t newlen,
     int flags, gva_t newaddr, gva_t *out);
+/* For vm_file_reclaim_mapped: removes every file page from the pmap
+ * (shared file entries' and private ones' cache pages) and drops the
+ * private layers' references to cache pages (their private copies stay).
+ * The next access faults them back in. */
+void vm_map_unmap_file(struct vm_map *map);
 /* mincore: vec[i] is 1 if page i of [start, start+len) is resident (has a
  * page in its object), else 0; len is rounded up to pages, 0 is fine.
  * -EINVAL for a misaligned start or a range outside the map, -ENOMEM if
@@ -291,7 +386,9 @@ int vm_map_mincore(struct vm_map *map, gva_t start, size_t len,
 #define VM_MS_ASYNC      0x1
 #define VM_MS_INVALIDATE 0x2
 #define VM_MS_SYNC       0x4
-/* msync on anonymous memory, which has no backing store: checks only.
+/* msync: writes back the dirty pages of the shared file mappings in the
+ * range (MS_SYNC and MS_ASYNC alike, synchronously; anonymous memory has
+ * no backing store).
  * -EINVAL for a misaligned start, unknown flags or ASYNC with SYNC, a range
  * outside the map; -ENOMEM if part of [start, start+len) (len rounded up;
  * 0 is fine) is unmapped. */

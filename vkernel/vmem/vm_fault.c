@@ -1,4 +1,4 @@
-/* vm_fault.c: resolves guest page faults: zero-fill and copy-on-write of anonymous memory. */
+/* vm_fault.c: resolves guest page faults: zero-fill, file pages from the page cache, copy-on-write, dirtying. */
 #include <errno.h>
 #include <string.h>
 
@@ -17,6 +17,59 @@ vm_fault_prot(const struct vm_map_entry *e, gpa_t gpa)
 	if (!(e->flags & VM_ENTRY_SHARED) && vm_page_refcount(gpa) > 1)
 		return VM_COW_PROT(e->prot);
 	return e->prot;
+}
+
+/*
+ * The prot to enter slot's page gpa of e with: vm_fault_prot's, and for a
+ * shared file mapping less write while the page is clean, so that the
+ * first write faults and dirties it.
+ */
+static int
+page_prot(const struct vm_map_entry *e, size_t slot, gpa_t gpa)
+{
+	if ((e->flags & VM_ENTRY_SHARED) && e->obj->hostfd >= 0 &&
+	    !vm_object_dirty(e->obj, slot))
+		return VM_COW_PROT(e->prot);
+	return vm_fault_prot(e, gpa);
+}
+
+/*
+ * Makes slot of e's object resident: a zero page for anonymous memory; for
+ * a shared file mapping the cache's page (e->obj is the file object); for
+ * a private one the backing file's page, put in the private layer with one
+ * more reference, so it is read-only there until a write copies it.  0
+ * and *gpa, or -ENOMEM.
+ */
+static int
+fill(struct vm_map_entry *e, size_t slot, gpa_t *gpa)
+{
+	size_t bslot;
+	gpa_t g;
+
+	if (e->obj->hostfd >= 0) {
+		if ((g = vm_file_page(e->obj, slot)) == 0)
+			return -ENOMEM;
+	} else if (e->backing != NULL) {
+		bslot = e->boff + (slot - e->offset);
+		if (vm_object_extend(e->backing, bslot + 1) != 0 ||
+		    (g = vm_file_page(e->backing, bslot)) == 0)
+			return -ENOMEM;
+		if (vm_page_ref(g) != 0)
+			return -ENOMEM;
+		if (vm_object_insert(e->obj, slot, g) != 0) {
+			vm_page_free(g); /* the reference just taken */
+			return -ENOMEM;
+		}
+	} else {
+		if ((g = vm_page_alloc()) == 0)
+			return -ENOMEM;
+		if (vm_object_insert(e->obj, slot, g) != 0) {
+			vm_page_free(g);
+			return -ENOMEM;
+		}
+	}
+	*gpa = g;
+	return 0;
 }
 
 /*
@@ -55,15 +108,13 @@ fault_ahead(struct vm_map *map, struct vm_map_entry *e, gva_t page)
 		gpa_t gpa;
 
 		if (vm_object_lookup(e->obj, slot) != 0 ||
-		    (gpa = vm_page_alloc()) == 0)
+		    fill(e, slot, &gpa) != 0)
 			break;
-		if (vm_object_insert(e->obj, slot, gpa) != 0) {
-			vm_page_free(gpa);
-			break;
-		}
-		if (map->pmap != NULL &&
-		    pmap_enter(map->pmap, page + PAGE_SIZE, gpa, e->prot) != 0) {
-			vm_object_free_range(e->obj, slot, 1);
+		if (map->pmap != NULL && pmap_enter(map->pmap,
+		    page + PAGE_SIZE, gpa, page_prot(e, slot, gpa)) != 0) {
+			/* A cache page stays cached: only this hold goes. */
+			if (e->obj->hostfd < 0)
+				vm_object_free_range(e->obj, slot, 1);
 			break;
 		}
 		page += PAGE_SIZE;
@@ -71,8 +122,26 @@ fault_ahead(struct vm_map *map, struct vm_map_entry *e, gva_t page)
 	return page;
 }
 
+static enum vm_fault_result fault_once(struct vm_map *map, gva_t va,
+    int access);
+
+/* Out of pages even after the allocator's reclaim: the page cache's pages
+ * are taken back from every map (vm_file_reclaim_mapped) and the fault is
+ * tried once more, before the guest is killed.  Each try holds no page
+ * between its steps that a reclaim could take. */
+#define VM_RECLAIM_MAPPED 1024
 enum vm_fault_result
 vm_fault(struct vm_map *map, gva_t va, int access)
+{
+	enum vm_fault_result rv = fault_once(map, va, access);
+
+	if (rv == VM_FAULT_OOM && vm_file_reclaim_mapped(VM_RECLAIM_MAPPED) > 0)
+		rv = fault_once(map, va, access);
+	return rv;
+}
+
+static enum vm_fault_result
+fault_once(struct vm_map *map, gva_t va, int access)
 {
 	struct vm_map_entry *e;
 	gva_t page = trunc_page(va);
@@ -94,24 +163,23 @@ vm_fault(struct vm_map *map, gva_t va, int access)
 		return VM_FAULT_ACCERR;
 
 	slot = e->offset + (page - e->start) / PAGE_SIZE;
-	if ((gpa = vm_object_lookup(e->obj, slot)) == 0) {
-		if ((gpa = vm_page_alloc()) == 0)
-			return VM_FAULT_OOM;
-		if (vm_object_insert(e->obj, slot, gpa) != 0) {
-			vm_page_free(gpa);
-			return VM_FAULT_OOM;
-		}
-	} else if ((access & KS_PROT_WRITE) && !(e->flags & VM_ENTRY_SHARED) &&
+	if ((gpa = vm_object_lookup(e->obj, slot)) == 0 &&
+	    fill(e, slot, &gpa) != 0)
+		return VM_FAULT_OOM;
+	if ((access & KS_PROT_WRITE) && !(e->flags & VM_ENTRY_SHARED) &&
 	    vm_page_refcount(gpa) > 1) {
 		shared = gpa;
 		if (cow_copy(e, slot, &gpa) != 0)
 			return VM_FAULT_OOM;
 	}
+	/* A write to a shared file page dirties it (it is then writable). */
+	if ((access & KS_PROT_WRITE) && e->obj->hostfd >= 0)
+		vm_object_set_dirty(e->obj, slot, true);
 	/* Entered again even if present: the host may have lost it.  A page
 	 * still shared copy-on-write goes in read-only; one whose other
 	 * holders have all gone (the last reference) becomes writable. */
 	if (map->pmap != NULL &&
-	    pmap_enter(map->pmap, page, gpa, vm_fault_prot(e, gpa)) != 0) {
+	    pmap_enter(map->pmap, page, gpa, page_prot(e, slot, gpa)) != 0) {
 		rv = VM_FAULT_OOM;
 	} else {
 		if (page == map->fault_next)

@@ -1,4 +1,4 @@
-/* vm_map.c: address spaces, sorted entry lists over anonymous objects; fork, mremap, mincore. */
+/* vm_map.c: address spaces, sorted entry lists over anonymous and file objects; fork, mremap, mincore, msync. */
 #include <errno.h>
 #include <string.h>
 
@@ -8,6 +8,32 @@
 #define PROT_ALL (KS_PROT_READ | KS_PROT_WRITE | KS_PROT_EXEC)
 #define ENTRY_PAGES(e) (((e)->end - (e)->start) / PAGE_SIZE)
 #define SHARED(e) (((e)->flags & VM_ENTRY_SHARED) != 0)
+#define FILEOBJ(o) ((o)->hostfd >= 0)
+#define SHARED_FILE(e) (SHARED(e) && FILEOBJ((e)->obj))
+
+/* An entry's references to its objects: obj, backing, and a shared file
+ * mapping's count in its object (dirty pages stay dirty while any). */
+static void
+entry_hold(struct vm_map_entry *e)
+{
+	vm_object_ref(e->obj);
+	if (e->backing != NULL)
+		vm_object_ref(e->backing);
+	if (SHARED_FILE(e))
+		e->obj->nshared++;
+}
+
+/* Drops what entry_hold took.  The last shared mapping of a file writes
+ * its dirty pages back and marks them clean. */
+static void
+entry_drop(struct vm_map_entry *e)
+{
+	if (SHARED_FILE(e) && --e->obj->nshared == 0)
+		(void)vm_file_sync(e->obj, 0, e->obj->npages, true);
+	vm_object_unref(e->obj);
+	if (e->backing != NULL)
+		vm_object_unref(e->backing);
+}
 
 /*
  * Invariants.  A private entry's object belongs to one map: its entries
@@ -57,8 +83,8 @@ static int map_remove(struct vm_map *map, gva_t start, size_t len,
     size_t slack);
 
 /*
- * Takes write away again from the resident pages of private entry e that
- * are shared copy-on-write, after a pmap_protect() that granted it: one
+ * Takes write away again from the resident pages of entry e that are
+ * shared copy-on-write (private entry) or clean (shared file entry), after a pmap_protect() that granted it: one
  * pmap_protect() per run of such pages.  Costs e's resident pages.
  */
 static void
@@ -69,10 +95,12 @@ cow_protect(struct vm_map *map, struct vm_map_entry *e)
 	int prot = VM_COW_PROT(e->prot);
 	gpa_t gpa;
 
-	if (SHARED(e) || !(e->prot & KS_PROT_WRITE))
+	if ((SHARED(e) && !SHARED_FILE(e)) || !(e->prot & KS_PROT_WRITE))
 		return;
 	for (; vm_object_next(e->obj, &slot, end, &gpa); slot++) {
-		if (vm_page_refcount(gpa) <= 1)
+		/* Shared file pages stay read-only until written (dirty). */
+		if (SHARED(e) ? vm_object_dirty(e->obj, slot) :
+		    vm_page_refcount(gpa) <= 1)
 			continue;
 		va = e->start + (slot - e->offset) * PAGE_SIZE;
 		if (va != runend) {
@@ -122,8 +150,10 @@ split(struct vm_map *map, struct vm_map_entry *e, gva_t va, size_t slack)
 	*n = *e;
 	n->start = va;
 	n->offset += (va - e->start) / PAGE_SIZE;
+	if (n->backing != NULL)
+		n->boff += (va - e->start) / PAGE_SIZE;
 	e->end = va;
-	vm_object_ref(e->obj);
+	entry_hold(n);
 	link_after(map, e, n);
 	return 0;
 }
@@ -144,7 +174,8 @@ try_merge(struct vm_map *map, struct vm_map_entry *e)
 
 	if (e == &map->head || n == &map->head || e->end != n->start ||
 	    e->prot != n->prot || e->maxprot != n->maxprot ||
-	    e->flags != n->flags)
+	    e->flags != n->flags || e->backing != n->backing ||
+	    (e->backing != NULL && n->boff != e->boff + ENTRY_PAGES(e)))
 		return false;
 	tail = e->offset + ENTRY_PAGES(e);
 	k = ENTRY_PAGES(n);
@@ -158,7 +189,7 @@ try_merge(struct vm_map *map, struct vm_map_entry *e)
 	}
 	e->end = n->end;
 	unlink_entry(map, n);
-	vm_object_unref(n->obj);
+	entry_drop(n);
 	entry_free(n);
 	return true;
 }
@@ -219,9 +250,11 @@ vm_map_findspace(struct vm_map *map, gva_t lo, gva_t hi, size_t len,
 	}
 }
 
-int
-vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
-    int flags, bool fixed)
+/* vm_map_anon and vm_map_file: a new entry over a fresh private object,
+ * or (fobj) over fobj itself (shared) or a private layer over it. */
+static int
+map_insert(struct vm_map *map, gva_t start, size_t len, int prot,
+    int maxprot, int flags, bool fixed, struct vm_object *fobj, size_t fslot)
 {
 	struct vm_map_entry *e;
 	bool overlap;
@@ -243,26 +276,64 @@ vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
 	 */
 	if ((e = entry_alloc(map, overlap ? 1 : 0)) == NULL)
 		return -ENOMEM;
-	if ((e->obj = vm_object_anon(len / PAGE_SIZE)) == NULL) {
-		entry_free(e);
-		return -ENOMEM;
+	if (fobj != NULL && (flags & VM_ENTRY_SHARED)) {
+		e->obj = fobj;
+		e->offset = fslot;
+	} else {
+		if ((e->obj = vm_object_anon(len / PAGE_SIZE)) == NULL) {
+			entry_free(e);
+			return -ENOMEM;
+		}
+		e->offset = 0;
+		if (fobj != NULL) {
+			e->backing = fobj;
+			e->boff = fslot;
+		}
+	}
+	e->flags = flags;
+	/* The new object's creation reference stands for this entry's. */
+	if (e->backing != NULL)
+		vm_object_ref(e->backing);
+	if (fobj != NULL && (flags & VM_ENTRY_SHARED)) {
+		vm_object_ref(fobj);
+		fobj->nshared++;
 	}
 	if (fixed && (error = map_remove(map, start, len, 0)) != 0) {
-		vm_object_unref(e->obj);
+		entry_drop(e);
 		entry_free(e);
 		return error;
 	}
 	e->start = start;
 	e->end = start + len;
 	e->prot = prot;
-	e->maxprot = PROT_ALL;
-	e->flags = flags;
-	e->offset = 0;
+	e->maxprot = maxprot;
 	link_after(map, first_after(map, start)->prev, e);
 	map->size += len;
 	try_merge(map, e);
 	try_merge(map, e->prev);
 	return 0;
+}
+
+int
+vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
+    int flags, bool fixed)
+{
+	return map_insert(map, start, len, prot, PROT_ALL, flags, fixed, NULL,
+	    0);
+}
+
+int
+vm_map_file(struct vm_map *map, gva_t start, size_t len, int prot,
+    int maxprot, int flags, bool fixed, struct vm_object *fobj, size_t fslot)
+{
+	if (fobj == NULL || !FILEOBJ(fobj) || (prot & ~maxprot) != 0)
+		return -EINVAL;
+	if (fslot > VM_OBJECT_MAXPAGES ||
+	    len / PAGE_SIZE > VM_OBJECT_MAXPAGES - fslot ||
+	    vm_object_extend(fobj, fslot + len / PAGE_SIZE) != 0)
+		return -ENOMEM;
+	return map_insert(map, start, len, prot, maxprot, flags, fixed, fobj,
+	    fslot);
 }
 
 /*
@@ -313,9 +384,12 @@ map_remove(struct vm_map *map, gva_t start, size_t len, size_t slack)
 		n = e->next;
 		if (!SHARED(e))
 			vm_object_free_range(e->obj, e->offset, ENTRY_PAGES(e));
+		else if (SHARED_FILE(e) && e->obj->nshared > 1)
+			(void)vm_file_sync(e->obj, e->offset, ENTRY_PAGES(e),
+			    false); /* munmap writes back (the last: drop) */
 		map->size -= e->end - e->start;
 		unlink_entry(map, e);
-		vm_object_unref(e->obj);
+		entry_drop(e);
 		entry_free(e);
 		e = n;
 	}
@@ -434,7 +508,7 @@ vm_map_fork(struct vm_map *dst, struct vm_map *src)
 			goto fail;
 		*n = *e;
 		if (SHARED(e)) {
-			vm_object_ref(e->obj);
+			entry_hold(n);
 		} else {
 			n->obj = vm_object_cow_copy(e->obj, e->offset,
 			    ENTRY_PAGES(e));
@@ -443,6 +517,8 @@ vm_map_fork(struct vm_map *dst, struct vm_map *src)
 				entry_free(n);
 				goto fail;
 			}
+			if (n->backing != NULL)
+				vm_object_ref(n->backing);
 		}
 		link_after(dst, dst->head.prev, n);
 		dst->size += n->end - n->start;
@@ -637,6 +713,33 @@ query_range(struct vm_map *map, gva_t start, size_t len, gva_t *end)
 	return 0;
 }
 
+void
+vm_map_unmap_file(struct vm_map *map)
+{
+	struct vm_map_entry *e;
+	size_t slot, end, bslot;
+	gpa_t gpa;
+
+	if (map->pmap != NULL) {
+		for (e = map->head.next; e != &map->head; e = e->next)
+			if (SHARED_FILE(e) || e->backing != NULL)
+				pmap_remove(map->pmap, e->start, e->end);
+		pmap_update(map->pmap);
+	}
+	for (e = map->head.next; e != &map->head; e = e->next) {
+		if (e->backing == NULL)
+			continue;
+		slot = e->offset;
+		end = e->offset + ENTRY_PAGES(e);
+		for (; vm_object_next(e->obj, &slot, end, &gpa); slot++) {
+			bslot = e->boff + (slot - e->offset);
+			if (vm_object_lookup(e->backing, bslot) == gpa)
+				vm_object_free_range(e->obj, slot, 1);
+		}
+	}
+	map->fault_next = 0;
+}
+
 int
 vm_map_mincore(struct vm_map *map, gva_t start, size_t len,
     unsigned char *vec)
@@ -678,5 +781,18 @@ vm_map_msync(struct vm_map *map, gva_t start, size_t len, int flags)
 	for (va = start; va < end; va = e->end)
 		if ((e = vm_map_lookup(map, va)) == NULL)
 			return -ENOMEM;
+	for (va = start; va < end; va = e->end) {
+		gva_t s, t;
+
+		e = vm_map_lookup(map, va);
+		if (!SHARED_FILE(e))
+			continue;
+		s = va;
+		t = e->end < end ? e->end : end;
+		if ((error = vm_file_sync(e->obj, e->offset +
+		    (s - e->start) / PAGE_SIZE, (t - s) / PAGE_SIZE,
+		    false)) != 0)
+			return error == -ENOSPC ? -ENOSPC : -EIO;
+	}
 	return 0;
 }

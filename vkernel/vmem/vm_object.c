@@ -1,4 +1,4 @@
-/* vm_object.c: anonymous vm objects, resident pages in a sparse radix tree of 64-slot nodes. */
+/* vm_object.c: vm objects (anonymous, or a file's page cache), resident pages in a sparse radix tree of 64-slot nodes. */
 #include <errno.h>
 
 #include "vm.h"
@@ -6,6 +6,10 @@
 #define RADIX_SHIFT     6
 #define RADIX_SLOTS     (1U << RADIX_SHIFT)
 #define RADIX_MASK      (RADIX_SLOTS - 1)
+/* A leaf slot holds a page-aligned gpa; its low bit is the page's dirty
+ * flag (file objects: written since it was read or written back). */
+#define SLOT_DIRTY      ((gpa_t)1)
+#define SLOT_GPA(v)     ((v) & ~(gpa_t)PAGE_MASK)
 
 /*
  * A node of height 1 is a leaf of gpas; a higher one holds children.
@@ -105,7 +109,7 @@ node_clear(struct vm_object *obj, struct vm_radix_node **np, int h,
 			if (n->u.page[i] == 0)
 				continue;
 			if (release)
-				vm_page_free(n->u.page[i]);
+				vm_page_free(SLOT_GPA(n->u.page[i]));
 			n->u.page[i] = 0;
 			n->count--;
 			obj->resident--;
@@ -135,7 +139,7 @@ node_next(const struct vm_radix_node *n, int h, size_t base, size_t *slot,
 		if (h == 1) {
 			if (n->u.page[i] != 0) {
 				*slot = base + i;
-				*gpa = n->u.page[i];
+				*gpa = SLOT_GPA(n->u.page[i]);
 				return true;
 			}
 		} else if (n->u.kid[i] != NULL &&
@@ -187,6 +191,7 @@ vm_object_anon(size_t npages)
 	if ((obj = vm_meta_alloc(sizeof(*obj))) == NULL)
 		return NULL;
 	obj->refs = 1;
+	obj->hostfd = -1;
 	obj->npages = npages;
 	obj->height = 1;
 	grow(obj, npages); /* no root yet: cannot fail */
@@ -204,6 +209,8 @@ vm_object_unref(struct vm_object *obj)
 {
 	if (--obj->refs > 0)
 		return;
+	if (obj->hostfd >= 0)
+		vm_file_release(obj); /* writes back, leaves the table */
 	clear_range(obj, 0, obj->npages, true);
 	vm_meta_free(obj, sizeof(*obj));
 }
@@ -218,7 +225,40 @@ vm_object_lookup(const struct vm_object *obj, size_t slot)
 		return 0;
 	for (h = obj->height; n != NULL && h > 1; h--)
 		n = n->u.kid[index_at(slot, h)];
-	return n != NULL ? n->u.page[index_at(slot, 1)] : 0;
+	return n != NULL ? SLOT_GPA(n->u.page[index_at(slot, 1)]) : 0;
+}
+
+/* The leaf slot of slot, NULL if no page is resident there. */
+static gpa_t *
+leaf_slot(const struct vm_object *obj, size_t slot)
+{
+	struct vm_radix_node *n = obj->root;
+	int h;
+
+	if (slot >= obj->npages)
+		return NULL;
+	for (h = obj->height; n != NULL && h > 1; h--)
+		n = n->u.kid[index_at(slot, h)];
+	if (n == NULL || n->u.page[index_at(slot, 1)] == 0)
+		return NULL;
+	return &n->u.page[index_at(slot, 1)];
+}
+
+bool
+vm_object_dirty(const struct vm_object *obj, size_t slot)
+{
+	gpa_t *v = leaf_slot(obj, slot);
+
+	return v != NULL && (*v & SLOT_DIRTY);
+}
+
+void
+vm_object_set_dirty(struct vm_object *obj, size_t slot, bool dirty)
+{
+	gpa_t *v = leaf_slot(obj, slot);
+
+	if (v != NULL)
+		*v = dirty ? *v | SLOT_DIRTY : SLOT_GPA(*v);
 }
 
 int

@@ -199,11 +199,17 @@ vm_phys_hva(gpa_t gpa)
 	return phys.base + gpa;
 }
 
+#define VM_RECLAIM_BATCH 64
+
 gpa_t
 vm_page_alloc(void)
 {
 	size_t pn;
 
+	/* Out of pages: the page cache gives back what no one maps. */
+	if (phys.nstack == 0 && phys.next >= phys.npages &&
+	    vm_file_reclaim(VM_RECLAIM_BATCH) == 0)
+		return 0;
 	if (phys.nstack > 0)
 		pn = phys.stack[--phys.nstack];
 	else if (phys.next < phys.npages)
