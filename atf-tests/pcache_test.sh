@@ -140,8 +140,29 @@ big__over_memory_body()
 	cmp native vk || atf_fail "the file differs from native's"
 }
 
+atf_test_case exec__resident_once
+exec__resident_once_head()
+{
+	atf_set descr "Five processes running busybox (static, loaded by the vkernel's own loader) hold its pages once: the peak of all guest pages stays below one whole copy of the program"
+}
+exec__resident_once_body()
+{
+	vk_setup
+	[ -x /bin/busybox ] || atf_fail "no /bin/busybox: install busybox-static"
+	atf_check -s exit:0 -o inline:"done\n" -e save:vk.err \
+	    timeout 120 "$vk" -v -m 64m /bin/busybox sh -c \
+	    'sleep 0.3 & sleep 0.3 & sleep 0.3 & sleep 0.3 & wait; echo done'
+	pages_back vk.err
+	whole=$(($(stat -c %s /bin/busybox) / 4096))
+	peak=$(sed -n 's/^vkernel: pages: \([0-9]*\) peak.*/\1/p' vk.err)
+	[ -n "$peak" ] || atf_fail "no pages line: $(cat vk.err)"
+	[ "$peak" -lt "$whole" ] ||
+	    atf_fail "five busybox processes peaked at $peak pages, a whole copy is $whole"
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case exec__resident_once
 	atf_add_test_case share__two_processes
 	atf_add_test_case cow__private_write
 	atf_add_test_case shared__write_read

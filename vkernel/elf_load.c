@@ -128,35 +128,45 @@ elf_read(int fd, struct elf_image *im, char *why, size_t whylen)
 }
 
 /*
- * Maps and fills one PT_LOAD segment at bias.  Like mmap of the file, the
- * first page also gets the file bytes before p_vaddr, so a page shared with
- * the previous segment keeps that segment's contents.
+ * Maps one PT_LOAD segment at bias as Linux's elf_map does: the pages that
+ * hold file bytes map the file privately through the page cache (so a
+ * program or interpreter run by many processes is resident once, and its
+ * pages are copied only where written), from the page holding the
+ * segment's first byte (a page shared with the previous segment gets the
+ * same file bytes it had); the rest of a .bss's last file page is zeroed
+ * by a write that copies that page (as Linux's padzero), and the pages
+ * past the file part are anonymous zero-fill.
  */
 static int
 elf_load_seg(struct vmspace *vm, int fd, const GElf_Phdr *ph, gva_t bias)
 {
 	gva_t va = bias + ph->p_vaddr;
 	gva_t start = trunc_page(va), end = round_page(va + ph->p_memsz);
-	size_t lead = va - start, n = lead + ph->p_filesz;
-	char *buf;
-	int rc;
+	gva_t fend = round_page(va + ph->p_filesz), fdata = va + ph->p_filesz;
+	int prot = elf_prot(ph->p_flags), rw = KS_PROT_READ | KS_PROT_WRITE;
+	static const char zeros[PAGE_SIZE];
+	struct vm_object *fobj;
+	int err = 0, rc;
 
-	rc = vm_map_anon(&vm->map, start, end - start,
-	    KS_PROT_READ | KS_PROT_WRITE, 0, true);
+	if (ph->p_filesz == 0)
+		return vm_map_anon(&vm->map, start, end - start, prot, 0, true);
+	if ((fobj = vm_file_get(fd, (ph->p_offset - (va - start) +
+	    (fend - start)) / PAGE_SIZE, &err)) == NULL)
+		return err;
+	/* Writable until the .bss tail is zeroed; its own prot after. */
+	rc = vm_map_file(&vm->map, start, fend - start, prot | rw,
+	    KS_PROT_READ | KS_PROT_WRITE | KS_PROT_EXEC, 0, true, fobj,
+	    (ph->p_offset - (va - start)) / PAGE_SIZE);
+	vm_object_unref(fobj);
 	if (rc != 0)
 		return rc;
-	if (ph->p_filesz > 0) {
-		if ((buf = malloc(n)) == NULL)
-			return -ENOMEM;
-		if (pread(fd, buf, n, ph->p_offset - lead) != (ssize_t)n)
-			rc = -EIO;
-		else
-			rc = vm_copyout_force(vm, start, buf, n);
-		free(buf);
-		if (rc != 0)
-			return rc;
-	}
-	return vm_map_protect(&vm->map, start, end - start, elf_prot(ph->p_flags));
+	if (ph->p_memsz > ph->p_filesz && fdata < fend &&
+	    (rc = vm_copyout(vm, fdata, zeros, fend - fdata)) != 0)
+		return rc;
+	if ((rc = vm_map_protect(&vm->map, start, fend - start, prot)) != 0)
+		return rc;
+	return end > fend ?
+	    vm_map_anon(&vm->map, fend, end - fend, prot, 0, true) : 0;
 }
 
 /* Where a loaded program starts and what its auxv says about it. */
