@@ -130,6 +130,16 @@ debian__ls_long_body()
 	dyn_check /bin/ls -l "$(pwd)/d"
 }
 
+atf_test_case debian__ls_root
+debian__ls_root_head()
+{
+	atf_set descr "Debian's /bin/ls -a / with -r /: the same names as natively, /dev, /proc and /sys (the vkernel's own) included, and no error"
+}
+debian__ls_root_body()
+{
+	dyn_check /bin/ls -a /
+}
+
 atf_test_case debian__cat
 debian__cat_head()
 {
@@ -308,6 +318,7 @@ atf_init_test_cases()
 	atf_add_test_case script__dynamic_interp
 	atf_add_test_case debian__ls
 	atf_add_test_case debian__ls_long
+	atf_add_test_case debian__ls_root
 	atf_add_test_case debian__cat
 	atf_add_test_case debian__sort
 	atf_add_test_case debian__env

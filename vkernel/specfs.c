@@ -44,6 +44,7 @@ enum kind { K_HOST, K_DIR, K_FILE, K_LINK, K_DEV, K_FD };
 enum what {
 	W_ROOT, W_HOSTNAME_PATH,                       /* host (K_HOST) */
 	W_DEV, W_PROC, W_PID, W_FDDIR, W_SYS, W_KERNEL, /* directories */
+	W_SYSFS,                                       /* /sys: empty */
 	W_SELF, W_EXE, W_CWD, W_FD, W_DEVFD,           /* symlinks */
 	W_STDIN, W_STDOUT, W_STDERR,
 	W_CMDLINE, W_COMM, W_ENVIRON, W_MAPS, W_STAT, W_STATUS, /* files */
@@ -358,6 +359,8 @@ child(struct proc *p, const struct node *d, const char *name, struct node *c)
 			c->kind = K_DIR, c->what = W_DEV;
 		else if (d->what == W_ROOT && strcmp(name, "proc") == 0)
 			c->kind = K_DIR, c->what = W_PROC;
+		else if (d->what == W_ROOT && strcmp(name, "sys") == 0)
+			c->kind = K_DIR, c->what = W_SYSFS;
 		return 0;
 	}
 	if (d->pid != 0 && find(p, d->pid) == NULL)
@@ -587,7 +590,8 @@ specfs_owns(const char *gpath)
 	if (strlen(gpath) >= sizeof(c) || clean(gpath, c) != 0)
 		return true;
 	return (strncmp(c, "/dev", 4) == 0 && (c[4] == '\0' || c[4] == '/')) ||
-	    (strncmp(c, "/proc", 5) == 0 && (c[5] == '\0' || c[5] == '/'));
+	    (strncmp(c, "/proc", 5) == 0 && (c[5] == '\0' || c[5] == '/')) ||
+	    (strncmp(c, "/sys", 4) == 0 && (c[4] == '\0' || c[4] == '/'));
 }
 
 /* ---- what the files say ---- */

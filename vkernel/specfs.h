@@ -24,7 +24,8 @@ struct file;
  * Only the guest's live processes exist under /proc (the caller always
  * does); any other pid is ENOENT.
  *
- * specfs_owns: true when gpath is /dev, /proc or beneath them (or too
+ * specfs_owns: true when gpath is /dev, /proc, /sys (an empty directory:
+ *   the host's sysfs is never shown) or beneath them (or too
  *   long to clean up: specfs then refuses it).
  * specfs_open: opens it with open(2) flags: 0 and *fp, or -errno: ENOENT
  *   for a name that does not exist (EACCES when O_CREAT would make one in
