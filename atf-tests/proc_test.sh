@@ -54,6 +54,8 @@ proc_case pipe__between_processes pipe \
     "1 MiB through a pipe to a child, EOF only once both write ends are closed; EPIPE once the reading child has exited"
 proc_case exec__vfork_killed vforkkill \
     "A parent killed while it waits for its vfork child dies at once; the child goes on and is reaped by pid 1"
+proc_case clock__per_process cpuclock \
+    "A process CPU clock counts that process only: a child spinning 300 ms of CPU leaves its waiting parent below 150 ms (on hw one vCPU thread runs both)"
 proc_case fd__clone_files clonefiles \
     "clone(CLONE_FILES) shares the descriptor table, fork copies it, and exec in a sharing child unshares it"
 proc_case pipe__pipeline pipeline \
@@ -193,6 +195,7 @@ atf_init_test_cases()
 	atf_add_test_case fpu__per_process
 	atf_add_test_case fd__clone_files
 	atf_add_test_case exec__vfork_killed
+	atf_add_test_case clock__per_process
 	atf_add_test_case vm__remap_mincore_msync
 	atf_add_test_case fork__cow_generations
 	atf_add_test_case fork__chain

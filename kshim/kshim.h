@@ -129,8 +129,9 @@ struct ks_ops {
 	    struct ks_trap *trap);
 	void (*stats)(struct ks *ks, struct ks_stats *st);
 	/* CPU time the host has spent running this space's guest code (its
-	 * stub process on sw, the vCPU thread on hw): what the guest's own
-	 * CPU-time clocks read.  0 or -errno. */
+	 * stub process on sw): what the guest's own CPU-time clocks read.
+	 * 0 or -errno.  NULL where one thread runs every space (kvm's vCPU):
+	 * the vkernel then counts each task's time itself (sched_cputime). */
 	int (*cputime)(struct ks_space *sp, struct timespec *ts);
 	/* Makes the run() in progress on sp (or the next one) return soon
 	 * with KS_TRAP_KICK, even if the guest makes no system call.  Called

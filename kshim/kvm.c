@@ -759,13 +759,6 @@ kvm_fpu_load(struct ks *ks, const void *buf)
 	return __kvm_ioctl(ks->vcpu, KVM_SET_FPU, (void *)buf) < 0 ? -EIO : 0;
 }
 
-/* The vCPU runs on the calling thread: its CPU clock. */
-static int
-kvm_cputime(struct ks_space *sp, struct timespec *ts)
-{
-	(void)sp;
-	return clock_gettime(CLOCK_THREAD_CPUTIME_ID, ts) == 0 ? 0 : -errno;
-}
 
 const struct ks_ops ks_kvm_ops = {
 	.name = "kvm",
@@ -780,7 +773,7 @@ const struct ks_ops ks_kvm_ops = {
 	.flush = kvm_flush,
 	.run = kvm_run,
 	.stats = kvm_stats,
-	.cputime = kvm_cputime,
+	.cputime = NULL, /* one vCPU thread runs every space: sched_cputime */
 	.kick = kvm_kick,
 	.fpu_size = sizeof(struct kvm_xsave),
 	.fpu_save = kvm_fpu_save,

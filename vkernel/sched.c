@@ -45,6 +45,8 @@ static struct proc *runq_head, *runq_tail;
 static struct proc *sleepers;     /* tasks in proc_sleep, woken or not */
 static int ntasks;
 static uint64_t slice_end;        /* when the running task's slice ends */
+static struct proc *running;      /* the task on the vCPU thread now */
+static uint64_t running_since;    /* the thread's CPU time when it came on */
 static uint64_t next_event;       /* when sched_after_trap must yield */
 
 static void
@@ -329,6 +331,22 @@ task_main(unsigned hi, unsigned lo)
 	/* uc_link returns to sched_run. */
 }
 
+/* The vCPU thread's CPU time in ns. */
+static uint64_t
+thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+sched_cputime(struct proc *p)
+{
+	return p->cpu_ns + (p == running ? thread_ns() - running_since : 0);
+}
+
 int
 sched_add(struct proc *p)
 {
@@ -367,7 +385,11 @@ sched_run(void)
 		if ((p = runq_pop()) == NULL)
 			continue;
 		slice_end = mono_ns() + SLICE_NS;
+		running = p;
+		running_since = thread_ns();
 		swapcontext(&sched_ctx, &p->ctx);
+		p->cpu_ns += thread_ns() - running_since;
+		running = NULL;
 		if (p->state == TASK_DONE) {
 			munmap(p->kstack, KSTACK_SIZE + KSTACK_GUARD);
 			p->kstack = NULL;

@@ -464,8 +464,14 @@ sys_clock_gettime(struct proc *p, const uint64_t *a)
 	case CLK_CPU:
 		if (!getres) {
 			p->nhostcalls++;
-			r = ((struct ks_space_hdr *)p->vm->space)->ops->cputime(
-			    p->vm->space, &ts);
+			if (vk.ops->cputime == NULL) {
+				uint64_t ns = sched_cputime(p);
+
+				ts.tv_sec = (time_t)(ns / 1000000000ULL);
+				ts.tv_nsec = (long)(ns % 1000000000ULL);
+				break;
+			}
+			r = vk.ops->cputime(p->vm->space, &ts);
 			if (r < 0)
 				return r;
 			break;

@@ -130,6 +130,7 @@ struct proc {
 	bool zombie;                 /* torn down, waiting for wait4 */
 	int status;                  /* wait(2) status once exited */
 	uint64_t nsyscalls, nfaults, nhostcalls, nenosys;
+	uint64_t cpu_ns;             /* vCPU thread time its task used (sched.c) */
 	gva_t last_fault_addr;       /* to catch a fault that never resolves */
 	int same_fault;
 };
@@ -245,6 +246,10 @@ int sched_add(struct proc *p);
 void sched_run(void);
 void sched_before_run(struct proc *p);
 void sched_after_trap(struct proc *p);
+/* The CPU time p's task has had on the vCPU thread, guest and vkernel
+ * time alike (Linux's utime + stime), in ns: what its CPU clocks read
+ * where the backend has no clock per space. */
+uint64_t sched_cputime(struct proc *p);
 /* sched_yield: the other runnable tasks go first. */
 void sched_give_way(struct proc *p);
 /* deadline = now (CLOCK_MONOTONIC) + rel; *left = what remains of it

@@ -1269,6 +1269,40 @@ pipeline_stage(int in, int out, int stage, int res)
 	child_exit();
 }
 
+/* The calling process's CPU clock in ns. */
+static long long
+own_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* cpuclock: each process's CPU clock counts its own time only: a child
+ * that spins 300 ms of CPU leaves its waiting parent's clock far behind. */
+static void
+mode_cpuclock(void)
+{
+	long long before = own_cpu_ns(), after;
+	pid_t pid;
+
+	pid = xfork();
+	if (pid == 0) {
+		long long start = own_cpu_ns();
+		volatile unsigned long spin = 0;
+
+		while (own_cpu_ns() - start < 300000000LL)
+			spin++;
+		_exit(own_cpu_ns() - start >= 300000000LL ? 0 : 1);
+	}
+	expect_exit(pid, 0, "the spinning child");
+	after = own_cpu_ns();
+	CHECK(after - before < 150000000LL,
+	    "the parent's CPU clock moved %lld ms while its child spun 300",
+	    (after - before) / 1000000);
+}
+
 /* vforkkill: a parent killed while it waits for its vfork child dies at
  * once; the child, still running on the dead parent's memory, goes on,
  * exits, and is reaped by pid 1 (us, under the vkernel). */
@@ -1728,6 +1762,8 @@ main(int argc, char **argv)
 		mode_vfork();
 	else if (strcmp(mode, "pipe") == 0)
 		mode_pipe();
+	else if (strcmp(mode, "cpuclock") == 0)
+		mode_cpuclock();
 	else if (strcmp(mode, "vforkkill") == 0)
 		mode_vforkkill();
 	else if (strcmp(mode, "clonefiles") == 0)
