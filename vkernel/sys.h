@@ -133,6 +133,23 @@ long sys_getsid(struct proc *, const uint64_t *);
 long sys_setpgid(struct proc *, const uint64_t *);
 long sys_setsid(struct proc *, const uint64_t *);
 
+/* sys_mem.c: memory. */
+long sys_mmap(struct proc *, const uint64_t *);
+long sys_munmap(struct proc *, const uint64_t *);
+long sys_mprotect(struct proc *, const uint64_t *);
+long sys_madvise(struct proc *, const uint64_t *);
+long sys_mremap(struct proc *, const uint64_t *);
+long sys_mincore(struct proc *, const uint64_t *);
+long sys_msync(struct proc *, const uint64_t *);
+long sys_brk(struct proc *, const uint64_t *);
+
+/* sys_time.c: clocks and sleeps. */
+long sys_clock_gettime(struct proc *, const uint64_t *);
+long sys_gettimeofday(struct proc *, const uint64_t *);
+long sys_time(struct proc *, const uint64_t *);
+long sys_nanosleep(struct proc *, const uint64_t *);
+long sys_clock_nanosleep(struct proc *, const uint64_t *);
+
 /* futex.c */
 long sys_futex(struct proc *, const uint64_t *);
 
