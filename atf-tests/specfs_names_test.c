@@ -108,7 +108,7 @@ ATF_TC_BODY(readlink__targets, tc)
 	readlink_is("/dev/stderr", "/proc/self/fd/2");
 	readlink_is("/dev/fd", "/proc/self/fd");
 	readlink_is("/dev/fd/1", "/dev/null");
-	f = fdtab_get(p.fds, pipefd);
+	f = fdtab_peek(p.fds, pipefd);
 	ATF_REQUIRE(f->ops->stat(f, &st) == 0);
 	snprintf(want, sizeof(want), "pipe:[%lu]", (unsigned long)st.st_ino);
 	readlink_is("/proc/self/fd/0", want);

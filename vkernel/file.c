@@ -464,9 +464,44 @@ fdtab_free(struct fdtab *t)
 }
 
 struct file *
-fdtab_get(struct fdtab *t, long fd)
+fdtab_peek(struct fdtab *t, long fd)
 {
 	return fd >= 0 && fd < t->n ? t->ent[fd].f : NULL;
+}
+
+struct file *
+fget_in(struct proc *p, struct fdtab *t, long fd)
+{
+	struct file *f = fdtab_peek(t, fd);
+
+	if (f == NULL)
+		return NULL;
+	if (p->nholds == VK_FILE_HOLDS) {
+		/* A call that looks up more files than it may hold is a
+		 * vkernel bug: EBADF to the guest, said once. */
+		static bool said;
+
+		if (!said)
+			vk_log("pid %d: more than %d files held by one call",
+			    p->pid, VK_FILE_HOLDS);
+		said = true;
+		return NULL;
+	}
+	p->holds[p->nholds++] = file_ref(f);
+	return f;
+}
+
+struct file *
+fget(struct proc *p, long fd)
+{
+	return fget_in(p, p->fds, fd);
+}
+
+void
+file_holds_release(struct proc *p)
+{
+	while (p->nholds > 0)
+		file_unref(p->holds[--p->nholds]);
 }
 
 int
@@ -510,7 +545,7 @@ fdtab_close(struct fdtab *t, long fd)
 {
 	struct file *f;
 
-	if ((f = fdtab_get(t, fd)) == NULL)
+	if ((f = fdtab_peek(t, fd)) == NULL)
 		return -EBADF;
 	t->ent[fd].f = NULL;
 	t->ent[fd].cloexec = false;
@@ -522,13 +557,13 @@ fdtab_close(struct fdtab *t, long fd)
 bool
 fdtab_cloexec(struct fdtab *t, long fd)
 {
-	return fdtab_get(t, fd) != NULL && t->ent[fd].cloexec;
+	return fdtab_peek(t, fd) != NULL && t->ent[fd].cloexec;
 }
 
 void
 fdtab_set_cloexec(struct fdtab *t, long fd, bool on)
 {
-	if (fdtab_get(t, fd) != NULL)
+	if (fdtab_peek(t, fd) != NULL)
 		t->ent[fd].cloexec = on;
 }
 

@@ -13,7 +13,10 @@ struct file;
 
 /*
  * What a kind of file does.  Every op is called with the big lock held
- * (sched.c) and may sleep only through proc_sleep(), which drops it.
+ * (sched.c) and may sleep only through proc_sleep(), which drops it; the
+ * caller holds a reference to the file (fget) for the whole call, so an
+ * op that sleeps finds its file, and whatever the file owns, as it left
+ * them.
  * read/write move bytes between the file and a vkernel buffer and return
  * the count or -errno (-EAGAIN for a non-blocking file that would block,
  * -ERESTARTSYS when a signal interrupted a sleep).  poll returns the POLL* bits
@@ -83,10 +86,25 @@ int file_cache_sync(struct file *f);
 
 /*
  * A descriptor table: descriptor numbers to files, with close-on-exec.
- * Contract: fdtab_get() returns a borrowed pointer (valid while the big
- * lock is held); fdtab_alloc takes over the caller's reference.
+ * fdtab_alloc and fdtab_install take over the caller's reference.
  */
 struct fdtab;
+
+/*
+ * Looking a descriptor up, as Linux's fget/fput: fget returns the file
+ * at fd in p's table (fget_in: in table t, another process's) with one
+ * more reference, a hold that p keeps until its system call returns,
+ * when syscall_dispatch drops every hold (file_holds_release).  So a
+ * call that sleeps (proc_sleep gives up the big lock) keeps its file,
+ * the pipe or host descriptor behind it and their wait queues alive,
+ * whatever a process sharing the table closes meanwhile.  NULL: no such
+ * descriptor (EBADF).  A call holds at most VK_FILE_HOLDS files; poll
+ * and select, which look up any number, take and drop references
+ * themselves.
+ */
+struct file *fget(struct proc *p, long fd);
+struct file *fget_in(struct proc *p, struct fdtab *t, long fd);
+void file_holds_release(struct proc *p);
 
 struct fdtab *fdtab_new(void);
 /* A copy sharing every open file (fork). */
@@ -95,8 +113,10 @@ struct fdtab *fdtab_copy(struct fdtab *t);
 struct fdtab *fdtab_share(struct fdtab *t);
 bool fdtab_shared(const struct fdtab *t);
 void fdtab_free(struct fdtab *t);
-/* The file at fd, or NULL (EBADF). */
-struct file *fdtab_get(struct fdtab *t, long fd);
+/* A borrowed look at the file at fd, or NULL: only for code that
+ * neither sleeps nor keeps the pointer (specfs's names, fget's own
+ * lookup); a system call acting on a file takes it with fget. */
+struct file *fdtab_peek(struct fdtab *t, long fd);
 /* Puts f at the lowest free descriptor >= min, below limit: the number,
  * or -EMFILE (-EINVAL for min >= limit). */
 int fdtab_alloc(struct fdtab *t, struct file *f, long min, long limit,

@@ -153,6 +153,9 @@ pipe_ioctl(struct file *f, struct proc *p, unsigned long req, void *arg,
 	return 0;
 }
 
+/* The last reference to one end went.  A task sleeping on the pipe's
+ * queues holds its end's file (fget), so when both ends are gone no one
+ * sleeps on rq or wq and the pipe can go. */
 static void
 pipe_close(struct file *f)
 {

@@ -378,7 +378,7 @@ child(struct proc *p, const struct node *d, const char *name, struct node *c)
 		return 0;
 	}
 	if (d->what == W_FDDIR && v >= 0 && (q = find(p, d->pid)) != NULL &&
-	    fdtab_get(q->fds, v) != NULL) {
+	    fdtab_peek(q->fds, v) != NULL) {
 		c->kind = K_LINK, c->what = W_FD, c->fd = (int)v;
 		return 0;
 	}
@@ -411,7 +411,7 @@ link_target(struct proc *p, const struct node *l, char *out, size_t len)
 		snprintf(out, len, "/proc/self/fd/%d", l->what - W_STDIN);
 		return 0;
 	case W_FD:
-		if ((f = fdtab_get(q->fds, l->fd)) == NULL)
+		if ((f = fdtab_peek(q->fds, l->fd)) == NULL)
 			return -ENOENT;
 		describe(f, out, len);
 		return 0;
@@ -420,13 +420,16 @@ link_target(struct proc *p, const struct node *l, char *out, size_t len)
 	}
 }
 
-/* The file a /proc/PID/fd/N node names (borrowed), or NULL. */
+/* The file a /proc/PID/fd/N node names, or NULL: borrowed (fdtab_peek)
+ * for a look during the walk, held for p's call (fget_in) with hold. */
 static struct file *
-fd_file(struct proc *p, const struct node *n)
+fd_file(struct proc *p, const struct node *n, bool hold)
 {
 	struct proc *q = find(p, n->pid);
 
-	return q != NULL ? fdtab_get(q->fds, n->fd) : NULL;
+	if (q == NULL)
+		return NULL;
+	return hold ? fget_in(p, q->fds, n->fd) : fdtab_peek(q->fds, n->fd);
 }
 
 /* The guest path of the directory /proc/PID/fd/N names, to walk on
@@ -434,7 +437,7 @@ fd_file(struct proc *p, const struct node *n)
 static int
 fd_dir_path(struct proc *p, const struct node *n, char *out, size_t len)
 {
-	struct file *f = fd_file(p, n);
+	struct file *f = fd_file(p, n, false);
 	struct stat st;
 
 	if (f == NULL)
@@ -740,7 +743,7 @@ fd_size(struct proc *q)
 	int n = fdtab_count(q->fds), found = 0, fd, size = 64;
 
 	for (fd = 0; found < n && fd < (1 << 24); fd++)
-		if (fdtab_get(q->fds, fd) != NULL) {
+		if (fdtab_peek(q->fds, fd) != NULL) {
 			found++;
 			while (fd >= size)
 				size *= 2;
@@ -1171,7 +1174,7 @@ list_numbers(struct proc *p, const struct node *d, struct snap *sn)
 		return 0;
 	n = fdtab_count(q->fds);
 	for (fd = 0, found = 0; found < n && fd < (1 << 24) && rc == 0; fd++) {
-		if (fdtab_get(q->fds, fd) == NULL)
+		if (fdtab_peek(q->fds, fd) == NULL)
 			continue;
 		found++;
 		snprintf(name, sizeof(name), "%d", fd);
@@ -1226,7 +1229,7 @@ node_stat(struct proc *p, const struct node *n, struct stat *st)
 		close(fd);
 		return rc;
 	case K_FD:
-		if ((f = fd_file(p, n)) == NULL)
+		if ((f = fd_file(p, n, false)) == NULL)
 			return -ENOENT;
 		return f->ops->stat(f, st);
 	case K_DEV:
@@ -1299,7 +1302,7 @@ open_dev(enum what w, int flags, struct file **fp)
 static int
 reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 {
-	struct file *f = fd_file(p, n);
+	struct file *f = fd_file(p, n, true);
 	char link[64];
 
 	if (f == NULL)

@@ -90,11 +90,12 @@ write_from_guest(struct proc *p, struct file *f, gva_t va, size_t len)
 	return done;
 }
 
-/* The file at fd if it may be read (or written): NULL means EBADF. */
+/* The file at fd (held: fget) if it may be read (or written): NULL
+ * means EBADF. */
 static struct file *
 fd_for(struct proc *p, uint64_t fd, bool write)
 {
-	struct file *f = fdtab_get(p->fds, (long)fd);
+	struct file *f = fget(p, (long)fd);
 
 	if (f == NULL || (write ? !file_writable(f) : !file_readable(f)))
 		return NULL;
@@ -286,7 +287,7 @@ sys_lseek(struct proc *p, const uint64_t *a)
 {
 	struct file *f;
 
-	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+	if ((f = fget(p, (long)a[0])) == NULL)
 		return -EBADF;
 	if (f->ops->lseek == NULL)
 		return -ESPIPE;
@@ -303,7 +304,7 @@ sys_fstat(struct proc *p, const uint64_t *a)
 	struct file *f;
 	int r;
 
-	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+	if ((f = fget(p, (long)a[0])) == NULL)
 		return -EBADF;
 	if ((r = f->ops->stat(f, &st)) < 0)
 		return r;
@@ -330,7 +331,7 @@ sys_ioctl(struct proc *p, const uint64_t *a)
 	struct file *f;
 	long r;
 
-	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL || (f->flags & O_PATH))
+	if ((f = fget(p, (long)a[0])) == NULL || (f->flags & O_PATH))
 		return -EBADF;
 	switch (a[1]) {  /* the requests Linux answers for every file */
 	case FIOCLEX:
@@ -386,7 +387,7 @@ sys_dup(struct proc *p, const uint64_t *a)
 	struct file *f;
 	int r;
 
-	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+	if ((f = fget(p, (long)a[0])) == NULL)
 		return -EBADF;
 	if ((r = fdtab_alloc(p->fds, file_ref(f), 0, nofile(), false)) < 0)
 		file_unref(f);
@@ -398,7 +399,7 @@ sys_dup2(struct proc *p, const uint64_t *a)
 {
 	struct file *f;
 
-	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+	if ((f = fget(p, (long)a[0])) == NULL)
 		return -EBADF;
 	if (a[0] == a[1])
 		return (long)a[1];
@@ -412,7 +413,7 @@ sys_dup3(struct proc *p, const uint64_t *a)
 
 	if ((a[2] & ~(uint64_t)O_CLOEXEC) != 0 || a[0] == a[1])
 		return -EINVAL;
-	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+	if ((f = fget(p, (long)a[0])) == NULL)
 		return -EBADF;
 	return dup_to(p, f, a[1], a[2] & O_CLOEXEC);
 }
@@ -485,7 +486,7 @@ sys_fcntl(struct proc *p, const uint64_t *a)
 	struct file *f;
 	int r;
 
-	if ((f = fdtab_get(p->fds, (long)a[0])) == NULL)
+	if ((f = fget(p, (long)a[0])) == NULL)
 		return -EBADF;
 	switch ((int)a[1]) {
 	case F_GETLK:
@@ -543,50 +544,92 @@ timeout_deadline(const struct timespec *rel, struct timespec *deadline,
 	return 0;
 }
 
+/* Drops the references do_poll_once took. */
+static void
+poll_unref(struct file **held, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		file_unref(held[i]);
+}
+
+/*
+ * One round of poll over pfd[0..n): each descriptor is looked up again
+ * (a closed one is POLLNVAL, as on Linux) and its file referenced into
+ * held[] (n slots), so that the host descriptors collected in host[] for
+ * the sleep stay open whatever a sharer of the table closes meanwhile.
+ * The number of entries with events; *nheld and *nhost say what to drop
+ * and what to wait for.
+ */
+static long
+do_poll_once(struct proc *p, struct pollfd *pfd, size_t n,
+    struct file **held, size_t *nheld, struct pollfd *host, int *nhost)
+{
+	struct file *f;
+	long ready = 0;
+	size_t i;
+
+	*nheld = 0;
+	*nhost = 0;
+	for (i = 0; i < n; i++) {
+		pfd[i].revents = 0;
+		if (pfd[i].fd < 0)
+			continue;
+		if ((f = fdtab_peek(p->fds, pfd[i].fd)) == NULL) {
+			pfd[i].revents = POLLNVAL;
+		} else {
+			held[(*nheld)++] = file_ref(f);
+			pfd[i].revents = f->ops->poll(f) &
+			    (pfd[i].events | POLLERR | POLLHUP);
+			if (f->hostfd >= 0 && *nhost < VK_SLEEP_MAXHOST)
+				host[(*nhost)++] = (struct pollfd){
+				    .fd = f->hostfd, .events = pfd[i].events };
+		}
+		if (pfd[i].revents != 0)
+			ready++;
+	}
+	return ready;
+}
+
 /*
  * Polls pfd[0..n) until something is ready, the deadline passes or a
- * signal comes: the number of entries with events, or -EINTR.  Sleeps on
- * vk_pollq (every pipe change wakes it) and on the host descriptors.
- * -ERESTARTNOHAND when a signal came.
+ * signal comes: the number of entries with events, 0 at the deadline,
+ * -ERESTARTNOHAND when a signal came, -ENOMEM.  Sleeps on vk_pollq (every
+ * pipe change wakes it) and on the host descriptors, holding a reference
+ * to every file it polls across the sleep.
  */
 static long
 do_poll(struct proc *p, struct pollfd *pfd, size_t n,
     const struct timespec *deadline)
 {
 	struct pollfd host[VK_SLEEP_MAXHOST];
-	struct file *f;
-	size_t i;
+	struct file **held;
+	size_t nheld;
 	int nhost, r;
 	long ready;
 
+	if ((held = calloc(n ? n : 1, sizeof(*held))) == NULL)
+		return -ENOMEM;
 	for (;;) {
-		ready = 0;
-		nhost = 0;
-		for (i = 0; i < n; i++) {
-			pfd[i].revents = 0;
-			if (pfd[i].fd < 0)
-				continue;
-			if ((f = fdtab_get(p->fds, pfd[i].fd)) == NULL) {
-				pfd[i].revents = POLLNVAL;
-			} else {
-				pfd[i].revents = f->ops->poll(f) &
-				    (pfd[i].events | POLLERR | POLLHUP);
-				if (f->hostfd >= 0 && nhost < VK_SLEEP_MAXHOST)
-					host[nhost++] = (struct pollfd){
-					    .fd = f->hostfd,
-					    .events = pfd[i].events };
-			}
-			if (pfd[i].revents != 0)
-				ready++;
-		}
+		ready = do_poll_once(p, pfd, n, held, &nheld, host, &nhost);
 		if (ready > 0)
-			return ready;
+			break;
 		r = proc_sleep(p, &vk_pollq, host, nhost, deadline);
-		if (r == -ETIMEDOUT)
-			return 0;
-		if (r < 0) /* poll and select: EINTR after a handler */
-			return r == -ERESTARTSYS ? -ERESTARTNOHAND : r;
+		poll_unref(held, nheld);
+		nheld = 0;
+		if (r == -ETIMEDOUT) {
+			ready = 0;
+			break;
+		}
+		if (r < 0) { /* poll and select: EINTR after a handler */
+			ready = r == -ERESTARTSYS ? -ERESTARTNOHAND : r;
+			break;
+		}
 	}
+	poll_unref(held, nheld);
+	free(held);
+	return ready;
 }
 
 static long
@@ -697,7 +740,7 @@ do_select(struct proc *p, uint64_t nfds, uint64_t uin, uint64_t uout,
 
 		if (ev == 0)
 			continue;
-		if (fdtab_get(p->fds, fd) == NULL) {
+		if (fdtab_peek(p->fds, fd) == NULL) {
 			free(pfd);
 			return -EBADF;
 		}

@@ -75,14 +75,15 @@ at_path(struct proc *p, uint64_t dirfd, gva_t upath, bool empty_ok,
 		snprintf(gpath, PATH_MAX, "%s", p->cwd);
 		return 0;
 	}
-	return (*fp = fdtab_get(p->fds, (int)dirfd)) != NULL ? 1 : -EBADF;
+	return (*fp = fget(p, (int)dirfd)) != NULL ? 1 : -EBADF;
 }
 
-/* The file at fd that an I/O-less call may act on: EBADF for none. */
+/* The file at fd (held: fget) that an I/O-less call may act on: NULL
+ * for EBADF. */
 static struct file *
 file_at(struct proc *p, uint64_t fd)
 {
-	return fdtab_get(p->fds, (int)fd);
+	return fget(p, (int)fd);
 }
 
 /* The guest file at fd whose host file the calls that change a file
@@ -1381,8 +1382,7 @@ sys_fcntl_lock(struct proc *p, struct file *f, int cmd, uint64_t arg)
 		return -EFAULT;
 	if (posix)
 		fl.l_pid = 0;
-	file_ref(f);  /* it may be closed by a sharer while we sleep */
-	for (;;) {
+	for (;;) {  /* f is held (fget) across the sleeps */
 		p->nhostcalls++;
 		if ((r = fcntl(f->hostfd, hcmd, &fl)) == 0)
 			break;
@@ -1391,7 +1391,6 @@ sys_fcntl_lock(struct proc *p, struct file *f, int cmd, uint64_t arg)
 		    (r = lock_pause(p)) != 0)
 			break;
 	}
-	file_unref(f);
 	if (r == 0 && hcmd == F_OFD_GETLK &&
 	    copyout(p, arg, &fl, sizeof(fl)) != 0)
 		return -EFAULT;
@@ -1413,8 +1412,7 @@ sys_flock(struct proc *p, const uint64_t *a)
 		return -EINVAL;
 	if (f->hostfd < 0)
 		return -EINVAL;
-	file_ref(f);
-	for (;;) {
+	for (;;) {  /* f is held (fget) across the sleeps */
 		p->nhostcalls++;
 		if ((r = flock(f->hostfd, type | LOCK_NB)) == 0)
 			break;
@@ -1423,7 +1421,6 @@ sys_flock(struct proc *p, const uint64_t *a)
 		    (r = lock_pause(p)) != 0)
 			break;
 	}
-	file_unref(f);
 	return r;
 }
 
@@ -1552,7 +1549,7 @@ sys_lgetxattr(struct proc *p, const uint64_t *a)
 long
 sys_fgetxattr(struct proc *p, const uint64_t *a)
 {
-	return xattr_get(p, a, fdtab_get(p->fds, (int)a[0]) ? 0 : -EBADF);
+	return xattr_get(p, a, file_at(p, a[0]) ? 0 : -EBADF);
 }
 
 long
@@ -1566,7 +1563,7 @@ sys_listxattr(struct proc *p, const uint64_t *a)
 long
 sys_flistxattr(struct proc *p, const uint64_t *a)
 {
-	return fdtab_get(p->fds, (int)a[0]) ? 0 : -EBADF;
+	return file_at(p, a[0]) ? 0 : -EBADF;
 }
 
 long
@@ -1577,7 +1574,7 @@ sys_setxattr(struct proc *p, const uint64_t *a)
 	    p->frame.rax == SYS_fremovexattr;
 
 	if (fd)
-		r = fdtab_get(p->fds, (int)a[0]) ? 0 : -EBADF;
+		r = file_at(p, a[0]) ? 0 : -EBADF;
 	else
 		r = xattr_target(p, a, p->frame.rax == SYS_setxattr ||
 		    p->frame.rax == SYS_removexattr);

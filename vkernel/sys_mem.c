@@ -88,9 +88,8 @@ mmap_place(struct proc *p, gva_t addr, uint64_t len, int prot, int maxprot,
  * regular host file (pipes, directories, devices, synthetic files).
  */
 static long
-mmap_file_check(struct proc *p, long fd, bool shared, bool write)
+mmap_file_check(struct file *f, bool shared, bool write)
 {
-	struct file *f = fdtab_get(p->fds, fd);
 	struct stat st;
 
 	if (f == NULL)
@@ -125,9 +124,9 @@ mmap_file(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
 
 	if (off < 0 || (uint64_t)off + len < (uint64_t)off)
 		return -EOVERFLOW;
-	if ((rc = mmap_file_check(p, fd, shared, prot & KS_PROT_WRITE)) != 0)
+	f = fget(p, fd);
+	if ((rc = mmap_file_check(f, shared, prot & KS_PROT_WRITE)) != 0)
 		return rc;
-	f = fdtab_get(p->fds, fd);
 	if (shared && !file_writable(f))
 		maxprot &= ~KS_PROT_WRITE;
 	if ((fobj = vm_file_get(f->hostfd, ((uint64_t)off + len) / PAGE_SIZE,

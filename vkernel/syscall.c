@@ -214,7 +214,7 @@ sys_prctl(struct proc *p, const uint64_t *a)
 static long
 sys_getsockname(struct proc *p, const uint64_t *a)
 {
-	return fdtab_get(p->fds, (long)a[0]) != NULL ? -ENOTSOCK : -EBADF;
+	return fget(p, (long)a[0]) != NULL ? -ENOTSOCK : -EBADF;
 }
 
 /* sysinfo: the guest's memory and processes, the host's uptime. */
@@ -502,6 +502,7 @@ syscall_dispatch(struct proc *p)
 	p->nsyscalls++;
 	if (nr < NSYSCALLS && systab[nr] != NULL) {
 		r = systab[nr](p, a);
+		file_holds_release(p); /* what the call took with fget */
 	} else {
 		p->nenosys++;
 		if (vk.verbose && (nr >= NSYSCALLS || !warned[nr]) &&

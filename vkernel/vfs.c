@@ -98,7 +98,7 @@ vfs_abspath(struct proc *p, int dirfd, const char *upath, char *out)
 	if (dirfd == AT_FDCWD) {
 		snprintf(base, sizeof(base), "%s", p->cwd);
 	} else {
-		if ((f = fdtab_get(p->fds, dirfd)) == NULL)
+		if ((f = fget(p, dirfd)) == NULL)
 			return -EBADF;
 		if (f->hostfd < 0 || fstat(f->hostfd, &st) != 0 ||
 		    !S_ISDIR(st.st_mode))

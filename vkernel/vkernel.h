@@ -29,6 +29,10 @@ struct vk_sigaction {
 };
 
 struct fdtab;
+struct file;
+
+/* Files one system call may hold at once (fget, file.h). */
+#define VK_FILE_HOLDS 8
 
 /* Tasks sleeping for one condition (sched.c). */
 struct waitq {
@@ -95,6 +99,9 @@ struct proc {
 	uint64_t sigmask;
 	struct vk_sigaction sigacts[VK_NSIG + 1];
 	struct fdtab *fds;           /* descriptor table (file.c) */
+	struct file *holds[VK_FILE_HOLDS]; /* what fget took for the running
+	                                system call (file.h) */
+	int nholds;
 	struct vk_sigstate sig;      /* signal.c */
 	void *fpu;                   /* its FPU state while off the vCPU (only
 	                                where the backend shares one: kvm) */
