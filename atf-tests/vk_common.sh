@@ -69,3 +69,29 @@ leftovers_check()
 		atf_fail "host processes left running $2"
 	fi
 }
+
+# rss_bound MIB: the bound docs/design.md states for the vkernel's resident
+# memory at -m MIB, in KiB: the guest memory, the VM metadata budget
+# (-m/8 + 8 MiB), the kernel memory budget (-m/4 + 16 MiB), the soft
+# backend's records of host mappings (80 bytes each, at most two per guest
+# page and 32768 more) and 16 MiB for the program, its libraries and one
+# system call's transient buffers.
+rss_bound()
+{
+	m=$(($1 * 1024))
+	echo $((m + m / 8 + 8192 + m / 4 + 16384 + \
+	    (2 * (m / 4) + 32768) * 80 / 1024 + 16384))
+}
+
+# rss_check TIMEFILE MIB: TIMEFILE holds the line "rss KIB" that
+# `/usr/bin/time -f 'rss %M'` wrote for a vkernel run at -m MIB; prints
+# the peak and the bound, and fails if the peak passed it.
+rss_check()
+{
+	rss=$(sed -n 's/^rss \([0-9][0-9]*\)$/\1/p' "$1" | tail -n 1)
+	[ -n "$rss" ] || atf_fail "no 'rss N' line in $1: $(cat "$1")"
+	bound=$(rss_bound "$2")
+	echo "vkernel peak resident: $rss KiB, bound at -m ${2}m: $bound KiB"
+	[ "$rss" -le "$bound" ] ||
+	    atf_fail "peak resident $rss KiB passed the bound $bound KiB"
+}

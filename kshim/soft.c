@@ -83,12 +83,20 @@ void vkstub_restorer(void);
  * batch of SOFT_MAXOPS ops can never reach the host's own limit. */
 #define MAP_LIMIT_CAP 32768
 
+/* A space's op queues start this long and grow to SOFT_MAXOPS for a big
+ * batch; they shrink back once it is applied. */
+#define SOFT_OPS_MIN 64
+
 struct ks {
 	int memfd;
 	size_t memsize;
 	struct sock_fprog notify; /* filter 1: mapping calls + gate -> us */
 	struct sock_fprog filter; /* filter 2: the allow-list */
 	size_t map_limit;
+	/* Records of host mappings over every stub (what they cost the
+	 * vkernel), and their bound from the memory size: past it the stub
+	 * being run is replaced by an empty one, as past map_limit. */
+	size_t maps_total, maps_max;
 	sigset_t waitmask;        /* our mask while waiting: KS_WAKE_SIGNAL open */
 	struct ks_stats st;
 };
@@ -109,8 +117,8 @@ struct ks_space {
 
 	/* Ops queued for the next batch, and the batch the stub is applying:
 	 * the calls it may make, in order; nseen of them made so far. */
-	struct soft_op queue[SOFT_MAXOPS], sent[SOFT_MAXOPS];
-	uint32_t nqueue, nsent, nseen;
+	struct soft_op *queue, *sent;  /* opcap entries each */
+	uint32_t nqueue, nsent, nseen, opcap;
 	struct soft_hostmap *hm;  /* what the stub should map once applied */
 
 	/* kick() may signal the stub: it is started and not being reaped.
@@ -242,6 +250,9 @@ soft_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 	ks->memsize = mem->size;
 	ks->map_limit = soft_map_limit();
 	ks->st.mappings_limit = ks->map_limit;
+	/* Two records per guest page and 32768 more (a record is about 80
+	 * bytes of the vkernel's memory: 3 MiB at -m 16m). */
+	ks->maps_max = 2 * (mem->size / 4096) + 32768;
 	sigprocmask(SIG_BLOCK, NULL, &ks->waitmask);
 	sigdelset(&ks->waitmask, KS_WAKE_SIGNAL);
 	if (soft_build_filters(ks, why, whylen) != 0) {
@@ -407,7 +418,10 @@ soft_stub_kill(struct ks_space *sp)
 	sp->stopped = false;
 	sp->fs_known = false;
 	sp->nsent = sp->nseen = 0;
-	soft_hm_clear(sp->hm);
+	if (sp->hm != NULL) {
+		sp->ks->maps_total -= soft_hm_count(sp->hm);
+		soft_hm_clear(sp->hm);
+	}
 }
 
 /* Ends the guest's host side for good: kills and reaps the stub, and says
@@ -589,17 +603,70 @@ soft_check_batch(struct ks_space *sp)
 	sp->nsent = sp->nseen = 0;
 }
 
+/*
+ * After a batch of n ops (at most SOFT_MAXOPS: our count, never the
+ * control page's) was applied, the stub stopped in its gate and reading
+ * no op: the queues go back to SOFT_OPS_MIN entries, and the control
+ * page's op area past its first page is given back to the host, so a big
+ * batch does not leave its pages resident in every space.
+ */
+static void
+soft_ops_shrink(struct ks_space *sp, uint32_t n)
+{
+	uintptr_t lo = ((uintptr_t)sp->ctl + 4096);
+	uintptr_t hi = ((uintptr_t)&sp->ctl->ops[n] + 4095) & ~(uintptr_t)4095;
+	struct soft_op *q, *t;
+
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_REMOVE);
+	if (sp->opcap <= SOFT_OPS_MIN || sp->nqueue > SOFT_OPS_MIN)
+		return;
+	q = realloc(sp->queue, SOFT_OPS_MIN * sizeof(*q));
+	if (q != NULL)
+		sp->queue = q;
+	t = realloc(sp->sent, SOFT_OPS_MIN * sizeof(*t));
+	if (t != NULL)
+		sp->sent = t;
+	if (q != NULL && t != NULL)
+		sp->opcap = SOFT_OPS_MIN;
+}
+
+/* Room for one more op in the queue: 0, or -ENOMEM at SOFT_MAXOPS (or
+ * out of host memory): then the queue is flushed first. */
+static int
+soft_ops_grow(struct ks_space *sp)
+{
+	uint32_t cap = sp->opcap * 2 > SOFT_MAXOPS ? SOFT_MAXOPS :
+	    sp->opcap * 2;
+	struct soft_op *q, *t;
+
+	if (sp->nqueue < sp->opcap)
+		return 0;
+	if (cap == sp->opcap)
+		return -ENOMEM;
+	if ((q = realloc(sp->queue, cap * sizeof(*q))) == NULL)
+		return -ENOMEM;
+	sp->queue = q;
+	if ((t = realloc(sp->sent, cap * sizeof(*t))) == NULL)
+		return -ENOMEM; /* queue is larger than sent: harmless */
+	sp->sent = t;
+	sp->opcap = cap;
+	return 0;
+}
+
 /* Hands the stub the queued ops with cmd and waits for the gate again. */
 static int
 soft_send(struct ks_space *sp, long cmd)
 {
 	struct soft_ctl *c = sp->ctl;
+	uint32_t n;
 
 	if (!sp->stopped)
 		return -EBUSY;
-	memcpy(sp->sent, sp->queue, sp->nqueue * sizeof(sp->queue[0]));
-	memcpy(c->ops, sp->queue, sp->nqueue * sizeof(sp->queue[0]));
-	c->nops = sp->nsent = sp->nqueue;
+	n = sp->nqueue;  /* our own count: c->nops is the guest's to write */
+	memcpy(sp->sent, sp->queue, n * sizeof(sp->queue[0]));
+	memcpy(c->ops, sp->queue, n * sizeof(sp->queue[0]));
+	c->nops = sp->nsent = n;
 	sp->nseen = 0;
 	if (sp->nqueue > 0) {
 		sp->ks->st.map_batches++;
@@ -613,6 +680,7 @@ soft_send(struct ks_space *sp, long cmd)
 	if (soft_wait_gate(sp) != 0)
 		return -ESRCH;
 	soft_check_batch(sp);
+	soft_ops_shrink(sp, n);
 	return 0;
 }
 
@@ -703,7 +771,10 @@ soft_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 	sp->ks = ks;
 	sp->pidfd = sp->lfd = sp->mapsfd = -1;
 	sp->ctl = MAP_FAILED;
-	if ((sp->hm = soft_hm_create()) == NULL) {
+	sp->opcap = SOFT_OPS_MIN;
+	if ((sp->queue = malloc(SOFT_OPS_MIN * sizeof(*sp->queue))) == NULL ||
+	    (sp->sent = malloc(SOFT_OPS_MIN * sizeof(*sp->sent))) == NULL ||
+	    (sp->hm = soft_hm_create()) == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -737,15 +808,20 @@ soft_space_destroy(struct ks_space *sp)
 		munmap(sp->ctl, STUB_CTL_SIZE);
 	if (sp->stubfd > 0)
 		close(sp->stubfd);
-	soft_hm_destroy(sp->hm);
+	if (sp->hm != NULL)
+		soft_hm_destroy(sp->hm);
+	free(sp->queue);
+	free(sp->sent);
 	free(sp);
 }
 
-/* True when the stub would have more host mappings than allowed. */
+/* True when the stub would have more host mappings than allowed, or all
+ * stubs together more records than the vkernel may keep. */
 static bool
 soft_over_limit(struct ks_space *sp)
 {
-	return soft_hm_count(sp->hm) > sp->ks->map_limit;
+	return soft_hm_count(sp->hm) > sp->ks->map_limit ||
+	    sp->ks->maps_total > sp->ks->maps_max;
 }
 
 /*
@@ -783,9 +859,11 @@ soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
 
 	if (sp->pid == 0)
 		return; /* no stub (dead, or to be replaced): it starts empty */
+	sp->ks->maps_total -= soft_hm_count(sp->hm);
 	rc = kind == SOFT_OP_MAP ? soft_hm_map(sp->hm, gva, len, gpa, hprot) :
 	    kind == SOFT_OP_UNMAP ? soft_hm_unmap(sp->hm, gva, len) :
 	    soft_hm_protect(sp->hm, gva, len, hprot);
+	sp->ks->maps_total += soft_hm_count(sp->hm);
 	if (rc != 0) {
 		/* The record is lost: so must the stub's mappings be. */
 		soft_stub_kill(sp);
@@ -804,7 +882,7 @@ soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
 			return;
 		}
 	}
-	if (sp->nqueue == SOFT_MAXOPS) {
+	if (soft_ops_grow(sp) != 0) {
 		soft_flush(sp);
 		if (sp->pid == 0)
 			return;

@@ -52,8 +52,6 @@ struct soft_hostmap {
 	struct hm_tree root;
 	size_t count;
 	int query;        /* PROCMAP_QUERY: 1 works, 0 untried, -1 absent */
-	char *buf;        /* /proc/PID/maps text, for the fallback */
-	size_t bufcap;
 };
 
 struct soft_hostmap *
@@ -85,7 +83,6 @@ soft_hm_destroy(struct soft_hostmap *hm)
 	if (hm == NULL)
 		return;
 	soft_hm_clear(hm);
-	free(hm->buf);
 	free(hm);
 }
 
@@ -252,39 +249,14 @@ hm_check(struct soft_hostmap *hm, gva_t s, gva_t e, int hprot, uint64_t off,
 	return 0;
 }
 
-/* The fallback: the whole of /proc/PID/maps, line by line. */
+/* Checks the lines of a maps text against the record. */
 static int
-hm_verify_text(struct soft_hostmap *hm, int mapsfd, gva_t lo, gva_t hi,
+hm_check_text(struct soft_hostmap *hm, char *buf, gva_t lo, gva_t hi,
     char *why, size_t whylen)
 {
-	size_t len = 0;
-	ssize_t r;
 	char *line, *nl;
 
-	for (;;) {
-		if (hm->bufcap - len < 65536) {
-			char *b = realloc(hm->buf, hm->bufcap + 262144);
-
-			if (b == NULL) {
-				snprintf(why, whylen, "out of memory reading "
-				    "the stub's maps");
-				return -1;
-			}
-			hm->buf = b;
-			hm->bufcap += 262144;
-		}
-		r = pread(mapsfd, hm->buf + len, hm->bufcap - len - 1, len);
-		if (r < 0) {
-			snprintf(why, whylen, "cannot read the stub's maps: %s",
-			    strerror(errno));
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += r;
-	}
-	hm->buf[len] = '\0';
-	for (line = hm->buf; *line != '\0'; line = nl + 1) {
+	for (line = buf; *line != '\0'; line = nl + 1) {
 		unsigned long long s, e, off;
 		char perms[8];
 		int prot;
@@ -305,6 +277,53 @@ hm_verify_text(struct soft_hostmap *hm, int mapsfd, gva_t lo, gva_t hi,
 			return -1;
 	}
 	return 0;
+}
+
+/* The text of a stub's /proc/PID/maps, for the fallback: one buffer for
+ * every stub (checks are made one at a time on the thread that runs
+ * them), given back when a big read has left it over 1 MiB. */
+static _Thread_local char *text;
+static _Thread_local size_t textcap;
+
+/* The fallback: the whole of /proc/PID/maps, line by line. */
+static int
+hm_verify_text(struct soft_hostmap *hm, int mapsfd, gva_t lo, gva_t hi,
+    char *why, size_t whylen)
+{
+	size_t len = 0;
+	ssize_t r;
+	int rc;
+
+	for (;;) {
+		if (textcap - len < 65536) {
+			char *b = realloc(text, textcap + 262144);
+
+			if (b == NULL) {
+				snprintf(why, whylen, "out of memory reading "
+				    "the stub's maps");
+				return -1;
+			}
+			text = b;
+			textcap += 262144;
+		}
+		r = pread(mapsfd, text + len, textcap - len - 1, len);
+		if (r < 0) {
+			snprintf(why, whylen, "cannot read the stub's maps: %s",
+			    strerror(errno));
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += r;
+	}
+	text[len] = '\0';
+	rc = hm_check_text(hm, text, lo, hi, why, whylen);
+	if (textcap > (1u << 20)) {
+		free(text);
+		text = NULL;
+		textcap = 0;
+	}
+	return rc;
 }
 
 int

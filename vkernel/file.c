@@ -12,14 +12,37 @@
 
 #include "vkernel.h"
 #include "file.h"
+#include "kmem.h"
+
+/* Open files in the vkernel now, and how many may be (file_set_max). */
+static size_t nfiles, files_max;
+
+void
+file_set_max(size_t n)
+{
+	files_max = n;
+}
+
+size_t
+file_count(void)
+{
+	return nfiles;
+}
 
 struct file *
 file_new(const struct fileops *ops, int flags, void *data)
 {
 	struct file *f;
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
+	if (files_max != 0 && nfiles + vm_file_count() >= files_max) {
+		errno = ENFILE;
 		return NULL;
+	}
+	if ((f = kmem_alloc(sizeof(*f))) == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	nfiles++;
 	f->ops = ops;
 	f->refs = 1;
 	f->flags = flags;
@@ -42,7 +65,8 @@ file_unref(struct file *f)
 		return;
 	if (f->ops->close != NULL)
 		f->ops->close(f);
-	free(f);
+	nfiles--;
+	kmem_free(f, sizeof(*f));
 }
 
 /* An O_PATH file, and the access mode 3 (ioctl only), can do neither. */
@@ -192,7 +216,6 @@ file_host(int hostfd)
 	if ((f = file_new(&host_ops, fl & (O_ACCMODE | O_APPEND), NULL)) ==
 	    NULL) {
 		close(fd);
-		errno = ENOMEM;
 		return NULL;
 	}
 	f->hostfd = fd;
@@ -392,7 +415,7 @@ struct fdtab {
 struct fdtab *
 fdtab_new(void)
 {
-	struct fdtab *t = calloc(1, sizeof(struct fdtab));
+	struct fdtab *t = kmem_alloc(sizeof(struct fdtab));
 
 	if (t != NULL)
 		t->refs = 1;
@@ -423,7 +446,8 @@ fdtab_grow(struct fdtab *t, long fd)
 		n *= 2;
 	if (n == t->n)
 		return 0;
-	if ((e = realloc(t->ent, n * sizeof(*e))) == NULL)
+	if ((e = kmem_realloc(t->ent, t->n * sizeof(*e), n * sizeof(*e))) ==
+	    NULL)
 		return -ENOMEM;
 	memset(e + t->n, 0, (n - t->n) * sizeof(*e));
 	t->ent = e;
@@ -437,8 +461,10 @@ fdtab_copy(struct fdtab *t)
 	struct fdtab *c;
 	int i;
 
-	if ((c = fdtab_new()) == NULL || fdtab_grow(c, t->n - 1) != 0) {
-		free(c);
+	if ((c = fdtab_new()) == NULL)
+		return NULL;
+	if (fdtab_grow(c, t->n - 1) != 0) {
+		fdtab_free(c);
 		return NULL;
 	}
 	for (i = 0; i < t->n; i++)
@@ -459,8 +485,8 @@ fdtab_free(struct fdtab *t)
 		return;
 	for (i = 0; i < t->n; i++)
 		file_unref(t->ent[i].f);
-	free(t->ent);
-	free(t);
+	kmem_free(t->ent, t->n * sizeof(*t->ent));
+	kmem_free(t, sizeof(*t));
 }
 
 struct file *

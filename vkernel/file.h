@@ -56,7 +56,14 @@ struct file {
 	uint64_t dev, ino;
 };
 
+/* A new open file (one reference), charged to the kernel memory budget
+ * (kmem.h) and counted against the vkernel's open-file limit (Linux's
+ * file-max, which the page cache's objects count against too, each
+ * holding a host descriptor): NULL with errno ENFILE past the limit,
+ * ENOMEM past the budget. */
 struct file *file_new(const struct fileops *ops, int flags, void *data);
+void file_set_max(size_t n);
+size_t file_count(void);
 struct file *file_ref(struct file *f);
 void file_unref(struct file *f);
 bool file_readable(const struct file *f);
@@ -66,7 +73,8 @@ bool file_writable(const struct file *f);
  * on duplicates of them.  NULL with errno set on failure. */
 struct file *file_host(int hostfd);
 /* A file on the host descriptor hostfd (which it then owns), with the
- * O_ACCMODE/O_APPEND/O_NONBLOCK bits of flags; NULL if out of memory. */
+ * O_ACCMODE/O_APPEND/O_NONBLOCK bits of flags; NULL as file_new (hostfd
+ * is then still the caller's). */
 struct file *file_host_new(int hostfd, int flags);
 /*
  * A guest file on a host file or directory beneath the root (vfs_open's
@@ -74,7 +82,8 @@ struct file *file_host_new(int hostfd, int flags);
  * with: the "file" kind, the only one whose host file the calls that
  * change a file through a descriptor (fchmod, fchown, ftruncate,
  * futimens, fallocate) may change; specfs's devices are "host" files.
- * getdents reads a directory.  NULL if out of memory.
+ * getdents reads a directory.  NULL as file_new (hostfd is then not
+ * closed: the caller's).
  */
 struct file *file_vfs_new(int hostfd, int flags);
 bool file_is_vfs(const struct file *f);

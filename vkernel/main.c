@@ -16,6 +16,8 @@
 #include "cpu_probe.h"
 #include "paging.h"
 #include "vkernel.h"
+#include "file.h"
+#include "kmem.h"
 #include "vfs.h"
 
 #define EX_USAGE 64
@@ -147,6 +149,27 @@ banner(const struct cpu_features *f, const char *paging, const char *why)
 	vk_log("memory: %s (%zu pages, %zu free)", mem, ps.total, ps.free);
 }
 
+/*
+ * What guests may make the vkernel hold beside their memory, from -m
+ * (docs/design.md, "The vkernel's own memory"): the kernel memory budget
+ * (processes, files, pipes, snapshots, bounce buffers) is a quarter of
+ * guest memory plus 16 MiB; open files are limited as Linux's file-max
+ * is (a tenth of memory at 1 KiB a file, at least 8192) and to half the
+ * vkernel's host descriptors (the other half is for the stubs and the
+ * vkernel itself).  pids and RLIMIT_NPROC follow the host's.
+ */
+static void
+guest_limits(size_t mem, const struct rlimit *nofile)
+{
+	size_t files = mem / 10240 > 8192 ? mem / 10240 : 8192;
+
+	kmem_set_limit(mem / 4 + (16ULL << 20));
+	if (nofile->rlim_cur != RLIM_INFINITY && files > nofile->rlim_cur / 2)
+		files = nofile->rlim_cur / 2;
+	file_set_max(files);
+	proc_limits_init();
+}
+
 /* Pages in use before the first process: what must be in use after. */
 static size_t page_baseline;
 
@@ -157,6 +180,7 @@ summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
 	struct vm_page_stats ps;
 	struct vm_meta_stats ms;
 	struct vm_file_stats fs;
+	struct vm_budget km;
 	struct ks_stats st;
 
 	ops->stats(ks, &st);
@@ -192,6 +216,9 @@ summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
 	    page_baseline);
 	vk_log("vm metadata: %zu bytes, %zu peak, limit %zu", ms.bytes, ms.peak,
 	    ms.limit);
+	kmem_stats(&km);
+	vk_log("kernel memory: %zu bytes, %zu peak, limit %zu (%llu refused)",
+	    km.bytes, km.peak, km.limit, (unsigned long long)km.denied);
 	vm_file_stats(&fs);
 	vk_log("page cache: %zu pages, %zu peak, %llu read in, %llu written "
 	    "back, %llu evicted", fs.pages, fs.peak,
@@ -210,9 +237,9 @@ main(int argc, char *argv[])
 	size_t nextra = 0;
 	uint64_t mem = 256ULL << 20;
 	struct ks *ks = NULL;
-	struct ks_mem kmem;
+	struct ks_mem image;
 	struct proc *init;
-	struct rlimit nofile;
+	struct rlimit nofile = { RLIM_INFINITY, RLIM_INFINITY };
 	struct stat st;
 	bool force_sw = false, probe = false;
 	int ch, rc, status;
@@ -345,15 +372,16 @@ main(int argc, char *argv[])
 	/* VM metadata budget: a node's worth (512 bytes) per guest page, plus
 	 * 8 MiB, enough for VM_MAP_MAX_ENTRIES entries and their objects. */
 	vm_meta_set_limit(mem / 8 + (8ULL << 20));
+	guest_limits(mem, &nofile);
 	vk.ops = ops;
-	kmem = (struct ks_mem){ .fd = vm_phys_fd(), .size = mem };
+	image = (struct ks_mem){ .fd = vm_phys_fd(), .size = mem };
 	if (ops->resv_pages > 0 &&
-	    (kmem.resv = vm_page_reserve(ops->resv_pages)) == 0) {
+	    (image.resv = vm_page_reserve(ops->resv_pages)) == 0) {
 		vk_log("-m %s: too small for the %s backend", vk.memsize_arg,
 		    ops->name);
 		goto out;
 	}
-	if (ops->init(&ks, &kmem, why, sizeof(why)) != 0) {
+	if (ops->init(&ks, &image, why, sizeof(why)) != 0) {
 		vk_log("%s backend: %s", ops->name, why);
 		goto out;
 	}

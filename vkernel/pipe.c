@@ -1,5 +1,18 @@
 /* pipe.c: pipes with Linux's semantics: a 64 KiB ring, atomic writes up to PIPE_BUF, EOF and EPIPE when an end is gone. */
 
+/*
+ * Memory: a pipe's 64 KiB ring is made of 16 pages, each present only
+ * while it holds data (or is about to), so an idle pipe holds none and a
+ * pipe with one byte in it holds one page, as Linux's pipe buffers do.
+ * Pages are charged to the kernel memory budget (kmem.h); every pipe is
+ * charged its first page from its creation on, so when the budget is
+ * spent a pipe still gets one page: its writers wait for the reader
+ * sooner, as Linux shrinks the pipes of a user over pipe-user-pages-soft,
+ * but a write of up to PIPE_BUF bytes always fits an empty pipe and
+ * nothing fails.  A guest that fills thousands of pipes holds at most the
+ * budget, never the host's memory.
+ */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,16 +23,32 @@
 
 #include "vkernel.h"
 #include "file.h"
+#include "kmem.h"
+
+#define PIPE_PAGE  VK_PIPE_BUF                    /* a page of the ring */
+#define PIPE_PAGES (VK_PIPE_SIZE / PIPE_PAGE)
 
 struct pipe {
-	char *buf;            /* VK_PIPE_SIZE bytes */
-	size_t head, len;     /* ring: data at [head, head+len) mod size */
+	char *pg[PIPE_PAGES]; /* the ring's pages, NULL where absent */
+	int npages;           /* present */
+	size_t head, len;     /* data at [head, head+len) mod VK_PIPE_SIZE */
 	int readers, writers; /* open ends */
 	struct waitq rq, wq;  /* waiting for data / for room */
 	ino_t ino;
 };
 
 static ino_t pipe_ino = 0x70000;
+
+/* A pipe is charged its own size and its first page from its creation to
+ * its end; every other present page is charged while present. */
+#define PIPE_CHARGE (sizeof(struct pipe) + PIPE_PAGE)
+
+static void
+pipe_free(struct pipe *pi)
+{
+	kmem_uncharge(PIPE_CHARGE);
+	free(pi);
+}
 
 /* A change readers, writers or pollers may be waiting for. */
 static void
@@ -30,11 +59,117 @@ pipe_changed(struct pipe *pi)
 	waitq_wakeup(&vk_pollq);
 }
 
+/* Page i present: 0, or -ENOMEM past the budget (or without host
+ * memory). */
+static int
+pipe_page_get(struct pipe *pi, size_t i)
+{
+	if (pi->npages > 0 && !kmem_charge(PIPE_PAGE))
+		return -ENOMEM;
+	if ((pi->pg[i] = malloc(PIPE_PAGE)) == NULL) {
+		if (pi->npages > 0)
+			kmem_uncharge(PIPE_PAGE);
+		return -ENOMEM;
+	}
+	pi->npages++;
+	return 0;
+}
+
+static void
+pipe_page_put(struct pipe *pi, size_t i)
+{
+	free(pi->pg[i]);
+	pi->pg[i] = NULL;
+	if (--pi->npages > 0)
+		kmem_uncharge(PIPE_PAGE);
+}
+
+/* Gives back the pages that hold none of the data (all of them, and the
+ * ring starts over at 0, once the pipe is empty). */
+static void
+pipe_trim(struct pipe *pi)
+{
+	size_t i, d;
+
+	if (pi->len == 0)
+		pi->head = 0;
+	for (i = 0; i < PIPE_PAGES; i++) {
+		if (pi->pg[i] == NULL)
+			continue;
+		d = (i * PIPE_PAGE + VK_PIPE_SIZE - pi->head) % VK_PIPE_SIZE;
+		if (pi->len > 0 && (d < pi->len ||
+		    pi->head / PIPE_PAGE == i))
+			continue;
+		pipe_page_put(pi, i);
+	}
+}
+
+/*
+ * Makes the pages under the next want bytes after the data present, as
+ * far as the ring's free space and the budget go: how many of them may be
+ * written now (at most want).
+ */
+static size_t
+pipe_room(struct pipe *pi, size_t want)
+{
+	size_t tail = (pi->head + pi->len) % VK_PIPE_SIZE, room = 0, pos, i;
+
+	if (want > VK_PIPE_SIZE - pi->len)
+		want = VK_PIPE_SIZE - pi->len;
+	while (room < want) {
+		pos = (tail + room) % VK_PIPE_SIZE;
+		i = pos / PIPE_PAGE;
+		if (pi->pg[i] == NULL && pipe_page_get(pi, i) != 0)
+			break;
+		room += PIPE_PAGE - pos % PIPE_PAGE;
+	}
+	return room < want ? room : want;
+}
+
+/* Whether n bytes (at most a page or two) may be written now, as
+ * pipe_room would find, without making any page present (poll). */
+static bool
+pipe_writable(const struct pipe *pi, size_t n)
+{
+	size_t tail = (pi->head + pi->len) % VK_PIPE_SIZE, pos, missing = 0;
+	size_t off;
+
+	if (n > VK_PIPE_SIZE - pi->len)
+		return false;
+	for (off = 0; off < n; off += PIPE_PAGE - pos % PIPE_PAGE) {
+		pos = (tail + off) % VK_PIPE_SIZE;
+		missing += pi->pg[pos / PIPE_PAGE] == NULL;
+	}
+	if (pi->npages == 0 && missing > 0)
+		missing--; /* the pipe's own first page */
+	return missing * PIPE_PAGE <= kmem_avail();
+}
+
+/* Copies n bytes out of (to) the ring at position pos. */
+static void
+ring_copy(struct pipe *pi, size_t pos, char *buf, size_t n, bool in)
+{
+	size_t k;
+
+	while (n > 0) {
+		k = PIPE_PAGE - pos % PIPE_PAGE;
+		if (k > n)
+			k = n;
+		if (in)
+			memcpy(pi->pg[pos / PIPE_PAGE] + pos % PIPE_PAGE, buf, k);
+		else
+			memcpy(buf, pi->pg[pos / PIPE_PAGE] + pos % PIPE_PAGE, k);
+		buf += k;
+		n -= k;
+		pos = (pos + k) % VK_PIPE_SIZE;
+	}
+}
+
 static long
 pipe_read(struct file *f, struct proc *p, void *buf, size_t n)
 {
 	struct pipe *pi = f->data;
-	size_t done = 0, k;
+	size_t k;
 	int r;
 
 	while (pi->len == 0) {
@@ -45,19 +180,13 @@ pipe_read(struct file *f, struct proc *p, void *buf, size_t n)
 		if ((r = proc_sleep(p, &pi->rq, NULL, 0, NULL)) < 0)
 			return r;
 	}
-	while (done < n && pi->len > 0) {
-		k = VK_PIPE_SIZE - pi->head;
-		if (k > pi->len)
-			k = pi->len;
-		if (k > n - done)
-			k = n - done;
-		memcpy((char *)buf + done, pi->buf + pi->head, k);
-		pi->head = (pi->head + k) % VK_PIPE_SIZE;
-		pi->len -= k;
-		done += k;
-	}
+	k = n < pi->len ? n : pi->len;
+	ring_copy(pi, pi->head, buf, k, false);
+	pi->head = (pi->head + k) % VK_PIPE_SIZE;
+	pi->len -= k;
+	pipe_trim(pi);
 	pipe_changed(pi);
-	return (long)done;
+	return (long)k;
 }
 
 /*
@@ -70,13 +199,13 @@ static long
 pipe_write(struct file *f, struct proc *p, const void *buf, size_t n)
 {
 	struct pipe *pi = f->data;
-	size_t done = 0, room, k, tail;
+	size_t done = 0, room;
 	int r;
 
 	while (done < n) {
 		if (pi->readers == 0)
 			return done > 0 ? (long)done : -EPIPE;
-		room = VK_PIPE_SIZE - pi->len;
+		room = pipe_room(pi, n - done);
 		if (room == 0 || (n <= VK_PIPE_BUF && room < n)) {
 			if (f->flags & O_NONBLOCK)
 				return done > 0 ? (long)done : -EAGAIN;
@@ -84,19 +213,10 @@ pipe_write(struct file *f, struct proc *p, const void *buf, size_t n)
 				return done > 0 ? (long)done : r;
 			continue;
 		}
-		while (done < n && pi->len < VK_PIPE_SIZE) {
-			/* The free run after the data: up to the end of
-			 * the buffer, or to head when the data wraps. */
-			tail = (pi->head + pi->len) % VK_PIPE_SIZE;
-			k = VK_PIPE_SIZE - tail;
-			if (k > VK_PIPE_SIZE - pi->len)
-				k = VK_PIPE_SIZE - pi->len;
-			if (k > n - done)
-				k = n - done;
-			memcpy(pi->buf + tail, (const char *)buf + done, k);
-			pi->len += k;
-			done += k;
-		}
+		ring_copy(pi, (pi->head + pi->len) % VK_PIPE_SIZE,
+		    (char *)buf + done, room, true);
+		pi->len += room;
+		done += room;
 		pipe_changed(pi);
 	}
 	return (long)done;
@@ -117,7 +237,7 @@ pipe_poll(struct file *f)
 	if (file_writable(f)) {
 		if (pi->readers == 0)
 			ev |= POLLERR;
-		else if (VK_PIPE_SIZE - pi->len >= VK_PIPE_BUF)
+		else if (pipe_writable(pi, VK_PIPE_BUF))
 			ev |= POLLOUT | POLLWRNORM;
 	}
 	return ev;
@@ -166,8 +286,9 @@ pipe_close(struct file *f)
 	if (file_writable(f))
 		pi->writers--;
 	if (pi->readers == 0 && pi->writers == 0) {
-		free(pi->buf);
-		free(pi);
+		pi->len = 0;
+		pipe_trim(pi);
+		pipe_free(pi);
 		return;
 	}
 	pipe_changed(pi);
@@ -187,23 +308,29 @@ int
 pipe_create(struct file **rd, struct file **wr, int flags)
 {
 	struct pipe *pi;
+	int err;
 
-	if ((pi = calloc(1, sizeof(*pi))) == NULL ||
-	    (pi->buf = malloc(VK_PIPE_SIZE)) == NULL) {
-		free(pi);
+	if (!kmem_charge(PIPE_CHARGE))
+		return -ENOMEM;
+	if ((pi = calloc(1, sizeof(*pi))) == NULL) {
+		kmem_uncharge(PIPE_CHARGE);
 		return -ENOMEM;
 	}
 	pi->ino = pipe_ino++;
-	*rd = file_new(&pipe_ops, O_RDONLY | (flags & O_NONBLOCK), pi);
-	*wr = file_new(&pipe_ops, O_WRONLY | (flags & O_NONBLOCK), pi);
-	if (*rd == NULL || *wr == NULL) {
-		free(*rd);
-		free(*wr);
-		free(pi->buf);
-		free(pi);
-		return -ENOMEM;
-	}
 	pi->readers = pi->writers = 1;
+	if ((*rd = file_new(&pipe_ops, O_RDONLY | (flags & O_NONBLOCK),
+	    pi)) == NULL) {
+		err = errno;
+		pipe_free(pi);
+		return -err;
+	}
+	if ((*wr = file_new(&pipe_ops, O_WRONLY | (flags & O_NONBLOCK),
+	    pi)) == NULL) {
+		err = errno;
+		pi->writers = 0;
+		file_unref(*rd); /* the last end: frees pi */
+		return -err;
+	}
 	return 0;
 }
 
@@ -223,7 +350,7 @@ pipe_reopen(struct file *f, int flags, struct file **fp)
 		return -EINVAL;
 	if ((n = file_new(&pipe_ops, flags & (O_ACCMODE | O_NONBLOCK), pi)) ==
 	    NULL)
-		return -ENOMEM;
+		return -errno;
 	if (file_readable(n))
 		pi->readers++;
 	if (file_writable(n))

@@ -23,6 +23,7 @@
 
 #include "vkernel.h"
 #include "file.h"
+#include "kmem.h"
 #include "vfs.h"
 
 struct vk_config vk;
@@ -31,6 +32,7 @@ struct vk_totals vk_totals;
 static struct proc *allproc;
 static int nprocs;
 static pid_t lastpid;
+static pid_t pid_max = 32768;    /* pids run below it (proc_limits_init) */
 static void *fpu_start;          /* the vCPU's FPU state at start-up */
 static struct proc *fpu_owner;   /* whose FPU state the vCPU holds */
 
@@ -83,24 +85,108 @@ pid_used(pid_t pid)
 	return false;
 }
 
+/* A pid no process, group or session uses, or 0 when every one below
+ * pid_max is taken (the budget runs out long before). */
 static pid_t
 pid_alloc(void)
 {
-	do
-		lastpid = lastpid >= 32767 ? 2 : lastpid + 1;
-	while (pid_used(lastpid));
-	return lastpid;
+	pid_t tries;
+
+	for (tries = 1; tries < pid_max; tries++) {
+		lastpid = lastpid >= pid_max - 1 ? 2 : lastpid + 1;
+		if (!pid_used(lastpid))
+			return lastpid;
+	}
+	return 0;
 }
 
-/* A zeroed process in the table with a fresh pid; NULL past the limit. */
+/* pid 1's resource limits; fork copies a process's, prlimit changes
+ * them (syscall.c).  RLIMIT_NPROC is the host's (proc_limits_init). */
+static struct rlimit rlim_init[RLIM_NLIMITS] = {
+	[RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_STACK] = { VK_STACK_SIZE, RLIM_INFINITY },
+	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
+	[RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_NPROC] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_NOFILE] = { 1024, 4096 },
+	[RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
+	[RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
+	[RLIMIT_SIGPENDING] = { 4096, 4096 },
+	[RLIMIT_MSGQUEUE] = { 819200, 819200 },
+	[RLIMIT_NICE] = { 0, 0 },
+	[RLIMIT_RTPRIO] = { 0, 0 },
+	[RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
+};
+
+void
+proc_limits_init(void)
+{
+	struct rlimit nproc;
+	long max = 0;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/sys/kernel/pid_max", "r")) != NULL) {
+		if (fscanf(fp, "%ld", &max) == 1 && max >= 301 &&
+		    max <= (1L << 22))
+			pid_max = (pid_t)max;
+		fclose(fp);
+	}
+	if (getrlimit(RLIMIT_NPROC, &nproc) == 0)
+		rlim_init[RLIMIT_NPROC] = nproc;
+}
+
+/* The real user a process counts against for RLIMIT_NPROC, and whether
+ * it is exempt (Linux exempts root and CAP_SYS_RESOURCE/CAP_SYS_ADMIN):
+ * the vkernel's own identity until guests have their own. */
+static uid_t
+proc_ruid(const struct proc *p)
+{
+	(void)p;
+	return getuid();
+}
+
+/* RLIMIT_NPROC as Linux's copy_process checks it: the processes of the
+ * parent's real user, zombies included, against the parent's soft limit;
+ * -EAGAIN past it. */
+static int
+proc_nproc_check(struct proc *parent)
+{
+	uint64_t lim = parent->rlim[RLIMIT_NPROC].rlim_cur, n = 0;
+	uid_t uid = proc_ruid(parent);
+	struct proc *q;
+
+	if (lim == RLIM_INFINITY || uid == 0)
+		return 0;
+	for (q = allproc; q != NULL; q = q->all_next)
+		if (proc_ruid(q) == uid)
+			n++;
+	return n >= lim ? -EAGAIN : 0;
+}
+
+/* The guest kernel memory a process holds: its table entry from fork to
+ * reaping, and while its task runs its stack (sched.c charges that) and
+ * its FPU state. */
+#define PROC_CHARGE sizeof(struct proc)
+
+/*
+ * A zeroed process in the table with a fresh pid: NULL with *errp
+ * -EAGAIN when the kernel memory budget cannot hold one more (Linux's
+ * threads-max) or no pid is free.
+ */
 static struct proc *
-proc_alloc(void)
+proc_alloc(int *errp)
 {
 	struct proc *p;
+	pid_t pid = nprocs == 0 && lastpid == 0 ? (lastpid = 1) : pid_alloc();
 
-	if (nprocs >= VK_PROC_MAX || (p = calloc(1, sizeof(*p))) == NULL)
+	if (pid == 0 || (p = kmem_alloc(PROC_CHARGE)) == NULL) {
+		*errp = -EAGAIN;
 		return NULL;
-	p->pid = nprocs == 0 && lastpid == 0 ? (lastpid = 1) : pid_alloc();
+	}
+	p->pid = pid;
 	p->exit_signal = SIGCHLD;
 	p->all_next = allproc;
 	allproc = p;
@@ -109,6 +195,8 @@ proc_alloc(void)
 	sig_proc_init(p);
 	return p;
 }
+
+static void proc_fpu_free(struct proc *p);
 
 /* Takes a reaped (or never started) process out of the table, with
  * whatever it still holds. */
@@ -119,16 +207,14 @@ proc_free(struct proc *p)
 
 	fdtab_free(p->fds);
 	vmspace_unref(p->vm);
-	if (fpu_owner == p)
-		fpu_owner = NULL;
-	free(p->fpu);
+	proc_fpu_free(p);
 	for (pp = &allproc; *pp != NULL; pp = &(*pp)->all_next)
 		if (*pp == p) {
 			*pp = p->all_next;
 			break;
 		}
 	nprocs--;
-	free(p);
+	kmem_free(p, PROC_CHARGE);
 }
 
 /* ---- address spaces ---- */
@@ -146,23 +232,40 @@ unmap_file_pages(void)
 		vm_map_unmap_file(&vm->map);
 }
 
+/* What an address space is charged to the kernel memory budget: its
+ * struct, its pmap's, and its host side's (on sw the space's queues, the
+ * first page of its control page and its record of host mappings; the
+ * records past a handful are bounded by the soft backend itself). */
+#define VMSPACE_CHARGE (16u << 10)
+
+/* What fork needs from the budget at least: the table entry, the task's
+ * stack, an address space, and a little for the descriptor table. */
+#define FORK_CHARGE (PROC_CHARGE + VK_KSTACK_CHARGE + VMSPACE_CHARGE + \
+    (4u << 10))
+
 int
 vmspace_new(struct ks *ks, struct vmspace **vmp)
 {
 	struct vmspace *vm;
 	int rc;
 
-	if ((vm = calloc(1, sizeof(*vm))) == NULL)
+	if (!kmem_charge(VMSPACE_CHARGE))
 		return -ENOMEM;
+	if ((vm = calloc(1, sizeof(*vm))) == NULL) {
+		kmem_uncharge(VMSPACE_CHARGE);
+		return -ENOMEM;
+	}
 	/* The PML4 comes first so its gpa can be the space's CR3. */
 	if ((vm->pmap = pmap_create(NULL)) == NULL) {
 		free(vm);
+		kmem_uncharge(VMSPACE_CHARGE);
 		return -ENOMEM;
 	}
 	if ((rc = vk.ops->space_create(ks, pmap_cr3(vm->pmap),
 	    &vm->space)) != 0) {
 		pmap_destroy(vm->pmap);
 		free(vm);
+		kmem_uncharge(VMSPACE_CHARGE);
 		return rc;
 	}
 	pmap_set_space(vm->pmap, vm->space);
@@ -204,6 +307,7 @@ vmspace_unref(struct vmspace *vm)
 	vm_map_fini(&vm->map);
 	pmap_destroy(vm->pmap);
 	free(vm);
+	kmem_uncharge(VMSPACE_CHARGE);
 }
 
 /* ---- the FPU state, where one vCPU's is shared by every task ---- */
@@ -219,12 +323,23 @@ proc_fpu_init(struct ks *ks)
 	return vk.ops->fpu_save(ks, fpu_start);
 }
 
+/* p's FPU buffer goes (its task ended, or it leaves the table). */
+static void
+proc_fpu_free(struct proc *p)
+{
+	if (fpu_owner == p)
+		fpu_owner = NULL;
+	if (p->fpu != NULL)
+		kmem_free(p->fpu, vk.ops->fpu_size);
+	p->fpu = NULL;
+}
+
 int
 proc_fpu_reset(struct proc *p)
 {
 	if (fpu_start == NULL)
 		return 0;
-	if (p->fpu == NULL && (p->fpu = malloc(vk.ops->fpu_size)) == NULL)
+	if (p->fpu == NULL && (p->fpu = kmem_alloc(vk.ops->fpu_size)) == NULL)
 		return -ENOMEM;
 	memcpy(p->fpu, fpu_start, vk.ops->fpu_size);
 	if (fpu_owner == p)
@@ -257,8 +372,8 @@ proc_fpu_fork(struct proc *c, struct proc *parent)
 
 	if (fpu_start == NULL)
 		return 0;
-	if ((c->fpu = malloc(vk.ops->fpu_size)) == NULL)
-		return -ENOMEM;
+	if ((c->fpu = kmem_alloc(vk.ops->fpu_size)) == NULL)
+		return -EAGAIN;
 	if (fpu_owner == parent &&
 	    (rc = vk.ops->fpu_save(parent->ks, parent->fpu)) != 0)
 		return rc;
@@ -294,9 +409,10 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 	struct proc *p;
 	int rc;
 
-	if ((p = proc_alloc()) == NULL)
-		return -ENOMEM;
+	if ((p = proc_alloc(&rc)) == NULL)
+		return rc;
 	p->pgid = p->sid = p->pid;
+	memcpy(p->rlim, rlim_init, sizeof(p->rlim));
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	vfs_initial_cwd(p->cwd, sizeof(p->cwd));
 	p->umask = vfs_umask();
@@ -323,8 +439,15 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 	struct proc *c;
 	int rc;
 
-	if ((c = proc_alloc()) == NULL) {
-		*errp = nprocs >= VK_PROC_MAX ? -EAGAIN : -ENOMEM;
+	/* Linux's threads-max: EAGAIN when the budget cannot hold what a
+	 * process needs (smaller failures further on are ENOMEM). */
+	if (kmem_avail() < FORK_CHARGE) {
+		*errp = -EAGAIN;
+		return NULL;
+	}
+	if ((rc = proc_nproc_check(parent)) != 0 ||
+	    (c = proc_alloc(&rc)) == NULL) {
+		*errp = rc;
 		return NULL;
 	}
 	c->pgid = parent->pgid;
@@ -333,6 +456,7 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 	memcpy(c->exe, parent->exe, sizeof(c->exe));
 	memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
 	c->umask = parent->umask;
+	memcpy(c->rlim, parent->rlim, sizeof(c->rlim));
 	c->ks = parent->ks;
 	c->frame = parent->frame;
 	c->frame.rax = 0;
@@ -495,8 +619,7 @@ proc_teardown(struct proc *p)
 	}
 	proc_vfork_release(p);
 	sig_proc_fini(p);
-	if (fpu_owner == p)
-		fpu_owner = NULL;
+	proc_fpu_free(p);
 	fdtab_free(p->fds);
 	p->fds = NULL;
 	vmspace_unref(p->vm);
@@ -519,6 +642,10 @@ proc_teardown(struct proc *p)
 		if (c->vforker == p)
 			c->vforker = NULL; /* a vfork parent killed while it waited */
 		c->parent = p->pid == 1 || init == NULL ? NULL : init;
+		/* As Linux's reparent_leader: whatever signal the dead
+		 * parent asked for, the new one hears SIGCHLD ("we don't
+		 * want people slaying init"). */
+		c->exit_signal = SIGCHLD;
 		if (c->parent != NULL) {
 			c->sibling = init->children;
 			init->children = c;

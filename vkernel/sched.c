@@ -32,9 +32,11 @@
 #include <ucontext.h>
 
 #include "vkernel.h"
+#include "kmem.h"
 
 #define KSTACK_SIZE (256u << 10)  /* each task's C stack, plus a guard page */
 #define KSTACK_GUARD 4096u
+#define KSTACK_CHARGE VK_KSTACK_CHARGE
 #define SLICE_NS 10000000ULL      /* a task's time slice when others wait */
 
 pthread_mutex_t vk_biglock = PTHREAD_MUTEX_INITIALIZER;
@@ -353,13 +355,18 @@ sched_add(struct proc *p)
 	uintptr_t u = (uintptr_t)p;
 	char *stack;
 
+	if (!kmem_charge(KSTACK_CHARGE))
+		return -EAGAIN;
 	stack = mmap(NULL, KSTACK_SIZE + KSTACK_GUARD, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
+	if (stack == MAP_FAILED) {
+		kmem_uncharge(KSTACK_CHARGE);
 		return -ENOMEM;
+	}
 	if (mprotect(stack, KSTACK_GUARD, PROT_NONE) != 0 ||
 	    getcontext(&p->ctx) != 0) {
 		munmap(stack, KSTACK_SIZE + KSTACK_GUARD);
+		kmem_uncharge(KSTACK_CHARGE);
 		return -ENOMEM;
 	}
 	p->kstack = stack;
@@ -392,6 +399,7 @@ sched_run(void)
 		running = NULL;
 		if (p->state == TASK_DONE) {
 			munmap(p->kstack, KSTACK_SIZE + KSTACK_GUARD);
+			kmem_uncharge(KSTACK_CHARGE);
 			p->kstack = NULL;
 			ntasks--;
 			proc_task_done(p);

@@ -17,6 +17,7 @@
 
 #include "vkernel.h"
 #include "file.h"
+#include "kmem.h"
 #include "specfs.h"
 #include "vfs.h"
 
@@ -34,7 +35,6 @@
 #define SPECFS_DEV      makedev(0, 22)   /* st_dev of our synthetic names */
 #define MAXLINKS        40               /* Linux's MAXSYMLINKS */
 #define SNAP_FILE_MAX   (16u << 20)      /* one snapshot's text at most */
-#define SNAP_BUDGET     (64u << 20)      /* all snapshots' bytes at once */
 #define ARGS_MAX        (2u << 20)       /* cmdline, environ: exec's limit */
 
 /* What a name is. */
@@ -114,6 +114,7 @@ struct node {
 
 /* ---- text buffers ---- */
 
+/* Text being generated, its room charged to kmem as it grows. */
 struct sbuf {
 	char *b;
 	size_t len, cap;
@@ -135,7 +136,7 @@ sb_add(struct sbuf *s, const void *data, size_t n)
 	while (cap < s->len + n + 1)
 		cap *= 2;
 	if (cap != s->cap) {
-		if ((b = realloc(s->b, cap)) == NULL) {
+		if ((b = kmem_realloc(s->b, s->cap, cap)) == NULL) {
 			s->err = -ENOMEM;
 			return;
 		}
@@ -252,12 +253,11 @@ struct snap {
 	struct dent *ents;           /* a directory's entries */
 	size_t nents, capents;
 	off_t pos;                   /* bytes (file) or entries (directory) */
-	size_t charged;              /* bytes counted in snap_bytes */
+	size_t textcap;              /* text's room, charged to kmem */
 	struct stat st;
 	char path[PATH_MAX];         /* where it was opened (clean) */
 };
 
-static size_t snap_bytes;        /* held by all snapshots now */
 
 static bool
 is_specfs_file(const struct file *f)
@@ -700,12 +700,12 @@ gen_strings(struct proc *q, bool env, struct sbuf *s)
 		len = ARGS_MAX;
 	if (len == 0)
 		return;
-	if ((buf = malloc(len)) == NULL) {
+	if ((buf = kmem_alloc(len)) == NULL) {
 		s->err = -ENOMEM;
 		return;
 	}
 	sb_add(s, buf, peek(q->vm, start, buf, len));
-	free(buf);
+	kmem_free(buf, len);
 }
 
 static char
@@ -1024,15 +1024,21 @@ snap_stat(struct file *f, struct stat *st)
 	return 0;
 }
 
+/* A snapshot and what it holds, all of it charged to kmem. */
+static void
+snap_free(struct snap *sn)
+{
+	kmem_free(sn->text, sn->textcap);
+	kmem_free(sn->ents, sn->capents * sizeof(*sn->ents));
+	kmem_free(sn, sizeof(*sn));
+}
+
 static void
 snap_close(struct file *f)
 {
 	struct snap *sn = f->data;
 
-	snap_bytes -= sn->charged;
-	free(sn->text);
-	free(sn->ents);
-	free(sn);
+	snap_free(sn);
 }
 
 static long
@@ -1108,7 +1114,8 @@ dir_add(struct snap *sn, const char *name, unsigned char type,
 	size_t cap = sn->capents ? sn->capents * 2 : 16;
 
 	if (sn->nents == sn->capents) {
-		if ((e = realloc(sn->ents, cap * sizeof(*e))) == NULL)
+		if ((e = kmem_realloc(sn->ents, sn->capents * sizeof(*e),
+		    cap * sizeof(*e))) == NULL)
 			return -ENOMEM;
 		sn->ents = e;
 		sn->capents = cap;
@@ -1345,28 +1352,20 @@ open_snap(struct proc *p, const struct node *n, int flags, struct file **fp)
 	struct snap *sn;
 	int rc;
 
-	if ((sn = calloc(1, sizeof(*sn))) == NULL)
+	if ((sn = kmem_alloc(sizeof(*sn))) == NULL)
 		return -ENOMEM;
 	rc = n->kind == K_DIR ? list_dir(p, n, sn) : generate(p, n, &sb);
 	sn->text = sb.b;
 	sn->len = sb.len;
-	sn->charged = sizeof(*sn) + sb.cap + sn->capents * sizeof(struct dent);
+	sn->textcap = sb.cap;
 	snprintf(sn->path, sizeof(sn->path), "%s", n->path);
-	if (rc == 0 && snap_bytes + sn->charged > SNAP_BUDGET)
-		rc = -ENOMEM;
-	if (rc == 0)
-		rc = node_stat(p, n, &sn->st);
-	if (rc == 0 && (*fp = file_new(n->kind == K_DIR ? &dir_ops :
-	    &snap_ops, O_RDONLY | (flags & O_NONBLOCK), sn)) == NULL)
-		rc = -ENOMEM;
-	if (rc != 0) {
-		free(sn->text);
-		free(sn->ents);
-		free(sn);
-		return rc;
-	}
-	snap_bytes += sn->charged;
-	return 0;
+	if (rc == 0 && (rc = node_stat(p, n, &sn->st)) == 0 &&
+	    (*fp = file_new(n->kind == K_DIR ? &dir_ops : &snap_ops,
+	    O_RDONLY | (flags & O_NONBLOCK), sn)) == NULL)
+		rc = -errno;
+	if (rc != 0)
+		snap_free(sn);
+	return rc;
 }
 
 /* ENOENT of a name to create in one of our directories is EACCES, as

@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "vkernel.h"
+#include "kmem.h"
 
-#define CHUNK        65536        /* bounce buffer for guest I/O */
 #define MAX_RW_COUNT 0x7ffff000L  /* Linux's cap on one read or write */
 
 /* Every handler: the proc, and the six argument registers. */
@@ -21,8 +21,8 @@ host_ret(struct proc *p, long r)
 	return r < 0 ? -errno : r;
 }
 
-/* The soft limit of resource res (RLIMIT_*), as the guest set it. */
-uint64_t sys_rlimit_cur(int res);
+/* p's soft limit of resource res (RLIMIT_*). */
+uint64_t sys_rlimit_cur(struct proc *p, int res);
 
 /* sys_file.c: descriptors, pipes and I/O. */
 long sys_read(struct proc *, const uint64_t *);
@@ -49,11 +49,14 @@ long sys_pselect6(struct proc *, const uint64_t *);
 
 /* A write on a pipe with no reader: SIGPIPE posted, -EPIPE returned. */
 long sys_epipe(struct proc *p);
-/* Copies in and checks an iovec array of cnt entries at va (at most
- * UIO_MAXIOV: iov has room for that many): the total length, or -errno. */
+/* Copies in and checks an iovec array of cnt entries (at most
+ * UIO_MAXIOV) at va: *iovp is fast (the caller's UIO_FASTIOV entries)
+ * when it holds them, else scratch memory of the call (kmem.h).  The
+ * total length, or -errno. */
+#define UIO_FASTIOV 8
 struct iovec;
-long sys_iov_in(struct proc *p, struct iovec *iov, uint64_t va,
-    uint64_t cnt);
+long sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
+    uint64_t va, uint64_t cnt);
 
 /* sys_fs.c: files by name and by descriptor, the working directory. */
 struct file;

@@ -16,6 +16,7 @@
 
 #include "sys.h"
 #include "file.h"
+#include "kmem.h"
 
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1)
@@ -25,11 +26,12 @@
 #define UIO_MAXIOV 1024
 #endif
 
-/* The guest's descriptor limit (RLIMIT_NOFILE). */
+
+/* p's descriptor limit (RLIMIT_NOFILE). */
 static long
-nofile(void)
+nofile(struct proc *p)
 {
-	return (long)sys_rlimit_cur(RLIMIT_NOFILE);
+	return (long)sys_rlimit_cur(p, RLIMIT_NOFILE);
 }
 
 /* A write on a pipe with no reader: SIGPIPE (as Linux's send_sig: SI_USER
@@ -54,28 +56,34 @@ sys_epipe(struct proc *p)
 static long
 read_to_guest(struct proc *p, struct file *f, gva_t va, size_t len)
 {
-	char buf[CHUNK];
-	size_t n = len > sizeof(buf) ? sizeof(buf) : len;
+	char small[KMEM_SMALL], *buf;
+	size_t n, bsize;
 	long r;
 
-	if (n == 0)
+	if (len == 0)
 		return 0;
-	if ((n = writable_prefix(p, va, n)) == 0)
+	buf = kmem_bounce(p, small, &bsize);
+	if ((n = writable_prefix(p, va, len > bsize ? bsize : len)) == 0)
 		return -EFAULT;
 	if ((r = f->ops->read(f, p, buf, n)) <= 0)
 		return r;
 	return copyout(p, va, buf, r) ? -EFAULT : r;
 }
 
-/* Writes len guest bytes at va to f in chunks: bytes written or -errno. */
+/* Writes len guest bytes at va to f in chunks: bytes written or -errno.
+ * A write of up to PIPE_BUF bytes is one chunk (KMEM_SMALL at least). */
 static long
 write_from_guest(struct proc *p, struct file *f, gva_t va, size_t len)
 {
-	char buf[CHUNK];
+	char small[KMEM_SMALL], *buf;
 	long done = 0, r;
+	size_t bsize;
 
+	if (len == 0)
+		return 0;
+	buf = kmem_bounce(p, small, &bsize);
 	while (len > 0) {
-		size_t n = len > sizeof(buf) ? sizeof(buf) : len;
+		size_t n = len > bsize ? bsize : len;
 
 		if (copyin(p, buf, va, n) != 0)
 			return done > 0 ? done : -EFAULT;
@@ -128,12 +136,18 @@ sys_write(struct proc *p, const uint64_t *a)
 }
 
 long
-sys_iov_in(struct proc *p, struct iovec *iov, uint64_t va, uint64_t cnt)
+sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
+    uint64_t va, uint64_t cnt)
 {
+	struct iovec *iov = fast;
 	uint64_t i, total = 0;
 
 	if (cnt > UIO_MAXIOV)
 		return -EINVAL;
+	if (cnt > UIO_FASTIOV &&
+	    (iov = kmem_scratch(p, cnt * sizeof(*iov))) == NULL)
+		return -ENOMEM;
+	*iovp = iov;
 	if (copyin(p, iov, va, cnt * sizeof(iov[0])) != 0)
 		return -EFAULT;
 	for (i = 0; i < cnt; i++) {
@@ -149,18 +163,20 @@ sys_iov_in(struct proc *p, struct iovec *iov, uint64_t va, uint64_t cnt)
 long
 sys_readv(struct proc *p, const uint64_t *a)
 {
-	struct iovec iov[UIO_MAXIOV];
-	char buf[CHUNK];
+	struct iovec fast[UIO_FASTIOV], *iov;
+	char small[KMEM_SMALL], *buf;
 	struct file *f;
 	long total, r, off = 0;
 	uint64_t i;
+	size_t bsize;
 
 	if ((f = fd_for(p, a[0], false)) == NULL)
 		return -EBADF;
-	if ((total = sys_iov_in(p, iov, a[1], a[2])) < 0)
+	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) < 0)
 		return total;
-	if (total > (long)sizeof(buf))
-		total = sizeof(buf);
+	buf = kmem_bounce(p, small, &bsize);
+	if (total > (long)bsize)
+		total = (long)bsize;
 	/* Only as much as the first buffers can take, as for read. */
 	for (i = 0, r = 0; i < a[2] && r < total; i++) {
 		size_t n = writable_prefix(p, (gva_t)iov[i].iov_base,
@@ -193,24 +209,25 @@ sys_readv(struct proc *p, const uint64_t *a)
 long
 sys_writev(struct proc *p, const uint64_t *a)
 {
-	struct iovec iov[UIO_MAXIOV];
-	char buf[CHUNK];
+	struct iovec fast[UIO_FASTIOV], *iov;
+	char small[KMEM_SMALL], *buf;
 	struct file *f;
 	long total, done = 0, r;
 	uint64_t i = 0;
-	size_t used = 0, off = 0;
+	size_t used = 0, off = 0, bsize;
 
 	if ((f = fd_for(p, a[0], true)) == NULL)
 		return -EBADF;
-	if ((total = sys_iov_in(p, iov, a[1], a[2])) < 0)
+	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) < 0)
 		return total;
+	buf = kmem_bounce(p, small, &bsize);
 	while (done < total) {
 		/* Gather up to a chunk. */
-		for (used = 0; i < a[2] && used < sizeof(buf);) {
+		for (used = 0; i < a[2] && used < bsize;) {
 			size_t n = iov[i].iov_len - off;
 
-			if (n > sizeof(buf) - used)
-				n = sizeof(buf) - used;
+			if (n > bsize - used)
+				n = bsize - used;
 			if (copyin(p, buf + used, (gva_t)iov[i].iov_base + off,
 			    n) != 0) {
 				if (used == 0)
@@ -238,9 +255,9 @@ sys_writev(struct proc *p, const uint64_t *a)
 long
 sys_pread64(struct proc *p, const uint64_t *a)
 {
-	char buf[CHUNK];
+	char small[KMEM_SMALL], *buf;
 	struct file *f;
-	size_t n = a[2] > sizeof(buf) ? sizeof(buf) : a[2];
+	size_t n = a[2], bsize;
 	long r;
 
 	if ((f = fd_for(p, a[0], false)) == NULL)
@@ -253,7 +270,8 @@ sys_pread64(struct proc *p, const uint64_t *a)
 		return -EFAULT;
 	if (n == 0)
 		return 0;
-	if ((n = writable_prefix(p, a[1], n)) == 0)
+	buf = kmem_bounce(p, small, &bsize);
+	if ((n = writable_prefix(p, a[1], n > bsize ? bsize : n)) == 0)
 		return -EFAULT;
 	p->nhostcalls++;
 	if ((r = f->ops->pread(f, buf, n, (off_t)a[3])) <= 0)
@@ -264,9 +282,9 @@ sys_pread64(struct proc *p, const uint64_t *a)
 long
 sys_pwrite64(struct proc *p, const uint64_t *a)
 {
-	char buf[CHUNK];
+	char small[KMEM_SMALL], *buf;
 	struct file *f;
-	size_t n = a[2] > sizeof(buf) ? sizeof(buf) : a[2];
+	size_t n, bsize;
 
 	if ((f = fd_for(p, a[0], true)) == NULL)
 		return -EBADF;
@@ -276,6 +294,8 @@ sys_pwrite64(struct proc *p, const uint64_t *a)
 		return -EINVAL;
 	if (!user_range(a[1], a[2]))
 		return -EFAULT;
+	buf = kmem_bounce(p, small, &bsize);
+	n = a[2] > bsize ? bsize : a[2];
 	if (copyin(p, buf, a[1], n) != 0)
 		return -EFAULT;
 	p->nhostcalls++;
@@ -372,7 +392,7 @@ dup_to(struct proc *p, struct file *f, uint64_t newfd, bool cloexec)
 {
 	int r;
 
-	if (newfd >= (uint64_t)nofile())
+	if (newfd >= (uint64_t)nofile(p))
 		return -EBADF;
 	if ((r = fdtab_install(p->fds, (long)newfd, file_ref(f), cloexec)) < 0) {
 		file_unref(f);
@@ -389,7 +409,7 @@ sys_dup(struct proc *p, const uint64_t *a)
 
 	if ((f = fget(p, (long)a[0])) == NULL)
 		return -EBADF;
-	if ((r = fdtab_alloc(p->fds, file_ref(f), 0, nofile(), false)) < 0)
+	if ((r = fdtab_alloc(p->fds, file_ref(f), 0, nofile(p), false)) < 0)
 		file_unref(f);
 	return r;
 }
@@ -429,12 +449,12 @@ sys_pipe2(struct proc *p, const uint64_t *a)
 		return -EINVAL;
 	if ((r = pipe_create(&rd, &wr, (int)a[1])) != 0)
 		return r;
-	if ((fds[0] = fdtab_alloc(p->fds, rd, 0, nofile(), cloexec)) < 0) {
+	if ((fds[0] = fdtab_alloc(p->fds, rd, 0, nofile(p), cloexec)) < 0) {
 		file_unref(rd);
 		file_unref(wr);
 		return fds[0];
 	}
-	if ((fds[1] = fdtab_alloc(p->fds, wr, 0, nofile(), cloexec)) < 0) {
+	if ((fds[1] = fdtab_alloc(p->fds, wr, 0, nofile(p), cloexec)) < 0) {
 		fdtab_close(p->fds, fds[0]);
 		file_unref(wr);
 		return fds[1];
@@ -498,9 +518,9 @@ sys_fcntl(struct proc *p, const uint64_t *a)
 		return sys_fcntl_lock(p, f, (int)a[1], a[2]);
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (a[2] >= (uint64_t)nofile())
+		if (a[2] >= (uint64_t)nofile(p))
 			return -EINVAL;
-		r = fdtab_alloc(p->fds, file_ref(f), (long)a[2], nofile(),
+		r = fdtab_alloc(p->fds, file_ref(f), (long)a[2], nofile(p),
 		    (int)a[1] == F_DUPFD_CLOEXEC);
 		if (r < 0)
 			file_unref(f);
@@ -609,7 +629,7 @@ do_poll(struct proc *p, struct pollfd *pfd, size_t n,
 	int nhost, r;
 	long ready;
 
-	if ((held = calloc(n ? n : 1, sizeof(*held))) == NULL)
+	if ((held = kmem_scratch(p, (n ? n : 1) * sizeof(*held))) == NULL)
 		return -ENOMEM;
 	for (;;) {
 		ready = do_poll_once(p, pfd, n, held, &nheld, host, &nhost);
@@ -628,7 +648,6 @@ do_poll(struct proc *p, struct pollfd *pfd, size_t n,
 		}
 	}
 	poll_unref(held, nheld);
-	free(held);
 	return ready;
 }
 
@@ -639,18 +658,15 @@ poll_common(struct proc *p, uint64_t ufds, uint64_t nfds,
 	struct pollfd *pfd;
 	long r;
 
-	if (nfds > (uint64_t)nofile())
+	if (nfds > (uint64_t)nofile(p))
 		return -EINVAL;
-	if ((pfd = calloc(nfds ? nfds : 1, sizeof(*pfd))) == NULL)
+	if ((pfd = kmem_scratch(p, (nfds ? nfds : 1) * sizeof(*pfd))) == NULL)
 		return -ENOMEM;
-	if (copyin(p, pfd, ufds, nfds * sizeof(*pfd)) != 0) {
-		free(pfd);
+	if (copyin(p, pfd, ufds, nfds * sizeof(*pfd)) != 0)
 		return -EFAULT;
-	}
 	r = do_poll(p, pfd, nfds, deadline);
 	if (r >= 0 && copyout(p, ufds, pfd, nfds * sizeof(*pfd)) != 0)
 		r = -EFAULT;
-	free(pfd);
 	return r;
 }
 
@@ -706,7 +722,7 @@ sys_ppoll(struct proc *p, const uint64_t *a)
 }
 
 /*
- * select over up to nofile() descriptors: each set bit must be open
+ * select over up to nofile(p) descriptors: each set bit must be open
  * (EBADF otherwise); readable means POLLIN/HUP/ERR, writable POLLOUT/ERR,
  * exceptional POLLPRI.  The sets are written back; the count of set bits.
  */
@@ -731,7 +747,7 @@ do_select(struct proc *p, uint64_t nfds, uint64_t uin, uint64_t uout,
 	    (uout && copyin(p, &out, uout, bytes)) ||
 	    (uex && copyin(p, &ex, uex, bytes)))
 		return -EFAULT;
-	if ((pfd = calloc(nfds ? nfds : 1, sizeof(*pfd))) == NULL)
+	if ((pfd = kmem_scratch(p, (nfds ? nfds : 1) * sizeof(*pfd))) == NULL)
 		return -ENOMEM;
 	for (fd = 0; fd < (long)nfds; fd++) {
 		short ev = (FD_ISSET(fd, &in) ? POLLIN : 0) |
@@ -740,16 +756,12 @@ do_select(struct proc *p, uint64_t nfds, uint64_t uin, uint64_t uout,
 
 		if (ev == 0)
 			continue;
-		if (fdtab_peek(p->fds, fd) == NULL) {
-			free(pfd);
+		if (fdtab_peek(p->fds, fd) == NULL)
 			return -EBADF;
-		}
 		pfd[n++] = (struct pollfd){ .fd = (int)fd, .events = ev };
 	}
-	if ((r = do_poll(p, pfd, n, deadline)) < 0) {
-		free(pfd);
+	if ((r = do_poll(p, pfd, n, deadline)) < 0)
 		return r;
-	}
 	FD_ZERO(&rin);
 	FD_ZERO(&rout);
 	FD_ZERO(&rex);
@@ -770,7 +782,6 @@ do_select(struct proc *p, uint64_t nfds, uint64_t uin, uint64_t uout,
 			r++;
 		}
 	}
-	free(pfd);
 	if ((uin && copyout(p, uin, &rin, bytes)) ||
 	    (uout && copyout(p, uout, &rout, bytes)) ||
 	    (uex && copyout(p, uex, &rex, bytes)))

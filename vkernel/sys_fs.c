@@ -19,6 +19,7 @@
 
 #include "sys.h"
 #include "file.h"
+#include "kmem.h"
 #include "specfs.h"
 #include "vfs.h"
 
@@ -171,8 +172,10 @@ open_file(struct proc *p, const char *gpath, int flags, mode_t mode,
 	if ((fd = vfs_open(gpath, flags, mode & 07777 & ~p->umask)) < 0)
 		return fd;
 	if ((*fp = file_vfs_new(fd, flags)) == NULL) {
+		int err = errno;
+
 		close(fd);
-		return -ENOMEM;
+		return -err;
 	}
 	return 0;
 }
@@ -190,7 +193,7 @@ do_open(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t uflags,
 	    (r = path_in(p, dirfd, upath, gpath)) < 0 ||
 	    (r = open_file(p, gpath, flags, (mode_t)mode, &f)) < 0)
 		return r;
-	r = fdtab_alloc(p->fds, f, 0, (long)sys_rlimit_cur(RLIMIT_NOFILE),
+	r = fdtab_alloc(p->fds, f, 0, (long)sys_rlimit_cur(p, RLIMIT_NOFILE),
 	    (flags & O_CLOEXEC) != 0);
 	if (r < 0)
 		file_unref(f);
@@ -416,15 +419,17 @@ sys_fstatfs(struct proc *p, const uint64_t *a)
 long
 sys_getdents64(struct proc *p, const uint64_t *a)
 {
-	char buf[CHUNK];
+	char small[KMEM_SMALL], *buf;
 	struct file *f;
-	size_t n = a[2] > sizeof(buf) ? sizeof(buf) : a[2];
+	size_t n, bsize;
 	long r;
 
 	if ((f = file_at(p, a[0])) == NULL || (f->flags & O_PATH))
 		return -EBADF;
 	if (f->ops->getdents == NULL)
 		return -ENOTDIR;
+	buf = kmem_bounce(p, small, &bsize);
+	n = a[2] > bsize ? bsize : a[2];
 	if (!user_range(a[1], a[2]) || writable_prefix(p, a[1], n) < n)
 		return -EFAULT;
 	p->nhostcalls++;
@@ -1184,19 +1189,21 @@ iov_copy(struct proc *p, const struct iovec *iov, uint64_t cnt, size_t skip,
 static long
 do_preadv(struct proc *p, const uint64_t *a, int64_t off)
 {
-	struct iovec iov[UIO_MAXIOV];
-	char buf[CHUNK];
+	struct iovec fast[UIO_FASTIOV], *iov;
+	char small[KMEM_SMALL], *buf;
 	struct file *f;
 	long total, r;
+	size_t bsize;
 
 	if ((r = pos_file(p, a[0], false, &f)) < 0)
 		return r;
 	if (off < 0)
 		return -EINVAL;
-	if ((total = sys_iov_in(p, iov, a[1], a[2])) <= 0)
+	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) <= 0)
 		return total;
-	if (total > (long)sizeof(buf))
-		total = sizeof(buf);
+	buf = kmem_bounce(p, small, &bsize);
+	if (total > (long)bsize)
+		total = (long)bsize;
 	p->nhostcalls++;
 	if ((r = f->ops->pread(f, buf, (size_t)total, (off_t)off)) <= 0)
 		return r;
@@ -1207,19 +1214,21 @@ do_preadv(struct proc *p, const uint64_t *a, int64_t off)
 static long
 do_pwritev(struct proc *p, const uint64_t *a, int64_t off)
 {
-	struct iovec iov[UIO_MAXIOV];
-	char buf[CHUNK];
+	struct iovec fast[UIO_FASTIOV], *iov;
+	char small[KMEM_SMALL], *buf;
 	struct file *f;
 	long total, done = 0, r;
+	size_t bsize;
 
 	if ((r = pos_file(p, a[0], true, &f)) < 0)
 		return r;
 	if (off < 0)
 		return -EINVAL;
-	if ((total = sys_iov_in(p, iov, a[1], a[2])) <= 0)
+	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) <= 0)
 		return total;
+	buf = kmem_bounce(p, small, &bsize);
 	while (done < total) {
-		size_t n = (size_t)(total - done) > sizeof(buf) ? sizeof(buf) :
+		size_t n = (size_t)(total - done) > bsize ? bsize :
 		    (size_t)(total - done);
 
 		if (iov_copy(p, iov, a[2], (size_t)done, buf, n, false) != 0)
@@ -1292,8 +1301,9 @@ write_all(struct proc *p, struct file *f, const char *buf, size_t n)
 long
 sys_sendfile(struct proc *p, const uint64_t *a)
 {
-	char buf[CHUNK];
+	char small[KMEM_SMALL], *buf;
 	struct file *in, *out;
+	size_t bsize;
 	uint64_t count = a[3] > MAX_RW_COUNT ? MAX_RW_COUNT : a[3];
 	int64_t off = 0;
 	long done = 0, r, w;
@@ -1311,9 +1321,9 @@ sys_sendfile(struct proc *p, const uint64_t *a)
 		if (in->ops->pread == NULL)
 			return -ESPIPE;
 	}
+	buf = kmem_bounce(p, small, &bsize);
 	while ((uint64_t)done < count) {
-		size_t n = count - done > sizeof(buf) ? sizeof(buf) :
-		    count - done;
+		size_t n = count - done > bsize ? bsize : count - done;
 
 		p->nhostcalls++;
 		r = a[2] != 0 ? in->ops->pread(in, buf, n, (off_t)(off + done)) :

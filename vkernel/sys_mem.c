@@ -138,6 +138,19 @@ mmap_file(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
 	return va;
 }
 
+/*
+ * Linux's heuristic overcommit (vm.overcommit_memory 0, the default):
+ * memory is taken when touched, but a single request for more private
+ * writable or shared anonymous memory than the machine could ever back
+ * (RAM and swap: here the guest's memory, -m, with no swap) is refused
+ * with ENOMEM.  MAP_NORESERVE skips the check, as in that mode.
+ */
+static bool
+overcommit_ok(uint64_t len)
+{
+	return len / PAGE_SIZE <= vk.memsize / PAGE_SIZE;
+}
+
 /* Anonymous memory, or a file's page cache (mmap_file). */
 long
 sys_mmap(struct proc *p, const uint64_t *a)
@@ -155,6 +168,10 @@ sys_mmap(struct proc *p, const uint64_t *a)
 	    type != MAP_SHARED_VALIDATE)
 		return -EINVAL;
 	if (len < a[1] || len > KS_USER_MAX)
+		return -ENOMEM;
+	if (!(flags & MAP_NORESERVE) && !overcommit_ok(len) &&
+	    (type == MAP_PRIVATE ? (a[2] & PROT_WRITE) != 0 :
+	    (flags & MAP_ANONYMOUS) != 0))
 		return -ENOMEM;
 	if (!(flags & MAP_ANONYMOUS))
 		return mmap_file(p, a[0], len, prot, eflags, flags, (long)a[4],
@@ -235,6 +252,8 @@ sys_mremap(struct proc *p, const uint64_t *a)
 	if ((flags & VM_REMAP_FIXED) && (a[4] & PAGE_MASK ||
 	    !range_ok(a[4], newlen)))
 		return -EINVAL;
+	if (newlen > oldlen && !overcommit_ok(newlen - oldlen))
+		return -ENOMEM;
 	rc = vm_map_remap(&p->vm->map, a[0], oldlen, newlen,
 	    flags & VM_REMAP_FIXED ? flags : 0, a[4], &out);
 	if (rc == -ENOMEM && (flags & VM_REMAP_MAYMOVE) &&
@@ -292,6 +311,8 @@ sys_brk(struct proc *p, const uint64_t *a)
 	if (want < p->vm->brk_base || want >= VK_MMAP_TOP)
 		return (long)p->vm->brk_end;
 	new = round_page(want);
+	if (new > old && !overcommit_ok(new - old))
+		return (long)p->vm->brk_end;
 	if (new > old &&
 	    vm_map_anon(&p->vm->map, old, new - old, KS_PROT_READ | KS_PROT_WRITE,
 	    VM_ENTRY_BRK, false) != 0)

@@ -23,6 +23,7 @@
 
 #include "sys.h"
 #include "file.h"
+#include "kmem.h"
 
 #define NSYSCALLS 512
 
@@ -119,50 +120,49 @@ sys_getrandom(struct proc *p, const uint64_t *a)
 	return (long)done;
 }
 
-static struct rlimit rlimits[RLIM_NLIMITS] = {
-	[RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
-	[RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
-	[RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
-	[RLIMIT_STACK] = { VK_STACK_SIZE, RLIM_INFINITY },
-	[RLIMIT_CORE] = { 0, RLIM_INFINITY },
-	[RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
-	[RLIMIT_NPROC] = { VK_PROC_MAX, VK_PROC_MAX },
-	[RLIMIT_NOFILE] = { 1024, 4096 },
-	[RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
-	[RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
-	[RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
-	[RLIMIT_SIGPENDING] = { 4096, 4096 },
-	[RLIMIT_MSGQUEUE] = { 819200, 819200 },
-	[RLIMIT_NICE] = { 0, 0 },
-	[RLIMIT_RTPRIO] = { 0, 0 },
-	[RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
-};
-
+/*
+ * prlimit64: a process's limits, its own or another guest process's (the
+ * same user's: every guest process is, until guests have identities of
+ * their own).  Raising a hard limit needs privilege, as on Linux: EPERM.
+ */
 static long
 sys_prlimit64(struct proc *p, const uint64_t *a)
 {
-	struct rlimit nl;
+	struct proc *t = a[0] == 0 ? p : proc_find((pid_t)a[0]);
+	struct rlimit nl, old;
 
-	if (a[0] != 0 && a[0] != (uint64_t)p->pid)
+	if (t == NULL)
 		return -ESRCH;
 	if (a[1] >= RLIM_NLIMITS)
 		return -EINVAL;
 	if (a[2] && copyin(p, &nl, a[2], sizeof(nl)))
 		return -EFAULT;
 	if (a[2] && (nl.rlim_cur > nl.rlim_max ||
-	    nl.rlim_max > rlimits[a[1]].rlim_max))
+	    nl.rlim_max > t->rlim[a[1]].rlim_max))
 		return nl.rlim_cur > nl.rlim_max ? -EINVAL : -EPERM;
-	if (a[3] && copyout(p, a[3], &rlimits[a[1]], sizeof(nl)))
-		return -EFAULT;
+	old = t->rlim[a[1]];
 	if (a[2])
-		rlimits[a[1]] = nl;
+		t->rlim[a[1]] = nl;
+	if (a[3] && copyout(p, a[3], &old, sizeof(old))) {
+		if (a[2])
+			t->rlim[a[1]] = old;
+		return -EFAULT;
+	}
 	return 0;
 }
 
 uint64_t
-sys_rlimit_cur(int res)
+sys_rlimit_cur(struct proc *p, int res)
 {
-	return rlimits[res].rlim_cur;
+	return p->rlim[res].rlim_cur;
+}
+
+static long
+sys_setrlimit(struct proc *p, const uint64_t *a)
+{
+	uint64_t b[4] = { 0, a[0], a[1], 0 };
+
+	return sys_prlimit64(p, b);
 }
 
 static long
@@ -332,6 +332,7 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_getrandom] = sys_getrandom,
 	[SYS_prlimit64] = sys_prlimit64,
 	[SYS_getrlimit] = sys_getrlimit,
+	[SYS_setrlimit] = sys_setrlimit,
 	[SYS_exit] = sys_exit,
 	[SYS_exit_group] = sys_exit,
 	/* sys_signal.c */
@@ -503,6 +504,7 @@ syscall_dispatch(struct proc *p)
 	if (nr < NSYSCALLS && systab[nr] != NULL) {
 		r = systab[nr](p, a);
 		file_holds_release(p); /* what the call took with fget */
+		kmem_scratch_release(p);
 	} else {
 		p->nenosys++;
 		if (vk.verbose && (nr >= NSYSCALLS || !warned[nr]) &&

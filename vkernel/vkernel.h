@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <time.h>
 #include <ucontext.h>
@@ -33,6 +34,12 @@ struct file;
 
 /* Files one system call may hold at once (fget, file.h). */
 #define VK_FILE_HOLDS 8
+/* Scratch buffers one system call may have (kmem_scratch, kmem.h). */
+#define VK_SCRATCH 4
+struct vk_scratch {
+	void *buf;
+	size_t len;
+};
 
 /* Tasks sleeping for one condition (sched.c). */
 struct waitq {
@@ -92,6 +99,7 @@ struct proc {
 	char exe[4096];              /* what /proc/self/exe names (guest path) */
 	char cwd[4096];              /* the working directory (guest path) */
 	mode_t umask;                /* masks the modes of files it creates */
+	struct rlimit rlim[RLIM_NLIMITS]; /* its resource limits (fork copies) */
 	struct ks *ks;
 	struct vmspace *vm;
 	struct ks_frame frame;
@@ -102,6 +110,8 @@ struct proc {
 	struct file *holds[VK_FILE_HOLDS]; /* what fget took for the running
 	                                system call (file.h) */
 	int nholds;
+	struct vk_scratch scratch[VK_SCRATCH]; /* kmem_scratch's, this call */
+	int nscratch;
 	struct vk_sigstate sig;      /* signal.c */
 	void *fpu;                   /* its FPU state while off the vCPU (only
 	                                where the backend shares one: kvm) */
@@ -164,7 +174,9 @@ void vk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define vk_verbose(...) do { if (vk.verbose) vk_log(__VA_ARGS__); } while (0)
 
 /* proc.c: the process table, creation, the trap loop, exit and reaping. */
-#define VK_PROC_MAX 256              /* processes per vkernel (zombies count) */
+/* Reads the host's pid_max and RLIMIT_NPROC, which the guest's pids and
+ * pid 1's RLIMIT_NPROC follow. */
+void proc_limits_init(void);
 /* pid 1: a fresh process with the vkernel's std streams, no image yet. */
 int proc_create_init(struct proc **pp, struct ks *ks, const char *comm);
 /* Runs p's trap loop until it exits (its task's body). */
@@ -197,7 +209,8 @@ int proc_fpu_switch(struct proc *p);
 void proc_vfork_release(struct proc *p);
 /* fork's child (share_vm: vfork's; share_files: CLONE_FILES), a runnable
  * task; NULL with *errp
- * -EAGAIN (VK_PROC_MAX reached) or -ENOMEM. */
+ * -EAGAIN (RLIMIT_NPROC, no free pid, or the kernel memory budget cannot
+ * hold one more process) or -ENOMEM. */
 struct proc *proc_fork(struct proc *parent, bool share_vm, bool share_files,
     int *errp);
 /* wait: the zombie p leaves its parent and, once its task is done, the
@@ -250,6 +263,12 @@ void proc_wake(struct proc *p);
  * timer) and sched_after_trap yields when that time has come.
  */
 int sched_add(struct proc *p);
+/* What a task's stack is charged to the kernel memory budget (kmem.h),
+ * from sched_add until the task is done: the stack is reserved, and only
+ * touched as deep as the vkernel's code goes, 56 KiB at the deepest over
+ * the test suite (a /proc walk through links inside a file-system call);
+ * the bounce buffers of I/O are not on it (kmem_bounce). */
+#define VK_KSTACK_CHARGE (96u << 10)
 void sched_run(void);
 void sched_before_run(struct proc *p);
 void sched_after_trap(struct proc *p);

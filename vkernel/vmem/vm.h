@@ -62,6 +62,20 @@ struct vm_page_stats {
 };
 void vm_page_stats(struct vm_page_stats *st);
 
+/* ---- budgets of host memory (vm_meta.c) ----
+ * A byte budget: what is charged now, the peak, the limit (0: none) and
+ * how many charges it refused.  The VM metadata below has one, and the
+ * guest kernel's own objects another (kmem.c).
+ */
+struct vm_budget {
+	size_t bytes, peak, limit;
+	uint64_t denied;
+};
+/* Charges n bytes to b: true, or false (counted as denied) when that
+ * would pass the limit. */
+bool vm_budget_charge(struct vm_budget *b, size_t n);
+void vm_budget_uncharge(struct vm_budget *b, size_t n);
+
 /* ---- VM metadata (vm_meta.c) ----
  * Map entries, vm objects and their radix-tree nodes are VM metadata: host
  * memory the vkernel spends on a guest's behalf.  It grows with what the
