@@ -1,12 +1,10 @@
-/* elf_load.c: loads an x86-64 ELF (static, static-pie, or dynamic with its PT_INTERP interpreter) with libelf into an address space and builds its initial stack. */
+/* elf_load.c: loads an x86-64 ELF (static, static-pie, or dynamic with its PT_INTERP interpreter) into an address space and builds its initial stack. */
 
 #include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,10 @@
 #include "vfs.h"
 
 #define MAX_PHDRS 64
+/* Linux's bound on the program headers (load_elf_phdrs), which ours is
+ * within. */
+_Static_assert(MAX_PHDRS * sizeof(Elf64_Phdr) <= 65536,
+    "MAX_PHDRS past Linux's 64 KiB of program headers");
 #define ARG_MAX_BYTES (2u << 20)
 
 static int
@@ -30,52 +32,64 @@ elf_prot(uint32_t flags)
 
 /* A parsed ELF file: its header and program headers. */
 struct elf_image {
-	GElf_Ehdr eh;
-	GElf_Phdr ph[MAX_PHDRS];
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[MAX_PHDRS];
 	size_t nph;
 	off_t fsize;
 	int interp;     /* index of the PT_INTERP header, or -1 */
 };
 
-/* Checks the headers; NULL if runnable, else the reason. */
+/* Checks the ELF header im->eh (the file's first n bytes, at most its
+ * size); NULL if it is a program of ours, else the reason. */
 static const char *
-elf_check(Elf *e, struct elf_image *im)
+elf_check_ehdr(const struct elf_image *im, size_t n)
 {
-	GElf_Ehdr *eh = &im->eh;
-	GElf_Phdr *ph = im->ph;
-	off_t fsize = im->fsize;
-	const char *id;
-	size_t i, n, nload = 0;
+	const Elf64_Ehdr *eh = &im->eh;
 
-	if (elf_kind(e) != ELF_K_ELF)
+	if (n < SELFMAG || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
 		return "not an ELF file";
-	if ((id = elf_getident(e, NULL)) == NULL || fsize < EI_NIDENT)
+	if (n < EI_NIDENT)
 		return "truncated ELF header";
-	if (id[EI_CLASS] != ELFCLASS64)
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
 		return "not a 64-bit ELF (wrong class)";
-	if (id[EI_DATA] != ELFDATA2LSB)
+	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
 		return "not little-endian";
-	if (gelf_getehdr(e, eh) == NULL || fsize < (off_t)sizeof(Elf64_Ehdr))
+	if (n < sizeof(*eh))
 		return "truncated ELF header";
 	if (eh->e_machine != EM_X86_64)
 		return "not an x86-64 program (wrong machine)";
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
 		return "not an executable (wrong ELF type)";
+	/* Linux's load_elf_phdrs bounds, and ours: PN_XNUM (the count in
+	 * section 0) is past its 64 KiB of headers, so ENOEXEC there too. */
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
 		return "corrupt program headers (bad e_phentsize)";
-	if (elf_getphdrnum(e, &n) != 0 || n == 0 || n > MAX_PHDRS ||
-	    eh->e_phoff > (uint64_t)fsize ||
-	    n * sizeof(Elf64_Phdr) > (uint64_t)fsize - eh->e_phoff)
+	if (eh->e_phnum == 0 || eh->e_phnum == PN_XNUM ||
+	    eh->e_phnum > MAX_PHDRS)
+		return "corrupt program headers (bad e_phnum)";
+	if (eh->e_phoff > (uint64_t)im->fsize ||
+	    eh->e_phnum * sizeof(Elf64_Phdr) > (uint64_t)im->fsize -
+	    eh->e_phoff)
 		return "corrupt program headers (outside the file)";
+	return NULL;
+}
+
+/* Checks the program headers im->ph[0..nph); NULL if they describe a
+ * program we can load, else the reason.  Sets im->interp. */
+static const char *
+elf_check_phdrs(struct elf_image *im)
+{
+	const Elf64_Phdr *ph = im->ph;
+	uint64_t fsize = (uint64_t)im->fsize;
+	size_t i, nload = 0;
+
 	im->interp = -1;
-	for (i = 0; i < n; i++) {
-		if (gelf_getphdr(e, (int)i, &ph[i]) == NULL)
-			return "corrupt program headers";
+	for (i = 0; i < im->nph; i++) {
 		if (ph[i].p_type == PT_INTERP && im->interp < 0) {
 			/* Linux's bounds: a NUL-terminated path, < PATH_MAX. */
 			if (ph[i].p_filesz < 2 || ph[i].p_filesz > PATH_MAX ||
-			    ph[i].p_offset > (uint64_t)fsize ||
-			    ph[i].p_filesz > (uint64_t)fsize - ph[i].p_offset)
+			    ph[i].p_offset > fsize ||
+			    ph[i].p_filesz > fsize - ph[i].p_offset)
 				return "corrupt PT_INTERP (bad size or outside "
 				    "the file)";
 			im->interp = (int)i;
@@ -84,8 +98,8 @@ elf_check(Elf *e, struct elf_image *im)
 			continue;
 		nload++;
 		if (ph[i].p_filesz > ph[i].p_memsz ||
-		    ph[i].p_offset > (uint64_t)fsize ||
-		    ph[i].p_filesz > (uint64_t)fsize - ph[i].p_offset)
+		    ph[i].p_offset > fsize ||
+		    ph[i].p_filesz > fsize - ph[i].p_offset)
 			return "corrupt segment (outside the file)";
 		if (ph[i].p_memsz > KS_USER_MAX ||
 		    ph[i].p_vaddr > KS_USER_MAX - ph[i].p_memsz ||
@@ -94,37 +108,52 @@ elf_check(Elf *e, struct elf_image *im)
 	}
 	if (nload == 0)
 		return "no loadable segment";
-	im->nph = n;
 	return NULL;
 }
 
-/* Reads and checks the headers of the ELF file open at fd into *im.  0,
- * -EACCES (not a regular file) or -ENOEXEC, with the reason in why. */
+/*
+ * Reads and checks the headers of the ELF file open at fd into *im: the
+ * ELF header and the program headers, exactly their bytes and nothing
+ * else (sections play no part in loading, as in Linux's binfmt_elf, so
+ * what they claim costs nothing).  0, -EACCES (not a regular file), -EIO
+ * or -ENOEXEC, with the reason in why.
+ */
 static int
 elf_read(int fd, struct elf_image *im, char *why, size_t whylen)
 {
 	struct stat st;
 	const char *bad;
-	Elf *e;
+	size_t len;
+	ssize_t n;
 
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		snprintf(why, whylen, "not a regular file");
 		return -EACCES;
 	}
 	im->fsize = st.st_size;
-	if (elf_version(EV_CURRENT) == EV_NONE ||
-	    (e = elf_begin(fd, ELF_C_READ, NULL)) == NULL) {
-		snprintf(why, whylen, "not an x86-64 ELF executable: %s",
-		    elf_errmsg(-1));
-		return -ENOEXEC;
+	memset(&im->eh, 0, sizeof(im->eh));
+	if ((n = pread(fd, &im->eh, sizeof(im->eh), 0)) < 0)
+		goto io;
+	if ((bad = elf_check_ehdr(im, (size_t)n)) != NULL)
+		goto noexec;
+	im->nph = im->eh.e_phnum;
+	len = im->nph * sizeof(Elf64_Phdr); /* inside the file: checked */
+	if ((n = pread(fd, im->ph, len, (off_t)im->eh.e_phoff)) < 0)
+		goto io;
+	if ((size_t)n != len) { /* the file shrank since fstat */
+		bad = "corrupt program headers (outside the file)";
+		goto noexec;
 	}
-	bad = elf_check(e, im);
-	elf_end(e);
-	if (bad != NULL) {
-		snprintf(why, whylen, "not an x86-64 ELF executable: %s", bad);
-		return -ENOEXEC;
-	}
+	if ((bad = elf_check_phdrs(im)) != NULL)
+		goto noexec;
 	return 0;
+io:
+	snprintf(why, whylen, "cannot read the ELF headers: %s",
+	    strerror(errno));
+	return -EIO;
+noexec:
+	snprintf(why, whylen, "not an x86-64 ELF executable: %s", bad);
+	return -ENOEXEC;
 }
 
 /*
@@ -138,7 +167,7 @@ elf_read(int fd, struct elf_image *im, char *why, size_t whylen)
  * past the file part are anonymous zero-fill.
  */
 static int
-elf_load_seg(struct vmspace *vm, int fd, const GElf_Phdr *ph, gva_t bias)
+elf_load_seg(struct vmspace *vm, int fd, const Elf64_Phdr *ph, gva_t bias)
 {
 	gva_t va = bias + ph->p_vaddr;
 	gva_t start = trunc_page(va), end = round_page(va + ph->p_memsz);
@@ -293,7 +322,7 @@ static int
 elf_map(struct vmspace *vm, int fd, const struct elf_image *im, gva_t bias,
     gva_t *phdr, gva_t *end)
 {
-	const GElf_Phdr *ph = im->ph;
+	const Elf64_Phdr *ph = im->ph;
 	size_t i;
 	int rc = 0;
 
@@ -326,7 +355,7 @@ elf_span(const struct elf_image *im, gva_t *lo, gva_t *hi, gva_t *align)
 	*hi = 0;
 	*align = PAGE_SIZE;
 	for (i = 0; i < im->nph; i++) {
-		const GElf_Phdr *ph = &im->ph[i];
+		const Elf64_Phdr *ph = &im->ph[i];
 
 		if (ph->p_type != PT_LOAD)
 			continue;
@@ -345,7 +374,7 @@ elf_span(const struct elf_image *im, gva_t *lo, gva_t *hi, gva_t *align)
 static int
 elf_interp_path(int fd, const struct elf_image *im, char *out)
 {
-	const GElf_Phdr *ph = &im->ph[im->interp];
+	const Elf64_Phdr *ph = &im->ph[im->interp];
 	size_t n = ph->p_filesz; /* 2..PATH_MAX, inside the file: elf_check */
 
 	if (pread(fd, out, n, (off_t)ph->p_offset) != (ssize_t)n)

@@ -76,6 +76,40 @@ vec_len(char *const v[])
 	return n;
 }
 
+/*
+ * An argument vector being built: room for cap strings and the NULL after
+ * them, allocated once; argvec_add copies a string in while there is room
+ * and fails without writing when there is none, so v stays NULL-terminated
+ * whatever is added.
+ */
+struct argvec {
+	char **v;
+	size_t n, cap;
+};
+
+/* 0, or -ENOMEM (a->v NULL). */
+static int
+argvec_init(struct argvec *a, size_t cap)
+{
+	a->n = 0;
+	a->cap = cap;
+	a->v = cap < SIZE_MAX / sizeof(*a->v) ?
+	    calloc(cap + 1, sizeof(*a->v)) : NULL;
+	return a->v != NULL ? 0 : -ENOMEM;
+}
+
+/* Appends a copy of s: 0, -E2BIG (full: a bug in the count) or -ENOMEM. */
+static int
+argvec_add(struct argvec *a, const char *s)
+{
+	if (a->n >= a->cap)
+		return -E2BIG;
+	if ((a->v[a->n] = strdup(s)) == NULL)
+		return -ENOMEM;
+	a->n++;
+	return 0;
+}
+
 /* Frees a vector of strdup'ed strings (NULL: nothing). */
 static void
 strv_free(char **v)
@@ -86,6 +120,42 @@ strv_free(char **v)
 		free(v[i]);
 	free(v);
 }
+
+/*
+ * The argument vector a "#!" script's interpreter gets, as Linux's
+ * binfmt_script: argv[0] is dropped and interp, its argument if any and
+ * the script's path go first, then argv[1...].  argv has at least one
+ * string (proc_exec makes an empty one {""}).  0 with *out set, or -errno.
+ */
+static int
+script_argv(const char *interp, const char *iarg, const char *path,
+    char *const argv[], char ***out)
+{
+	struct argvec a;
+	size_t argc = vec_len(argv), i;
+	int rc;
+
+	if (argc == 0)
+		return -EINVAL;
+	if ((rc = argvec_init(&a, 2 + (iarg != NULL) + (argc - 1))) != 0)
+		return rc;
+	if ((rc = argvec_add(&a, interp)) == 0 && iarg != NULL)
+		rc = argvec_add(&a, iarg);
+	if (rc == 0)
+		rc = argvec_add(&a, path);
+	for (i = 1; i < argc && rc == 0; i++)
+		rc = argvec_add(&a, argv[i]);
+	if (rc != 0) {
+		strv_free(a.v);
+		return rc;
+	}
+	*out = a.v;
+	return 0;
+}
+
+/* What an empty argv becomes, as on Linux since 5.18: programs that
+ * start at argv[1] must not walk into envp. */
+static char *const empty_argv[] = { "", NULL };
 
 int
 proc_exec(struct proc *p, const char *path, char *const argv[],
@@ -99,10 +169,11 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	struct stat st;
 	const char *base;
 	ssize_t n;
-	size_t argc, i, k;
 	int depth, fd = -1, rc;
 
 	why[0] = '\0';
+	if (argv[0] == NULL)
+		argv = empty_argv;
 	if ((execfn = strdup(path)) == NULL)
 		return -ENOMEM;
 	for (depth = 0;; depth++) {
@@ -134,26 +205,13 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 			snprintf(why, whylen, "bad #! line");
 			goto out;
 		}
-		argc = vec_len(argv);
-		old = nargv; /* argv may be it: freed once copied */
-		if ((nargv = calloc(argc + 3, sizeof(*nargv))) == NULL) {
+		/* Strings live in buf/name until the load: copy them.
+		 * argv may be the old nargv: freed once copied. */
+		old = nargv;
+		if ((rc = script_argv(interp, iarg, path, argv, &nargv)) != 0) {
 			nargv = old;
-			rc = -ENOMEM;
 			goto out;
 		}
-		k = 0;
-		/* Strings live in buf/name until the load: copy them. */
-		nargv[k++] = strdup(interp);
-		if (iarg != NULL)
-			nargv[k++] = strdup(iarg);
-		nargv[k++] = strdup(path);
-		for (i = 1; i < argc; i++)
-			nargv[k++] = strdup(argv[i]);
-		for (i = 0; i < k; i++)
-			if (nargv[i] == NULL) {
-				rc = -ENOMEM;
-				goto out;
-			}
 		argv = nargv;
 		strv_free(old);
 		free(name);
@@ -195,7 +253,9 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	fdtab_exec(p->fds);
 	sig_exec(p);
 	(void)proc_fpu_reset(p); /* p->fpu exists: a copy, nothing to fail */
-	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	/* The name is the one execve was given, a script's, not its
+	 * interpreter's ("exe" for /proc/self/exe), as Linux's. */
+	base = strrchr(execfn, '/') ? strrchr(execfn, '/') + 1 : execfn;
 	memset(p->comm, 0, sizeof(p->comm));
 	memcpy(p->comm, base, strnlen(base, sizeof(p->comm) - 1));
 	if (vfs_fd_path(fd, real, sizeof(real)) != 0)

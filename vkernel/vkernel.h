@@ -308,7 +308,8 @@ int vm_copyout_force(struct vmspace *vm, gva_t dst, const void *src,
  * *frame.  A program with a PT_INTERP also gets its interpreter (a guest
  * path, relative ones against p's directory) and starts there.  0, or
  * -errno (ENOEXEC: not a program we run, or a malformed interpreter, why
- * says what; ENOENT or EACCES: the interpreter's; ENOMEM; E2BIG). */
+ * says what; ENOENT or EACCES: the interpreter's; ENOMEM; E2BIG; EIO: the
+ * headers could not be read). */
 int elf_load(struct vmspace *vm, struct proc *p, int fd, const char *path,
     char *const argv[], char *const envp[], struct ks_frame *frame,
     char *why, size_t whylen);
