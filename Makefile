@@ -5,11 +5,11 @@ DESTDIR ?=
 CC      ?= cc
 BUILD   := build
 
-DEPS_PKGS := gcc make pkg-config libbsd-dev libseccomp-dev \
+DEPS_PKGS := gcc make pkg-config libelf-dev libbsd-dev libseccomp-dev \
 	libatf-dev atf-sh kyua musl-tools time busybox-static \
 	python3-minimal
 
-PKGS    := libbsd-overlay libseccomp
+PKGS    := libelf libbsd-overlay libseccomp
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 INC     := -Ikshim -Ivkernel -Ivkernel/vmem -Ivkernel/cpu -I$(BUILD)/gen

@@ -1,7 +1,9 @@
-/* elf_load.c: loads an x86-64 ELF (static, static-pie, or dynamic with its PT_INTERP interpreter) into an address space and builds its initial stack. */
+/* elf_load.c: loads an x86-64 ELF (static, static-pie, or dynamic with its PT_INTERP interpreter) with libelf into an address space and builds its initial stack. */
 
 #include <cpuid.h>
 #include <elf.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -30,10 +32,11 @@ elf_prot(uint32_t flags)
 	    (flags & PF_X ? KS_PROT_EXEC : 0);
 }
 
-/* A parsed ELF file: its header and program headers. */
+/* A parsed ELF file: its header and program headers (GElf's are the
+ * ELF64 structures). */
 struct elf_image {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph[MAX_PHDRS];
+	GElf_Ehdr eh;
+	GElf_Phdr ph[MAX_PHDRS];
 	size_t nph;
 	off_t fsize;
 	int interp;     /* index of the PT_INTERP header, or -1 */
@@ -112,15 +115,52 @@ elf_check_phdrs(struct elf_image *im)
 }
 
 /*
+ * Parses the headers with libelf from img, a copy of exactly their bytes:
+ * the ELF header with no section table (e_shoff, e_shnum, e_shstrndx
+ * cleared) and the len bytes of program headers right after it.  libelf
+ * then never reads, and never allocates for, what a file's sections
+ * claim.  Fills im->ph (im->eh is the file's own header, e_phoff
+ * included, which AT_PHDR may need); NULL, or the reason.
+ */
+static const char *
+elf_parse(struct elf_image *im, char *img, size_t len)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	const char *bad = NULL;
+	GElf_Ehdr g;
+	size_t i, n;
+	Elf *e;
+
+	eh->e_phoff = sizeof(*eh);
+	eh->e_shoff = 0;
+	eh->e_shnum = 0;
+	eh->e_shstrndx = SHN_UNDEF;
+	if (elf_version(EV_CURRENT) == EV_NONE ||
+	    (e = elf_memory(img, sizeof(*eh) + len)) == NULL)
+		return "not an ELF file (libelf)";
+	if (elf_kind(e) != ELF_K_ELF || gelf_getehdr(e, &g) == NULL ||
+	    g.e_entry != im->eh.e_entry || elf_getphdrnum(e, &n) != 0 ||
+	    n != im->nph)
+		bad = "corrupt ELF header (libelf)";
+	for (i = 0; bad == NULL && i < n; i++)
+		if (gelf_getphdr(e, (int)i, &im->ph[i]) == NULL)
+			bad = "corrupt program headers (libelf)";
+	elf_end(e);
+	return bad;
+}
+
+/*
  * Reads and checks the headers of the ELF file open at fd into *im: the
  * ELF header and the program headers, exactly their bytes and nothing
  * else (sections play no part in loading, as in Linux's binfmt_elf, so
- * what they claim costs nothing).  0, -EACCES (not a regular file), -EIO
- * or -ENOEXEC, with the reason in why.
+ * what they claim costs nothing), parsed by libelf from that copy.  0,
+ * -EACCES (not a regular file), -EIO or -ENOEXEC, with the reason in why.
  */
 static int
 elf_read(int fd, struct elf_image *im, char *why, size_t whylen)
 {
+	char img[sizeof(Elf64_Ehdr) + MAX_PHDRS * sizeof(Elf64_Phdr)]
+	    __attribute__((aligned(8)));
 	struct stat st;
 	const char *bad;
 	size_t len;
@@ -138,13 +178,16 @@ elf_read(int fd, struct elf_image *im, char *why, size_t whylen)
 		goto noexec;
 	im->nph = im->eh.e_phnum;
 	len = im->nph * sizeof(Elf64_Phdr); /* inside the file: checked */
-	if ((n = pread(fd, im->ph, len, (off_t)im->eh.e_phoff)) < 0)
+	memcpy(img, &im->eh, sizeof(im->eh));
+	if ((n = pread(fd, img + sizeof(im->eh), len,
+	    (off_t)im->eh.e_phoff)) < 0)
 		goto io;
 	if ((size_t)n != len) { /* the file shrank since fstat */
 		bad = "corrupt program headers (outside the file)";
 		goto noexec;
 	}
-	if ((bad = elf_check_phdrs(im)) != NULL)
+	if ((bad = elf_parse(im, img, len)) != NULL ||
+	    (bad = elf_check_phdrs(im)) != NULL)
 		goto noexec;
 	return 0;
 io:
