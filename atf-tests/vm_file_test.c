@@ -1,4 +1,4 @@
-/* vm_file_test.c: the page cache: file objects by key, private layers with copy-on-write, shared dirty pages and write-back, coherence helpers, eviction. */
+/* vm_file_test.c: the page cache: file objects by key, private layers with copy-on-write, shared dirty pages and write-back, coherence helpers, eviction, SIGBUS past the end. */
 #include <atf-c.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +67,7 @@ ATF_TC_BODY(key__one_object_per_file, tc)
 {
 	int fd = mkfile("f", 4), fd2, fd3 = mkfile("g", 1);
 	struct vm_object *a, *b, *c;
+	gpa_t g;
 
 	(void)tc;
 	phys_setup(1 << 20);
@@ -78,11 +79,18 @@ ATF_TC_BODY(key__one_object_per_file, tc)
 	ATF_REQUIRE_EQ(a->refs, 2);
 	ATF_REQUIRE(a->npages >= 8);
 	ATF_REQUIRE_EQ(vm_file_count(), 2);
-	ATF_REQUIRE(vm_file_page(a, 1) != 0);
-	ATF_REQUIRE_EQ(*(unsigned char *)vm_phys_hva(vm_file_page(a, 1)),
-	    pat(PG));
-	/* Past EOF: zero. */
-	ATF_REQUIRE_EQ(*(unsigned char *)vm_phys_hva(vm_file_page(a, 6)), 0);
+	ATF_REQUIRE_EQ(vm_file_page(a, 1, &g), 0);
+	ATF_REQUIRE_EQ(*(unsigned char *)vm_phys_hva(g), pat(PG));
+	/* Wholly past EOF: no page (SIGBUS to a fault), nothing cached. */
+	ATF_REQUIRE_EQ(vm_file_page(a, 6, &g), -ENXIO);
+	ATF_REQUIRE_EQ(vm_object_lookup(a, 6), 0);
+	ATF_REQUIRE_EQ(pages_used(), 1);
+	/* The file grows: the page reads what is there now. */
+	ATF_REQUIRE(pwrite(fd, "late", 4, 6 * PG + 10) == 4);
+	ATF_REQUIRE_EQ(vm_file_page(a, 6, &g), 0);
+	ATF_REQUIRE(memcmp((char *)vm_phys_hva(g) + 10, "late", 4) == 0);
+	ATF_REQUIRE_EQ(*(unsigned char *)vm_phys_hva(g), 0); /* the hole */
+	ATF_REQUIRE_EQ(*((unsigned char *)vm_phys_hva(g) + 14), 0); /* EOF */
 	vm_object_unref(a);
 	vm_object_unref(b);
 	vm_object_unref(c);

@@ -610,15 +610,20 @@ proc_pagefault(struct proc *p, const struct ks_trap *t)
 		return;
 	case VM_FAULT_MAPERR:
 	case VM_FAULT_ACCERR:
+	case VM_FAULT_SIGBUS:
 		break;
 	}
-	snprintf(why, sizeof(why), "%s fault at %#llx (rip %#llx)",
+	snprintf(why, sizeof(why), "%s fault at %#llx (rip %#llx)%s",
 	    access == KS_PROT_WRITE ? "write" :
 	    access == KS_PROT_EXEC ? "exec" : "read",
-	    (unsigned long long)t->addr, (unsigned long long)p->frame.rip);
+	    (unsigned long long)t->addr, (unsigned long long)p->frame.rip,
+	    r == VM_FAULT_SIGBUS ? " past the end of a mapped file" : "");
 	/* To the guest's handler, or its default action (signal.c). */
-	sig_fault(p, SIGSEGV, r == VM_FAULT_MAPERR ? SEGV_MAPERR : SEGV_ACCERR,
-	    t->addr, t, why);
+	if (r == VM_FAULT_SIGBUS)
+		sig_fault(p, SIGBUS, BUS_ADRERR, t->addr, t, why);
+	else
+		sig_fault(p, SIGSEGV, r == VM_FAULT_MAPERR ? SEGV_MAPERR :
+		    SEGV_ACCERR, t->addr, t, why);
 }
 
 void

@@ -1,4 +1,4 @@
-/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork (and a read-only file's shared mapping stays read-only); `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `fdmodes F` write-back through an O_APPEND descriptor after a read-only one; `big F` maps and reads a file larger than memory, privately and then shared with writes. */
+/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork (and a read-only file's shared mapping stays read-only); `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `fdmodes F` write-back through an O_APPEND descriptor after a read-only one; `big F` maps and reads a file larger than memory, privately and then shared with writes; `bus F` touches a page past the end with no handler (killed by SIGBUS). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -238,11 +238,27 @@ big(const char *path)
 	return 0;
 }
 
+/* A page wholly past the end with no handler: SIGBUS ends the process. */
+static int
+bus(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	volatile unsigned char *m = mmap(NULL, 4 * PG, PROT_READ,
+	    MAP_PRIVATE, fd, 0);
+
+	CHECK(m != MAP_FAILED && fsize(fd) < 2 * PG, "mmap");
+	if (m == MAP_FAILED)
+		return 1;
+	printf("before\n");
+	fflush(stdout);
+	return m[2 * PG];
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc != 3) {
-		printf("usage: pcache share|cow|shw|fdmodes|big FILE\n");
+		printf("usage: pcache share|cow|shw|fdmodes|big|bus FILE\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "share") == 0)
@@ -255,6 +271,8 @@ main(int argc, char **argv)
 		fdmodes(argv[2]);
 	else if (strcmp(argv[1], "big") == 0)
 		big(argv[2]);
+	else if (strcmp(argv[1], "bus") == 0)
+		bus(argv[2]);
 	else
 		return 2;
 	if (failed)

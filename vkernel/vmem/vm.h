@@ -181,8 +181,9 @@ struct vm_object *vm_object_cow_copy(const struct vm_object *src,
  * One vm object per host file, keyed by (st_dev, st_ino), holding a host
  * descriptor of its own (reopened through /proc/self/fd: no O_APPEND, its
  * own offset; read-write once a writable descriptor maps it); slot i caches the file's bytes [i*4096,
- * (i+1)*4096), read lazily with pread (zero past EOF).  The cache holds one
- * reference on each of its pages.  An object lives while map entries hold
+ * (i+1)*4096), read lazily with pread (the bytes of the last page past EOF
+ * are zero; a page wholly past EOF is never cached: a fault on it is
+ * SIGBUS).  The cache holds one reference on each of its pages.  An object lives while map entries hold
  * it (a private entry as its `backing`, a shared one as its obj); with its
  * last reference its dirty pages are written back and it goes.  Open files
  * hold no reference: read and write find the object by key (vm_file_find)
@@ -196,9 +197,14 @@ struct vm_object *vm_file_get(int hostfd, size_t npages, int *err);
 struct vm_object *vm_file_find(uint64_t dev, uint64_t ino);
 /* File objects alive now (0: read and write need not look). */
 size_t vm_file_count(void);
-/* The page in slot of file object obj, read in if not resident: 0 when no
- * page or metadata is to be had.  The cache keeps its reference. */
-gpa_t vm_file_page(struct vm_object *obj, size_t slot);
+/* The page in slot of file object obj in *gpa, read in if not resident
+ * (the pread asks the host for the file's size at the time of the fault:
+ * a file grown since, by anyone, is read as it is now).  0; -ENOMEM when no
+ * page or metadata is to be had; -ENXIO when the page lies wholly past the
+ * end of the file, -EIO when the host cannot read it (both SIGBUS to an
+ * access, as on Linux; nothing is cached).  The cache keeps its
+ * reference. */
+int vm_file_page(struct vm_object *obj, size_t slot, gpa_t *gpa);
 /* Writes the dirty pages of slots [first, first+n) back with pwrite
  * (clipped to the file's size: a mapping never extends a file).  With
  * clean, their dirty flags are cleared (only when no pmap can have them
@@ -405,15 +411,18 @@ int vm_map_msync(struct vm_map *map, gva_t start, size_t len, int flags);
  * entry that are not resident yet are zero-filled and entered too, so a
  * linear walk takes one fault (and one host mapping request) per run.
  * Returns VM_FAULT_OK, VM_FAULT_MAPERR (no entry: SEGV_MAPERR),
- * VM_FAULT_ACCERR (entry forbids the access: SEGV_ACCERR) or VM_FAULT_OOM
- * (no free page, or no metadata for the object's node).  Does not call
- * pmap_update() (the caller's next run does), except after a copy-on-write
- * copy: the shared page's reference is dropped only after pmap_update(),
- * since its other holders may free it then.
+ * VM_FAULT_ACCERR (entry forbids the access: SEGV_ACCERR), VM_FAULT_SIGBUS
+ * (a page of a file mapping wholly past the end of the file, or one the
+ * host cannot read: SIGBUS with BUS_ADRERR to the guest, EFAULT to a system
+ * call; the page holding EOF reads zero past it and does not fault) or
+ * VM_FAULT_OOM (no free page, or no metadata for the object's node).  Does
+ * not call pmap_update() (the caller's next run does), except after a
+ * copy-on-write copy: the shared page's reference is dropped only after
+ * pmap_update(), since its other holders may free it then.
  */
 #define VM_FAULT_AHEAD 15
 enum vm_fault_result { VM_FAULT_OK = 0, VM_FAULT_MAPERR, VM_FAULT_ACCERR,
-	VM_FAULT_OOM };
+	VM_FAULT_OOM, VM_FAULT_SIGBUS };
 enum vm_fault_result vm_fault(struct vm_map *map, gva_t va, int access);
 /* The prot a page gpa of entry e is entered with: e->prot, less write
  * while the page is shared copy-on-write (private entry, more than one

@@ -136,29 +136,49 @@ vm_file_get(int hostfd, size_t npages, int *err)
 	return o;
 }
 
-gpa_t
-vm_file_page(struct vm_object *obj, size_t slot)
+/*
+ * Reads slot's bytes into the (zero) page at hva with one pread: the bytes
+ * read, 0 when the page lies wholly past EOF, -errno.  A short read of a
+ * regular file is EOF inside the page: the rest stays zero.
+ */
+static ssize_t
+read_in(struct vm_object *obj, size_t slot, char *hva)
 {
-	gpa_t gpa;
 	ssize_t n;
 
-	if ((gpa = vm_object_lookup(obj, slot)) != 0)
-		return gpa;
-	if ((gpa = vm_page_alloc()) == 0)
+	do
+		n = pread(obj->hostfd, hva, PAGE_SIZE, (off_t)(slot * PAGE_SIZE));
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+int
+vm_file_page(struct vm_object *obj, size_t slot, gpa_t *gpa)
+{
+	ssize_t n;
+	gpa_t g;
+
+	if ((g = vm_object_lookup(obj, slot)) != 0) {
+		*gpa = g;
 		return 0;
-	/* The page is zero: a short read (EOF) leaves the rest zero, and an
-	 * error reads as zeros too (Linux would raise SIGBUS). */
-	n = pread(obj->hostfd, vm_phys_hva(gpa), PAGE_SIZE,
-	    (off_t)(slot * PAGE_SIZE));
-	(void)n;
-	if (vm_object_insert(obj, slot, gpa) != 0) {
-		vm_page_free(gpa);
-		return 0;
+	}
+	if ((g = vm_page_alloc()) == 0)
+		return -ENOMEM;
+	/* The file's size now, whoever grew or shrank it: nothing to read
+	 * is a page wholly past EOF (Linux's SIGBUS), and so is an error. */
+	if ((n = read_in(obj, slot, vm_phys_hva(g))) <= 0) {
+		vm_page_free(g);
+		return n == 0 ? -ENXIO : -EIO;
+	}
+	if (vm_object_insert(obj, slot, g) != 0) {
+		vm_page_free(g);
+		return -ENOMEM;
 	}
 	stats.reads++;
 	if (++stats.pages > stats.peak)
 		stats.peak = stats.pages;
-	return gpa;
+	*gpa = g;
+	return 0;
 }
 
 /* Writes slot's page (resident, dirty) back, clipped to size bytes. */
