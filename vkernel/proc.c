@@ -136,14 +136,15 @@ proc_free(struct proc *p)
 /* Every address space, for the page cache's reclaim of mapped pages. */
 static struct vmspace *vmspaces;
 
-/* vm_file_set_unmapper's function: file pages out of every map. */
+/* vm_file_set_unmapper's function: file pages (of fobj from slot first
+ * on; NULL: of every file) out of every map. */
 static void
-unmap_file_pages(void)
+unmap_file_pages(struct vm_object *fobj, size_t first)
 {
 	struct vmspace *vm;
 
 	for (vm = vmspaces; vm != NULL; vm = vm->next)
-		vm_map_unmap_file(&vm->map);
+		vm_map_unmap_file(&vm->map, fobj, first);
 }
 
 int

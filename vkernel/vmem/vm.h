@@ -183,7 +183,9 @@ struct vm_object *vm_object_cow_copy(const struct vm_object *src,
  * own offset; read-write once a writable descriptor maps it); slot i caches the file's bytes [i*4096,
  * (i+1)*4096), read lazily with pread (the bytes of the last page past EOF
  * are zero; a page wholly past EOF is never cached: a fault on it is
- * SIGBUS).  The cache holds one reference on each of its pages.  An object lives while map entries hold
+ * SIGBUS).  Every page cached lies at least partly inside the file as the
+ * vkernel last saw it: a truncation drops the pages past the new end
+ * (vm_file_truncate).  The cache holds one reference on each of its pages.  An object lives while map entries hold
  * it (a private entry as its `backing`, a shared one as its obj); with its
  * last reference its dirty pages are written back and it goes.  Open files
  * hold no reference: read and write find the object by key (vm_file_find)
@@ -217,10 +219,21 @@ int vm_file_sync(struct vm_object *obj, size_t first, size_t n, bool clean);
 void vm_file_overlay(struct vm_object *obj, off_t off, void *buf, size_t n);
 void vm_file_update(struct vm_object *obj, off_t off, const void *buf,
     size_t n);
-/* After the file was truncated to size: the cached bytes past size are
- * zeroed (pages stay, they may be mapped; Linux would drop whole pages and
- * SIGBUS on them). */
+/*
+ * After the host file was truncated to size, as Linux's truncate_pagecache:
+ * the pages wholly past size are unmapped from every address space (the
+ * unmapper below with obj: shared entries' pages, and every page of the
+ * private layers over those slots, private copies too, as Linux's
+ * even_cows), the cache's pages there are dropped without write-back (the
+ * bytes are gone), and the tail of the page holding size is zeroed (that
+ * page keeps its dirty flag: its bytes before size are still to be
+ * written).  An access there afterwards faults the file in again: SIGBUS
+ * while it stays short.
+ */
 void vm_file_truncate(struct vm_object *obj, off_t size);
+/* vm_file_truncate for the file open at the host descriptor fd (which was
+ * just truncated to size), if the file has an object. */
+void vm_file_truncate_fd(int fd, off_t size);
 /* vm_object_unref's last reference of a file object: writes its dirty
  * pages back, leaves the table and closes its descriptor. */
 void vm_file_release(struct vm_object *obj);
@@ -229,16 +242,20 @@ void vm_file_release(struct vm_object *obj);
  * pages freed.  Safe from vm_page_alloc(): takes no page. */
 size_t vm_file_reclaim(size_t want);
 /*
+ * The unmapper, set by whoever knows every address space (proc.c): calls
+ * vm_map_unmap_file(map, fobj, first) on each map.  Truncation passes its
+ * object; reclaim NULL.
+ */
+void vm_file_set_unmapper(void (*fn)(struct vm_object *fobj, size_t first));
+/*
  * The reclaim of last resort, when a fault finds no page even after
- * vm_file_reclaim: the unmapper (set by whoever knows every address space:
- * proc.c) calls vm_map_unmap_file() on each map, so that no pmap maps a
- * cache page and no private layer holds one; then up to want cached pages
+ * vm_file_reclaim: the unmapper (NULL: every file) takes every cache page
+ * out of every pmap and private layer; then up to want cached pages
  * with no other reference are dropped (dirty ones written back first),
  * whatever maps their objects.  They fault back in from the file.  Only
  * where no caller holds a cache page's gpa (vm_fault's retry).  The pages
  * freed.
  */
-void vm_file_set_unmapper(void (*fn)(void));
 size_t vm_file_reclaim_mapped(size_t want);
 struct vm_file_stats {
 	size_t objects;   /* file objects alive */
@@ -377,11 +394,20 @@ int vm_map_fork(struct vm_map *dst, struct vm_map *src);
  */
 int vm_map_remap(struct vm_map *map, gva_t old, size_t oldlen, size_t newlen,
     int flags, gva_t newaddr, gva_t *out);
-/* For vm_file_reclaim_mapped: removes every file page from the pmap
- * (shared file entries' and private ones' cache pages) and drops the
- * private layers' references to cache pages (their private copies stay).
- * The next access faults them back in. */
-void vm_map_unmap_file(struct vm_map *map);
+/*
+ * The page cache's unmapper (a scan of the map's entries, not a reverse
+ * map).  With fobj NULL (vm_file_reclaim_mapped): removes every file page
+ * from the pmap (shared file entries' and private ones' cache pages) and
+ * drops the private layers' references to cache pages (their private
+ * copies stay).  With fobj (vm_file_truncate): only the entries over
+ * fobj, shared or private, and there only the pages of file slots first
+ * and after, which leave the pmap, and the private layers drop all their
+ * pages there, private copies too (Linux's even_cows: the bytes past a
+ * truncation are gone from every mapping).  One pmap_update per map, before
+ * any page is dropped.  The next access faults them back in.
+ */
+void vm_map_unmap_file(struct vm_map *map, struct vm_object *fobj,
+    size_t first);
 /* mincore: vec[i] is 1 if page i of [start, start+len) is resident (has a
  * page in its object), else 0; len is rounded up to pages, 0 is fine.
  * -EINVAL for a misaligned start or a range outside the map, -ENOMEM if
