@@ -36,7 +36,7 @@ dyn_check()
 atf_test_case fmap__file
 fmap__file_head()
 {
-	atf_set descr "mmap of a regular file (stdin): MAP_PRIVATE and read-only MAP_SHARED copies at offsets, the zeroed tail, ld.so's PROT_NONE reservation with MAP_FIXED segments, fork; EINVAL, EBADF, EACCES, ENODEV as Linux"
+	atf_set descr "mmap of a regular file (stdin): MAP_PRIVATE and read-only MAP_SHARED copies at offsets, the zeroed tail, SIGBUS (BUS_ADRERR, si_addr) and EFAULT for pages wholly past the end, ld.so's PROT_NONE reservation with MAP_FIXED segments, fork; EINVAL, EBADF, EACCES, ENODEV as Linux"
 }
 fmap__file_body()
 {

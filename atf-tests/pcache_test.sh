@@ -1,5 +1,5 @@
 #!/usr/bin/env atf-sh
-# pcache_test.sh: the page cache: file mappings share one copy of a file's pages between processes, private writes copy, shared writes reach the file and read(2)/write(2), and files larger than memory map; natively first, then in the vkernel with every page back.
+# pcache_test.sh: the page cache: file mappings share one copy of a file's pages between processes, private writes copy, shared writes reach the file and read(2)/write(2), files larger than memory map, truncation drops the pages past the end and they raise SIGBUS; natively first, then in the vkernel with every page back.
 
 . "$(atf_get_srcdir)/vk_common.sh"
 . "$(atf_get_srcdir)/proc_common.sh"
@@ -160,6 +160,48 @@ exec__resident_once_body()
 	    atf_fail "five busybox processes peaked at $peak pages, a whole copy is $whole"
 }
 
+atf_test_case truncate__drops_pages
+truncate__drops_pages_head()
+{
+	atf_set descr "A truncation (ftruncate, O_CREAT|O_TRUNC, truncate(2) by another process) drops the cached pages past the end from every mapping, shared pages and private copies alike: SIGBUS there (BUS_ADRERR at the address), EFAULT to write(2) and read(2), zeros when the file grows again, nothing written back; the page holding the end keeps its bytes, zero past it; the file ends as native's"
+}
+truncate__drops_pages_body()
+{
+	vk_setup
+	for v in glibc musl; do
+		need_guest pcache-$v
+		mkfile native 32768
+		atf_check -o inline:"pcache trunc ok\n" \
+		    "$gdir/pcache-$v" trunc native
+		mkfile vk 32768
+		atf_check -o inline:"pcache trunc ok\n" -e save:vk.err \
+		    timeout 120 "$vk" -v -m 64m "$gdir/pcache-$v" trunc vk
+		pages_back vk.err
+		cmp native vk || atf_fail "the file differs from native's ($v)"
+	done
+}
+
+atf_test_case sigbus__unhandled
+sigbus__unhandled_head()
+{
+	atf_set descr "A read of a file mapping's page wholly past the end of the file with no handler ends the guest with SIGBUS: exit 135, as natively"
+}
+sigbus__unhandled_body()
+{
+	vk_setup
+	printf '%05000d' 0 >short
+	for v in glibc musl; do
+		need_guest pcache-$v
+		atf_check -s signal:7 -o inline:"before\n" \
+		    "$gdir/pcache-$v" bus short
+		atf_check -s exit:135 -o inline:"before\n" -e save:vk.err \
+		    timeout 60 "$vk" -v "$gdir/pcache-$v" bus short
+		grep -q 'past the end of a mapped file, killed by signal 7' \
+		    vk.err || atf_fail "no SIGBUS line: $(cat vk.err)"
+		pages_back vk.err
+	done
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case exec__resident_once
@@ -168,4 +210,6 @@ atf_init_test_cases()
 	atf_add_test_case shared__write_read
 	atf_add_test_case shared__append_descriptor
 	atf_add_test_case big__over_memory
+	atf_add_test_case truncate__drops_pages
+	atf_add_test_case sigbus__unhandled
 }

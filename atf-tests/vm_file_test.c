@@ -1,4 +1,4 @@
-/* vm_file_test.c: the page cache: file objects by key, private layers with copy-on-write, shared dirty pages and write-back, coherence helpers, eviction. */
+/* vm_file_test.c: the page cache: file objects by key, private layers with copy-on-write, shared dirty pages and write-back, coherence helpers, eviction, truncation, SIGBUS past the end. */
 #include <atf-c.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +67,7 @@ ATF_TC_BODY(key__one_object_per_file, tc)
 {
 	int fd = mkfile("f", 4), fd2, fd3 = mkfile("g", 1);
 	struct vm_object *a, *b, *c;
+	gpa_t g;
 
 	(void)tc;
 	phys_setup(1 << 20);
@@ -78,11 +79,18 @@ ATF_TC_BODY(key__one_object_per_file, tc)
 	ATF_REQUIRE_EQ(a->refs, 2);
 	ATF_REQUIRE(a->npages >= 8);
 	ATF_REQUIRE_EQ(vm_file_count(), 2);
-	ATF_REQUIRE(vm_file_page(a, 1) != 0);
-	ATF_REQUIRE_EQ(*(unsigned char *)vm_phys_hva(vm_file_page(a, 1)),
-	    pat(PG));
-	/* Past EOF: zero. */
-	ATF_REQUIRE_EQ(*(unsigned char *)vm_phys_hva(vm_file_page(a, 6)), 0);
+	ATF_REQUIRE_EQ(vm_file_page(a, 1, &g), 0);
+	ATF_REQUIRE_EQ(*(unsigned char *)vm_phys_hva(g), pat(PG));
+	/* Wholly past EOF: no page (SIGBUS to a fault), nothing cached. */
+	ATF_REQUIRE_EQ(vm_file_page(a, 6, &g), -ENXIO);
+	ATF_REQUIRE_EQ(vm_object_lookup(a, 6), 0);
+	ATF_REQUIRE_EQ(pages_used(), 1);
+	/* The file grows: the page reads what is there now. */
+	ATF_REQUIRE(pwrite(fd, "late", 4, 6 * PG + 10) == 4);
+	ATF_REQUIRE_EQ(vm_file_page(a, 6, &g), 0);
+	ATF_REQUIRE(memcmp((char *)vm_phys_hva(g) + 10, "late", 4) == 0);
+	ATF_REQUIRE_EQ(*(unsigned char *)vm_phys_hva(g), 0); /* the hole */
+	ATF_REQUIRE_EQ(*((unsigned char *)vm_phys_hva(g) + 14), 0); /* EOF */
 	vm_object_unref(a);
 	vm_object_unref(b);
 	vm_object_unref(c);
@@ -192,10 +200,12 @@ ATF_TC_BODY(shared__dirty_writeback, tc)
 	vm_phys_fini();
 }
 
+/* The unmapper over the tests' two maps. */
 static void
-unmap_all(void)
+unmap_both(struct vm_object *fobj, size_t first)
 {
-	vm_map_unmap_file(&map);
+	vm_map_unmap_file(&map, fobj, first);
+	vm_map_unmap_file(&map2, fobj, first);
 }
 
 ATF_TC_WITHOUT_HEAD(evict__file_larger_than_memory);
@@ -209,7 +219,8 @@ ATF_TC_BODY(evict__file_larger_than_memory, tc)
 	(void)tc;
 	phys_setup(1 << 20); /* 255 usable pages, a 1024-page file */
 	vm_map_init(&map, NULL, KS_USER_MIN, KS_USER_MAX);
-	vm_file_set_unmapper(unmap_all);
+	vm_map_init(&map2, NULL, KS_USER_MIN, KS_USER_MAX);
+	vm_file_set_unmapper(unmap_both);
 	o = get(fd, 1024);
 	ATF_REQUIRE_EQ(vm_map_file(&map, BASE, 1024 * PG, RW, ALL, 0, false,
 	    o, 0), 0);
@@ -236,11 +247,111 @@ ATF_TC_BODY(evict__file_larger_than_memory, tc)
 	vm_phys_fini();
 }
 
+ATF_TC_WITHOUT_HEAD(truncate__drops_pages);
+ATF_TC_BODY(truncate__drops_pages, tc)
+{
+	int fd = mkfile("f", 8);
+	struct vm_object *o;
+	struct vm_file_stats st, st0;
+	unsigned char buf[PG];
+	size_t i;
+
+	(void)tc;
+	phys_setup(1 << 20);
+	vm_map_init(&map, NULL, KS_USER_MIN, KS_USER_MAX);
+	vm_map_init(&map2, NULL, KS_USER_MIN, KS_USER_MAX);
+	vm_file_set_unmapper(unmap_both);
+	o = get(fd, 8);
+	/* map: private, map2: shared, both over the whole file. */
+	ATF_REQUIRE_EQ(vm_map_file(&map, BASE, 8 * PG, RW, ALL, 0, false, o,
+	    0), 0);
+	ATF_REQUIRE_EQ(vm_map_file(&map2, BASE, 8 * PG, RW, ALL,
+	    VM_ENTRY_SHARED, false, o, 0), 0);
+	vm_object_unref(o);
+	for (i = 0; i < 8; i++)
+		ATF_REQUIRE_EQ(vm_fault(&map2, BASE + i * PG, KS_PROT_READ),
+		    VM_FAULT_OK);
+	/* Private: a copy inside the new size (it stays), a copy past it
+	 * and a cache page past it (both go). */
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 2 * PG, KS_PROT_WRITE),
+	    VM_FAULT_OK);
+	*at(&map, BASE + 2 * PG + 200) = 'p';
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 5 * PG, KS_PROT_WRITE),
+	    VM_FAULT_OK);
+	*at(&map, BASE + 5 * PG) = 'c';
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 7 * PG, KS_PROT_READ),
+	    VM_FAULT_OK);
+	/* Shared: the partial page and a page past the end, dirty. */
+	ATF_REQUIRE_EQ(vm_fault(&map2, BASE + 2 * PG, KS_PROT_WRITE),
+	    VM_FAULT_OK);
+	*at(&map2, BASE + 2 * PG + 50) = 's';
+	*at(&map2, BASE + 2 * PG + 300) = 't'; /* past the new end */
+	ATF_REQUIRE_EQ(vm_fault(&map2, BASE + 6 * PG, KS_PROT_WRITE),
+	    VM_FAULT_OK);
+	*at(&map2, BASE + 6 * PG) = 'd';
+	ATF_REQUIRE_EQ(pages_used(), 10); /* 8 cached, 2 private copies */
+	vm_file_stats(&st0);
+
+	ATF_REQUIRE(ftruncate(fd, 2 * PG + 100) == 0);
+	vm_file_truncate(o, 2 * PG + 100);
+	/* The cache keeps pages 0-2; the private copy of page 2 stays. */
+	ATF_REQUIRE_EQ(o->resident, 3);
+	ATF_REQUIRE_EQ(pages_used(), 4);
+	vm_file_stats(&st);
+	ATF_REQUIRE_EQ(st.pages, 3);
+	for (i = 3; i < 8; i++)
+		ATF_REQUIRE_EQ(vm_object_lookup(o, i), 0);
+	ATF_REQUIRE_EQ(vm_object_lookup(vm_map_lookup(&map, BASE)->obj, 5), 0);
+	ATF_REQUIRE_EQ(vm_object_lookup(vm_map_lookup(&map, BASE)->obj, 7), 0);
+	ATF_REQUIRE_EQ(*at(&map, BASE + 2 * PG + 200), 'p');
+	/* The partial page: its tail zero, still dirty (its head is new). */
+	ATF_REQUIRE_EQ(*at(&map2, BASE + 2 * PG + 50), 's');
+	ATF_REQUIRE_EQ(*at(&map2, BASE + 2 * PG + 300), 0);
+	ATF_REQUIRE_EQ(*at(&map2, BASE + 2 * PG + 99), pat(2 * PG + 99));
+	ATF_REQUIRE_EQ(*at(&map2, BASE + 2 * PG + 100), 0);
+	ATF_REQUIRE(vm_object_dirty(o, 2));
+	/* Past the end: SIGBUS, shared or private, read or write. */
+	ATF_REQUIRE_EQ(vm_fault(&map2, BASE + 6 * PG, KS_PROT_READ),
+	    VM_FAULT_SIGBUS);
+	ATF_REQUIRE_EQ(vm_fault(&map2, BASE + 3 * PG, KS_PROT_WRITE),
+	    VM_FAULT_SIGBUS);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 5 * PG, KS_PROT_READ),
+	    VM_FAULT_SIGBUS);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 7 * PG, KS_PROT_WRITE),
+	    VM_FAULT_SIGBUS);
+	ATF_REQUIRE_EQ(pages_used(), 4);
+
+	/* Grown again: the old bytes are gone everywhere. */
+	ATF_REQUIRE(ftruncate(fd, 8 * PG) == 0);
+	ATF_REQUIRE_EQ(vm_fault(&map2, BASE + 6 * PG, KS_PROT_READ),
+	    VM_FAULT_OK);
+	ATF_REQUIRE_EQ(*at(&map2, BASE + 6 * PG), 0);
+	ATF_REQUIRE_EQ(vm_fault(&map, BASE + 5 * PG, KS_PROT_READ),
+	    VM_FAULT_OK);
+	ATF_REQUIRE_EQ(*at(&map, BASE + 5 * PG), 0);
+	vm_map_fini(&map);
+	vm_map_fini(&map2);
+	/* Only the partial page was written back, and none of its tail. */
+	vm_file_stats(&st);
+	ATF_REQUIRE_EQ(st.writes - st0.writes, 1);
+	ATF_REQUIRE(pread(fd, buf, PG, 2 * PG) == PG);
+	ATF_REQUIRE_EQ(buf[50], 's');
+	ATF_REQUIRE_EQ(buf[99], pat(2 * PG + 99));
+	for (i = 100; i < PG; i++)
+		ATF_REQUIRE_EQ_MSG(buf[i], 0, "byte %zu", i);
+	ATF_REQUIRE(pread(fd, buf, PG, 6 * PG) == PG && buf[0] == 0);
+	ATF_REQUIRE_EQ(vm_file_count(), 0);
+	vm_file_set_unmapper(NULL);
+	ATF_REQUIRE_EQ(pages_used(), 0);
+	vm_phys_fini();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, key__one_object_per_file);
 	ATF_TP_ADD_TC(tp, private__cow_and_fork);
 	ATF_TP_ADD_TC(tp, shared__dirty_writeback);
 	ATF_TP_ADD_TC(tp, evict__file_larger_than_memory);
+	ATF_TP_ADD_TC(tp, truncate__drops_pages);
 	return atf_no_error();
 }

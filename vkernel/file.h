@@ -88,8 +88,9 @@ struct file *file_host_new(int hostfd, int flags);
 struct file *file_vfs_new(int hostfd, int flags);
 bool file_is_vfs(const struct file *f);
 /* The page cache after the host file of f was truncated to size (the
- * cached bytes past it read zero), and fsync's write-back of its dirty
- * pages (0 or -errno).  No-ops when the file is not cached. */
+ * pages past it leave the cache and every mapping: vm_file_truncate), and
+ * fsync's write-back of its dirty pages (0 or -errno).  No-ops when the
+ * file is not cached. */
 void file_cache_truncate(struct file *f, off_t size);
 int file_cache_sync(struct file *f);
 

@@ -222,14 +222,15 @@ proc_free(struct proc *p)
 /* Every address space, for the page cache's reclaim of mapped pages. */
 static struct vmspace *vmspaces;
 
-/* vm_file_set_unmapper's function: file pages out of every map. */
+/* vm_file_set_unmapper's function: file pages (of fobj from slot first
+ * on; NULL: of every file) out of every map. */
 static void
-unmap_file_pages(void)
+unmap_file_pages(struct vm_object *fobj, size_t first)
 {
 	struct vmspace *vm;
 
 	for (vm = vmspaces; vm != NULL; vm = vm->next)
-		vm_map_unmap_file(&vm->map);
+		vm_map_unmap_file(&vm->map, fobj, first);
 }
 
 /* What an address space is charged to the kernel memory budget: its
@@ -737,15 +738,20 @@ proc_pagefault(struct proc *p, const struct ks_trap *t)
 		return;
 	case VM_FAULT_MAPERR:
 	case VM_FAULT_ACCERR:
+	case VM_FAULT_SIGBUS:
 		break;
 	}
-	snprintf(why, sizeof(why), "%s fault at %#llx (rip %#llx)",
+	snprintf(why, sizeof(why), "%s fault at %#llx (rip %#llx)%s",
 	    access == KS_PROT_WRITE ? "write" :
 	    access == KS_PROT_EXEC ? "exec" : "read",
-	    (unsigned long long)t->addr, (unsigned long long)p->frame.rip);
+	    (unsigned long long)t->addr, (unsigned long long)p->frame.rip,
+	    r == VM_FAULT_SIGBUS ? " past the end of a mapped file" : "");
 	/* To the guest's handler, or its default action (signal.c). */
-	sig_fault(p, SIGSEGV, r == VM_FAULT_MAPERR ? SEGV_MAPERR : SEGV_ACCERR,
-	    t->addr, t, why);
+	if (r == VM_FAULT_SIGBUS)
+		sig_fault(p, SIGBUS, BUS_ADRERR, t->addr, t, why);
+	else
+		sig_fault(p, SIGSEGV, r == VM_FAULT_MAPERR ? SEGV_MAPERR :
+		    SEGV_ACCERR, t->addr, t, why);
 }
 
 void

@@ -159,15 +159,39 @@ open_flags(uint64_t in, int *out)
 	return 0;
 }
 
+/*
+ * After an open with O_TRUNC: the page cache drops what lies past the
+ * file's end, as a truncate would.  The size is the host's (not 0): a
+ * path that opened the file without truncating it (O_TRUNC is ignored for
+ * what is not a regular file) then drops nothing inside the file.
+ */
+static void
+open_truncated(struct file *f)
+{
+	struct vm_object *o;
+	struct stat st;
+
+	if (f->hostfd >= 0 && vm_file_count() > 0 &&
+	    fstat(f->hostfd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (o = vm_file_find(st.st_dev, st.st_ino)) != NULL)
+		vm_file_truncate(o, st.st_size);
+}
+
 /* Opens gpath with checked flags for p: a new struct file, or -errno. */
 static long
 open_file(struct proc *p, const char *gpath, int flags, mode_t mode,
     struct file **fp)
 {
+	long r;
 	int fd;
 
-	if (specfs_owns(gpath))
-		return specfs_open(p, gpath, flags, fp);
+	if (specfs_owns(gpath)) {
+		/* A /proc link may lead to a host file and truncate it. */
+		if ((r = specfs_open(p, gpath, flags, fp)) == 0 &&
+		    (flags & O_TRUNC))
+			open_truncated(*fp);
+		return r;
+	}
 	p->nhostcalls++;
 	if ((fd = vfs_open(gpath, flags, mode & 07777 & ~p->umask)) < 0)
 		return fd;
@@ -177,6 +201,8 @@ open_file(struct proc *p, const char *gpath, int flags, mode_t mode,
 		close(fd);
 		return -err;
 	}
+	if (flags & O_TRUNC)
+		open_truncated(*fp);
 	return 0;
 }
 
@@ -1039,14 +1065,8 @@ sys_truncate(struct proc *p, const uint64_t *a)
 	if ((fd = vfs_open(gpath, O_WRONLY, 0)) < 0)
 		return fd;
 	r = ftruncate(fd, (off_t)a[1]) != 0 ? -errno : 0;
-	if (r == 0 && vm_file_count() > 0) {
-		struct stat st;
-		struct vm_object *o;
-
-		if (fstat(fd, &st) == 0 &&
-		    (o = vm_file_find(st.st_dev, st.st_ino)) != NULL)
-			vm_file_truncate(o, (off_t)a[1]);
-	}
+	if (r == 0)
+		vm_file_truncate_fd(fd, (off_t)a[1]); /* the page cache too */
 	close(fd);
 	return r;
 }

@@ -1,7 +1,9 @@
-/* fmap.c: guest that checks mmap of a regular file (its stdin, opened read-only) as Linux does it: private and shared read-only copies, offsets, the zeroed tail, ld.so's PROT_NONE reservation, fork, and the errors; `fmap sharedwrite` tries a shared writable mapping. */
+/* fmap.c: guest that checks mmap of a regular file (its stdin, opened read-only) as Linux does it: private and shared read-only copies, offsets, the zeroed tail, SIGBUS (BUS_ADRERR at the address) and EFAULT past the end of the file, ld.so's PROT_NONE reservation, fork, and the errors; `fmap sharedwrite` tries a shared writable mapping. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +86,69 @@ private_maps(void)
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
 	    WEXITSTATUS(st) == 0, "child sees the copy: %#x", st);
 	munmap(m, PG);
+}
+
+static sigjmp_buf bus_jmp;
+static volatile int bus_code;
+static void *volatile bus_addr;
+
+static void
+on_bus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	bus_code = si->si_code;
+	bus_addr = si->si_addr;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Reads *p: 0, or 1 when it raised SIGBUS with BUS_ADRERR at p. */
+static int
+bus_at(const volatile char *p)
+{
+	bus_code = 0;
+	bus_addr = NULL;
+	if (sigsetjmp(bus_jmp, 1) != 0)
+		return bus_code == BUS_ADRERR && bus_addr == (void *)p;
+	(void)*p;
+	return 0;
+}
+
+/* A mapping longer than the file: the page holding the end reads zero
+ * past it, the pages wholly past it raise SIGBUS, and a system call given
+ * one gets EFAULT. */
+static void
+past_eof(void)
+{
+	long whole = (fsize + PG - 1) / PG * PG;
+	struct sigaction sa, old;
+	int pfd[2];
+	char *m;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_bus;
+	sa.sa_flags = SA_SIGINFO;
+	CHECK(sigaction(SIGBUS, &sa, &old) == 0, "sigaction");
+	for (int shared = 0; shared < 2; shared++) {
+		m = mmap(NULL, whole + 2 * PG, PROT_READ, shared ? MAP_SHARED :
+		    MAP_PRIVATE, 0, 0);
+		CHECK(m != MAP_FAILED, "mmap past the end (shared %d)", shared);
+		if (m == MAP_FAILED)
+			continue;
+		CHECK(same_as_file(m + whole - PG, whole - PG, PG),
+		    "the last page, zero past the end");
+		CHECK(bus_at(m + whole) && bus_at(m + whole + PG + 7),
+		    "SIGBUS past the end (shared %d): code %d addr %p",
+		    shared, bus_code, bus_addr);
+		CHECK(pipe(pfd) == 0, "pipe");
+		errno = 0;
+		CHECK(write(pfd[1], m + whole, 1) == -1 && errno == EFAULT,
+		    "write(2) from past the end");
+		close(pfd[0]);
+		close(pfd[1]);
+		munmap(m, whole + 2 * PG);
+	}
+	sigaction(SIGBUS, &old, NULL);
 }
 
 /* What ld.so does: reserve the span with the first segment's mapping,
@@ -170,6 +235,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	private_maps();
+	past_eof();
 	ldso_pattern();
 	shared_maps();
 	errors();

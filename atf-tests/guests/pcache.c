@@ -1,7 +1,10 @@
-/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork (and a read-only file's shared mapping stays read-only); `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `fdmodes F` write-back through an O_APPEND descriptor after a read-only one; `big F` maps and reads a file larger than memory, privately and then shared with writes. */
+/* pcache.c: guest for the page cache: `share F` maps file F (4 MiB) MAP_PRIVATE in two processes and reads it all; `cow F` private writes stay private across fork (and a read-only file's shared mapping stays read-only); `shw F` shared writes seen by read(2) in another process and write(2) seen through the mapping; `fdmodes F` write-back through an O_APPEND descriptor after a read-only one; `big F` maps and reads a file larger than memory, privately and then shared with writes; `trunc F` truncation drops the pages past the end from every mapping (SIGBUS there, zeros when the file grows again, nothing written back), also through O_TRUNC and truncate(2) while another process maps the file; `bus F` touches a page past the end with no handler (killed by SIGBUS). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,11 +241,262 @@ big(const char *path)
 	return 0;
 }
 
+/* ---- truncation and SIGBUS ---- */
+
+static sigjmp_buf bus_jmp;
+static volatile sig_atomic_t bus_code;
+static void *volatile bus_addr;
+
+static void
+on_bus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	bus_code = si->si_code;
+	bus_addr = si->si_addr;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Reads (or writes v to) *p: 0, or the si_code of the SIGBUS it raised
+ * (si_addr must be p itself, else -1). */
+static int
+touch(volatile unsigned char *p, bool write, unsigned char v)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_bus;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGBUS, &sa, NULL);
+	bus_code = 0;
+	bus_addr = NULL;
+	if (sigsetjmp(bus_jmp, 1) != 0)
+		return bus_addr == (void *)p ? bus_code : -1;
+	if (write)
+		*p = v;
+	else
+		(void)*p;
+	return 0;
+}
+
+#define BUS(p, w) (touch((p), (w), 'w') == BUS_ADRERR)
+
+/* True if the directory of path keeps holes (SEEK_DATA finds none in a
+ * file that is one): then "nothing written back" can be seen as a hole. */
+static bool
+holes_kept(const char *path)
+{
+	char probe[4096];
+	int fd;
+	bool ok;
+
+	snprintf(probe, sizeof(probe), "%s.holes", path);
+	if ((fd = open(probe, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0)
+		return false;
+	ok = ftruncate(fd, 16 * PG) == 0 && lseek(fd, 0, SEEK_DATA) == -1 &&
+	    errno == ENXIO;
+	close(fd);
+	unlink(probe);
+	return ok;
+}
+
+/* Pipe handshakes between the truncating parent and the mapping child. */
+static void
+say(int fd)
+{
+	char c = 'x';
+
+	if (write(fd, &c, 1) != 1)
+		_exit(90);
+}
+
+/* False when the other side is gone. */
+static bool
+hear(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1;
+}
+
+/* Another process maps the file, shared and private, with written pages;
+ * this one truncates it by path (truncate(2)), then grows it: the child
+ * sees SIGBUS past the end in between, zeros after. */
+static void
+trunc_other(const char *path)
+{
+	int up[2], down[2], st;
+	pid_t pid;
+
+	CHECK(pipe(up) == 0 && pipe(down) == 0, "pipes");
+	if ((pid = fork()) == 0) {
+		close(up[0]);
+		close(down[1]);
+		int fd = open(path, O_RDWR);
+		unsigned char *s = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
+		unsigned char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE, fd, 0);
+
+		if (s == MAP_FAILED || p == MAP_FAILED)
+			_exit(10);
+		s[3 * PG] = 'S';
+		p[2 * PG] = 'P';
+		say(up[1]);
+		if (!hear(down[0]))     /* truncated to PG + 10 */
+			_exit(91);
+		if (!BUS(s + 3 * PG, false) || !BUS(p + 2 * PG, false) ||
+		    !BUS(s + 2 * PG, true))
+			_exit(11);
+		if (s[PG + 9] != pat(PG + 9) || s[PG + 10] != 0)
+			_exit(12);
+		say(up[1]);
+		if (!hear(down[0]))     /* grown to 4 pages */
+			_exit(91);
+		if (s[3 * PG] != 0 || p[2 * PG] != 0 || p[3 * PG] != 0)
+			_exit(13);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	if (hear(up[0])) {
+		CHECK(truncate(path, PG + 10) == 0, "truncate");
+		say(down[1]);
+	}
+	if (hear(up[0])) {
+		CHECK(truncate(path, 4 * PG) == 0, "truncate up");
+		say(down[1]);
+	}
+	close(up[0]);
+	close(down[1]);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "child: status %#x", st);
+}
+
+static int
+trunc_(const char *path)
+{
+	int fd = open(path, O_RDWR), fd2;
+	unsigned char *s, *p, buf[32];
+	bool holes = holes_kept(path);
+
+	CHECK(fd >= 0 && fsize(fd) == 8 * PG, "open %s", path);
+	s = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	CHECK(s != MAP_FAILED && p != MAP_FAILED, "mmap");
+	if (s == MAP_FAILED || p == MAP_FAILED)
+		return 1;
+	s[6 * PG] = 'S';           /* shared, past the truncation */
+	s[2 * PG + 50] = 's';      /* shared, the partial page */
+	s[2 * PG + 300] = 't';     /* its tail, past the new end */
+	p[5 * PG] = 'P';           /* a private copy past the truncation */
+	p[2 * PG + 200] = 'Q';     /* a private copy of the partial page */
+	CHECK(p[7 * PG] == pat(7 * PG), "private read");
+
+	CHECK(ftruncate(fd, 2 * PG + 100) == 0, "ftruncate");
+	/* Past the end: SIGBUS, shared or private, copied or not, read or
+	 * write; the handler sees BUS_ADRERR and the address. */
+	CHECK(BUS(s + 6 * PG, false), "shared read past the end: %d",
+	    touch(s + 6 * PG, false, 0));
+	CHECK(BUS(s + 3 * PG + 5, true), "shared write past the end");
+	CHECK(BUS(p + 5 * PG, false), "private copy past the end");
+	CHECK(BUS(p + 7 * PG, false), "private read past the end");
+	CHECK(BUS(p + 4 * PG, true), "private write past the end");
+	/* The partial page: the file's bytes, zero past the end, no fault;
+	 * the private copy of it keeps what it had. */
+	CHECK(s[2 * PG + 50] == 's' && s[2 * PG + 99] == pat(2 * PG + 99) &&
+	    s[2 * PG + 100] == 0 && s[2 * PG + 300] == 0 &&
+	    s[3 * PG - 1] == 0, "shared partial page");
+	CHECK(p[2 * PG + 200] == 'Q' && p[2 * PG + 300] == 't',
+	    "private copy of the partial page (copied after the shared "
+	    "write)");
+	CHECK(p[PG] == pat(PG), "private page inside");
+	/* System calls on those pages: EFAULT, or a short count. */
+	CHECK((fd2 = open(path, O_RDONLY)) >= 0, "reopen");
+	errno = 0;
+	CHECK(write(fd, s + 6 * PG, 10) == -1 && errno == EFAULT,
+	    "write(2) from past the end");
+	errno = 0;
+	CHECK(pread(fd2, s + 6 * PG, 10, 0) == -1 && errno == EFAULT,
+	    "read(2) into past the end");
+	CHECK(pread(fd2, p + 3 * PG - 10, 20, 0) == 10,
+	    "read(2) across the end: short");
+
+	/* Grown again: the bytes past the truncation are gone for all. */
+	CHECK(ftruncate(fd, 8 * PG) == 0, "ftruncate up");
+	CHECK(s[6 * PG] == 0 && p[5 * PG] == 0 && p[7 * PG] == 0 &&
+	    s[3 * PG + 5] == 0, "zeros after growing: %#x %#x %#x",
+	    s[6 * PG], p[5 * PG], p[7 * PG]);
+	CHECK(pread(fd2, buf, 1, 6 * PG) == 1 && buf[0] == 0, "pread");
+	CHECK(s[2 * PG + 300] == 0, "the partial page's old tail");
+
+	/* O_CREAT|O_TRUNC (as creat(2) and the shell's > do) while mapped. */
+	s[3 * PG] = 'T';
+	s[2 * PG] = 'V';           /* dirty, and not touched again */
+	s[0] = 'U';
+	CHECK((fd2 = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0 &&
+	    fsize(fd) == 0, "O_TRUNC");
+	CHECK(BUS(s, false) && BUS(s + 3 * PG, false) && BUS(p + PG, false),
+	    "SIGBUS after O_TRUNC");
+	CHECK(ftruncate(fd, 4 * PG) == 0, "ftruncate up");
+	CHECK(s[0] == 0 && s[3 * PG] == 0 && p[PG] == 0,
+	    "zeros after O_TRUNC and growing: %#x %#x", s[0], s[3 * PG]);
+	/* The same through a /proc link that leads to the file. */
+	if (path[0] != '/') {
+		char link[4096];
+
+		s[3 * PG] = 'L';
+		snprintf(link, sizeof(link), "/proc/self/cwd/%s", path);
+		CHECK(open(link, O_RDWR | O_TRUNC) >= 0 && fsize(fd) == 0,
+		    "O_TRUNC through %s", link);
+		CHECK(BUS(s + 3 * PG, false), "SIGBUS after O_TRUNC (link)");
+		CHECK(ftruncate(fd, 4 * PG) == 0 && s[3 * PG] == 0,
+		    "zeros after O_TRUNC (link) and growing");
+	}
+	/* Nothing of the dropped pages reaches the file: page 2, dirty
+	 * before O_TRUNC and not touched since, is still a hole (tmpfs
+	 * allocates the pages a mapping reads, so only this one is sure). */
+	CHECK(munmap(s, 8 * PG) == 0 && munmap(p, 8 * PG) == 0, "munmap");
+	CHECK(fsync(fd) == 0, "fsync");
+	if (holes) {
+		off_t d = lseek(fd, 2 * PG, SEEK_DATA);
+
+		CHECK(d != 2 * PG, "page 2 was written back: data at %ld",
+		    (long)d);
+	}
+	CHECK(pread(fd, buf, 32, 2 * PG) == 32 && buf[0] == 0, "file");
+	CHECK(pread(fd, buf, 32, 3 * PG) == 32 && buf[0] == 0, "file");
+
+	/* And while another process maps it (the pattern again first). */
+	static unsigned char page[4 * PG];
+	for (long i = 0; i < 4 * PG; i++)
+		page[i] = pat(i);
+	CHECK(pwrite(fd, page, 4 * PG, 0) == 4 * PG, "pwrite");
+	trunc_other(path);
+	return 0;
+}
+
+/* A page wholly past the end with no handler: SIGBUS ends the process. */
+static int
+bus(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	volatile unsigned char *m = mmap(NULL, 4 * PG, PROT_READ,
+	    MAP_PRIVATE, fd, 0);
+
+	CHECK(m != MAP_FAILED && fsize(fd) < 2 * PG, "mmap");
+	if (m == MAP_FAILED)
+		return 1;
+	printf("before\n");
+	fflush(stdout);
+	return m[2 * PG];
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc != 3) {
-		printf("usage: pcache share|cow|shw|fdmodes|big FILE\n");
+		printf("usage: pcache share|cow|shw|fdmodes|big|trunc|bus FILE\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "share") == 0)
@@ -255,6 +509,10 @@ main(int argc, char **argv)
 		fdmodes(argv[2]);
 	else if (strcmp(argv[1], "big") == 0)
 		big(argv[2]);
+	else if (strcmp(argv[1], "trunc") == 0)
+		trunc_(argv[2]);
+	else if (strcmp(argv[1], "bus") == 0)
+		bus(argv[2]);
 	else
 		return 2;
 	if (failed)

@@ -195,8 +195,11 @@ struct vm_object *vm_object_cow_copy(const struct vm_object *src,
  * One vm object per host file, keyed by (st_dev, st_ino), holding a host
  * descriptor of its own (reopened through /proc/self/fd: no O_APPEND, its
  * own offset; read-write once a writable descriptor maps it); slot i caches the file's bytes [i*4096,
- * (i+1)*4096), read lazily with pread (zero past EOF).  The cache holds one
- * reference on each of its pages.  An object lives while map entries hold
+ * (i+1)*4096), read lazily with pread (the bytes of the last page past EOF
+ * are zero; a page wholly past EOF is never cached: a fault on it is
+ * SIGBUS).  Every page cached lies at least partly inside the file as the
+ * vkernel last saw it: a truncation drops the pages past the new end
+ * (vm_file_truncate).  The cache holds one reference on each of its pages.  An object lives while map entries hold
  * it (a private entry as its `backing`, a shared one as its obj); with its
  * last reference its dirty pages are written back and it goes.  Open files
  * hold no reference: read and write find the object by key (vm_file_find)
@@ -210,9 +213,14 @@ struct vm_object *vm_file_get(int hostfd, size_t npages, int *err);
 struct vm_object *vm_file_find(uint64_t dev, uint64_t ino);
 /* File objects alive now (0: read and write need not look). */
 size_t vm_file_count(void);
-/* The page in slot of file object obj, read in if not resident: 0 when no
- * page or metadata is to be had.  The cache keeps its reference. */
-gpa_t vm_file_page(struct vm_object *obj, size_t slot);
+/* The page in slot of file object obj in *gpa, read in if not resident
+ * (the pread asks the host for the file's size at the time of the fault:
+ * a file grown since, by anyone, is read as it is now).  0; -ENOMEM when no
+ * page or metadata is to be had; -ENXIO when the page lies wholly past the
+ * end of the file, -EIO when the host cannot read it (both SIGBUS to an
+ * access, as on Linux; nothing is cached).  The cache keeps its
+ * reference. */
+int vm_file_page(struct vm_object *obj, size_t slot, gpa_t *gpa);
 /* Writes the dirty pages of slots [first, first+n) back with pwrite
  * (clipped to the file's size: a mapping never extends a file).  With
  * clean, their dirty flags are cleared (only when no pmap can have them
@@ -225,10 +233,21 @@ int vm_file_sync(struct vm_object *obj, size_t first, size_t n, bool clean);
 void vm_file_overlay(struct vm_object *obj, off_t off, void *buf, size_t n);
 void vm_file_update(struct vm_object *obj, off_t off, const void *buf,
     size_t n);
-/* After the file was truncated to size: the cached bytes past size are
- * zeroed (pages stay, they may be mapped; Linux would drop whole pages and
- * SIGBUS on them). */
+/*
+ * After the host file was truncated to size, as Linux's truncate_pagecache:
+ * the pages wholly past size are unmapped from every address space (the
+ * unmapper below with obj: shared entries' pages, and every page of the
+ * private layers over those slots, private copies too, as Linux's
+ * even_cows), the cache's pages there are dropped without write-back (the
+ * bytes are gone), and the tail of the page holding size is zeroed (that
+ * page keeps its dirty flag: its bytes before size are still to be
+ * written).  An access there afterwards faults the file in again: SIGBUS
+ * while it stays short.
+ */
 void vm_file_truncate(struct vm_object *obj, off_t size);
+/* vm_file_truncate for the file open at the host descriptor fd (which was
+ * just truncated to size), if the file has an object. */
+void vm_file_truncate_fd(int fd, off_t size);
 /* vm_object_unref's last reference of a file object: writes its dirty
  * pages back, leaves the table and closes its descriptor. */
 void vm_file_release(struct vm_object *obj);
@@ -237,16 +256,20 @@ void vm_file_release(struct vm_object *obj);
  * pages freed.  Safe from vm_page_alloc(): takes no page. */
 size_t vm_file_reclaim(size_t want);
 /*
+ * The unmapper, set by whoever knows every address space (proc.c): calls
+ * vm_map_unmap_file(map, fobj, first) on each map.  Truncation passes its
+ * object; reclaim NULL.
+ */
+void vm_file_set_unmapper(void (*fn)(struct vm_object *fobj, size_t first));
+/*
  * The reclaim of last resort, when a fault finds no page even after
- * vm_file_reclaim: the unmapper (set by whoever knows every address space:
- * proc.c) calls vm_map_unmap_file() on each map, so that no pmap maps a
- * cache page and no private layer holds one; then up to want cached pages
+ * vm_file_reclaim: the unmapper (NULL: every file) takes every cache page
+ * out of every pmap and private layer; then up to want cached pages
  * with no other reference are dropped (dirty ones written back first),
  * whatever maps their objects.  They fault back in from the file.  Only
  * where no caller holds a cache page's gpa (vm_fault's retry).  The pages
  * freed.
  */
-void vm_file_set_unmapper(void (*fn)(void));
 size_t vm_file_reclaim_mapped(size_t want);
 struct vm_file_stats {
 	size_t objects;   /* file objects alive */
@@ -385,11 +408,20 @@ int vm_map_fork(struct vm_map *dst, struct vm_map *src);
  */
 int vm_map_remap(struct vm_map *map, gva_t old, size_t oldlen, size_t newlen,
     int flags, gva_t newaddr, gva_t *out);
-/* For vm_file_reclaim_mapped: removes every file page from the pmap
- * (shared file entries' and private ones' cache pages) and drops the
- * private layers' references to cache pages (their private copies stay).
- * The next access faults them back in. */
-void vm_map_unmap_file(struct vm_map *map);
+/*
+ * The page cache's unmapper (a scan of the map's entries, not a reverse
+ * map).  With fobj NULL (vm_file_reclaim_mapped): removes every file page
+ * from the pmap (shared file entries' and private ones' cache pages) and
+ * drops the private layers' references to cache pages (their private
+ * copies stay).  With fobj (vm_file_truncate): only the entries over
+ * fobj, shared or private, and there only the pages of file slots first
+ * and after, which leave the pmap, and the private layers drop all their
+ * pages there, private copies too (Linux's even_cows: the bytes past a
+ * truncation are gone from every mapping).  One pmap_update per map, before
+ * any page is dropped.  The next access faults them back in.
+ */
+void vm_map_unmap_file(struct vm_map *map, struct vm_object *fobj,
+    size_t first);
 /* mincore: vec[i] is 1 if page i of [start, start+len) is resident (has a
  * page in its object), else 0; len is rounded up to pages, 0 is fine.
  * -EINVAL for a misaligned start or a range outside the map, -ENOMEM if
@@ -419,15 +451,18 @@ int vm_map_msync(struct vm_map *map, gva_t start, size_t len, int flags);
  * entry that are not resident yet are zero-filled and entered too, so a
  * linear walk takes one fault (and one host mapping request) per run.
  * Returns VM_FAULT_OK, VM_FAULT_MAPERR (no entry: SEGV_MAPERR),
- * VM_FAULT_ACCERR (entry forbids the access: SEGV_ACCERR) or VM_FAULT_OOM
- * (no free page, or no metadata for the object's node).  Does not call
- * pmap_update() (the caller's next run does), except after a copy-on-write
- * copy: the shared page's reference is dropped only after pmap_update(),
- * since its other holders may free it then.
+ * VM_FAULT_ACCERR (entry forbids the access: SEGV_ACCERR), VM_FAULT_SIGBUS
+ * (a page of a file mapping wholly past the end of the file, or one the
+ * host cannot read: SIGBUS with BUS_ADRERR to the guest, EFAULT to a system
+ * call; the page holding EOF reads zero past it and does not fault) or
+ * VM_FAULT_OOM (no free page, or no metadata for the object's node).  Does
+ * not call pmap_update() (the caller's next run does), except after a
+ * copy-on-write copy: the shared page's reference is dropped only after
+ * pmap_update(), since its other holders may free it then.
  */
 #define VM_FAULT_AHEAD 15
 enum vm_fault_result { VM_FAULT_OK = 0, VM_FAULT_MAPERR, VM_FAULT_ACCERR,
-	VM_FAULT_OOM };
+	VM_FAULT_OOM, VM_FAULT_SIGBUS };
 enum vm_fault_result vm_fault(struct vm_map *map, gva_t va, int access);
 /* The prot a page gpa of entry e is entered with: e->prot, less write
  * while the page is shared copy-on-write (private entry, more than one

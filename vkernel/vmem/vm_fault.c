@@ -1,4 +1,4 @@
-/* vm_fault.c: resolves guest page faults: zero-fill, file pages from the page cache, copy-on-write, dirtying. */
+/* vm_fault.c: resolves guest page faults: zero-fill, file pages from the page cache (SIGBUS past the end of the file), copy-on-write, dirtying. */
 #include <errno.h>
 #include <string.h>
 
@@ -38,22 +38,24 @@ page_prot(const struct vm_map_entry *e, size_t slot, gpa_t gpa)
  * a shared file mapping the cache's page (e->obj is the file object); for
  * a private one the backing file's page, put in the private layer with one
  * more reference, so it is read-only there until a write copies it.  0
- * and *gpa, or -ENOMEM.
+ * and *gpa, -ENOMEM, or vm_file_page's -ENXIO/-EIO (SIGBUS: past EOF).
  */
 static int
 fill(struct vm_map_entry *e, size_t slot, gpa_t *gpa)
 {
 	size_t bslot;
 	gpa_t g;
+	int rc;
 
 	if (e->obj->hostfd >= 0) {
-		if ((g = vm_file_page(e->obj, slot)) == 0)
-			return -ENOMEM;
+		if ((rc = vm_file_page(e->obj, slot, &g)) != 0)
+			return rc;
 	} else if (e->backing != NULL) {
 		bslot = e->boff + (slot - e->offset);
-		if (vm_object_extend(e->backing, bslot + 1) != 0 ||
-		    (g = vm_file_page(e->backing, bslot)) == 0)
+		if (vm_object_extend(e->backing, bslot + 1) != 0)
 			return -ENOMEM;
+		if ((rc = vm_file_page(e->backing, bslot, &g)) != 0)
+			return rc;
 		if (vm_page_ref(g) != 0)
 			return -ENOMEM;
 		if (vm_object_insert(e->obj, slot, g) != 0) {
@@ -96,8 +98,8 @@ cow_copy(struct vm_map_entry *e, size_t slot, gpa_t *gpa)
 }
 
 /* Fills in the pages after `page` in e that are not resident yet, up to
- * VM_FAULT_AHEAD, stopping quietly when memory or metadata runs short.
- * Returns the last page entered. */
+ * VM_FAULT_AHEAD, stopping quietly when memory or metadata runs short or
+ * at the end of a file.  Returns the last page entered. */
 static gva_t
 fault_ahead(struct vm_map *map, struct vm_map_entry *e, gva_t page)
 {
@@ -148,7 +150,7 @@ fault_once(struct vm_map *map, gva_t va, int access)
 	enum vm_fault_result rv = VM_FAULT_OK;
 	size_t slot;
 	gpa_t gpa, shared = 0;
-	int prot;
+	int prot, rc;
 
 	if ((e = vm_map_lookup(map, va)) == NULL)
 		return VM_FAULT_MAPERR;
@@ -164,8 +166,8 @@ fault_once(struct vm_map *map, gva_t va, int access)
 
 	slot = e->offset + (page - e->start) / PAGE_SIZE;
 	if ((gpa = vm_object_lookup(e->obj, slot)) == 0 &&
-	    fill(e, slot, &gpa) != 0)
-		return VM_FAULT_OOM;
+	    (rc = fill(e, slot, &gpa)) != 0)
+		return rc == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	if ((access & KS_PROT_WRITE) && !(e->flags & VM_ENTRY_SHARED) &&
 	    vm_page_refcount(gpa) > 1) {
 		shared = gpa;

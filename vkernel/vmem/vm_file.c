@@ -136,29 +136,49 @@ vm_file_get(int hostfd, size_t npages, int *err)
 	return o;
 }
 
-gpa_t
-vm_file_page(struct vm_object *obj, size_t slot)
+/*
+ * Reads slot's bytes into the (zero) page at hva with one pread: the bytes
+ * read, 0 when the page lies wholly past EOF, -errno.  A short read of a
+ * regular file is EOF inside the page: the rest stays zero.
+ */
+static ssize_t
+read_in(struct vm_object *obj, size_t slot, char *hva)
 {
-	gpa_t gpa;
 	ssize_t n;
 
-	if ((gpa = vm_object_lookup(obj, slot)) != 0)
-		return gpa;
-	if ((gpa = vm_page_alloc()) == 0)
+	do
+		n = pread(obj->hostfd, hva, PAGE_SIZE, (off_t)(slot * PAGE_SIZE));
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+int
+vm_file_page(struct vm_object *obj, size_t slot, gpa_t *gpa)
+{
+	ssize_t n;
+	gpa_t g;
+
+	if ((g = vm_object_lookup(obj, slot)) != 0) {
+		*gpa = g;
 		return 0;
-	/* The page is zero: a short read (EOF) leaves the rest zero, and an
-	 * error reads as zeros too (Linux would raise SIGBUS). */
-	n = pread(obj->hostfd, vm_phys_hva(gpa), PAGE_SIZE,
-	    (off_t)(slot * PAGE_SIZE));
-	(void)n;
-	if (vm_object_insert(obj, slot, gpa) != 0) {
-		vm_page_free(gpa);
-		return 0;
+	}
+	if ((g = vm_page_alloc()) == 0)
+		return -ENOMEM;
+	/* The file's size now, whoever grew or shrank it: nothing to read
+	 * is a page wholly past EOF (Linux's SIGBUS), and so is an error. */
+	if ((n = read_in(obj, slot, vm_phys_hva(g))) <= 0) {
+		vm_page_free(g);
+		return n == 0 ? -ENXIO : -EIO;
+	}
+	if (vm_object_insert(obj, slot, g) != 0) {
+		vm_page_free(g);
+		return -ENOMEM;
 	}
 	stats.reads++;
 	if (++stats.pages > stats.peak)
 		stats.peak = stats.pages;
-	return gpa;
+	*gpa = g;
+	return 0;
 }
 
 /* Writes slot's page (resident, dirty) back, clipped to size bytes. */
@@ -261,22 +281,43 @@ vm_file_update(struct vm_object *obj, off_t off, const void *buf, size_t n)
 	}
 }
 
+static void (*unmapper)(struct vm_object *fobj, size_t first);
+
 void
 vm_file_truncate(struct vm_object *obj, off_t size)
 {
-	size_t slot, in;
+	size_t first, in, before;
 	gpa_t gpa;
 
 	if (size < 0)
 		return;
-	slot = (size_t)size / PAGE_SIZE;
-	in = (size_t)size % PAGE_SIZE;
-	for (; vm_object_next(obj, &slot, obj->npages, &gpa); slot++) {
-		if (slot == (size_t)size / PAGE_SIZE)
-			memset((char *)vm_phys_hva(gpa) + in, 0, PAGE_SIZE - in);
-		else
-			memset(vm_phys_hva(gpa), 0, PAGE_SIZE);
+	first = ((size_t)size + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (first < obj->npages) {
+		/* Out of every pmap and private layer first (the layers' own
+		 * copies too: a layer may hold one where the cache has none),
+		 * so that the cache's is then the pages' last reference. */
+		if (unmapper != NULL)
+			unmapper(obj, first);
+		before = obj->resident;
+		vm_object_free_range(obj, first, obj->npages - first);
+		stats.pages -= before - obj->resident;
 	}
+	in = (size_t)size % PAGE_SIZE;
+	if (in != 0 && (gpa = vm_object_lookup(obj, (size_t)size /
+	    PAGE_SIZE)) != 0)
+		memset((char *)vm_phys_hva(gpa) + in, 0, PAGE_SIZE - in);
+}
+
+void
+vm_file_truncate_fd(int fd, off_t size)
+{
+	struct vm_object *o;
+	struct stat st;
+
+	if (vm_file_count() > 0 && fstat(fd, &st) == 0 &&
+	    S_ISREG(st.st_mode) &&
+	    (o = vm_file_find(st.st_dev, st.st_ino)) != NULL)
+		vm_file_truncate(o, size);
 }
 
 void
@@ -296,8 +337,6 @@ vm_file_release(struct vm_object *obj)
 	close(obj->hostfd);
 	obj->hostfd = -1;
 }
-
-static void (*unmapper)(void);
 
 /* vm_file_reclaim, and with mapped_too vm_file_reclaim_mapped's drop. */
 static size_t
@@ -343,7 +382,7 @@ vm_file_reclaim(size_t want)
 }
 
 void
-vm_file_set_unmapper(void (*fn)(void))
+vm_file_set_unmapper(void (*fn)(struct vm_object *fobj, size_t first))
 {
 	unmapper = fn;
 }
@@ -353,7 +392,7 @@ vm_file_reclaim_mapped(size_t want)
 {
 	if (unmapper == NULL || stats.pages == 0)
 		return 0;
-	unmapper();
+	unmapper(NULL, 0);
 	return reclaim(want, true);
 }
 

@@ -713,29 +713,61 @@ query_range(struct vm_map *map, gva_t start, size_t len, gva_t *end)
 	return 0;
 }
 
+/*
+ * For vm_map_unmap_file: the part [*s, e->end) of e that maps file fobj's
+ * slots first and after (fobj NULL: any file, all of e), and in *fslot the
+ * file slot of e->start; false when e maps none of them.
+ */
+static bool
+file_part(const struct vm_map_entry *e, const struct vm_object *fobj,
+    size_t first, gva_t *s, size_t *fslot)
+{
+	const struct vm_object *f = SHARED_FILE(e) ? e->obj : e->backing;
+
+	if (f == NULL || (fobj != NULL && f != fobj))
+		return false;
+	*fslot = SHARED_FILE(e) ? e->offset : e->boff;
+	*s = e->start;
+	if (fobj == NULL || first <= *fslot)
+		return true;
+	if (first - *fslot >= ENTRY_PAGES(e))
+		return false;
+	*s = e->start + (first - *fslot) * PAGE_SIZE;
+	return true;
+}
+
 void
-vm_map_unmap_file(struct vm_map *map)
+vm_map_unmap_file(struct vm_map *map, struct vm_object *fobj, size_t first)
 {
 	struct vm_map_entry *e;
-	size_t slot, end, bslot;
+	size_t slot, end, fslot;
+	bool any = false;
+	gva_t s;
 	gpa_t gpa;
 
-	if (map->pmap != NULL) {
-		for (e = map->head.next; e != &map->head; e = e->next)
-			if (SHARED_FILE(e) || e->backing != NULL)
-				pmap_remove(map->pmap, e->start, e->end);
-		pmap_update(map->pmap);
-	}
-	for (e = map->head.next; e != &map->head; e = e->next) {
-		if (e->backing == NULL)
-			continue;
-		slot = e->offset;
-		end = e->offset + ENTRY_PAGES(e);
-		for (; vm_object_next(e->obj, &slot, end, &gpa); slot++) {
-			bslot = e->boff + (slot - e->offset);
-			if (vm_object_lookup(e->backing, bslot) == gpa)
-				vm_object_free_range(e->obj, slot, 1);
+	for (e = map->head.next; e != &map->head; e = e->next)
+		if (file_part(e, fobj, first, &s, &fslot) && map->pmap != NULL) {
+			pmap_remove(map->pmap, s, e->end);
+			any = true;
 		}
+	/* The host lets go of the pages before any is dropped. */
+	if (any)
+		pmap_update(map->pmap);
+	for (e = map->head.next; e != &map->head; e = e->next) {
+		if (e->backing == NULL || !file_part(e, fobj, first, &s, &fslot))
+			continue;
+		slot = e->offset + (s - e->start) / PAGE_SIZE;
+		end = e->offset + ENTRY_PAGES(e);
+		/* Truncation drops the private copies too; reclaim keeps
+		 * them and drops only the layer's holds on cache pages. */
+		if (fobj != NULL) {
+			vm_object_free_range(e->obj, slot, end - slot);
+			continue;
+		}
+		for (; vm_object_next(e->obj, &slot, end, &gpa); slot++)
+			if (vm_object_lookup(e->backing, fslot +
+			    (slot - e->offset)) == gpa)
+				vm_object_free_range(e->obj, slot, 1);
 	}
 	map->fault_next = 0;
 }
