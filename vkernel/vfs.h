@@ -18,7 +18,8 @@ struct proc;
  * with renames (the kernel checks as it walks, not before).
  */
 
-/* Opens the root.  0, or -1 with a one-line reason. */
+/* Opens the root (on an ordinary file system, as vfs_open checks).  0,
+ * or -1 with a one-line reason. */
 int vfs_init(const char *root, char *why, size_t whylen);
 /* The guest path of the vkernel's own working directory ("/" if it is not
  * beneath the root). */
@@ -35,9 +36,13 @@ int vfs_abspath(struct proc *p, int dirfd, const char *upath, char *out);
  * flags and mode (already masked by the caller's umask): a host
  * descriptor (close-on-exec, and O_NONBLOCK on the host so that no open
  * or read of a FIFO blocks the vkernel) or -errno.  Defence in depth: a
- * file on the host's procfs or sysfs is ENOENT, and a character or block
+ * file on anything but an ordinary file system (ext4, xfs, btrfs, tmpfs,
+ * nfs...: an allow-list, so procfs, sysfs, cgroup, debugfs and whatever
+ * a kernel adds are refused unnamed) is ENOENT, and a character or block
  * device EACCES unless flags has O_PATH; a name that exists is looked at
- * through O_PATH before it is opened, so such a device is never opened.
+ * through O_PATH before it is opened, so such a device is never opened,
+ * and a missing one is made (O_CREAT) only beneath a parent that passed
+ * the same checks (through a dangling symlink, at its target, as Linux).
  */
 int vfs_open(const char *gpath, int flags, mode_t mode);
 /* vfs_open(gpath, O_PATH, follow ? 0 : O_NOFOLLOW): for the calls that
