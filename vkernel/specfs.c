@@ -1261,23 +1261,24 @@ node_stat(struct proc *p, const struct node *n, struct stat *st)
 
 /* ---- opening ---- */
 
-/* A file on the host descriptor fd (taken over), moved above 2 and with
- * O_NONBLOCK as the guest asked (the host open used it so that no FIFO
- * or terminal open waits in the vkernel). */
+/* A file on the host descriptor fd (taken over; -errno passes through),
+ * moved above 2 and with O_NONBLOCK as the guest asked (the host open
+ * used it so that no FIFO or terminal open waits in the vkernel). */
 static int
 host_file(int fd, int flags, struct file **fp)
 {
-	int nfd = fd < 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	int err = errno;
+	int nfd, err;
 
 	if (fd < 0)
-		return -err;
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	err = errno;
 	close(fd);
 	if (nfd < 0)
 		return -err;
 	if (!(flags & O_NONBLOCK))
 		(void)fcntl(nfd, F_SETFL, fcntl(nfd, F_GETFL) & ~O_NONBLOCK);
-	if ((*fp = file_host_new(nfd, flags & (O_ACCMODE | O_APPEND |
+	if ((*fp = file_host_new(nfd, flags & (O_PATH | O_ACCMODE | O_APPEND |
 	    O_NONBLOCK))) == NULL) {
 		close(nfd);
 		return -ENOMEM;
@@ -1293,17 +1294,92 @@ open_dev(enum what w, int flags, struct file **fp)
 	int fd = open(dev_host(w), (flags & (O_ACCMODE | O_APPEND)) |
 	    O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
-	return host_file(fd, flags, fp);
+	return host_file(fd < 0 ? -errno : fd, flags, fp);
 }
 
-/* /proc/PID/fd/N: a new open of the same file, as Linux's: the same pipe,
- * the same host file (reopened through the vkernel's own descriptor of
- * it, never by name), the same specfs name made again. */
+/* Which of our devices the host device st is (by its device number), or
+ * W_ROOT for none. */
+static enum what
+dev_of(const struct stat *st)
+{
+	static const enum what devs[] = { W_NULL, W_ZERO, W_FULL, W_RANDOM,
+	    W_URANDOM, W_TTY };
+	struct stat d;
+	size_t i;
+
+	if (!S_ISCHR(st->st_mode))
+		return W_ROOT;
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (stat(dev_host(devs[i]), &d) == 0 && S_ISCHR(d.st_mode) &&
+		    d.st_rdev == st->st_rdev)
+			return devs[i];
+	return W_ROOT;
+}
+
+/*
+ * A re-open of a host file that is no guest file beneath the root.  One
+ * of our devices (by its device number, whoever opened it: a stream on
+ * /dev/null too) is made again, as a guest may open it by name.  Any
+ * other is one of the vkernel's own streams, which the guest could not
+ * open by name: it keeps at most the access it has (EACCES past it), and
+ * is opened again through its link (a new open with its own offset, as
+ * on Linux) only when it is a regular file on an ordinary file system;
+ * anything else (a terminal, a host pipe or socket, a file on the host's
+ * procfs) is never opened: the new file shares the stream's host
+ * descriptor.
+ */
+static int
+reopen_stream(struct file *f, int flags, struct file **fp)
+{
+	struct stat st;
+	enum what w;
+	int fd;
+
+	if (fstat(f->hostfd, &st) != 0)
+		return -errno;
+	if ((w = dev_of(&st)) != W_ROOT)
+		return open_dev(w, flags, fp);
+	if (!vfs_within(flags, f->flags))
+		return -EACCES;
+	if (S_ISREG(st.st_mode) && vfs_ordinary(f->hostfd))
+		return host_file(vfs_reopen(f->hostfd, flags, f->flags, false),
+		    flags, fp);
+	if ((fd = fcntl(f->hostfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	if ((*fp = file_host_new(fd, flags & (O_PATH | O_ACCMODE | O_APPEND |
+	    O_NONBLOCK))) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A host descriptor (taken over) as a guest file of the kind an open by
+ * name gives: 0, or -errno (passed through). */
+static int
+vfs_file(int fd, int flags, struct file **fp)
+{
+	if (fd < 0)
+		return fd;
+	if ((*fp = file_vfs_new(fd, flags)) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * /proc/PID/fd/N: a new open of the same file under the re-open rule
+ * (see design.md): a guest file beneath the root is opened again through
+ * the vkernel's own descriptor of it (vfs_reopen: the host checks the
+ * file's permissions, the vkernel what it reaches), a pipe gets a new
+ * end, a specfs name is made again, a device or stream as
+ * reopen_stream says.  Never a name, never more than the guest may have.
+ */
 static int
 reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 {
 	struct file *f = fd_file(p, n, true);
-	char link[64];
 
 	if (f == NULL)
 		return -ENOENT;
@@ -1312,29 +1388,22 @@ reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 		    flags & ~O_NOFOLLOW, fp);
 	if (pipe_is(f))
 		return pipe_reopen(f, flags, fp);
+	if (file_is_vfs(f))
+		return vfs_file(vfs_reopen(f->hostfd, flags, f->flags, true),
+		    flags, fp);
 	if (f->hostfd < 0)
 		return -ENXIO;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", f->hostfd);
-	return host_file(open(link, (flags & (O_ACCMODE | O_APPEND |
-	    O_DIRECTORY)) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), flags, fp);
+	return reopen_stream(f, flags, fp);
 }
 
 /* A guest path outside specfs that a link led to, opened beneath the
- * root (no creation through a link: its mode is not ours to choose). */
+ * root as by name (no creation through a link: its mode is not ours to
+ * choose). */
 static int
 open_host(const char *gpath, int flags, struct file **fp)
 {
-	int fd = vfs_open(gpath, flags & ~(O_CREAT | O_EXCL | O_TMPFILE |
-	    O_NOFOLLOW), 0);
-
-	if (fd < 0)
-		return fd;
-	if ((*fp = file_host_new(fd, flags & (O_ACCMODE | O_APPEND |
-	    O_NONBLOCK))) == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	return 0;
+	flags &= ~(O_CREAT | O_EXCL | (O_TMPFILE & ~O_DIRECTORY) | O_NOFOLLOW);
+	return vfs_file(vfs_open(gpath, flags, 0), flags, fp);
 }
 
 /* A snapshot of file or directory n. */

@@ -35,7 +35,9 @@ struct file;
  *   whole at open (a snapshot) and read, pread and lseek work over it; a
  *   directory lists what exists at open through fileops.getdents (Linux's
  *   linux_dirent64 records); /proc/PID/fd/N is a new open of the same
- *   file (the same pipe, the same host file, the same specfs name).
+ *   file under the re-open rule (vfs_reopen for a guest file beneath the
+ *   root, the same pipe, the same specfs name or device; the vkernel's
+ *   streams never with more access than they have: EACCES).
  * specfs_stat: stat (follow: of what a symlink names) into *st; 0 or
  *   -errno.  /proc files say size 0, as Linux's do.
  * specfs_readlink: a symlink's target (/proc/self, /proc/self/exe,

@@ -246,18 +246,27 @@ checked(int fd, bool io, struct stat *st)
 	return fd;
 }
 
-/* Opens the file behind the O_PATH descriptor pfd again with flags
- * (through its /proc/self/fd link: the same inode, no new walk).  The
- * new descriptor, or -errno; pfd is closed either way. */
+/* Opens the file behind the host descriptor fd again with flags, through
+ * its /proc/self/fd link (the same inode, no new walk, the host checking
+ * the file's permissions as Linux's may_open does).  The new descriptor,
+ * or -errno. */
+static int
+open_link(int fd, int flags, mode_t mode)
+{
+	char link[64];
+	int nfd;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	nfd = open(link, flags | O_CLOEXEC, mode);
+	return nfd < 0 ? -errno : nfd;
+}
+
+/* open_link of the O_PATH descriptor pfd, which is closed either way. */
 static int
 reopen(int pfd, int flags, mode_t mode)
 {
-	char link[64];
-	int fd;
+	int fd = open_link(pfd, flags, mode);
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
-	fd = open(link, flags | O_CLOEXEC, mode);
-	fd = fd < 0 ? -errno : fd;
 	close(pfd);
 	return fd;
 }
@@ -388,6 +397,75 @@ int
 vfs_open_path(const char *gpath, bool follow)
 {
 	return vfs_open(gpath, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+}
+
+/* The accesses open(2) flags ask for (1 read, 2 write; O_TRUNC writes,
+ * the access mode 3 asks for both, as Linux's ACC_MODE) or give (the
+ * mode 3 and O_PATH give neither). */
+static int
+asks(int flags)
+{
+	static const int acc[4] = { 1, 2, 3, 3 };
+
+	if (flags & O_PATH)
+		return 0;
+	return acc[flags & O_ACCMODE] | (flags & O_TRUNC ? 2 : 0);
+}
+
+static int
+gives(int flags)
+{
+	static const int acc[4] = { 1, 2, 3, 0 };
+
+	return flags & O_PATH ? 0 : acc[flags & O_ACCMODE];
+}
+
+/* The host file at fd is beneath the root, or was when it was unlinked
+ * (its last name, " (deleted)", is). */
+static bool
+beneath(int fd)
+{
+	char link[64], host[PATH_MAX], guest[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, host, sizeof(host) - 1)) <= 0)
+		return false;
+	host[n] = '\0';
+	if (n > 10 && strcmp(host + n - 10, " (deleted)") == 0)
+		host[n - 10] = '\0';
+	return host[0] == '/' && guest_of_host(host, guest, sizeof(guest)) == 0;
+}
+
+bool
+vfs_within(int flags, int had)
+{
+	return (asks(flags) & ~gives(had)) == 0;
+}
+
+bool
+vfs_ordinary(int hostfd)
+{
+	struct statfs sf;
+
+	return fstatfs(hostfd, &sf) == 0 && ordinary(&sf);
+}
+
+int
+vfs_reopen(int hostfd, int flags, int had, bool own)
+{
+	int hflags = flags & O_PATH ? O_PATH | (flags & O_DIRECTORY) :
+	    host_flags(flags) & ~(O_CREAT | O_NOFOLLOW |
+	    (O_TMPFILE & ~O_DIRECTORY));
+	bool io = !(flags & O_PATH);
+	struct stat st;
+	int rc;
+
+	if ((rc = vfs_check(hostfd, io, &st)) != 0)
+		return rc;
+	if (!vfs_within(flags, had) && (!own || !beneath(hostfd)))
+		return -EACCES;
+	return checked(open_link(hostfd, hflags, 0), io, &st);
 }
 
 int

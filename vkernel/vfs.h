@@ -49,6 +49,29 @@ int vfs_open(const char *gpath, int flags, mode_t mode);
  * act on a file through its name (stat, readlink, chown, utimes...). */
 int vfs_open_path(const char *gpath, bool follow);
 
+/*
+ * The re-open rule: the file behind hostfd (a guest file's host
+ * descriptor) opened again with open(2) flags, as Linux opens
+ * /proc/PID/fd/N: the same inode, no walk, and the host checking the
+ * file's permissions (may_open: an O_PATH descriptor re-opened O_RDONLY
+ * works, as programs use O_PATH).  What it reaches is checked as
+ * vfs_open checks, before and after opening: an ordinary file system
+ * (ENOENT), no device unless O_PATH (EACCES), no symlink (ELOOP, the
+ * host's).  had: the open(2) flags the guest file was opened with.
+ * Unless own (a file the guest opened by name) and the file is beneath
+ * the root (or was, when it was unlinked), the new open may not ask for
+ * an access had did not give: EACCES, as Linux answers a refused
+ * permission.  A host descriptor (close-on-exec, O_NONBLOCK on the host)
+ * or -errno.
+ */
+int vfs_reopen(int hostfd, int flags, int had, bool own);
+/* open(2) flags ask for no access (read, write: O_TRUNC writes) that
+ * the flags had a file was opened with do not give (O_PATH gives none). */
+bool vfs_within(int flags, int had);
+/* The host file at hostfd is on an ordinary file system (vfs_open's
+ * allow-list). */
+bool vfs_ordinary(int hostfd);
+
 /* For calls that act on a name itself (unlink, mkdir, rename, lstat,
  * readlink...): an O_PATH descriptor of gpath's parent directory, and in
  * *base its last component (a pointer into gpath; "." for the root).
