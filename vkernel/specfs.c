@@ -1213,6 +1213,21 @@ list_dir(struct proc *p, const struct node *d, struct snap *sn)
 
 /* ---- stat ---- */
 
+/* A /proc/PID/fd/N link's mode bits as Linux gives them: read and
+ * search for a readable file, write and search for a writable one. */
+static mode_t
+fd_mode(struct proc *p, const struct node *n)
+{
+	struct file *f = fd_file(p, n, false);
+	mode_t m = 0;
+
+	if (f != NULL && file_readable(f))
+		m |= S_IRUSR | S_IXUSR;
+	if (f != NULL && file_writable(f))
+		m |= S_IWUSR | S_IXUSR;
+	return m;
+}
+
 static int
 node_stat(struct proc *p, const struct node *n, struct stat *st)
 {
@@ -1249,7 +1264,7 @@ node_stat(struct proc *p, const struct node *n, struct stat *st)
 	if (n->kind == K_DIR) {
 		st->st_mode = S_IFDIR | (n->what == W_DEV ? 0755 : 0555);
 	} else if (n->kind == K_LINK) {
-		st->st_mode = S_IFLNK | 0777;
+		st->st_mode = S_IFLNK | (n->what == W_FD ? fd_mode(p, n) : 0777);
 		if (link_target(p, n, target, sizeof(target)) == 0)
 			st->st_size = (off_t)strlen(target);
 	} else {
@@ -1383,9 +1398,10 @@ reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 
 	if (f == NULL)
 		return -ENOENT;
-	if (is_specfs_file(f))
+	if (is_specfs_file(f))  /* a link (an O_PATH of it) is not followed */
 		return specfs_open(p, ((struct snap *)f->data)->path,
-		    flags & ~O_NOFOLLOW, fp);
+		    S_ISLNK(((struct snap *)f->data)->st.st_mode) ?
+		    flags | O_NOFOLLOW : flags & ~O_NOFOLLOW, fp);
 	if (pipe_is(f))
 		return pipe_reopen(f, flags, fp);
 	if (file_is_vfs(f))
@@ -1416,7 +1432,8 @@ open_snap(struct proc *p, const struct node *n, int flags, struct file **fp)
 
 	if ((sn = calloc(1, sizeof(*sn))) == NULL)
 		return -ENOMEM;
-	rc = n->kind == K_DIR ? list_dir(p, n, sn) : generate(p, n, &sb);
+	rc = n->kind == K_DIR ? list_dir(p, n, sn) : n->kind == K_LINK ? 0 :
+	    generate(p, n, &sb);
 	sn->text = sb.b;
 	sn->len = sb.len;
 	sn->charged = sizeof(*sn) + sb.cap + sn->capents * sizeof(struct dent);
@@ -1426,7 +1443,7 @@ open_snap(struct proc *p, const struct node *n, int flags, struct file **fp)
 	if (rc == 0)
 		rc = node_stat(p, n, &sn->st);
 	if (rc == 0 && (*fp = file_new(n->kind == K_DIR ? &dir_ops :
-	    &snap_ops, O_RDONLY | (flags & O_NONBLOCK), sn)) == NULL)
+	    &snap_ops, O_RDONLY | (flags & (O_NONBLOCK | O_PATH)), sn)) == NULL)
 		rc = -ENOMEM;
 	if (rc != 0) {
 		free(sn->text);
@@ -1471,7 +1488,8 @@ specfs_open(struct proc *p, const char *gpath, int flags, struct file **fp)
 	case K_HOST:
 		return open_host(n.path, flags, fp);
 	case K_LINK:
-		return -ELOOP; /* O_NOFOLLOW */
+		/* O_NOFOLLOW: only O_PATH opens a link itself, as on Linux. */
+		return flags & O_PATH ? open_snap(p, &n, flags, fp) : -ELOOP;
 	case K_FD:
 		return reopen(p, &n, flags, fp);
 	case K_DEV:
@@ -1489,10 +1507,17 @@ int
 specfs_stat(struct proc *p, const char *gpath, bool follow, struct stat *st)
 {
 	struct node n;
-	int rc;
+	int rc, fd;
 
 	if ((rc = walk(p, gpath, follow, &n)) != 0)
 		return rc;
+	if (n.kind == K_HOST && !follow) {  /* a name beneath cwd or exe */
+		if ((fd = vfs_open(n.path, O_PATH | O_NOFOLLOW, 0)) < 0)
+			return fd;
+		rc = fstat(fd, st) == 0 ? 0 : -errno;
+		close(fd);
+		return rc;
+	}
 	return node_stat(p, &n, st);
 }
 
@@ -1515,4 +1540,28 @@ specfs_readlink(struct proc *p, const char *gpath, char *buf, size_t len)
 		l = len;
 	memcpy(buf, target, l);
 	return (long)l;
+}
+
+int
+specfs_host_fd(struct proc *p, const char *gpath, bool follow, int flags,
+    int *hostfd)
+{
+	struct file *f;
+	struct node n;
+	int rc, fd;
+
+	*hostfd = -1;
+	if ((rc = walk(p, gpath, follow, &n)) != 0)
+		return rc;
+	if (n.kind == K_HOST)
+		fd = vfs_open(n.path, flags | (follow ? 0 : O_NOFOLLOW), 0);
+	else if (n.kind == K_FD && (f = fd_file(p, &n, false)) != NULL &&
+	    file_is_vfs(f))
+		fd = vfs_reopen(f->hostfd, flags, f->flags, true);
+	else
+		return 0;
+	if (fd < 0)
+		return fd;
+	*hostfd = fd;
+	return 0;
 }
