@@ -180,6 +180,115 @@ root__host_procfs_devices_body()
 	done
 }
 
+# Host pseudo file systems a guest must never reach (mqueue and devpts
+# hold nothing secret but are no ordinary file systems either).  pstore
+# is left out: on old code the guest's unlink would erase a crash record.
+PSEUDO_FS="cgroup2 debugfs tracefs mqueue devpts securityfs bpf"
+
+# pfs_mount ROOT: mounts each of PSEUDO_FS that mounts here at
+# ROOT/pfs/TYPE, bind-mounts it at ROOT/bind_TYPE and links ROOT/link_TYPE
+# to it; sets $pfs_args (the guest's DIR:CHILD arguments: directly,
+# through the bind mount, the symlink and "..") and $pfs_umount (what to
+# unmount, innermost first).  CHILD is an entry the mount holds (mqueue
+# gets a queue made for it; bpf stays empty).
+pfs_mount()
+{
+	pfs_args=""
+	pfs_umount=""
+	for t in $PSEUDO_FS; do
+		mkdir -p "$1/pfs/$t" "$1/bind_$t"
+		mount -t $t none "$1/pfs/$t" 2>/dev/null || continue
+		mount --bind "$1/pfs/$t" "$1/bind_$t" ||
+		    { umount "$1/pfs/$t"; continue; }
+		pfs_umount="$1/bind_$t $1/pfs/$t $pfs_umount"
+		ln -s /pfs/$t "$1/link_$t"
+		[ $t = mqueue ] && touch "$1/pfs/$t/vkq"
+		c=$(ls -A "$1/pfs/$t" | head -n 1)
+		pfs_args="$pfs_args /pfs/$t:$c /bind_$t:$c /link_$t:$c"
+		pfs_args="$pfs_args /sub/../link_$t/../pfs/$t:$c /pfs/$t/.:$c"
+	done
+}
+
+# pfs_umount: what a guest on old code could have made, and the mounts.
+pfs_umount()
+{
+	for m in $pfs_umount; do
+		rmdir "$m/vkprobe" 2>/dev/null
+		rm -f "$m/vkprobe" "$m/vkq" 2>/dev/null
+	done
+	for m in $pfs_umount; do
+		umount "$m" || umount -l "$m"
+	done
+}
+
+atf_test_case root__host_pseudofs
+root__host_pseudofs_head()
+{
+	atf_set descr "Under vkernel only (natively root reaches them): cgroup2, debugfs, tracefs, mqueue, devpts, securityfs, bpf mounted inside the root and reached directly, through a bind mount, a symlink and .. are ENOENT for open, stat, statx, statfs, access, chdir, readlink, mkdir, create, symlink, unlink, rename, chown, utimes (an allow-list of ordinary file systems)"
+	atf_set require.user root
+}
+root__host_pseudofs_body()
+{
+	for v in glibc musl; do
+		need_guest files-$v
+		make_root $v
+		pfs_mount "$PWD/root"
+		[ -n "$pfs_args" ] || atf_skip "no pseudo file system mounts here"
+		"$vk" -v -m 64m -r root /files pseudofs /sub $pfs_args >vk.out 2>vk.err
+		st=$?
+		pfs_umount
+		echo "$v: $pfs_args"
+		[ $st = 0 ] && grep -qx "pseudofs ok: [0-9]* checks" vk.out ||
+		    { cat vk.out vk.err; atf_fail "$v: exit $st (above)"; }
+		pages_back vk.err
+	done
+}
+
+# cgroup_dir: a directory under /sys/fs/cgroup on a cgroup file system
+# (/sys/fs/cgroup itself with cgroup2 alone; a hierarchy under it with
+# v1, where /sys/fs/cgroup is a tmpfs of mount points), or nothing.
+cgroup_dir()
+{
+	for d in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/*; do
+		case $(stat -f -c %T "$d" 2>/dev/null) in
+		cgroup*) echo "$d"; return ;;
+		esac
+	done
+}
+
+atf_test_case root__host_cgroup_link
+root__host_cgroup_link_head()
+{
+	atf_set descr "With -r / (nothing hidden by the root) a symlink in a temporary directory to the host's cgroup file system under /sys/fs/cgroup (or, where none is mounted there, as in the QEMU guest of the hw half, to cgroup2 mounted by the test) is ENOENT for every call (the host's pids and control files)"
+	atf_set has.cleanup true
+}
+root__host_cgroup_link_body()
+{
+	cg=$(cgroup_dir)
+	if [ -z "$cg" ]; then
+		mkdir cgmnt
+		mount -t cgroup2 none cgmnt 2>/dev/null || atf_skip \
+		    "no cgroup file system under /sys/fs/cgroup, none mountable"
+		cg=$PWD/cgmnt
+	fi
+	ln -s "$cg" "$PWD/cg"
+	for v in glibc musl; do
+		need_guest files-$v
+		"$vk" -v -m 64m -r / "$gdir/files-$v" pseudofs "$PWD" \
+		    "$PWD/cg:cgroup.procs" "$PWD/cg/.:cgroup.procs" >vk.out 2>vk.err
+		st=$?
+		rmdir "$cg/vkprobe" 2>/dev/null
+		[ $st = 0 ] && grep -qx "pseudofs ok: [0-9]* checks" vk.out ||
+		    { cat vk.out vk.err; atf_fail "$v, $cg: exit $st (above)"; }
+		pages_back vk.err
+	done
+}
+root__host_cgroup_link_cleanup()
+{
+	[ -d cgmnt ] && umount cgmnt 2>/dev/null
+	true
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case open__flags
@@ -191,4 +300,6 @@ atf_init_test_cases()
 	atf_add_test_case leak__host_descriptors
 	atf_add_test_case root__confined
 	atf_add_test_case root__host_procfs_devices
+	atf_add_test_case root__host_pseudofs
+	atf_add_test_case root__host_cgroup_link
 }

@@ -1220,6 +1220,21 @@ list_dir(struct proc *p, const struct node *d, struct snap *sn)
 
 /* ---- stat ---- */
 
+/* A /proc/PID/fd/N link's mode bits as Linux gives them: read and
+ * search for a readable file, write and search for a writable one. */
+static mode_t
+fd_mode(struct proc *p, const struct node *n)
+{
+	struct file *f = fd_file(p, n, false);
+	mode_t m = 0;
+
+	if (f != NULL && file_readable(f))
+		m |= S_IRUSR | S_IXUSR;
+	if (f != NULL && file_writable(f))
+		m |= S_IWUSR | S_IXUSR;
+	return m;
+}
+
 static int
 node_stat(struct proc *p, const struct node *n, struct stat *st)
 {
@@ -1256,7 +1271,7 @@ node_stat(struct proc *p, const struct node *n, struct stat *st)
 	if (n->kind == K_DIR) {
 		st->st_mode = S_IFDIR | (n->what == W_DEV ? 0755 : 0555);
 	} else if (n->kind == K_LINK) {
-		st->st_mode = S_IFLNK | 0777;
+		st->st_mode = S_IFLNK | (n->what == W_FD ? fd_mode(p, n) : 0777);
 		if (link_target(p, n, target, sizeof(target)) == 0)
 			st->st_size = (off_t)strlen(target);
 	} else {
@@ -1268,26 +1283,28 @@ node_stat(struct proc *p, const struct node *n, struct stat *st)
 
 /* ---- opening ---- */
 
-/* A file on the host descriptor fd (taken over), moved above 2 and with
- * O_NONBLOCK as the guest asked (the host open used it so that no FIFO
- * or terminal open waits in the vkernel). */
+/* A file on the host descriptor fd (taken over; -errno passes through),
+ * moved above 2 and with O_NONBLOCK as the guest asked (the host open
+ * used it so that no FIFO or terminal open waits in the vkernel). */
 static int
 host_file(int fd, int flags, struct file **fp)
 {
-	int nfd = fd < 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	int err = errno;
+	int nfd, err;
 
 	if (fd < 0)
-		return -err;
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	err = errno;
 	close(fd);
 	if (nfd < 0)
 		return -err;
 	if (!(flags & O_NONBLOCK))
 		(void)fcntl(nfd, F_SETFL, fcntl(nfd, F_GETFL) & ~O_NONBLOCK);
-	if ((*fp = file_host_new(nfd, flags & (O_ACCMODE | O_APPEND |
+	if ((*fp = file_host_new(nfd, flags & (O_PATH | O_ACCMODE | O_APPEND |
 	    O_NONBLOCK))) == NULL) {
+		err = errno;  /* ENFILE or ENOMEM */
 		close(nfd);
-		return -ENOMEM;
+		return -err;
 	}
 	return 0;
 }
@@ -1300,48 +1317,121 @@ open_dev(enum what w, int flags, struct file **fp)
 	int fd = open(dev_host(w), (flags & (O_ACCMODE | O_APPEND)) |
 	    O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
-	return host_file(fd, flags, fp);
+	return host_file(fd < 0 ? -errno : fd, flags, fp);
 }
 
-/* /proc/PID/fd/N: a new open of the same file, as Linux's: the same pipe,
- * the same host file (reopened through the vkernel's own descriptor of
- * it, never by name), the same specfs name made again. */
+/* Which of our devices the host device st is (by its device number), or
+ * W_ROOT for none. */
+static enum what
+dev_of(const struct stat *st)
+{
+	static const enum what devs[] = { W_NULL, W_ZERO, W_FULL, W_RANDOM,
+	    W_URANDOM, W_TTY };
+	struct stat d;
+	size_t i;
+
+	if (!S_ISCHR(st->st_mode))
+		return W_ROOT;
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (stat(dev_host(devs[i]), &d) == 0 && S_ISCHR(d.st_mode) &&
+		    d.st_rdev == st->st_rdev)
+			return devs[i];
+	return W_ROOT;
+}
+
+/*
+ * A re-open of a host file that is no guest file beneath the root.  One
+ * of our devices (by its device number, whoever opened it: a stream on
+ * /dev/null too) is made again, as a guest may open it by name.  Any
+ * other is one of the vkernel's own streams, which the guest could not
+ * open by name: it keeps at most the access it has (EACCES past it), and
+ * is opened again through its link (a new open with its own offset, as
+ * on Linux) only when it is a regular file on an ordinary file system;
+ * anything else (a terminal, a host pipe or socket, a file on the host's
+ * procfs) is never opened: the new file shares the stream's host
+ * descriptor.
+ */
+static int
+reopen_stream(struct file *f, int flags, struct file **fp)
+{
+	struct stat st;
+	enum what w;
+	int fd;
+
+	if (fstat(f->hostfd, &st) != 0)
+		return -errno;
+	if ((w = dev_of(&st)) != W_ROOT)
+		return open_dev(w, flags, fp);
+	if (!vfs_within(flags, f->flags))
+		return -EACCES;
+	if (S_ISREG(st.st_mode) && vfs_ordinary(f->hostfd))
+		return host_file(vfs_reopen(f->hostfd, flags, f->flags, false),
+		    flags, fp);
+	if ((fd = fcntl(f->hostfd, F_DUPFD_CLOEXEC, 3)) < 0)
+		return -errno;
+	if ((*fp = file_host_new(fd, flags & (O_PATH | O_ACCMODE | O_APPEND |
+	    O_NONBLOCK))) == NULL) {
+		int err = errno;  /* ENFILE or ENOMEM */
+
+		close(fd);
+		return -err;
+	}
+	return 0;
+}
+
+/* A host descriptor (taken over) as a guest file of the kind an open by
+ * name gives: 0, or -errno (passed through). */
+static int
+vfs_file(int fd, int flags, struct file **fp)
+{
+	if (fd < 0)
+		return fd;
+	if ((*fp = file_vfs_new(fd, flags)) == NULL) {
+		int err = errno;  /* ENFILE or ENOMEM */
+
+		close(fd);
+		return -err;
+	}
+	return 0;
+}
+
+/*
+ * /proc/PID/fd/N: a new open of the same file under the re-open rule
+ * (see design.md): a guest file beneath the root is opened again through
+ * the vkernel's own descriptor of it (vfs_reopen: the host checks the
+ * file's permissions, the vkernel what it reaches), a pipe gets a new
+ * end, a specfs name is made again, a device or stream as
+ * reopen_stream says.  Never a name, never more than the guest may have.
+ */
 static int
 reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 {
 	struct file *f = fd_file(p, n, true);
-	char link[64];
 
 	if (f == NULL)
 		return -ENOENT;
-	if (is_specfs_file(f))
+	if (is_specfs_file(f))  /* a link (an O_PATH of it) is not followed */
 		return specfs_open(p, ((struct snap *)f->data)->path,
-		    flags & ~O_NOFOLLOW, fp);
+		    S_ISLNK(((struct snap *)f->data)->st.st_mode) ?
+		    flags | O_NOFOLLOW : flags & ~O_NOFOLLOW, fp);
 	if (pipe_is(f))
 		return pipe_reopen(f, flags, fp);
+	if (file_is_vfs(f))
+		return vfs_file(vfs_reopen(f->hostfd, flags, f->flags, true),
+		    flags, fp);
 	if (f->hostfd < 0)
 		return -ENXIO;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", f->hostfd);
-	return host_file(open(link, (flags & (O_ACCMODE | O_APPEND |
-	    O_DIRECTORY)) | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), flags, fp);
+	return reopen_stream(f, flags, fp);
 }
 
 /* A guest path outside specfs that a link led to, opened beneath the
- * root (no creation through a link: its mode is not ours to choose). */
+ * root as by name (no creation through a link: its mode is not ours to
+ * choose). */
 static int
 open_host(const char *gpath, int flags, struct file **fp)
 {
-	int fd = vfs_open(gpath, flags & ~(O_CREAT | O_EXCL | O_TMPFILE |
-	    O_NOFOLLOW), 0);
-
-	if (fd < 0)
-		return fd;
-	if ((*fp = file_host_new(fd, flags & (O_ACCMODE | O_APPEND |
-	    O_NONBLOCK))) == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	return 0;
+	flags &= ~(O_CREAT | O_EXCL | (O_TMPFILE & ~O_DIRECTORY) | O_NOFOLLOW);
+	return vfs_file(vfs_open(gpath, flags, 0), flags, fp);
 }
 
 /* A snapshot of file or directory n. */
@@ -1354,14 +1444,15 @@ open_snap(struct proc *p, const struct node *n, int flags, struct file **fp)
 
 	if ((sn = kmem_alloc(sizeof(*sn))) == NULL)
 		return -ENOMEM;
-	rc = n->kind == K_DIR ? list_dir(p, n, sn) : generate(p, n, &sb);
+	rc = n->kind == K_DIR ? list_dir(p, n, sn) : n->kind == K_LINK ? 0 :
+	    generate(p, n, &sb);
 	sn->text = sb.b;
 	sn->len = sb.len;
 	sn->textcap = sb.cap;
 	snprintf(sn->path, sizeof(sn->path), "%s", n->path);
 	if (rc == 0 && (rc = node_stat(p, n, &sn->st)) == 0 &&
 	    (*fp = file_new(n->kind == K_DIR ? &dir_ops : &snap_ops,
-	    O_RDONLY | (flags & O_NONBLOCK), sn)) == NULL)
+	    O_RDONLY | (flags & (O_NONBLOCK | O_PATH)), sn)) == NULL)
 		rc = -errno;
 	if (rc != 0)
 		snap_free(sn);
@@ -1401,7 +1492,8 @@ specfs_open(struct proc *p, const char *gpath, int flags, struct file **fp)
 	case K_HOST:
 		return open_host(n.path, flags, fp);
 	case K_LINK:
-		return -ELOOP; /* O_NOFOLLOW */
+		/* O_NOFOLLOW: only O_PATH opens a link itself, as on Linux. */
+		return flags & O_PATH ? open_snap(p, &n, flags, fp) : -ELOOP;
 	case K_FD:
 		return reopen(p, &n, flags, fp);
 	case K_DEV:
@@ -1419,10 +1511,17 @@ int
 specfs_stat(struct proc *p, const char *gpath, bool follow, struct stat *st)
 {
 	struct node n;
-	int rc;
+	int rc, fd;
 
 	if ((rc = walk(p, gpath, follow, &n)) != 0)
 		return rc;
+	if (n.kind == K_HOST && !follow) {  /* a name beneath cwd or exe */
+		if ((fd = vfs_open(n.path, O_PATH | O_NOFOLLOW, 0)) < 0)
+			return fd;
+		rc = fstat(fd, st) == 0 ? 0 : -errno;
+		close(fd);
+		return rc;
+	}
 	return node_stat(p, &n, st);
 }
 
@@ -1445,4 +1544,28 @@ specfs_readlink(struct proc *p, const char *gpath, char *buf, size_t len)
 		l = len;
 	memcpy(buf, target, l);
 	return (long)l;
+}
+
+int
+specfs_host_fd(struct proc *p, const char *gpath, bool follow, int flags,
+    int *hostfd)
+{
+	struct file *f;
+	struct node n;
+	int rc, fd;
+
+	*hostfd = -1;
+	if ((rc = walk(p, gpath, follow, &n)) != 0)
+		return rc;
+	if (n.kind == K_HOST)
+		fd = vfs_open(n.path, flags | (follow ? 0 : O_NOFOLLOW), 0);
+	else if (n.kind == K_FD && (f = fd_file(p, &n, false)) != NULL &&
+	    file_is_vfs(f))
+		fd = vfs_reopen(f->hostfd, flags, f->flags, true);
+	else
+		return 0;
+	if (fd < 0)
+		return fd;
+	*hostfd = fd;
+	return 0;
 }

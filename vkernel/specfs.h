@@ -30,12 +30,15 @@ struct file;
  * specfs_open: opens it with open(2) flags: 0 and *fp, or -errno: ENOENT
  *   for a name that does not exist (EACCES when O_CREAT would make one in
  *   a specfs directory), EACCES to write a /proc file, EISDIR to write a
- *   directory, ENOTDIR, ELOOP (O_NOFOLLOW on a link), ENXIO (/dev/tty
+ *   directory, ENOTDIR, ELOOP (O_NOFOLLOW on a link; with O_PATH it
+ *   opens the link itself), ENXIO (/dev/tty
  *   without a controlling terminal), ENOMEM.  A /proc file is generated
  *   whole at open (a snapshot) and read, pread and lseek work over it; a
  *   directory lists what exists at open through fileops.getdents (Linux's
  *   linux_dirent64 records); /proc/PID/fd/N is a new open of the same
- *   file (the same pipe, the same host file, the same specfs name).
+ *   file under the re-open rule (vfs_reopen for a guest file beneath the
+ *   root, the same pipe, the same specfs name or device; the vkernel's
+ *   streams never with more access than they have: EACCES).
  * specfs_stat: stat (follow: of what a symlink names) into *st; 0 or
  *   -errno.  /proc files say size 0, as Linux's do.
  * specfs_readlink: a symlink's target (/proc/self, /proc/self/exe,
@@ -43,6 +46,16 @@ struct file;
  *   truncated to len: its length, or -EINVAL (not a symlink), -ENOENT,
  *   -ENOTDIR.  /proc/PID/fd/N names the file's guest path, "pipe:[INO]",
  *   or a host stream's own name ("/dev/pts/0", "socket:[N]").
+ * specfs_host_fd: for the calls that act on a file through a name
+ *   (chmod, chown, utimes, truncate, access, statfs, statx, readlink,
+ *   link): when gpath leads through a specfs link to a file beneath the
+ *   root (/proc/PID/fd/N of a guest file, /proc/PID/cwd and exe and the
+ *   names beneath them), a host descriptor of that very file (a magic
+ *   link is followed to the file itself, as on Linux, also when its name
+ *   was unlinked) opened with flags (O_PATH, O_WRONLY) under the re-open
+ *   rule: 0 and *hostfd.  0 and *hostfd -1 when gpath is specfs's own, or
+ *   names a file that is not beneath the root (a pipe, a stream, a
+ *   device): the caller refuses or answers for it.  Else -errno.
  */
 bool specfs_owns(const char *gpath);
 int specfs_open(struct proc *p, const char *gpath, int flags,
@@ -51,5 +64,7 @@ int specfs_stat(struct proc *p, const char *gpath, bool follow,
     struct stat *st);
 long specfs_readlink(struct proc *p, const char *gpath, char *buf,
     size_t len);
+int specfs_host_fd(struct proc *p, const char *gpath, bool follow, int flags,
+    int *hostfd);
 
 #endif /* VKERNEL_SPECFS_H */

@@ -129,6 +129,26 @@ path_fd(struct proc *p, const char *gpath, bool follow)
 	return vfs_open_path(gpath, follow);
 }
 
+/*
+ * A host descriptor, opened with flags (O_PATH, or O_WRONLY), of the file
+ * gpath names for a call that acts on a file through its name: beneath
+ * the root by the host's walk, or through a specfs link to a file beneath
+ * the root (/proc/PID/fd/N, /dev/fd/N, /proc/PID/cwd and exe), which is
+ * followed to the file itself as Linux follows a magic link, under the
+ * re-open rule (specfs_host_fd).  0 and *fd; 0 and *fd -1 for specfs's
+ * own names and the vkernel's files that are not beneath the root (its
+ * streams, pipes, devices), which the caller answers for; or -errno.
+ */
+static int
+host_fd(struct proc *p, const char *gpath, bool follow, int flags, int *fd)
+{
+	p->nhostcalls++;
+	if (specfs_owns(gpath))
+		return specfs_host_fd(p, gpath, follow, flags, fd);
+	*fd = vfs_open(gpath, flags | (follow ? 0 : O_NOFOLLOW), 0);
+	return *fd < 0 ? *fd : 0;
+}
+
 /* ---- open ---- */
 
 /* O_TMPFILE without its O_DIRECTORY (glibc's __O_TMPFILE has both). */
@@ -366,15 +386,17 @@ sys_statx(struct proc *p, const uint64_t *a)
 	}
 	if (f != NULL && f->hostfd >= 0) {
 		r = statx_fd(f->hostfd, flags, (unsigned)a[3], &sx);
-	} else if (f != NULL || specfs_owns(gpath)) {
-		if ((r = f != NULL ? stat_file(f, &st) : specfs_stat(p, gpath,
-		    !(flags & AT_SYMLINK_NOFOLLOW), &st)) == 0)
+	} else if (f != NULL) {
+		if ((r = stat_file(f, &st)) == 0)
 			statx_of(&st, &sx);
-	} else {
-		if ((fd = path_fd(p, gpath, !(flags & AT_SYMLINK_NOFOLLOW))) < 0)
-			return fd;
+	} else if ((r = host_fd(p, gpath, !(flags & AT_SYMLINK_NOFOLLOW),
+	    O_PATH, &fd)) == 0 && fd >= 0) {
 		r = statx_fd(fd, flags, (unsigned)a[3], &sx);
 		close(fd);
+	} else if (r == 0) {  /* specfs's own */
+		if ((r = specfs_stat(p, gpath, !(flags & AT_SYMLINK_NOFOLLOW),
+		    &st)) == 0)
+			statx_of(&st, &sx);
 	}
 	if (r < 0)
 		return r;
@@ -402,15 +424,16 @@ sys_statfs(struct proc *p, const uint64_t *a)
 	long r;
 	int fd;
 
-	if ((r = path_in(p, AT_FDCWD, a[0], gpath)) < 0)
+	if ((r = path_in(p, AT_FDCWD, a[0], gpath)) < 0 ||
+	    (r = host_fd(p, gpath, true, O_PATH, &fd)) < 0)
 		return r;
-	if (specfs_owns(gpath)) {
+	if (fd < 0) {  /* specfs's own */
 		if ((r = specfs_stat(p, gpath, true, &st)) < 0)
 			return r;
 		specfs_statfs(gpath, &sf);
+		if (S_ISFIFO(st.st_mode))
+			sf.f_type = PIPEFS_MAGIC;  /* a pipe's: as fstatfs says */
 	} else {
-		if ((fd = path_fd(p, gpath, true)) < 0)
-			return fd;
 		r = fstatfs(fd, &sf) != 0 ? -errno : 0;
 		close(fd);
 		if (r < 0)
@@ -649,9 +672,10 @@ do_linkat(struct proc *p, uint64_t od, gva_t uold, uint64_t nd, gva_t unew,
 		return r;
 	if (f != NULL)
 		return file_is_vfs(f) ? link_fd(p, f->hostfd, g2) : -EXDEV;
-	if ((flags & AT_SYMLINK_FOLLOW) && !specfs_owns(g1)) {
-		if ((fd = path_fd(p, g1, true)) < 0)
-			return fd;
+	if ((flags & AT_SYMLINK_FOLLOW) &&
+	    (r = host_fd(p, g1, true, O_PATH, &fd)) < 0)
+		return r;
+	if ((flags & AT_SYMLINK_FOLLOW) && fd >= 0) {
 		r = link_fd(p, fd, g2);
 		close(fd);
 		return r;
@@ -731,11 +755,11 @@ do_readlinkat(struct proc *p, uint64_t dirfd, gva_t upath, gva_t ubuf,
 		return -EINVAL;
 	if ((r = path_in(p, dirfd, upath, gpath)) < 0)
 		return r;
-	if (specfs_owns(gpath)) {
+	if ((r = host_fd(p, gpath, false, O_PATH, &fd)) < 0)
+		return r;
+	if (fd < 0) {  /* specfs's own: its links */
 		r = specfs_readlink(p, gpath, buf, len);
 	} else {
-		if ((fd = path_fd(p, gpath, false)) < 0)
-			return fd;
 		if (fstat(fd, &st) != 0)
 			r = -errno;
 		else if (!S_ISLNK(st.st_mode))
@@ -795,11 +819,12 @@ do_faccessat(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t mode,
 	if (f != NULL)
 		return f->hostfd < 0 ? 0 : syscall(SYS_faccessat2, f->hostfd,
 		    "", (int)mode, hflags) != 0 ? -errno : 0;
-	if (specfs_owns(gpath))
+	if ((r = host_fd(p, gpath, !(flags & AT_SYMLINK_NOFOLLOW), O_PATH,
+	    &fd)) < 0)
+		return r;
+	if (fd < 0)
 		return specfs_access(p, gpath, !(flags & AT_SYMLINK_NOFOLLOW),
 		    (int)mode);
-	if ((fd = path_fd(p, gpath, !(flags & AT_SYMLINK_NOFOLLOW))) < 0)
-		return fd;
 	r = syscall(SYS_faccessat2, fd, "", (int)mode, hflags) != 0 ? -errno : 0;
 	close(fd);
 	return r;
@@ -824,13 +849,17 @@ sys_faccessat2(struct proc *p, const uint64_t *a)
 }
 
 /* What a name-taking call that changes a file acts on: an O_PATH host
- * descriptor of gpath (follow or not), or specfs's refusal. */
+ * descriptor of the file gpath names (follow or not; through a specfs
+ * link too, as host_fd says), or specfs's refusal (EPERM: the vkernel's
+ * streams, pipes and specfs files are not the guest's to change). */
 static int
 change_fd(struct proc *p, const char *gpath, bool follow)
 {
-	if (specfs_owns(gpath))
-		return (int)specfs_refuse(p, gpath, false);
-	return path_fd(p, gpath, follow);
+	int fd, r;
+
+	if ((r = host_fd(p, gpath, follow, O_PATH, &fd)) < 0)
+		return r;
+	return fd >= 0 ? fd : (int)specfs_refuse(p, gpath, false);
 }
 
 /* chmod through the O_PATH descriptor's /proc/self/fd link (Linux's
@@ -1048,6 +1077,22 @@ sys_utime(struct proc *p, const uint64_t *a)
 	return set_times(p, AT_FDCWD, a[0], ts, 0);
 }
 
+/* truncate of a specfs name, or of what a specfs link names that is not
+ * beneath the root: EISDIR and EINVAL for what is no regular file (a
+ * pipe, a device), as Linux checks before permissions; else refused. */
+static long
+truncate_refuse(struct proc *p, const char *gpath)
+{
+	struct stat st;
+	int r;
+
+	if ((r = specfs_stat(p, gpath, true, &st)) < 0)
+		return r;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return S_ISREG(st.st_mode) ? specfs_refuse(p, gpath, false) : -EINVAL;
+}
+
 long
 sys_truncate(struct proc *p, const uint64_t *a)
 {
@@ -1059,11 +1104,10 @@ sys_truncate(struct proc *p, const uint64_t *a)
 		return r;
 	if ((int64_t)a[1] < 0)
 		return -EINVAL;
-	if (specfs_owns(gpath))
-		return specfs_refuse(p, gpath, false);
-	p->nhostcalls++;
-	if ((fd = vfs_open(gpath, O_WRONLY, 0)) < 0)
-		return fd;
+	if ((r = host_fd(p, gpath, true, O_WRONLY, &fd)) < 0)
+		return r;
+	if (fd < 0)
+		return truncate_refuse(p, gpath);
 	r = ftruncate(fd, (off_t)a[1]) != 0 ? -errno : 0;
 	if (r == 0)
 		vm_file_truncate_fd(fd, (off_t)a[1]); /* the page cache too */

@@ -18,7 +18,8 @@ struct proc;
  * with renames (the kernel checks as it walks, not before).
  */
 
-/* Opens the root.  0, or -1 with a one-line reason. */
+/* Opens the root (on an ordinary file system, as vfs_open checks).  0,
+ * or -1 with a one-line reason. */
 int vfs_init(const char *root, char *why, size_t whylen);
 /* The guest path of the vkernel's own working directory ("/" if it is not
  * beneath the root). */
@@ -35,14 +36,41 @@ int vfs_abspath(struct proc *p, int dirfd, const char *upath, char *out);
  * flags and mode (already masked by the caller's umask): a host
  * descriptor (close-on-exec, and O_NONBLOCK on the host so that no open
  * or read of a FIFO blocks the vkernel) or -errno.  Defence in depth: a
- * file on the host's procfs or sysfs is ENOENT, and a character or block
+ * file on anything but an ordinary file system (ext4, xfs, btrfs, tmpfs,
+ * nfs...: an allow-list, so procfs, sysfs, cgroup, debugfs and whatever
+ * a kernel adds are refused unnamed) is ENOENT, and a character or block
  * device EACCES unless flags has O_PATH; a name that exists is looked at
- * through O_PATH before it is opened, so such a device is never opened.
+ * through O_PATH before it is opened, so such a device is never opened,
+ * and a missing one is made (O_CREAT) only beneath a parent that passed
+ * the same checks (through a dangling symlink, at its target, as Linux).
  */
 int vfs_open(const char *gpath, int flags, mode_t mode);
 /* vfs_open(gpath, O_PATH, follow ? 0 : O_NOFOLLOW): for the calls that
  * act on a file through its name (stat, readlink, chown, utimes...). */
 int vfs_open_path(const char *gpath, bool follow);
+
+/*
+ * The re-open rule: the file behind hostfd (a guest file's host
+ * descriptor) opened again with open(2) flags, as Linux opens
+ * /proc/PID/fd/N: the same inode, no walk, and the host checking the
+ * file's permissions (may_open: an O_PATH descriptor re-opened O_RDONLY
+ * works, as programs use O_PATH).  What it reaches is checked as
+ * vfs_open checks, before and after opening: an ordinary file system
+ * (ENOENT), no device unless O_PATH (EACCES), no symlink (ELOOP, the
+ * host's).  had: the open(2) flags the guest file was opened with.
+ * Unless own (a file the guest opened by name) and the file is beneath
+ * the root (or was, when it was unlinked), the new open may not ask for
+ * an access had did not give: EACCES, as Linux answers a refused
+ * permission.  A host descriptor (close-on-exec, O_NONBLOCK on the host)
+ * or -errno.
+ */
+int vfs_reopen(int hostfd, int flags, int had, bool own);
+/* open(2) flags ask for no access (read, write: O_TRUNC writes) that
+ * the flags had a file was opened with do not give (O_PATH gives none). */
+bool vfs_within(int flags, int had);
+/* The host file at hostfd is on an ordinary file system (vfs_open's
+ * allow-list). */
+bool vfs_ordinary(int hostfd);
 
 /* For calls that act on a name itself (unlink, mkdir, rename, lstat,
  * readlink...): an O_PATH descriptor of gpath's parent directory, and in

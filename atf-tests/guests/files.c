@@ -812,6 +812,66 @@ hostfs(const char *hostpath)
 	CHECK(open("/dev/null", O_RDWR) >= 0, "specfs's devices open");
 }
 
+/*
+ * Under the vkernel only (natively root reaches them all): each argument
+ * after the writable directory w is DIR:CHILD, a directory on a host
+ * pseudo file system (cgroup2, debugfs, tracefs, mqueue, devpts...)
+ * however the test made it reachable (mounted in the root, bind-mounted,
+ * through a symlink or ".."), and an entry in it (or none).  Nothing
+ * there exists for the guest: every call by name is ENOENT, and O_CREAT
+ * through a dangling symlink in w makes nothing there.  The calls that
+ * would change something change nothing even if they got through (chown
+ * to -1, times omitted).
+ */
+static void
+pseudofs(const char *w, int n, char **args)
+{
+	struct timespec omit[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+	char d[PATH_MAX], c[PATH_MAX], x[PATH_MAX], l[PATH_MAX], buf[256];
+	struct statfs sf;
+	struct stat st;
+	struct kstatx sx;
+	char *colon;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(d, sizeof(d), "%s", args[i]);
+		if ((colon = strrchr(d, ':')) == NULL)
+			continue;
+		*colon = '\0';
+		snprintf(c, sizeof(c), "%s/%s", d, colon + 1);
+		snprintf(x, sizeof(x), "%s/vkprobe", d);
+		FAILS(open(d, O_RDONLY | O_DIRECTORY), ENOENT, "open %s", d);
+		FAILS(open(d, O_PATH), ENOENT, "O_PATH %s", d);
+		FAILS(stat(d, &st), ENOENT, "stat %s", d);
+		FAILS(kstatx(AT_FDCWD, d, 0, KSTATX_BASIC, &sx), ENOENT,
+		    "statx %s", d);
+		FAILS(statfs(d, &sf), ENOENT, "statfs %s", d);
+		FAILS(access(d, F_OK), ENOENT, "access %s", d);
+		FAILS(chdir(d), ENOENT, "chdir %s", d);
+		FAILS(mkdir(x, 0755), ENOENT, "mkdir %s", x);
+		FAILS(open(x, O_WRONLY | O_CREAT | O_EXCL, 0600), ENOENT,
+		    "create %s", x);
+		FAILS(symlink("/", x), ENOENT, "symlink %s", x);
+		snprintf(l, sizeof(l), "%s/vkdangle", w);
+		CHECK(symlink(x, l) == 0, "symlink %s", l);
+		FAILS(open(l, O_WRONLY | O_CREAT, 0600), ENOENT,
+		    "create %s through a dangling symlink", x);
+		unlink(l);
+		if (colon[1] == '\0')
+			continue;
+		FAILS(open(c, O_RDONLY), ENOENT, "open %s", c);
+		FAILS(open(c, O_WRONLY), ENOENT, "open %s for writing", c);
+		FAILS(stat(c, &st), ENOENT, "stat %s", c);
+		FAILS(lstat(c, &st), ENOENT, "lstat %s", c);
+		FAILS(readlink(c, buf, sizeof(buf)), ENOENT, "readlink %s", c);
+		FAILS(chown(c, (uid_t)-1, (gid_t)-1), ENOENT, "chown %s", c);
+		FAILS(utimensat(AT_FDCWD, c, omit, 0), ENOENT, "utimes %s", c);
+		FAILS(unlink(c), ENOENT, "unlink %s", c);
+		FAILS(rename(c, x), ENOENT, "rename %s", c);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -841,6 +901,8 @@ main(int argc, char **argv)
 		escape(argv[2]);
 	else if (strcmp(mode, "hostfs") == 0)
 		hostfs(argv[2]);
+	else if (strcmp(mode, "pseudofs") == 0)
+		pseudofs(argv[2], argc - 3, argv + 3);
 	else {
 		printf("unknown mode %s\n", mode);
 		return 2;
