@@ -119,6 +119,7 @@ proc_free(struct proc *p)
 
 	fdtab_free(p->fds);
 	vmspace_unref(p->vm);
+	cred_fini(&p->cred);
 	if (fpu_owner == p)
 		fpu_owner = NULL;
 	free(p->fpu);
@@ -301,7 +302,8 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 	vfs_initial_cwd(p->cwd, sizeof(p->cwd));
 	p->umask = vfs_umask();
 	p->ks = ks;
-	if ((rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0 ||
+	if ((rc = cred_init_host(&p->cred)) != 0 ||
+	    (rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0 ||
 	    (rc = proc_fpu_reset(p)) != 0) {
 		proc_free(p);
 		return rc;
@@ -313,7 +315,8 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 /*
  * fork and vfork (clone without CLONE_THREAD): a child with a copy (or,
  * with share_vm, the same) address space, a copy of the descriptor
- * table (or, with share_files, the same), the signal actions and mask, the ids and the directory; its
+ * table (or, with share_files, the same), the signal actions and mask, the
+ * credentials (cred_copy: the groups by reference) and the directory; its
  * frame is the parent's with rax 0.  It is not runnable yet.  *errp:
  * -EAGAIN past VK_PROC_MAX, -ENOMEM.
  */
@@ -333,6 +336,7 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 	memcpy(c->exe, parent->exe, sizeof(c->exe));
 	memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
 	c->umask = parent->umask;
+	cred_copy(&c->cred, &parent->cred);
 	c->ks = parent->ks;
 	c->frame = parent->frame;
 	c->frame.rax = 0;
@@ -401,7 +405,7 @@ proc_jobctl(struct proc *p, int code, int sig)
 		memset(&si, 0, sizeof(si));
 		si.si_code = code;
 		si.si_pid = p->pid;
-		si.si_uid = getuid();
+		si.si_uid = p->cred.ruid;
 		si.si_status = sig;
 		sig_post(pp, SIGCHLD, &si);
 	}
@@ -458,7 +462,7 @@ proc_notify_parent(struct proc *p)
 		return;
 	memset(&si, 0, sizeof(si));
 	si.si_pid = p->pid;
-	si.si_uid = getuid();
+	si.si_uid = p->cred.ruid;
 	if ((p->status & 0x7f) == 0) {
 		si.si_code = CLD_EXITED;
 		si.si_status = (p->status >> 8) & 0xff;

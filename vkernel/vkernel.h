@@ -15,6 +15,7 @@
 #include "kshim.h"
 #include "vm.h"
 #include "pmap.h"
+#include "cred.h"
 
 /* Guest user layout (the soft stub area sits at KS_USER_MAX). */
 #define VK_STACK_TOP   (KS_USER_MAX - 0x10000000ULL)     /* 256 MiB below it */
@@ -88,6 +89,8 @@ struct proc {
 	char exe[4096];              /* what /proc/self/exe names (guest path) */
 	char cwd[4096];              /* the working directory (guest path) */
 	mode_t umask;                /* masks the modes of files it creates */
+	struct cred cred;            /* its identity (cred.c) */
+	const struct cred_bprm *bprm; /* while exec loads: the new image's */
 	struct ks *ks;
 	struct vmspace *vm;
 	struct ks_frame frame;
