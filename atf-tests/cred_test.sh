@@ -129,17 +129,19 @@ host_tree()
 atf_test_case host__files cleanup
 host__files_head()
 {
-	atf_set descr "With a root vkernel the host checks file access as the guest: after setfsuid or a drop to 65534 a 0600 root file is EACCES and created files belong to the fs ids, a supplementary group opens a 0640 file, access() uses the real ids; fork, exec, getcwd and dirfds (the vkernel's own /proc/self/fd) work after the drop"
+	atf_set descr "With a root vkernel the host checks file access as the guest: after setfsuid or a drop to 65534 a 0600 root file is EACCES and created files belong to the fs ids, a supplementary group opens a 0640 file, access() uses the real ids; fork, exec, getcwd and dirfds (the vkernel's own /proc/self/fd and stub maps) work after the drop, also for a vkernel without CAP_SYS_PTRACE"
 }
 host__files_body()
 {
 	need_root
 	shared_dir
 	host_tree
-	for v in glibc musl; do
-		rm -f "$h"/pub/*
-		cred_one $v hostfs "$h"
-		rm -f "$h"/pub/*
+	for wrap in "" "setpriv --bounding-set=-sys_ptrace"; do
+		for v in glibc musl; do
+			rm -f "$h"/pub/*
+			CRED_WRAP=$wrap cred_one $v hostfs "$h"
+			rm -f "$h"/pub/*
+		done
 	done
 }
 host__files_cleanup()
