@@ -4,7 +4,12 @@
 . "$(atf_get_srcdir)/vk_common.sh"
 . "$(atf_get_srcdir)/proc_common.sh"
 
+# 65534 with no groups but the group of /dev/kvm (Debian's 0660 root:kvm)
+# when it has one other than root's, as a user allowed to use KVM.
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if [ -c /dev/kvm ] && [ "$(stat -c %g /dev/kvm)" != 0 ]; then
+	NOBODY="setpriv --reuid=65534 --regid=65534 --groups=$(stat -c %g /dev/kvm)"
+fi
 
 need_root()
 {
@@ -149,6 +154,39 @@ host__files_cleanup()
 	shared_cleanup
 }
 
+atf_test_case host__pdeathsig
+host__pdeathsig_head()
+{
+	atf_set descr "A parent-death signal set on the vkernel survives a guest that changes its fs ids (the host clears it then): killing the parent of a root vkernel whose guest dropped to 65534 ends the vkernel"
+}
+host__pdeathsig_body()
+{
+	need_root
+	need_guest cred-glibc
+	sh -c 'setpriv --pdeathsig=KILL "$0" "$1" dropwait >drop.out &
+	    echo $! >vk.pid; wait' "$vk" "$gdir/cred-glibc" &
+	parent=$!
+	i=0
+	until grep -qx dropped drop.out 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || atf_fail "the guest never said dropped"
+		sleep 0.1
+	done
+	vkpid=$(cat vk.pid)
+	kill -KILL "$parent"
+	i=0
+	# Gone, or a zombie for whoever reaps it now.
+	while kill -0 "$vkpid" 2>/dev/null &&
+	    [ "$(awk '{ print $3 }' "/proc/$vkpid/stat" 2>/dev/null)" != Z ]; do
+		i=$((i + 1))
+		if [ $i -ge 50 ]; then
+			kill -KILL "$vkpid"
+			atf_fail "the vkernel outlived its parent: its parent-death signal was lost"
+		fi
+		sleep 0.1
+	done
+}
+
 atf_test_case virtual__unprivileged cleanup
 virtual__unprivileged_head()
 {
@@ -156,10 +194,15 @@ virtual__unprivileged_head()
 }
 virtual__unprivileged_body()
 {
+	vk_setup
 	if [ "$(id -u)" = 0 ]; then
 		CRED_WRAP=$NOBODY
 	else
 		CRED_WRAP=
+	fi
+	if [ "${VKERNEL_PAGING:-}" = hw ] &&
+	    ! $CRED_WRAP "$vk" -P >probe.out 2>&1; then
+		atf_skip "VKERNEL_PAGING=hw, and as uid $($CRED_WRAP id -u) the vkernel says: $(cat probe.out)"
 	fi
 	for v in glibc musl; do
 		cred_one $v unpriv
@@ -221,6 +264,7 @@ atf_init_test_cases()
 	atf_add_test_case spawn__resetids
 	atf_add_test_case exec__setid
 	atf_add_test_case host__files
+	atf_add_test_case host__pdeathsig
 	atf_add_test_case virtual__unprivileged
 	atf_add_test_case make__gcc
 }

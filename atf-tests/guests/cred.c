@@ -1029,6 +1029,19 @@ mode_unpriv(void)
 	status_agrees();
 }
 
+/* dropwait: drops to 65534, says "dropped" and waits for a signal. */
+static int
+mode_dropwait(void)
+{
+	if (syscall(SYS_setresgid, 65534, 65534, 65534) != 0 ||
+	    syscall(SYS_setresuid, 65534, 65534, 65534) != 0)
+		return 1;
+	printf("dropped\n");
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
 /* ---- posix_spawn with POSIX_SPAWN_RESETIDS ---- */
 
 static void
@@ -1104,6 +1117,8 @@ main(int argc, char **argv)
 	self = "/proc/self/exe";
 	if (strcmp(mode, "show") == 0 && argc == 11)
 		return mode_show(argv + 2);
+	if (strcmp(mode, "dropwait") == 0)
+		return mode_dropwait();
 	tally = mmap(NULL, sizeof(*tally), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (tally == MAP_FAILED)
