@@ -109,7 +109,7 @@ struct ks_space {
 
 	/* The stub process now; pid 0 when there is none. */
 	pid_t pid;
-	int pidfd, lfd, mapsfd;   /* pidfd, seccomp listener, /proc/PID/maps */
+	int pidfd, lfd, mapsfd;   /* pidfd, seccomp listener, its maps */
 	bool stopped;             /* we hold its gate notification: */
 	uint64_t gate_id;         /* this one */
 	bool fs_known;            /* fs/gs bases below are what it has */
@@ -342,7 +342,7 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent, int sock)
 	    .ss_size = STUB_ALT_SIZE };
 	sigset_t all;
 	char *base;
-	int sig;
+	int sig, mfd;
 	long lfd;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
@@ -385,8 +385,14 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent, int sock)
 		_exit(127);
 	lfd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 	    SECCOMP_FILTER_FLAG_NEW_LISTENER, &ks->notify);
+	/* Then its own maps: opened by itself, the file needs no ptrace
+	 * check, so the vkernel reads it whatever its own fs ids then are
+	 * (a guest's, cred.c) and whether or not it is dumpable. */
 	if (lfd != CHILD_LISTENER_FD || send_fd(CHILD_SOCK_FD, (int)lfd) != 0 ||
-	    close((int)lfd) != 0 || close(CHILD_SOCK_FD) != 0 ||
+	    close((int)lfd) != 0 ||
+	    (mfd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    send_fd(CHILD_SOCK_FD, mfd) != 0 || close(mfd) != 0 ||
+	    close(CHILD_SOCK_FD) != 0 ||
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &ks->filter) != 0)
 		_exit(127);
 	/* No host system call from here on outside the stub's own code. */
@@ -708,7 +714,6 @@ soft_stub_start(struct ks_space *sp)
 	size_t codelen = __stop_vkstub - __start_vkstub;
 	static const uint8_t allow = 0;
 	pid_t parent = getpid();
-	char path[64];
 	int sv[2], rc;
 
 	sp->kickable = 0;
@@ -732,12 +737,11 @@ soft_stub_start(struct ks_space *sp)
 	}
 	close(sv[1]);
 	sp->lfd = recv_fd(sv[0]);
+	sp->mapsfd = sp->lfd < 0 ? -1 : recv_fd(sv[0]);
 	close(sv[0]);
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)sp->pid);
 	sp->pidfd = (int)syscall(SYS_pidfd_open, sp->pid, 0);
-	sp->mapsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (sp->lfd < 0 || sp->pidfd < 0 || sp->mapsfd < 0) {
-		rc = sp->lfd < 0 ? -EPROTO : -errno;
+	if (sp->lfd < 0 || sp->mapsfd < 0 || sp->pidfd < 0) {
+		rc = sp->lfd < 0 || sp->mapsfd < 0 ? -EPROTO : -errno;
 		soft_stub_kill(sp);
 		return rc;
 	}

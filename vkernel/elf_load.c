@@ -258,8 +258,9 @@ struct elf_entry {
  * signal stacks from CPUID, as on kernels before 5.14.
  */
 static int
-elf_stack(struct vmspace *vm, const char *path, char *const argv[],
-    char *const envp[], const struct elf_entry *ent, struct ks_frame *frame)
+elf_stack(struct vmspace *vm, const struct proc *p, const char *path,
+    char *const argv[], char *const envp[], const struct elf_entry *ent,
+    struct ks_frame *frame)
 {
 	size_t argc = 0, envc = 0, i, strbytes = 0, nwords, off;
 	gva_t sp = VK_STACK_TOP, strp, randp, platp, execfnp;
@@ -328,11 +329,11 @@ elf_stack(struct vmspace *vm, const char *path, char *const argv[],
 	AUX(AT_BASE, ent->base);
 	AUX(AT_FLAGS, 0);
 	AUX(AT_ENTRY, ent->entry);
-	AUX(AT_UID, getuid());
-	AUX(AT_EUID, geteuid());
-	AUX(AT_GID, getgid());
-	AUX(AT_EGID, getegid());
-	AUX(AT_SECURE, 0);
+	AUX(AT_UID, cred_aux(p, AT_UID));
+	AUX(AT_EUID, cred_aux(p, AT_EUID));
+	AUX(AT_GID, cred_aux(p, AT_GID));
+	AUX(AT_EGID, cred_aux(p, AT_EGID));
+	AUX(AT_SECURE, cred_aux(p, AT_SECURE));
 	AUX(AT_CLKTCK, 100);
 	AUX(AT_HWCAP, d);
 	AUX(AT_HWCAP2, 0);
@@ -521,7 +522,7 @@ elf_load(struct vmspace *vm, struct proc *p, int fd, const char *path,
 	    (rc = elf_load_interp(vm, p, fd, im, &ent, why, whylen)) != 0)
 		goto out;
 	if (rc == 0)
-		rc = elf_stack(vm, path, argv, envp, &ent, frame);
+		rc = elf_stack(vm, p, path, argv, envp, &ent, frame);
 	if (rc != 0) {
 		snprintf(why, whylen, "cannot load: %s", rc == -ENOMEM ?
 		    "out of guest memory" : rc == -EEXIST || rc == -EINVAL ?

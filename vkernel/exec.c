@@ -5,7 +5,9 @@
  * one is still whole, so every failure (a missing file, a bad ELF, E2BIG,
  * out of guest memory) returns an errno to the old image, which goes on.
  * Only a complete load is committed: the old space goes (a vfork parent is
- * let go), close-on-exec descriptors close, handled signals reset.
+ * let go), the credentials exec computed replace the old (cred.c: set-id
+ * bits, capabilities), close-on-exec descriptors close, handled signals
+ * reset.
  *
  * Paths are guest paths beneath the -r root (vfs.c), relative ones against
  * the process's own directory; the name /proc/self/exe is the program the
@@ -165,6 +167,7 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	char *interp, *iarg, **nargv = NULL, **old, *name = NULL, *execfn;
 	struct vmspace *vm = NULL;
 	struct fdtab *own = NULL;
+	struct cred_bprm bprm;
 	struct ks_frame frame;
 	struct stat st;
 	const char *base;
@@ -226,9 +229,14 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	}
 	if ((rc = vmspace_new(p->ks, &vm)) != 0)
 		goto out;
+	/* The new credentials (the program's set-id bits, capabilities)
+	 * give the auxv its ids and AT_SECURE. */
+	cred_exec(&bprm, &p->cred, fd, &st);
+	p->bprm = &bprm;
 	/* AT_EXECFN is the name execve was given, the outermost script's. */
-	if ((rc = elf_load(vm, p, fd, execfn, argv, envp, &frame, why,
-	    whylen)) != 0)
+	rc = elf_load(vm, p, fd, execfn, argv, envp, &frame, why, whylen);
+	p->bprm = NULL;
+	if (rc != 0)
 		goto out;
 
 	/* exec unshares a CLONE_FILES table, as Linux does. */
@@ -243,6 +251,7 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	p->vm = vm;
 	vm = NULL;
 	p->frame = frame;
+	p->cred = bprm.cred;         /* the same groups: no reference moves */
 	p->clear_tid = 0;
 	p->did_exec = true;
 	p->last_fault_addr = 0;

@@ -427,6 +427,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	sched_run();
+	cred_host_own(); /* the vkernel's own work from here on (the pidfile) */
 	status = init->status;
 	rc = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 	if (vk.verbose)

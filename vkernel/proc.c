@@ -14,6 +14,7 @@
  */
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -138,30 +139,23 @@ proc_limits_init(void)
 		rlim_init[RLIMIT_NPROC] = nproc;
 }
 
-/* The real user a process counts against for RLIMIT_NPROC, and whether
- * it is exempt (Linux exempts root and CAP_SYS_RESOURCE/CAP_SYS_ADMIN):
- * the vkernel's own identity until guests have their own. */
-static uid_t
-proc_ruid(const struct proc *p)
-{
-	(void)p;
-	return getuid();
-}
-
 /* RLIMIT_NPROC as Linux's copy_process checks it: the processes of the
  * parent's real user, zombies included, against the parent's soft limit;
- * -EAGAIN past it. */
+ * -EAGAIN past it.  Root and a parent with CAP_SYS_RESOURCE or
+ * CAP_SYS_ADMIN are exempt. */
 static int
 proc_nproc_check(struct proc *parent)
 {
 	uint64_t lim = parent->rlim[RLIMIT_NPROC].rlim_cur, n = 0;
-	uid_t uid = proc_ruid(parent);
+	uid_t uid = parent->cred.ruid;
 	struct proc *q;
 
-	if (lim == RLIM_INFINITY || uid == 0)
+	if (lim == RLIM_INFINITY || uid == 0 ||
+	    cred_capable(&parent->cred, CAP_SYS_RESOURCE) ||
+	    cred_capable(&parent->cred, CAP_SYS_ADMIN))
 		return 0;
 	for (q = allproc; q != NULL; q = q->all_next)
-		if (proc_ruid(q) == uid)
+		if (q->cred.ruid == uid)
 			n++;
 	return n >= lim ? -EAGAIN : 0;
 }
@@ -207,6 +201,7 @@ proc_free(struct proc *p)
 
 	fdtab_free(p->fds);
 	vmspace_unref(p->vm);
+	cred_fini(&p->cred);
 	proc_fpu_free(p);
 	for (pp = &allproc; *pp != NULL; pp = &(*pp)->all_next)
 		if (*pp == p) {
@@ -418,7 +413,8 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 	vfs_initial_cwd(p->cwd, sizeof(p->cwd));
 	p->umask = vfs_umask();
 	p->ks = ks;
-	if ((rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0 ||
+	if ((rc = cred_init_host(&p->cred)) != 0 ||
+	    (rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0 ||
 	    (rc = proc_fpu_reset(p)) != 0) {
 		proc_free(p);
 		return rc;
@@ -430,7 +426,8 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 /*
  * fork and vfork (clone without CLONE_THREAD): a child with a copy (or,
  * with share_vm, the same) address space, a copy of the descriptor
- * table (or, with share_files, the same), the signal actions and mask, the ids and the directory; its
+ * table (or, with share_files, the same), the signal actions and mask, the
+ * credentials (cred_copy: the groups by reference) and the directory; its
  * frame is the parent's with rax 0.  It is not runnable yet.  *errp:
  * -EAGAIN past VK_PROC_MAX, -ENOMEM.
  */
@@ -458,6 +455,7 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 	memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
 	c->umask = parent->umask;
 	memcpy(c->rlim, parent->rlim, sizeof(c->rlim));
+	cred_copy(&c->cred, &parent->cred);
 	c->ks = parent->ks;
 	c->frame = parent->frame;
 	c->frame.rax = 0;
@@ -526,7 +524,7 @@ proc_jobctl(struct proc *p, int code, int sig)
 		memset(&si, 0, sizeof(si));
 		si.si_code = code;
 		si.si_pid = p->pid;
-		si.si_uid = getuid();
+		si.si_uid = p->cred.ruid;
 		si.si_status = sig;
 		sig_post(pp, SIGCHLD, &si);
 	}
@@ -583,7 +581,7 @@ proc_notify_parent(struct proc *p)
 		return;
 	memset(&si, 0, sizeof(si));
 	si.si_pid = p->pid;
-	si.si_uid = getuid();
+	si.si_uid = p->cred.ruid;
 	if ((p->status & 0x7f) == 0) {
 		si.si_code = CLD_EXITED;
 		si.si_status = (p->status >> 8) & 0xff;

@@ -240,7 +240,9 @@ proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
 	p->sl_next = sleepers;
 	sleepers = p;
 	swapcontext(&p->ctx, &sched_ctx);
-	/* Woken: by proc_wake, a host descriptor, the clock or a signal. */
+	/* Woken: by proc_wake, a host descriptor, the clock or a signal.
+	 * Others ran meanwhile: the host identity is p's again (cred.c). */
+	(void)cred_host_use(&p->cred);
 	sleepers_remove(p);
 	if (wq != NULL)
 		waitq_remove(wq, p);

@@ -754,9 +754,11 @@ fd_size(struct proc *q)
 static void
 gen_status(struct proc *p, struct proc *q, struct sbuf *s)
 {
+	const struct cred *c = &q->cred;
 	struct vmtotals t;
 	uint64_t ign, cgt;
 	pid_t ppid = q->parent ? q->parent->pid : 0;
+	int i;
 
 	vm_totals(q->vm, &t);
 	sig_masks(q, &ign, &cgt);
@@ -765,11 +767,14 @@ gen_status(struct proc *p, struct proc *q, struct sbuf *s)
 	    q->comm, state_name(state_char(p, q)), (int)q->pid, (int)q->pid,
 	    (int)ppid);
 	sb_printf(s, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
-	    getuid(), geteuid(), geteuid(), geteuid(),
-	    getgid(), getegid(), getegid(), getegid());
-	sb_printf(s, "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\n"
-	    "NSpgid:\t%d\nNSsid:\t%d\n", fd_size(q), (int)q->pid,
-	    (int)q->pid, (int)q->pgid, (int)q->sid);
+	    c->ruid, c->euid, c->suid, c->fsuid,
+	    c->rgid, c->egid, c->sgid, c->fsgid);
+	sb_printf(s, "FDSize:\t%d\nGroups:\t", fd_size(q));
+	for (i = 0; i < c->groups->ngroups; i++)
+		sb_printf(s, "%s%u", i ? " " : "", c->groups->gid[i]);
+	/* Linux's trailing space, even with no groups. */
+	sb_printf(s, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
+	    (int)q->pid, (int)q->pid, (int)q->pgid, (int)q->sid);
 #define KB(name, v) sb_printf(s, name ":\t%8zu kB\n", (size_t)(v) >> 10)
 	KB("VmPeak", t.size);
 	KB("VmSize", t.size);
@@ -795,10 +800,13 @@ gen_status(struct proc *p, struct proc *q, struct sbuf *s)
 	    (unsigned long long)q->sig.pending,
 	    (unsigned long long)q->sigmask, (unsigned long long)ign,
 	    (unsigned long long)cgt);
-	sb_printf(s, "CapInh:\t%016x\nCapPrm:\t%016x\nCapEff:\t%016x\n"
-	    "CapBnd:\t%016x\nCapAmb:\t%016x\nNoNewPrivs:\t0\nSeccomp:\t0\n"
+	sb_printf(s, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
+	    "CapBnd:\t%016llx\nCapAmb:\t%016llx\nNoNewPrivs:\t%d\n"
+	    "Seccomp:\t0\n"
 	    "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
-	    0, 0, 0, 0, 0);
+	    (unsigned long long)c->cap_inh, (unsigned long long)c->cap_prm,
+	    (unsigned long long)c->cap_eff, (unsigned long long)c->cap_bnd,
+	    (unsigned long long)c->cap_amb, (int)c->no_new_privs);
 }
 
 /* stat: Linux's 52 fields; those the vkernel does not keep are 0. */

@@ -153,6 +153,28 @@ long sys_time(struct proc *, const uint64_t *);
 long sys_nanosleep(struct proc *, const uint64_t *);
 long sys_clock_nanosleep(struct proc *, const uint64_t *);
 
+/* sys_cred.c: ids, groups, capabilities. */
+long sys_getuid(struct proc *, const uint64_t *);
+long sys_geteuid(struct proc *, const uint64_t *);
+long sys_getgid(struct proc *, const uint64_t *);
+long sys_getegid(struct proc *, const uint64_t *);
+long sys_getresuid(struct proc *, const uint64_t *);
+long sys_getresgid(struct proc *, const uint64_t *);
+long sys_setuid(struct proc *, const uint64_t *);
+long sys_setgid(struct proc *, const uint64_t *);
+long sys_setreuid(struct proc *, const uint64_t *);
+long sys_setregid(struct proc *, const uint64_t *);
+long sys_setresuid(struct proc *, const uint64_t *);
+long sys_setresgid(struct proc *, const uint64_t *);
+long sys_setfsuid(struct proc *, const uint64_t *);
+long sys_setfsgid(struct proc *, const uint64_t *);
+long sys_getgroups(struct proc *, const uint64_t *);
+long sys_setgroups(struct proc *, const uint64_t *);
+long sys_capget(struct proc *, const uint64_t *);
+long sys_capset(struct proc *, const uint64_t *);
+/* prctl's PR_CAPBSET_*, PR_*_KEEPCAPS, PR_*_NO_NEW_PRIVS, PR_CAP_AMBIENT. */
+long sys_prctl_cred(struct proc *, const uint64_t *);
+
 /* futex.c */
 long sys_futex(struct proc *, const uint64_t *);
 

@@ -813,6 +813,13 @@ do_faccessat(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t mode,
 	if (mode & ~(uint64_t)(R_OK | W_OK | X_OK) || flags &
 	    ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	/* Without AT_EACCESS Linux checks (and walks) with the real ids:
+	 * where the host follows the guest's, it takes them as fs ids. */
+	if (cred_host_enforced() && !(flags & AT_EACCESS)) {
+		if (cred_host_use_real(&p->cred) != 0)
+			return -EACCES;
+		hflags |= AT_EACCESS;
+	}
 	if ((r = at_path(p, dirfd, upath, flags & AT_EMPTY_PATH, gpath,
 	    &f)) < 0)
 		return r;

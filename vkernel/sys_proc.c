@@ -115,6 +115,7 @@ struct waitreq {
 	int options;
 	/* what the reaped child said */
 	pid_t pid;
+	uid_t uid;         /* its real uid (waitid's si_uid) */
 	int status;        /* wait4's status word */
 };
 
@@ -153,6 +154,7 @@ do_wait(struct proc *p, struct waitreq *w)
 			any = true;
 			if (c->zombie && (w->options & WEXITED)) {
 				w->pid = c->pid;
+				w->uid = c->cred.ruid;
 				w->status = c->status;
 				if (!(w->options & WNOWAIT))
 					proc_reap(c);
@@ -168,6 +170,7 @@ do_wait(struct proc *p, struct waitreq *w)
 			else
 				continue;
 			w->pid = c->pid;
+			w->uid = c->cred.ruid;
 			if (!(w->options & WNOWAIT))
 				c->jobctl = 0; /* reported once */
 			return 1;
@@ -258,7 +261,7 @@ sys_waitid(struct proc *p, const uint64_t *a)
 	if (r == 1) {
 		si.si_signo = SIGCHLD;
 		si.si_pid = w.pid;
-		si.si_uid = getuid();
+		si.si_uid = w.uid;
 		if (WIFEXITED(w.status)) {
 			si.si_code = CLD_EXITED;
 			si.si_status = WEXITSTATUS(w.status);

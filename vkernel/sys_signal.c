@@ -2,7 +2,8 @@
 
 /*
  * kill, tgkill and tkill reach any guest process of this vkernel (one
- * thread each: a thread id is a pid).  Blocking calls wait in sig_wait
+ * thread each: a thread id is a pid) that the sender's credentials may
+ * signal (Linux's check_kill_permission).  Blocking calls wait in sig_wait
  * and come back with one of Linux's restart codes, which sig_deliver
  * turns into EINTR or a restart.
  */
@@ -199,33 +200,54 @@ sys_sigaltstack(struct proc *p, const uint64_t *a)
 	return 0;
 }
 
-/* Sends sig to t as from p (SI_USER or SI_TKILL); sig 0 only checks. */
-static void
+/*
+ * Linux's check_kill_permission: a process may signal itself, a process
+ * whose real or saved uid is its own real or effective uid, any process
+ * with CAP_KILL, and any process of its session with SIGCONT; else
+ * -EPERM.  Signal 0 is checked the same way.
+ */
+static int
+kill_permitted(const struct proc *p, const struct proc *t, int sig)
+{
+	if (p == t || cred_may_kill(&p->cred, &t->cred))
+		return 0;
+	return sig == SIGCONT && t->sid == p->sid ? 0 : -EPERM;
+}
+
+/* Sends sig to t as from p (SI_USER or SI_TKILL) if p may; sig 0 only
+ * checks.  0 or -EPERM. */
+static int
 send_from(struct proc *p, struct proc *t, int sig, int code)
 {
 	siginfo_t si;
+	int rc;
 
+	if ((rc = kill_permitted(p, t, sig)) != 0)
+		return rc;
 	if (sig == 0 || t->zombie)
-		return;
+		return 0;
 	memset(&si, 0, sizeof(si));
 	si.si_code = code;
 	si.si_pid = p->pid;
-	si.si_uid = getuid();
+	si.si_uid = p->cred.ruid;
 	sig_post(t, sig, &si);
+	return 0;
 }
 
 /*
  * kill: pid > 0 one process (a zombie counts as found, as on Linux),
  * 0 the caller's group, -1 every process but pid 1 and the caller,
- * < -1 the group -pid.  ESRCH when nothing matched.
+ * < -1 the group -pid.  ESRCH when nothing matched.  As Linux: a group
+ * succeeds if any member could be signalled (else the last error), -1
+ * succeeds once anything matched, whatever EPERM said.
  */
 long
 sys_kill(struct proc *p, const uint64_t *a)
 {
 	pid_t pid = (pid_t)a[0];
-	int sig = (int)a[1];
+	int sig = (int)a[1], rc, last = -ESRCH;
 	struct proc *t;
-	bool found = false;
+	bool found = false, sent = false;
 
 	if (sig < 0 || sig > VK_NSIG)
 		return -EINVAL;
@@ -240,9 +262,16 @@ sys_kill(struct proc *p, const uint64_t *a)
 		if (pid != -1 && pid <= 0 && t->zombie)
 			continue;
 		found = true;
-		send_from(p, t, sig, SI_USER);
+		rc = send_from(p, t, sig, SI_USER);
+		sent |= rc == 0;
+		if (pid != -1 || rc != -EPERM)
+			last = rc;
 	}
-	return found ? 0 : -ESRCH;
+	if (!found)
+		return -ESRCH;
+	if (pid == -1)
+		return last == -ESRCH ? 0 : last;
+	return sent ? 0 : last;
 }
 
 /* One thread per process: the thread id is the pid. */
@@ -253,8 +282,7 @@ send_tid(struct proc *p, pid_t tgid, pid_t tid, int sig)
 
 	if (t == NULL || (tgid != 0 && tgid != tid))
 		return -ESRCH;
-	send_from(p, t, sig, SI_TKILL);
-	return 0;
+	return send_from(p, t, sig, SI_TKILL);
 }
 
 long

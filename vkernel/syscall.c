@@ -1,4 +1,4 @@
-/* syscall.c: the guest's Linux system call table, dispatch, and the small calls (ids, limits, uname, random, prctl, affinity). */
+/* syscall.c: the guest's Linux system call table, dispatch, and the small calls (limits, uname, random, prctl, affinity). */
 
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <asm/prctl.h>
+#include <linux/capability.h>
 
 #include "sys.h"
 #include "file.h"
@@ -88,18 +89,6 @@ sys_getpid(struct proc *p, const uint64_t *a)
 }
 
 static long
-sys_getid(struct proc *p, const uint64_t *a)
-{
-	(void)a;
-	switch (p->frame.rax) {
-	case SYS_getuid:  return getuid();
-	case SYS_geteuid: return geteuid();
-	case SYS_getgid:  return getgid();
-	default:          return getegid();
-	}
-}
-
-static long
 sys_getrandom(struct proc *p, const uint64_t *a)
 {
 	char buf[256];
@@ -120,10 +109,24 @@ sys_getrandom(struct proc *p, const uint64_t *a)
 	return (long)done;
 }
 
+/* Linux's check_prlimit_permission: p may read and set t's limits when
+ * its real ids are all of t's, or with CAP_SYS_RESOURCE. */
+static bool
+prlimit_ok(const struct proc *p, const struct proc *t)
+{
+	const struct cred *c = &p->cred, *tc = &t->cred;
+
+	if (p == t || cred_capable(c, CAP_SYS_RESOURCE))
+		return true;
+	return c->ruid == tc->euid && c->ruid == tc->suid &&
+	    c->ruid == tc->ruid && c->rgid == tc->egid &&
+	    c->rgid == tc->sgid && c->rgid == tc->rgid;
+}
+
 /*
- * prlimit64: a process's limits, its own or another guest process's (the
- * same user's: every guest process is, until guests have identities of
- * their own).  Raising a hard limit needs privilege, as on Linux: EPERM.
+ * prlimit64: a process's limits, its own or another guest process's
+ * (prlimit_ok, else EPERM).  Raising a hard limit needs CAP_SYS_RESOURCE,
+ * as on Linux: EPERM.
  */
 static long
 sys_prlimit64(struct proc *p, const uint64_t *a)
@@ -137,9 +140,15 @@ sys_prlimit64(struct proc *p, const uint64_t *a)
 		return -EINVAL;
 	if (a[2] && copyin(p, &nl, a[2], sizeof(nl)))
 		return -EFAULT;
-	if (a[2] && (nl.rlim_cur > nl.rlim_max ||
-	    nl.rlim_max > t->rlim[a[1]].rlim_max))
-		return nl.rlim_cur > nl.rlim_max ? -EINVAL : -EPERM;
+	if (!prlimit_ok(p, t))
+		return -EPERM;
+	if (a[2] && nl.rlim_cur > nl.rlim_max)
+		return -EINVAL;
+	if (a[2] && nl.rlim_max > t->rlim[a[1]].rlim_max &&
+	    !cred_capable(&p->cred, CAP_SYS_RESOURCE))
+		return -EPERM;
+	if (a[2] && a[1] == RLIMIT_NOFILE && nl.rlim_max > (1u << 20))
+		return -EPERM;  /* past Linux's fs.nr_open */
 	old = t->rlim[a[1]];
 	if (a[2])
 		t->rlim[a[1]] = nl;
@@ -180,8 +189,9 @@ sys_exit(struct proc *p, const uint64_t *a)
 	return 0;
 }
 
-/* prctl: the process name, and the calls a C library or a shell makes
- * that change nothing here; the rest EINVAL, as for an unknown option. */
+/* prctl: the process name, the credential options (sys_cred.c), and the
+ * calls a C library or a shell makes that change nothing here; the rest
+ * EINVAL, as for an unknown option. */
 static long
 sys_prctl(struct proc *p, const uint64_t *a)
 {
@@ -205,6 +215,14 @@ sys_prctl(struct proc *p, const uint64_t *a)
 		return a[1] <= VK_NSIG ? 0 : -EINVAL;
 	case PR_GET_PDEATHSIG:
 		return copyout(p, a[1], &(int){ 0 }, sizeof(int)) ? -EFAULT : 0;
+	case PR_CAPBSET_READ:
+	case PR_CAPBSET_DROP:
+	case PR_GET_KEEPCAPS:
+	case PR_SET_KEEPCAPS:
+	case PR_GET_NO_NEW_PRIVS:
+	case PR_SET_NO_NEW_PRIVS:
+	case PR_CAP_AMBIENT:
+		return sys_prctl_cred(p, a);
 	default:
 		return -EINVAL;
 	}
@@ -319,10 +337,6 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_getpid] = sys_getpid,
 	[SYS_gettid] = sys_getpid,
 	[SYS_getppid] = sys_getppid,
-	[SYS_getuid] = sys_getid,
-	[SYS_geteuid] = sys_getid,
-	[SYS_getgid] = sys_getid,
-	[SYS_getegid] = sys_getid,
 	[SYS_clock_gettime] = sys_clock_gettime,
 	[SYS_clock_getres] = sys_clock_gettime,
 	[SYS_gettimeofday] = sys_gettimeofday,
@@ -358,6 +372,25 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_sched_getaffinity] = sys_sched_getaffinity,
 	[SYS_sched_setaffinity] = sys_sched_setaffinity,
 	[SYS_getcpu] = sys_getcpu,
+	/* sys_cred.c */
+	[SYS_getuid] = sys_getuid,
+	[SYS_geteuid] = sys_geteuid,
+	[SYS_getgid] = sys_getgid,
+	[SYS_getegid] = sys_getegid,
+	[SYS_getresuid] = sys_getresuid,
+	[SYS_getresgid] = sys_getresgid,
+	[SYS_setuid] = sys_setuid,
+	[SYS_setgid] = sys_setgid,
+	[SYS_setreuid] = sys_setreuid,
+	[SYS_setregid] = sys_setregid,
+	[SYS_setresuid] = sys_setresuid,
+	[SYS_setresgid] = sys_setresgid,
+	[SYS_setfsuid] = sys_setfsuid,
+	[SYS_setfsgid] = sys_setfsgid,
+	[SYS_getgroups] = sys_getgroups,
+	[SYS_setgroups] = sys_setgroups,
+	[SYS_capget] = sys_capget,
+	[SYS_capset] = sys_capset,
 	/* sys_proc.c, exec.c */
 	[SYS_fork] = sys_fork,
 	[SYS_vfork] = sys_vfork,
@@ -501,6 +534,11 @@ syscall_dispatch(struct proc *p)
 	long r;
 
 	p->nsyscalls++;
+	/* The host checks the guest's file access as the guest (cred.c). */
+	if (cred_host_use(&p->cred) != 0) {
+		proc_kill(p, SIGKILL, "the host refused its file-system identity");
+		return;
+	}
 	if (nr < NSYSCALLS && systab[nr] != NULL) {
 		r = systab[nr](p, a);
 		file_holds_release(p); /* what the call took with fget */

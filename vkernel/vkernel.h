@@ -16,6 +16,7 @@
 #include "kshim.h"
 #include "vm.h"
 #include "pmap.h"
+#include "cred.h"
 
 /* Guest user layout (the soft stub area sits at KS_USER_MAX). */
 #define VK_STACK_TOP   (KS_USER_MAX - 0x10000000ULL)     /* 256 MiB below it */
@@ -100,6 +101,8 @@ struct proc {
 	char cwd[4096];              /* the working directory (guest path) */
 	mode_t umask;                /* masks the modes of files it creates */
 	struct rlimit rlim[RLIM_NLIMITS]; /* its resource limits (fork copies) */
+	struct cred cred;            /* its identity (cred.c) */
+	const struct cred_bprm *bprm; /* while exec loads: the new image's */
 	struct ks *ks;
 	struct vmspace *vm;
 	struct ks_frame frame;
