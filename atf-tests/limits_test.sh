@@ -59,8 +59,21 @@ overcommit__absurd_refused_body()
 	limits_check overcommit
 }
 
+atf_test_case rlimit__nproc_per_user
+rlimit__nproc_per_user_head()
+{
+	atf_set "descr" "RLIMIT_NPROC counts the processes of the caller's real user, zombies included, for an unprivileged user: 4 children under a limit of 5, then EAGAIN (before: not counted)"
+}
+rlimit__nproc_per_user_body()
+{
+	[ "$(id -u)" = 0 ] ||
+	    atf_skip "needs root to become uid 4242 (running as uid $(id -u))"
+	limits_check nproc
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case rlimit__nproc_per_user
 	atf_add_test_case reparent__exit_signal_reset
 	atf_add_test_case rlimit__per_process
 	atf_add_test_case fork__300_children

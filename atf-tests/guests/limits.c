@@ -202,6 +202,40 @@ mode_overcommit(void)
 	printf("overcommit: absurd requests refused\n");
 }
 
+/* nproc: as an unprivileged user (uid 4242, no other process of it
+ * anywhere), RLIMIT_NPROC 5 lets the user have 5 processes, zombies
+ * included: we and 4 children, then EAGAIN; reaping one makes room. */
+static void
+mode_nproc(void)
+{
+	struct rlimit rl = { 5, 5 };
+	pid_t pids[8];
+	int k, st, err = 0;
+
+	CHECK(setrlimit(RLIMIT_NPROC, &rl) == 0, "setrlimit");
+	CHECK(setresgid(4242, 4242, 4242) == 0 &&
+	    setresuid(4242, 4242, 4242) == 0, "drop to 4242");
+	fflush(stdout);
+	for (k = 0; k < 8; k++) {
+		if ((pids[k] = fork()) == 0)
+			_exit(0);
+		if (pids[k] < 0) {
+			err = errno;
+			break;
+		}
+	}
+	CHECK(k == 4 && err == EAGAIN, "%d children, then errno %d", k, err);
+	pause_ms(100); /* all four exit: zombies still count */
+	CHECK(fork() == -1 && errno == EAGAIN, "zombies count");
+	CHECK(waitpid(pids[0], &st, 0) == pids[0], "reap one");
+	if ((pids[0] = fork()) == 0)
+		_exit(0);
+	CHECK(pids[0] > 0, "fork after reaping one");
+	while (wait(&st) > 0)
+		;
+	printf("nproc: 4 children, then EAGAIN, zombies count\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -216,6 +250,8 @@ main(int argc, char **argv)
 		mode_children(atol(argv[2]));
 	else if (argc >= 2 && strcmp(argv[1], "overcommit") == 0)
 		mode_overcommit();
+	else if (argc >= 2 && strcmp(argv[1], "nproc") == 0)
+		mode_nproc();
 	else {
 		fprintf(stderr, "usage: limits killsig|rlimit|children N|"
 		    "overcommit\n");
