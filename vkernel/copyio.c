@@ -114,8 +114,10 @@ user_range(gva_t va, size_t len)
 	return va <= KS_USER_MAX && len <= KS_USER_MAX - va;
 }
 
-size_t
-writable_prefix(struct proc *p, gva_t va, size_t len)
+/* How many bytes from va on (at most len) the guest may access with
+ * prot, faulting pages in as it goes. */
+static size_t
+access_prefix(struct proc *p, gva_t va, size_t len, int prot)
 {
 	size_t done = 0;
 	int err;
@@ -123,11 +125,23 @@ writable_prefix(struct proc *p, gva_t va, size_t len)
 	while (done < len) {
 		size_t n = PAGE_SIZE - ((va + done) & PAGE_MASK);
 
-		if (guest_hva(p->vm, va + done, KS_PROT_WRITE, false, &err) == NULL)
+		if (guest_hva(p->vm, va + done, prot, false, &err) == NULL)
 			break;
 		done += n;
 	}
 	return done < len ? done : len;
+}
+
+size_t
+writable_prefix(struct proc *p, gva_t va, size_t len)
+{
+	return access_prefix(p, va, len, KS_PROT_WRITE);
+}
+
+size_t
+readable_prefix(struct proc *p, gva_t va, size_t len)
+{
+	return access_prefix(p, va, len, KS_PROT_READ);
 }
 
 long

@@ -85,12 +85,17 @@ write_from_guest(struct proc *p, struct file *f, gva_t va, size_t len)
 	while (len > 0) {
 		size_t n = len > bsize ? bsize : len;
 
-		if (copyin(p, buf, va, n) != 0)
+		/* A file takes the bytes up to the first page the guest
+		 * cannot read (a short write, EFAULT if none), as Linux's
+		 * write_iter does; a pipe takes a chunk whole or not at all,
+		 * as Linux's pipe_write. */
+		if ((!pipe_is(f) && (n = readable_prefix(p, va, n)) == 0) ||
+		    copyin(p, buf, va, n) != 0)
 			return done > 0 ? done : -EFAULT;
 		if ((r = f->ops->write(f, p, buf, n)) < 0)
 			return done > 0 ? done : r == -EPIPE ? sys_epipe(p) : r;
 		done += r;
-		if ((size_t)r < n)
+		if ((size_t)r < n || n < (len > bsize ? bsize : len))
 			break;
 		va += n;
 		len -= n;

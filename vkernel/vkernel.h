@@ -299,6 +299,8 @@ long copyinstr(struct proc *p, char *dst, gva_t src, size_t max);
 /* How many bytes from va on (at most len) the guest may write, faulting
  * pages in as it goes: 0 means not even the first byte. */
 size_t writable_prefix(struct proc *p, gva_t va, size_t len);
+/* The same for reading (a write(2) takes what it can, as Linux's). */
+size_t readable_prefix(struct proc *p, gva_t va, size_t len);
 /* Linux's access_ok(): [va, va+len) lies inside the user range. */
 bool user_range(gva_t va, size_t len);
 /* Writes bytes into guest memory ignoring page protections (the loader).

@@ -534,6 +534,23 @@ errors(void)
 	memset(edge, 'c', 4096);
 	FAILS(sys(SYS_open, (long)edge + 4000, O_RDONLY, 0, 0, 0), EFAULT,
 	    "unterminated path");
+	/* A write whose buffer runs into unmapped memory: a file takes the
+	 * bytes before it, a pipe none (Linux's pipe_write). */
+	{
+		int wfd = open(P("partial"), O_WRONLY | O_CREAT | O_TRUNC,
+		    0600), pp[2];
+
+		CHECK(wfd >= 0 && pipe(pp) == 0, "partial set-up");
+		CHECK(write(wfd, edge + 4086, 100) == 10, "short file write");
+		FAILS(write(pp[1], edge + 4000, 200), EFAULT,
+		    "pipe write into a hole");
+		FAILS(write(wfd, edge + 4096, 10), EFAULT,
+		    "file write from a hole");
+		close(wfd);
+		close(pp[0]);
+		close(pp[1]);
+		unlink(P("partial"));
+	}
 	munmap(edge, 4096);
 	FAILS(open("", O_RDONLY), ENOENT, "empty path");
 	FAILS(stat("", &st), ENOENT, "stat empty path");
