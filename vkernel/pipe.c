@@ -33,6 +33,7 @@ struct pipe {
 	int npages;           /* present */
 	size_t head, len;     /* data at [head, head+len) mod VK_PIPE_SIZE */
 	int readers, writers; /* open ends */
+	int files;            /* open files of it (ends, and O_PATH ones) */
 	struct waitq rq, wq;  /* waiting for data / for room */
 	ino_t ino;
 };
@@ -273,9 +274,9 @@ pipe_ioctl(struct file *f, struct proc *p, unsigned long req, void *arg,
 	return 0;
 }
 
-/* The last reference to one end went.  A task sleeping on the pipe's
- * queues holds its end's file (fget), so when both ends are gone no one
- * sleeps on rq or wq and the pipe can go. */
+/* The last reference to one of the pipe's files went.  A task sleeping
+ * on the pipe's queues holds its file (fget), so when no file of the
+ * pipe is left no one sleeps on rq or wq and the pipe can go. */
 static void
 pipe_close(struct file *f)
 {
@@ -285,7 +286,7 @@ pipe_close(struct file *f)
 		pi->readers--;
 	if (file_writable(f))
 		pi->writers--;
-	if (pi->readers == 0 && pi->writers == 0) {
+	if (--pi->files == 0) {
 		pi->len = 0;
 		pipe_trim(pi);
 		pipe_free(pi);
@@ -317,7 +318,7 @@ pipe_create(struct file **rd, struct file **wr, int flags)
 		return -ENOMEM;
 	}
 	pi->ino = pipe_ino++;
-	pi->readers = pi->writers = 1;
+	pi->readers = pi->writers = pi->files = 1;
 	if ((*rd = file_new(&pipe_ops, O_RDONLY | (flags & O_NONBLOCK),
 	    pi)) == NULL) {
 		err = errno;
@@ -328,9 +329,10 @@ pipe_create(struct file **rd, struct file **wr, int flags)
 	    pi)) == NULL) {
 		err = errno;
 		pi->writers = 0;
-		file_unref(*rd); /* the last end: frees pi */
+		file_unref(*rd); /* the last file: frees pi */
 		return -err;
 	}
+	pi->files = 2;
 	return 0;
 }
 
@@ -348,13 +350,16 @@ pipe_reopen(struct file *f, int flags, struct file **fp)
 
 	if (!pipe_is(f))
 		return -EINVAL;
-	if ((n = file_new(&pipe_ops, flags & (O_ACCMODE | O_NONBLOCK), pi)) ==
-	    NULL)
+	/* An O_PATH open is neither end (file_readable and file_writable
+	 * say no, so pipe_close takes none away either). */
+	if ((n = file_new(&pipe_ops, flags & (O_ACCMODE | O_NONBLOCK | O_PATH),
+	    pi)) == NULL)
 		return -errno;
 	if (file_readable(n))
 		pi->readers++;
 	if (file_writable(n))
 		pi->writers++;
+	pi->files++;
 	pipe_changed(pi);
 	*fp = n;
 	return 0;

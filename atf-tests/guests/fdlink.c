@@ -1,6 +1,7 @@
 /* fdlink.c: the magic links /proc/self/fd/N, /proc/PID/fd/N, /dev/fd/N, /dev/stdin, /proc/self/cwd and exe, followed to the file itself as Linux does (`fdlink magic native|vk DIR`), and never more access through them than a descriptor had (`fdlink reopen DIR`, under vkernel -r only): "MODE ok: N checks" or FAIL lines. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -318,8 +319,16 @@ pipe_link(void)
 	 * to change (natively root may). */
 	if (vk)
 		FAILS(chmod(L(NULL, p[0]), 0600), EPERM, "chmod of a pipe");
+	/* An O_PATH open of the read end is no reader: with the read end
+	 * closed, a write is EPIPE; and the O_PATH file outlives both ends. */
+	fd = open(L(NULL, p[0]), O_PATH);
+	CHECK(fd >= 0, "O_PATH of a pipe");
 	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	FAILS(write(p[1], "x", 1), EPIPE, "write with only an O_PATH reader");
+	signal(SIGPIPE, SIG_DFL);
 	close(p[1]);
+	close(fd);
 }
 
 static void
