@@ -60,6 +60,25 @@ file_writable(const struct file *f)
 	    (f->flags & O_ACCMODE) == O_RDWR);
 }
 
+int
+file_key(struct file *f)
+{
+	struct stat st;
+
+	if (f->keyed)
+		return 0;
+	if (f->hostfd < 0)
+		return -EBADF;
+	if (fstat(f->hostfd, &st) != 0)
+		return -errno;
+	f->cacheable = S_ISREG(st.st_mode);
+	f->fmt = st.st_mode & S_IFMT;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->keyed = true;
+	return 0;
+}
+
 /* ---- the vkernel's standard streams ---- */
 
 /* Waits until the host descriptor is ready for events, or says why not. */
@@ -236,19 +255,9 @@ vfs_ioctl(struct file *f, struct proc *p, unsigned long req, void *arg,
 static struct vm_object *
 vfs_cache(struct file *f)
 {
-	struct stat st;
-
-	if (vm_file_count() == 0)
+	if (vm_file_count() == 0 || file_key(f) != 0)
 		return NULL;
-	if (!f->keyed) {
-		if (fstat(f->hostfd, &st) != 0)
-			return NULL;
-		/* Only regular files are cached: others are keyed as such. */
-		f->cacheable = S_ISREG(st.st_mode);
-		f->dev = st.st_dev;
-		f->ino = st.st_ino;
-		f->keyed = true;
-	}
+	/* Only regular files are cached: others are keyed as such. */
 	return f->cacheable ? vm_file_find(f->dev, f->ino) : NULL;
 }
 
