@@ -12,6 +12,7 @@
 
 #include "vkernel.h"
 #include "file.h"
+#include "lockf.h"
 
 struct file *
 file_new(const struct fileops *ops, int flags, void *data)
@@ -466,6 +467,8 @@ fdtab_free(struct fdtab *t)
 
 	if (t == NULL || --t->refs > 0)
 		return;
+	if (lockf_held != 0)  /* the owner of its POSIX locks goes */
+		lockf_owner_gone(t);
 	for (i = 0; i < t->n; i++)
 		file_unref(t->ent[i].f);
 	free(t->ent);
@@ -527,6 +530,8 @@ fdtab_install(struct fdtab *t, long fd, struct file *f, bool cloexec)
 	t->ent[fd].cloexec = cloexec;
 	if (old == NULL)
 		t->open++;
+	else if (lockf_held != 0)  /* dup2 over it closes it */
+		lockf_close(t, old);
 	file_unref(old);
 	return 0;
 }
@@ -559,6 +564,10 @@ fdtab_close(struct fdtab *t, long fd)
 	t->ent[fd].f = NULL;
 	t->ent[fd].cloexec = false;
 	t->open--;
+	/* As on Linux, closing any descriptor of a file drops every POSIX
+	 * lock the table holds on it (close, close_range, exec). */
+	if (lockf_held != 0)
+		lockf_close(t, f);
 	file_unref(f);
 	return 0;
 }
