@@ -52,6 +52,8 @@ lk_case posix__setlkw_wakes wait \
     "F_SETLKW sleeps until the holder unlocks, exits, closes another descriptor of the file, or downgrades to a read lock (a reader waits), and never gets the lock before"
 lk_case posix__deadlock deadlock \
     "EDEADLK for the request that closes a cycle of two and of three processes each holding a byte and waiting for the next (F_SETLK says EAGAIN); the others then get their locks"
+lk_case posix__close_race closerace \
+    "F_SETLKW asleep on a descriptor that a CLONE_FILES sharer closes: the lock granted when the holder lets go is dropped again and the call fails with EBADF, as Linux does"
 lk_case posix__signal signal \
     "A signal interrupts F_SETLKW: EINTR without SA_RESTART; restarted with SA_RESTART until the lock is had"
 lk_case posix__access access \
@@ -241,6 +243,7 @@ atf_init_test_cases()
 	atf_add_test_case posix__random_walk
 	atf_add_test_case posix__setlkw_wakes
 	atf_add_test_case posix__deadlock
+	atf_add_test_case posix__close_race
 	atf_add_test_case posix__signal
 	atf_add_test_case posix__access
 	atf_add_test_case posix__ofd_flock

@@ -518,6 +518,54 @@ deadlock_mode(void)
 	deadlock_cycle(3);
 }
 
+/* ---- a sharer closes the descriptor a waiter sleeps on ---- */
+
+/* A holder H keeps W [0,10) for 600 ms; this process waits for it in
+ * F_SETLKW through fd, which a CLONE_FILES sharer closes at 300 ms: the
+ * lock granted when H lets go goes again and the call says EBADF, as
+ * Linux does; another process can then take the range. */
+static void
+closerace_mode(void)
+{
+	int fd = datafile("cr"), held[2], hfd, probefd;
+	pid_t h, sharer;
+
+	CHECK(pipe(held) == 0, "pipe");
+	if ((h = fork()) == 0) {
+		who = "holder";
+		hfd = open(P("cr"), O_RDWR);
+		CHECK(lock(hfd, F_SETLK, F_WRLCK, 0, 10) == 0, "holder locks");
+		token_put(held[1]);
+		usleep(600000);
+		_exit(failures ? 1 : 0);
+	}
+	token_get(held[0]);
+	sharer = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (sharer == 0) {
+		usleep(300000);
+		close(fd);
+		_exit(0);
+	}
+	alarm_ms(10000, 0);
+	FAILS(lock(fd, F_SETLKW, F_WRLCK, 0, 10), EBADF,
+	    "F_SETLKW through a descriptor closed meanwhile");
+	printf("F_SETLKW after a sharer closed its descriptor: %s\n",
+	    errno == EBADF ? "EBADF" : strerror(errno));
+	alarm_ms(0, 0);
+	CHECK(reaped(sharer, 0) && reaped(h, 0), "children");
+	probefd = open(P("cr"), O_RDWR);
+	if ((h = fork()) == 0) {
+		who = "prober";
+		probe(probefd, F_GETLK, "the range after it", F_WRLCK, 0, 0,
+		    getppid(), "the waiter");
+		_exit(failures ? 1 : 0);
+	}
+	CHECK(reaped(h, 0), "prober's checks");
+	close(probefd);
+	close(held[0]);
+	close(held[1]);
+}
+
 /* ---- signals ---- */
 
 static void
@@ -976,6 +1024,8 @@ main(int argc, char **argv)
 		wait_mode();
 	else if (strcmp(mode, "deadlock") == 0)
 		deadlock_mode();
+	else if (strcmp(mode, "closerace") == 0)
+		closerace_mode();
 	else if (strcmp(mode, "signal") == 0)
 		signal_mode();
 	else if (strcmp(mode, "access") == 0)
