@@ -13,6 +13,7 @@
 #include "vkernel.h"
 #include "file.h"
 #include "kmem.h"
+#include "lockf.h"
 
 /* Open files in the vkernel now, and how many may be (file_set_max). */
 static size_t nfiles, files_max;
@@ -82,6 +83,25 @@ file_writable(const struct file *f)
 {
 	return !(f->flags & O_PATH) && ((f->flags & O_ACCMODE) == O_WRONLY ||
 	    (f->flags & O_ACCMODE) == O_RDWR);
+}
+
+int
+file_key(struct file *f)
+{
+	struct stat st;
+
+	if (f->keyed)
+		return 0;
+	if (f->hostfd < 0)
+		return -EBADF;
+	if (fstat(f->hostfd, &st) != 0)
+		return -errno;
+	f->cacheable = S_ISREG(st.st_mode);
+	f->fmt = st.st_mode & S_IFMT;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->keyed = true;
+	return 0;
 }
 
 /* ---- the vkernel's standard streams ---- */
@@ -259,19 +279,9 @@ vfs_ioctl(struct file *f, struct proc *p, unsigned long req, void *arg,
 static struct vm_object *
 vfs_cache(struct file *f)
 {
-	struct stat st;
-
-	if (vm_file_count() == 0)
+	if (vm_file_count() == 0 || file_key(f) != 0)
 		return NULL;
-	if (!f->keyed) {
-		if (fstat(f->hostfd, &st) != 0)
-			return NULL;
-		/* Only regular files are cached: others are keyed as such. */
-		f->cacheable = S_ISREG(st.st_mode);
-		f->dev = st.st_dev;
-		f->ino = st.st_ino;
-		f->keyed = true;
-	}
+	/* Only regular files are cached: others are keyed as such. */
 	return f->cacheable ? vm_file_find(f->dev, f->ino) : NULL;
 }
 
@@ -483,6 +493,8 @@ fdtab_free(struct fdtab *t)
 
 	if (t == NULL || --t->refs > 0)
 		return;
+	if (lockf_held != 0)  /* the owner of its POSIX locks goes */
+		lockf_owner_gone(t);
 	for (i = 0; i < t->n; i++)
 		file_unref(t->ent[i].f);
 	kmem_free(t->ent, t->n * sizeof(*t->ent));
@@ -544,6 +556,8 @@ fdtab_install(struct fdtab *t, long fd, struct file *f, bool cloexec)
 	t->ent[fd].cloexec = cloexec;
 	if (old == NULL)
 		t->open++;
+	else if (lockf_held != 0)  /* dup2 over it closes it */
+		lockf_close(t, old);
 	file_unref(old);
 	return 0;
 }
@@ -576,6 +590,10 @@ fdtab_close(struct fdtab *t, long fd)
 	t->ent[fd].f = NULL;
 	t->ent[fd].cloexec = false;
 	t->open--;
+	/* As on Linux, closing any descriptor of a file drops every POSIX
+	 * lock the table holds on it (close, close_range, exec). */
+	if (lockf_held != 0)
+		lockf_close(t, f);
 	file_unref(f);
 	return 0;
 }

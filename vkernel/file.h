@@ -51,8 +51,10 @@ struct file {
 	                   O_APPEND, O_PATH (neither readable nor writable)... */
 	int hostfd;     /* host descriptor behind it, or -1 */
 	void *data;
-	/* A "file" file's page cache key (st_dev, st_ino), once looked up. */
+	/* The host file's key (st_dev, st_ino) and type (S_IFMT bits),
+	 * once looked up (file_key): the page cache's and the locks'. */
 	bool keyed, cacheable;  /* cacheable: a regular file */
+	mode_t fmt;
 	uint64_t dev, ino;
 };
 
@@ -68,6 +70,9 @@ struct file *file_ref(struct file *f);
 void file_unref(struct file *f);
 bool file_readable(const struct file *f);
 bool file_writable(const struct file *f);
+/* Looks up (once) the key and type of the host file behind f, which has
+ * a host descriptor: 0 or -errno. */
+int file_key(struct file *f);
 
 /* The vkernel's own standard streams (hostfd 0, 1, 2), wrapped as files
  * on duplicates of them.  NULL with errno set on failure. */

@@ -60,8 +60,10 @@ long sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
 
 /* sys_fs.c: files by name and by descriptor, the working directory. */
 struct file;
-/* fcntl's record-lock commands on f (arg: the guest's struct flock). */
-long sys_fcntl_lock(struct proc *p, struct file *f, int cmd, uint64_t arg);
+/* fcntl's record-lock commands on f, looked up at fd (arg: the guest's
+ * struct flock). */
+long sys_fcntl_lock(struct proc *p, struct file *f, long fd, int cmd,
+    uint64_t arg);
 long sys_open(struct proc *, const uint64_t *);
 long sys_openat(struct proc *, const uint64_t *);
 long sys_creat(struct proc *, const uint64_t *);

@@ -520,7 +520,7 @@ sys_fcntl(struct proc *p, const uint64_t *a)
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
-		return sys_fcntl_lock(p, f, (int)a[1], a[2]);
+		return sys_fcntl_lock(p, f, (long)a[0], (int)a[1], a[2]);
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		if (a[2] >= (uint64_t)nofile(p))

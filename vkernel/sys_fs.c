@@ -20,6 +20,7 @@
 #include "sys.h"
 #include "file.h"
 #include "kmem.h"
+#include "lockf.h"
 #include "specfs.h"
 #include "vfs.h"
 
@@ -31,7 +32,8 @@
 #define RENAME_EXCHANGE  (1 << 1)
 #define RENAME_WHITEOUT  (1 << 2)
 #endif
-#define LOCK_RETRY_MS 10  /* a blocking lock polls its non-blocking form */
+#define LOCK_RETRY_MS 10  /* a blocking OFD lock or flock polls its
+                              non-blocking form */
 
 /* ---- paths and descriptors ---- */
 
@@ -1437,44 +1439,53 @@ lock_pause(struct proc *p)
 }
 
 /*
- * fcntl's record locks.  They are taken on the host as open file
- * description (OFD) locks whatever the guest asked: POSIX locks would
- * all belong to the vkernel, one host process, so guests would never
- * conflict and any close in the vkernel would drop every guest's locks.
- * So guest processes that opened a file separately conflict as on Linux;
- * a fork child shares its parent's (POSIX says it should not), and
- * F_GETLK reports l_pid -1.  A blocking request (F_SETLKW,
- * F_OFD_SETLKW) never blocks the vkernel's thread: the non-blocking one
- * is retried every LOCK_RETRY_MS, interruptible by signals.
+ * fcntl's record locks.  POSIX locks (F_GETLK, F_SETLK, F_SETLKW) are the
+ * vkernel's own, per process as on Linux (lockf.c).  Open file
+ * description locks are the host's, on the guest's own description,
+ * which is what they are on Linux; they conflict with the guests' POSIX
+ * locks through the description lockf.c holds those on.  A blocking OFD
+ * request never blocks the vkernel's thread: the non-blocking one is
+ * retried every LOCK_RETRY_MS, interruptible by signals.
  */
 long
-sys_fcntl_lock(struct proc *p, struct file *f, int cmd, uint64_t arg)
+sys_fcntl_lock(struct proc *p, struct file *f, long fd, int cmd,
+    uint64_t arg)
 {
-	bool posix = cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW;
-	bool wait = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
-	int hcmd = cmd == F_GETLK || cmd == F_OFD_GETLK ? F_OFD_GETLK :
-	    F_OFD_SETLK;
-	struct flock fl;
+	int hcmd = cmd == F_OFD_GETLK ? F_OFD_GETLK : F_OFD_SETLK;
+	struct flock fl, req;
 	long r;
 
 	if (f->hostfd < 0 || (f->flags & O_PATH))
 		return f->flags & O_PATH ? -EBADF : -EINVAL;
 	if (copyin(p, &fl, arg, sizeof(fl)) != 0)
 		return -EFAULT;
-	if (posix)
-		fl.l_pid = 0;
+	switch (cmd) {
+	case F_SETLK:
+	case F_SETLKW:
+		return lockf_setlk(p, f, fd, &fl, cmd == F_SETLKW);
+	case F_GETLK:
+		if ((r = lockf_getlk(p, f, &fl)) == 0 &&
+		    copyout(p, arg, &fl, sizeof(fl)) != 0)
+			return -EFAULT;
+		return r;
+	}
+	req = fl;
 	for (;;) {  /* f is held (fget) across the sleeps */
 		p->nhostcalls++;
 		if ((r = fcntl(f->hostfd, hcmd, &fl)) == 0)
 			break;
 		r = -errno;
-		if (!wait || (r != -EAGAIN && r != -EACCES) ||
+		if (cmd != F_OFD_SETLKW || (r != -EAGAIN && r != -EACCES) ||
 		    (r = lock_pause(p)) != 0)
 			break;
 	}
-	if (r == 0 && hcmd == F_OFD_GETLK &&
-	    copyout(p, arg, &fl, sizeof(fl)) != 0)
-		return -EFAULT;
+	if (r == 0 && cmd == F_OFD_GETLK) {
+		/* A guest's POSIX lock is reported with its pid. */
+		if (fl.l_type != F_UNLCK)
+			lockf_ofd_holder(f, &req, &fl);
+		if (copyout(p, arg, &fl, sizeof(fl)) != 0)
+			return -EFAULT;
+	}
 	return r;
 }
 
