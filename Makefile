@@ -12,7 +12,8 @@ DEPS_PKGS := gcc make pkg-config libelf-dev libbsd-dev libseccomp-dev \
 PKGS    := libelf libbsd-overlay libseccomp
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-INC     := -Ikshim -Ivkernel -Ivkernel/vmem -Ivkernel/cpu -I$(BUILD)/gen
+INC     := -Ikshim -Ivkernel -Ivkernel/kern -Ivkernel/sys -Ivkernel/vmem \
+	-Ivkernel/cpu -I$(BUILD)/gen
 ALLCFLAGS = $(WARN) $(CFLAGS) $(INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -23,13 +24,15 @@ STUB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g $(INC) \
 	-fcf-protection=none -fno-pic -fno-pie -mgeneral-regs-only \
 	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables
 
-SRCS := $(wildcard vkernel/*.c vkernel/vmem/*.c vkernel/cpu/*.c kshim/*.c)
+SRCS := $(wildcard vkernel/*.c vkernel/kern/*.c vkernel/sys/*.c vkernel/vmem/*.c \
+	vkernel/cpu/*.c kshim/*.c)
 ASM_SRCS := $(wildcard kshim/*.S)
 STUB_SRC := kshim/soft_stub.c
 LIB_SRCS := $(filter-out vkernel/main.c $(STUB_SRC),$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(ASM_SRCS:%.S=$(BUILD)/obj/%.o) $(if $(wildcard $(STUB_SRC)),$(BUILD)/obj/kshim/soft_stub.o)
 MAIN_OBJ := $(BUILD)/obj/vkernel/main.o
-HDRS := $(wildcard vkernel/*.h vkernel/vmem/*.h vkernel/cpu/*.h kshim/*.h)
+HDRS := $(wildcard vkernel/*.h vkernel/kern/*.h vkernel/sys/*.h vkernel/vmem/*.h \
+	vkernel/cpu/*.h kshim/*.h)
 
 TESTDIR := $(BUILD)/tests/vkernel
 UNIT_SRCS := $(wildcard atf-tests/*_test.c)
@@ -75,7 +78,7 @@ $(BUILD)/gen/sysnames.h: | deps
 		awk '/^#define __NR_[a-z0-9_]+ [0-9]+$$/ { n = $$2; sub("__NR_", "", n); \
 		printf "[%s] = \"%s\",\n", $$3, n }' > $@
 
-$(BUILD)/obj/vkernel/syscall.o: $(BUILD)/gen/sysnames.h
+$(BUILD)/obj/vkernel/sys/syscall.o: $(BUILD)/gen/sysnames.h
 
 $(BUILD)/libvk.a: $(LIB_OBJS)
 	@rm -f $@

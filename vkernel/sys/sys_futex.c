@@ -1,4 +1,4 @@
-/* futex.c: futex(2) wait and wake, keyed by address space and address (private) or by guest-physical address (shared). */
+/* sys_futex.c: futex(2) wait and wake, keyed by address space and address (private) or by guest-physical address (shared). */
 
 /*
  * A waiter sleeps in proc_sleep until a wake for its key and bitset, a
