@@ -406,6 +406,7 @@ main(int argc, char *argv[])
 	/* The vCPU thread: it holds the big lock but while it waits on the
 	 * host (sched.c), and runs every task until none is left. */
 	pthread_mutex_lock(&vk_biglock);
+	clock_init();
 	if ((rc = proc_create_init(&init, ks, strrchr(prog, '/') ?
 	    strrchr(prog, '/') + 1 : prog)) != 0) {
 		vk_log("cannot create the guest process: %s", strerror(-rc));

@@ -27,27 +27,12 @@
 #include "kmem.h"
 #include "vfs.h"
 
-struct vk_config vk;
-struct vk_totals vk_totals;
-
 static struct proc *allproc;
 static int nprocs;
 static pid_t lastpid;
 static pid_t pid_max = 32768;    /* pids run below it (proc_limits_init) */
 static void *fpu_start;          /* the vCPU's FPU state at start-up */
 static struct proc *fpu_owner;   /* whose FPU state the vCPU holds */
-
-void
-vk_log(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "vkernel: %s\n", line);
-}
 
 /* ---- the table ---- */
 
@@ -766,10 +751,10 @@ proc_run(struct proc *p)
 			break;
 		sched_before_run(p);
 		if ((rc = proc_fpu_switch(p)) == 0) {
-			sig_kick_target(p->vm->space);
+			clock_kick_target(p->vm->space);
 			rc = ks_run(p->vm->space, &p->frame, &t);
 		}
-		sig_kick_target(NULL);
+		clock_kick_target(NULL);
 		if (rc != 0) {
 			snprintf(why, sizeof(why), "cannot enter the guest: %s",
 			    strerror(-rc));

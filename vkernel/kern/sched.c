@@ -124,67 +124,6 @@ waitq_remove(struct waitq *wq, struct proc *p)
 	p->wq_next = NULL;
 }
 
-int
-ts_cmp(const struct timespec *a, const struct timespec *b)
-{
-	if (a->tv_sec != b->tv_sec)
-		return a->tv_sec < b->tv_sec ? -1 : 1;
-	return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
-}
-
-struct timespec
-ts_sub(const struct timespec *a, const struct timespec *b)
-{
-	struct timespec r = { a->tv_sec - b->tv_sec, a->tv_nsec - b->tv_nsec };
-
-	if (r.tv_nsec < 0) {
-		r.tv_sec--;
-		r.tv_nsec += 1000000000L;
-	}
-	return r;
-}
-
-void
-deadline_left(const struct timespec *deadline, struct timespec *left)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	*left = ts_cmp(deadline, &now) > 0 ? ts_sub(deadline, &now) :
-	    (struct timespec){ 0, 0 };
-}
-
-void
-deadline_after(struct timespec *deadline, const struct timespec *rel)
-{
-	clock_gettime(CLOCK_MONOTONIC, deadline);
-	deadline->tv_sec += rel->tv_sec;
-	deadline->tv_nsec += rel->tv_nsec;
-	if (deadline->tv_nsec >= 1000000000) {
-		deadline->tv_sec++;
-		deadline->tv_nsec -= 1000000000;
-	}
-}
-
-static uint64_t
-ts_ns(const struct timespec *ts)
-{
-	if (ts->tv_sec < 0)
-		return 1;
-	if ((uint64_t)ts->tv_sec >= UINT64_MAX / 1000000000ULL - 1)
-		return UINT64_MAX;
-	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
-}
-
-static bool
-deadline_passed(const struct timespec *deadline)
-{
-	struct timespec left;
-
-	deadline_left(deadline, &left);
-	return left.tv_sec == 0 && left.tv_nsec == 0;
-}
-
 /* The earlier of two event times, 0 meaning none. */
 static uint64_t
 earlier(uint64_t a, uint64_t b)
@@ -300,7 +239,7 @@ sched_poll(bool block)
 		tmo = (struct timespec){ 0, 0 };
 	}
 	pthread_mutex_unlock(&vk_biglock);
-	r = ppoll(fds, n, block && t == 0 ? NULL : &tmo, sig_waitmask());
+	r = ppoll(fds, n, block && t == 0 ? NULL : &tmo, clock_waitmask());
 	pthread_mutex_lock(&vk_biglock);
 	now = mono_ns();
 	n = 0;
@@ -407,7 +346,7 @@ sched_run(void)
 			proc_task_done(p);
 		}
 	}
-	sig_timer_arm(0);
+	clock_timer_arm(0);
 }
 
 void
@@ -420,7 +359,7 @@ sched_before_run(struct proc *p)
 	if (runq_head != NULL || hostfds)
 		t = earlier(t, slice_end);
 	next_event = t;
-	sig_timer_arm(t);
+	clock_timer_arm(t);
 }
 
 void

@@ -112,80 +112,10 @@ static const uint64_t dfl_stop = SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) |
 static const uint64_t synchronous = SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) |
     SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | SIGBIT(SIGFPE) | SIGBIT(SIGSYS);
 
-/* ---- host side: the timer and the kick ---- */
-
-static timer_t host_timer;
-static bool host_timer_ok;
-static uint64_t host_timer_at;   /* what it is armed for (0: not) */
-static sigset_t waitmask;        /* the thread's mask with KS_WAKE_SIGNAL open */
-static struct ks_space *volatile kick_space;
-
-/* KS_WAKE_SIGNAL: runs only inside run()'s or the scheduler's waits. */
-static void
-wake_handler(int sig)
-{
-	struct ks_space *sp = kick_space;
-
-	(void)sig;
-	if (sp != NULL)
-		ks_kick(sp);
-}
-
-uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-void
-sig_timer_arm(uint64_t at)
-{
-	struct itimerspec its;
-
-	if (!host_timer_ok || at == host_timer_at)
-		return;
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
-	its.it_value.tv_nsec = (long)(at % 1000000000ULL);
-	timer_settime(host_timer, TIMER_ABSTIME, &its, NULL);
-	host_timer_at = at;
-}
-
-void
-sig_kick_target(struct ks_space *sp)
-{
-	kick_space = sp;
-}
-
 void
 sig_proc_init(struct proc *p)
 {
-	static bool once;
-	struct sigaction sa;
-	struct sigevent sev;
-	sigset_t s;
-
 	p->sig.sysnr = -1;
-	if (!once) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = wake_handler;
-		sigfillset(&sa.sa_mask);
-		sigaction(KS_WAKE_SIGNAL, &sa, NULL);
-		sigemptyset(&s);
-		sigaddset(&s, KS_WAKE_SIGNAL);
-		sigprocmask(SIG_BLOCK, &s, NULL);
-		sigprocmask(SIG_BLOCK, NULL, &waitmask);
-		sigdelset(&waitmask, KS_WAKE_SIGNAL);
-		memset(&sev, 0, sizeof(sev));
-		sev.sigev_notify = SIGEV_SIGNAL;
-		sev.sigev_signo = KS_WAKE_SIGNAL;
-		host_timer_ok = timer_create(CLOCK_MONOTONIC, &sev,
-		    &host_timer) == 0;
-		once = true;
-	}
 }
 
 void
@@ -381,12 +311,6 @@ proc_signal_pending(struct proc *p)
 {
 	sig_timers(p);
 	return sig_pending(p, 0);
-}
-
-const sigset_t *
-sig_waitmask(void)
-{
-	return &waitmask;
 }
 
 /* A sleep in proc_sleep, with the time on clk turned into a monotonic

@@ -14,6 +14,8 @@
 #include <ucontext.h>
 
 #include "kshim.h"
+#include "clock.h"
+#include "log.h"
 #include "vm.h"
 #include "pmap.h"
 #include "cred.h"
@@ -155,27 +157,6 @@ struct proc {
 	int same_fault;
 };
 
-/* Counters over every process that ran (for the -v summary). */
-struct vk_totals {
-	uint64_t procs, nsyscalls, nfaults, nhostcalls, nenosys;
-};
-extern struct vk_totals vk_totals;
-
-/* Global state of this vkernel. */
-struct vk_config {
-	bool verbose;
-	const struct ks_ops *ops;    /* the paging path's shim backend */
-	size_t memsize;
-	const char *memsize_arg;
-	const char *root;
-	char **env;                  /* guest environment (NULL-terminated) */
-};
-extern struct vk_config vk;
-
-/* Diagnostics: one line on stderr prefixed "vkernel: ". */
-void vk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define vk_verbose(...) do { if (vk.verbose) vk_log(__VA_ARGS__); } while (0)
-
 /* proc.c: the process table, creation, the trap loop, exit and reaping. */
 /* Reads the host's pid_max and RLIMIT_NPROC, which the guest's pids and
  * pid 1's RLIMIT_NPROC follow. */
@@ -235,10 +216,8 @@ int proc_exec(struct proc *p, const char *path, char *const argv[],
     char *const envp[], char *why, size_t whylen);
 
 /* signal.c: true when p has a signal to take that would interrupt a
- * sleep (an expired timer's SIGALRM is posted first); the host signal
- * mask under which the vkernel waits (KS_WAKE_SIGNAL open). */
+ * sleep (an expired timer's SIGALRM is posted first). */
 bool proc_signal_pending(struct proc *p);
-const sigset_t *sig_waitmask(void);
 
 /*
  * sched.c: the big lock and sleeping.  vk_biglock guards all kernel
@@ -281,12 +260,6 @@ void sched_after_trap(struct proc *p);
 uint64_t sched_cputime(struct proc *p);
 /* sched_yield: the other runnable tasks go first. */
 void sched_give_way(struct proc *p);
-/* deadline = now (CLOCK_MONOTONIC) + rel; *left = what remains of it
- * (zero once passed); timespec comparison (-1, 0, 1) and a - b (a >= b). */
-void deadline_after(struct timespec *deadline, const struct timespec *rel);
-void deadline_left(const struct timespec *deadline, struct timespec *left);
-int ts_cmp(const struct timespec *a, const struct timespec *b);
-struct timespec ts_sub(const struct timespec *a, const struct timespec *b);
 
 /* copyio.c: guest memory access as the guest would see it.  0 or -EFAULT;
  * the vm_ forms reach an address space that is not p's yet (exec). */
@@ -328,11 +301,6 @@ void sig_proc_fini(struct proc *p);
  * the timer stay. */
 void sig_fork(struct proc *child, const struct proc *parent);
 void sig_exec(struct proc *p);
-/* The host timer (KS_WAKE_SIGNAL) fires at at (CLOCK_MONOTONIC ns; 0:
- * never); its handler kicks the space set by sig_kick_target. */
-void sig_timer_arm(uint64_t at);
-void sig_kick_target(struct ks_space *sp);
-uint64_t mono_ns(void);
 /* Posts sig with info (si_signo is set here): discarded if ignored and
  * not blocked, else pending (a standard signal already pending stays as
  * it was). */

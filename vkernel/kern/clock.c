@@ -1,0 +1,147 @@
+/* clock.c: time for the guest kernel: the monotonic clock, timespec and deadline arithmetic, and the host timer that kicks the running guest out. */
+
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+
+uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int
+ts_cmp(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? -1 : 1;
+	return a->tv_nsec < b->tv_nsec ? -1 : a->tv_nsec > b->tv_nsec;
+}
+
+struct timespec
+ts_sub(const struct timespec *a, const struct timespec *b)
+{
+	struct timespec r = { a->tv_sec - b->tv_sec, a->tv_nsec - b->tv_nsec };
+
+	if (r.tv_nsec < 0) {
+		r.tv_sec--;
+		r.tv_nsec += 1000000000L;
+	}
+	return r;
+}
+
+uint64_t
+ts_ns(const struct timespec *ts)
+{
+	if (ts->tv_sec < 0)
+		return 1;
+	if ((uint64_t)ts->tv_sec >= UINT64_MAX / 1000000000ULL - 1)
+		return UINT64_MAX;
+	return (uint64_t)ts->tv_sec * 1000000000ULL + (uint64_t)ts->tv_nsec;
+}
+
+void
+deadline_left(const struct timespec *deadline, struct timespec *left)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	*left = ts_cmp(deadline, &now) > 0 ? ts_sub(deadline, &now) :
+	    (struct timespec){ 0, 0 };
+}
+
+void
+deadline_after(struct timespec *deadline, const struct timespec *rel)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += rel->tv_sec;
+	deadline->tv_nsec += rel->tv_nsec;
+	if (deadline->tv_nsec >= 1000000000) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000;
+	}
+}
+
+bool
+deadline_passed(const struct timespec *deadline)
+{
+	struct timespec left;
+
+	deadline_left(deadline, &left);
+	return left.tv_sec == 0 && left.tv_nsec == 0;
+}
+
+/* ---- the host timer and the kick ---- */
+
+static timer_t host_timer;
+static bool host_timer_ok;
+static uint64_t host_timer_at;   /* what it is armed for (0: not) */
+static sigset_t waitmask;        /* the thread's mask with KS_WAKE_SIGNAL open */
+static struct ks_space *volatile kick_space;
+
+/* KS_WAKE_SIGNAL: runs only inside run()'s or the scheduler's waits. */
+static void
+wake_handler(int sig)
+{
+	struct ks_space *sp = kick_space;
+
+	(void)sig;
+	if (sp != NULL)
+		ks_kick(sp);
+}
+
+void
+clock_init(void)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+	sigset_t s;
+
+	if (host_timer_ok)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = wake_handler;
+	sigfillset(&sa.sa_mask);
+	sigaction(KS_WAKE_SIGNAL, &sa, NULL);
+	sigemptyset(&s);
+	sigaddset(&s, KS_WAKE_SIGNAL);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	sigprocmask(SIG_BLOCK, NULL, &waitmask);
+	sigdelset(&waitmask, KS_WAKE_SIGNAL);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = KS_WAKE_SIGNAL;
+	host_timer_ok = timer_create(CLOCK_MONOTONIC, &sev, &host_timer) == 0;
+}
+
+void
+clock_timer_arm(uint64_t at)
+{
+	struct itimerspec its;
+
+	if (!host_timer_ok || at == host_timer_at)
+		return;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(at % 1000000000ULL);
+	timer_settime(host_timer, TIMER_ABSTIME, &its, NULL);
+	host_timer_at = at;
+}
+
+void
+clock_kick_target(struct ks_space *sp)
+{
+	kick_space = sp;
+}
+
+const sigset_t *
+clock_waitmask(void)
+{
+	return &waitmask;
+}

@@ -1,0 +1,32 @@
+/* log.h: diagnostics, the counters behind -v, and the vkernel's global configuration. */
+#ifndef VKERNEL_LOG_H
+#define VKERNEL_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kshim.h"
+
+/* Counters over every process that ran (for the -v summary). */
+struct vk_totals {
+	uint64_t procs, nsyscalls, nfaults, nhostcalls, nenosys;
+};
+extern struct vk_totals vk_totals;
+
+/* Global state of this vkernel. */
+struct vk_config {
+	bool verbose;
+	const struct ks_ops *ops;    /* the paging path's shim backend */
+	size_t memsize;
+	const char *memsize_arg;
+	const char *root;
+	char **env;                  /* guest environment (NULL-terminated) */
+};
+extern struct vk_config vk;
+
+/* Diagnostics: one line on stderr prefixed "vkernel: ". */
+void vk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define vk_verbose(...) do { if (vk.verbose) vk_log(__VA_ARGS__); } while (0)
+
+#endif /* VKERNEL_LOG_H */
