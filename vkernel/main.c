@@ -16,6 +16,8 @@
 #include "cpu_probe.h"
 #include "paging.h"
 #include "vkernel.h"
+#include "trap.h"
+#include "sys.h"
 #include "file.h"
 #include "kmem.h"
 #include "vfs.h"
@@ -407,6 +409,8 @@ main(int argc, char *argv[])
 	 * host (sched.c), and runs every task until none is left. */
 	pthread_mutex_lock(&vk_biglock);
 	clock_init();
+	sched_init(&(struct sched_hooks){ .body = trap_run,
+	    .done = proc_task_done, .signal_pending = proc_signal_pending });
 	if ((rc = proc_create_init(&init, ks, strrchr(prog, '/') ?
 	    strrchr(prog, '/') + 1 : prog)) != 0) {
 		vk_log("cannot create the guest process: %s", strerror(-rc));

@@ -70,15 +70,16 @@ copy_walk(struct vmspace *vm, gva_t va, void *buf, size_t len, bool out,
 	return 0;
 }
 
-/* A guest access that ran out of guest memory kills the guest, as the
- * same access from guest code would. */
+/* A guest access that ran out of guest memory is -EFAULT here, and says
+ * so in p->copy_oom: the trap loop then kills the guest, as the same
+ * access from guest code would. */
 static int
 proc_copy(struct proc *p, gva_t va, void *buf, size_t len, bool out)
 {
 	int rc = copy_walk(p->vm, va, buf, len, out, false);
 
 	if (rc == -ENOMEM) {
-		proc_kill(p, 9, "out of guest memory");
+		p->copy_oom = true;
 		rc = -EFAULT;
 	}
 	return rc;

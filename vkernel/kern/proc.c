@@ -590,8 +590,7 @@ proc_autoreap(const struct proc *p)
 	    (pp->sigacts[SIGCHLD].flags & SA_NOCLDWAIT));
 }
 
-/* Everything but the table entry goes; the children go to pid 1. */
-static void
+void
 proc_teardown(struct proc *p)
 {
 	struct proc *init = proc_find(1), *c, *next;
@@ -687,104 +686,4 @@ proc_table_fini(void)
 {
 	while (allproc != NULL)
 		proc_free(allproc);
-}
-
-/* ---- the trap loop ---- */
-
-/* A page fault: resolve it, or end the guest the way Linux would. */
-static void
-proc_pagefault(struct proc *p, const struct ks_trap *t)
-{
-	int access = t->err & KS_PF_WRITE ? KS_PROT_WRITE :
-	    t->err & KS_PF_INSN ? KS_PROT_EXEC : KS_PROT_READ;
-	enum vm_fault_result r;
-	char why[160];
-
-	p->nfaults++;
-	if (t->addr == p->last_fault_addr && ++p->same_fault > 8) {
-		snprintf(why, sizeof(why), "fault at %#llx does not resolve",
-		    (unsigned long long)t->addr);
-		proc_kill(p, SIGKILL, why);
-		return;
-	}
-	if (t->addr != p->last_fault_addr) {
-		p->last_fault_addr = t->addr;
-		p->same_fault = 0;
-	}
-	switch ((r = vm_fault(&p->vm->map, t->addr, access))) {
-	case VM_FAULT_OK:
-		return;
-	case VM_FAULT_OOM:
-		snprintf(why, sizeof(why), "out of guest memory (-m %s)",
-		    vk.memsize_arg);
-		proc_kill(p, SIGKILL, why);
-		return;
-	case VM_FAULT_MAPERR:
-	case VM_FAULT_ACCERR:
-	case VM_FAULT_SIGBUS:
-		break;
-	}
-	snprintf(why, sizeof(why), "%s fault at %#llx (rip %#llx)%s",
-	    access == KS_PROT_WRITE ? "write" :
-	    access == KS_PROT_EXEC ? "exec" : "read",
-	    (unsigned long long)t->addr, (unsigned long long)p->frame.rip,
-	    r == VM_FAULT_SIGBUS ? " past the end of a mapped file" : "");
-	/* To the guest's handler, or its default action (signal.c). */
-	if (r == VM_FAULT_SIGBUS)
-		sig_fault(p, SIGBUS, BUS_ADRERR, t->addr, t, why);
-	else
-		sig_fault(p, SIGSEGV, r == VM_FAULT_MAPERR ? SEGV_MAPERR :
-		    SEGV_ACCERR, t->addr, t, why);
-}
-
-void
-proc_run(struct proc *p)
-{
-	struct ks_trap t;
-	char why[160];
-	int rc;
-
-	while (!p->exited) {
-		/* Signals are delivered only here, before each entry. */
-		sig_deliver(p);
-		if (p->exited)
-			break;
-		sched_before_run(p);
-		if ((rc = proc_fpu_switch(p)) == 0) {
-			clock_kick_target(p->vm->space);
-			rc = ks_run(p->vm->space, &p->frame, &t);
-		}
-		clock_kick_target(NULL);
-		if (rc != 0) {
-			snprintf(why, sizeof(why), "cannot enter the guest: %s",
-			    strerror(-rc));
-			proc_kill(p, SIGKILL, why);
-			break;
-		}
-		switch (t.kind) {
-		case KS_TRAP_SYSCALL:
-			p->same_fault = 0;
-			p->sig.sysnr = (long)p->frame.rax; /* for a restart */
-			syscall_dispatch(p);
-			break;
-		case KS_TRAP_PAGEFAULT:
-			proc_pagefault(p, &t);
-			break;
-		case KS_TRAP_EXCEPTION:
-			snprintf(why, sizeof(why), "exception %d at rip %#llx",
-			    t.vector, (unsigned long long)p->frame.rip);
-			sig_exception(p, &t, why);
-			break;
-		case KS_TRAP_KICK:
-			break; /* a timer: sig_deliver looks */
-		case KS_TRAP_DEAD:
-		default:
-			snprintf(why, sizeof(why), "host side of the guest died: "
-			    "%s", t.why);
-			proc_kill(p, SIGKILL, why);
-			break;
-		}
-		sched_after_trap(p);
-	}
-	proc_teardown(p);
 }

@@ -42,6 +42,7 @@
 pthread_mutex_t vk_biglock = PTHREAD_MUTEX_INITIALIZER;
 struct waitq vk_pollq;
 
+static struct sched_hooks hooks;
 static ucontext_t sched_ctx;
 static struct proc *runq_head, *runq_tail;
 static struct proc *sleepers;     /* tasks in proc_sleep, woken or not */
@@ -161,7 +162,7 @@ proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
 
 	if (nhost > VK_SLEEP_MAXHOST)
 		return -EINVAL;
-	if (proc_signal_pending(p))
+	if (hooks.signal_pending(p))
 		return -ERESTARTSYS;
 	if (deadline != NULL && deadline_passed(deadline))
 		return -ETIMEDOUT;
@@ -189,7 +190,7 @@ proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
 	p->sleep_nfds = 0;
 	for (i = 0; i < nhost; i++)
 		ready |= hostfds[i].revents != 0;
-	if (proc_signal_pending(p))
+	if (hooks.signal_pending(p))
 		return -ERESTARTSYS;
 	if (!ready && deadline != NULL && deadline_passed(deadline))
 		return -ETIMEDOUT;
@@ -269,7 +270,7 @@ task_main(unsigned hi, unsigned lo)
 {
 	struct proc *p = (struct proc *)(((uintptr_t)hi << 32) | lo);
 
-	proc_run(p);
+	hooks.body(p);
 	p->state = TASK_DONE;
 	/* uc_link returns to sched_run. */
 }
@@ -288,6 +289,12 @@ uint64_t
 sched_cputime(struct proc *p)
 {
 	return p->cpu_ns + (p == running ? thread_ns() - running_since : 0);
+}
+
+void
+sched_init(const struct sched_hooks *h)
+{
+	hooks = *h;
 }
 
 int
@@ -343,7 +350,7 @@ sched_run(void)
 			kmem_uncharge(KSTACK_CHARGE);
 			p->kstack = NULL;
 			ntasks--;
-			proc_task_done(p);
+			hooks.done(p);
 		}
 	}
 	clock_timer_arm(0);

@@ -3,8 +3,9 @@
 /*
  * One process, one thread.  Signals become pending by sig_post (kill,
  * tgkill, the interval timer) or sig_fault (a trap the vkernel could not
- * resolve), and are delivered by sig_deliver, which proc_run calls before
- * every entry into the guest: after a system call, a fault, or a kick.
+ * resolve), and are delivered by sig_deliver, which trap_run (trap.c)
+ * calls before every entry into the guest: after a system call, a fault,
+ * or a kick.
  * The guest's ITIMER_REAL is a CLOCK_MONOTONIC deadline mirrored by one
  * host POSIX timer that raises KS_WAKE_SIGNAL; its handler only kicks the
  * space being run (kshim.h), so a guest spinning without system calls

@@ -154,6 +154,8 @@ struct proc {
 	uint64_t nsyscalls, nfaults, nhostcalls, nenosys;
 	uint64_t cpu_ns;             /* vCPU thread time its task used (sched.c) */
 	gva_t last_fault_addr;       /* to catch a fault that never resolves */
+	bool copy_oom;               /* copyin/copyout ran out of guest memory:
+	                                the trap loop kills (trap.c) */
 	int same_fault;
 };
 
@@ -163,8 +165,10 @@ struct proc {
 void proc_limits_init(void);
 /* pid 1: a fresh process with the vkernel's std streams, no image yet. */
 int proc_create_init(struct proc **pp, struct ks *ks, const char *comm);
-/* Runs p's trap loop until it exits (its task's body). */
-void proc_run(struct proc *p);
+/* Everything but the table entry goes once p's task has exited (its
+ * trap loop's last step): its address space, descriptors and timers; its
+ * children go to pid 1; its parent hears of it. */
+void proc_teardown(struct proc *p);
 /* Ends p as if killed by signal sig (why: one line, or NULL). */
 void proc_kill(struct proc *p, int sig, const char *why);
 /* exit_group: p ends with status code once back in its trap loop. */
@@ -245,6 +249,19 @@ void proc_wake(struct proc *p);
  * timer) and sched_after_trap yields when that time has come.
  */
 int sched_add(struct proc *p);
+/*
+ * What the scheduler calls back, set once by sched_init before the first
+ * task: the body of every task (the trap loop, trap.c), what becomes of a
+ * task once its body returned and its stack is gone (proc_task_done), and
+ * whether a task has a signal that ends a sleep (proc_signal_pending).
+ * The scheduler names nothing above it.
+ */
+struct sched_hooks {
+	void (*body)(struct proc *p);
+	void (*done)(struct proc *p);
+	bool (*signal_pending)(struct proc *p);
+};
+void sched_init(const struct sched_hooks *h);
 /* What a task's stack is charged to the kernel memory budget (kmem.h),
  * from sched_add until the task is done: the stack is reserved, and only
  * touched as deep as the vkernel's code goes, 56 KiB at the deepest over
@@ -342,26 +359,6 @@ void sig_itimer_get(struct proc *p, uint64_t *value, uint64_t *interval);
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
 #define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
-/* sys_signal.c: the signal system calls (syscall.c's table names them). */
-long sys_rt_sigaction(struct proc *, const uint64_t *);
-long sys_rt_sigprocmask(struct proc *, const uint64_t *);
-long sys_rt_sigreturn(struct proc *, const uint64_t *);
-long sys_rt_sigsuspend(struct proc *, const uint64_t *);
-long sys_rt_sigtimedwait(struct proc *, const uint64_t *);
-long sys_rt_sigpending(struct proc *, const uint64_t *);
-long sys_sigaltstack(struct proc *, const uint64_t *);
-long sys_kill(struct proc *, const uint64_t *);
-long sys_tgkill(struct proc *, const uint64_t *);
-long sys_tkill(struct proc *, const uint64_t *);
-long sys_alarm(struct proc *, const uint64_t *);
-long sys_setitimer(struct proc *, const uint64_t *);
-long sys_getitimer(struct proc *, const uint64_t *);
-long sys_pause(struct proc *, const uint64_t *);
 
-/* syscall.c: handles the system call in p->frame. */
-void syscall_dispatch(struct proc *p);
-/* Under -v at exit: one line naming the unimplemented calls the C library
- * probed and expected to fail (nothing when there were none). */
-void syscall_report(void);
 
 #endif /* VKERNEL_H */

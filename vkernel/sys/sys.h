@@ -10,6 +10,12 @@
 
 #define MAX_RW_COUNT 0x7ffff000L  /* Linux's cap on one read or write */
 
+/* syscall.c: handles the system call in p->frame (the trap loop). */
+void syscall_dispatch(struct proc *p);
+/* Under -v at exit: one line naming the unimplemented calls the C library
+ * probed and expected to fail (nothing when there were none). */
+void syscall_report(void);
+
 /* Every handler: the proc, and the six argument registers. */
 typedef long (*sys_fn)(struct proc *, const uint64_t *);
 
@@ -23,6 +29,22 @@ host_ret(struct proc *p, long r)
 
 /* p's soft limit of resource res (RLIMIT_*). */
 uint64_t sys_rlimit_cur(struct proc *p, int res);
+
+/* sys_signal.c: the signal system calls (syscall.c's table names them). */
+long sys_rt_sigaction(struct proc *, const uint64_t *);
+long sys_rt_sigprocmask(struct proc *, const uint64_t *);
+long sys_rt_sigreturn(struct proc *, const uint64_t *);
+long sys_rt_sigsuspend(struct proc *, const uint64_t *);
+long sys_rt_sigtimedwait(struct proc *, const uint64_t *);
+long sys_rt_sigpending(struct proc *, const uint64_t *);
+long sys_sigaltstack(struct proc *, const uint64_t *);
+long sys_kill(struct proc *, const uint64_t *);
+long sys_tgkill(struct proc *, const uint64_t *);
+long sys_tkill(struct proc *, const uint64_t *);
+long sys_alarm(struct proc *, const uint64_t *);
+long sys_setitimer(struct proc *, const uint64_t *);
+long sys_getitimer(struct proc *, const uint64_t *);
+long sys_pause(struct proc *, const uint64_t *);
 
 /* sys_file.c: descriptors, pipes and I/O. */
 long sys_read(struct proc *, const uint64_t *);

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vkernel.h"
+#include "sys.h"
 
 #define NSEC 1000000000ULL
 
