@@ -20,6 +20,7 @@
 #include "sys.h"
 #include "file.h"
 #include "kmem.h"
+#include "lockf.h"
 #include "vfs.h"
 
 #define EX_USAGE 64
@@ -409,6 +410,7 @@ main(int argc, char *argv[])
 	 * host (sched.c), and runs every task until none is left. */
 	pthread_mutex_lock(&vk_biglock);
 	clock_init();
+	lockf_init();
 	sched_init(&(struct sched_hooks){ .body = trap_run,
 	    .done = proc_task_done, .signal_pending = proc_signal_pending });
 	if ((rc = proc_create_init(&init, ks, strrchr(prog, '/') ?

@@ -13,7 +13,6 @@
 #include "vkernel.h"
 #include "file.h"
 #include "kmem.h"
-#include "lockf.h"
 
 /* Open files in the vkernel now, and how many may be (file_set_max). */
 static size_t nfiles, files_max;
@@ -410,6 +409,14 @@ file_host_new(int hostfd, int flags)
 
 /* ---- descriptor tables ---- */
 
+static struct fdtab_hooks hooks;
+
+void
+fdtab_set_hooks(const struct fdtab_hooks *h)
+{
+	hooks = *h;
+}
+
 struct fdent {
 	struct file *f;
 	bool cloexec;
@@ -493,8 +500,8 @@ fdtab_free(struct fdtab *t)
 
 	if (t == NULL || --t->refs > 0)
 		return;
-	if (lockf_held != 0)  /* the owner of its POSIX locks goes */
-		lockf_owner_gone(t);
+	if (hooks.gone != NULL)  /* the owner of its POSIX locks goes */
+		hooks.gone(t);
 	for (i = 0; i < t->n; i++)
 		file_unref(t->ent[i].f);
 	kmem_free(t->ent, t->n * sizeof(*t->ent));
@@ -556,8 +563,8 @@ fdtab_install(struct fdtab *t, long fd, struct file *f, bool cloexec)
 	t->ent[fd].cloexec = cloexec;
 	if (old == NULL)
 		t->open++;
-	else if (lockf_held != 0)  /* dup2 over it closes it */
-		lockf_close(t, old);
+	else if (hooks.close != NULL)  /* dup2 over it closes it */
+		hooks.close(t, old);
 	file_unref(old);
 	return 0;
 }
@@ -592,8 +599,8 @@ fdtab_close(struct fdtab *t, long fd)
 	t->open--;
 	/* As on Linux, closing any descriptor of a file drops every POSIX
 	 * lock the table holds on it (close, close_range, exec). */
-	if (lockf_held != 0)
-		lockf_close(t, f);
+	if (hooks.close != NULL)
+		hooks.close(t, f);
 	file_unref(f);
 	return 0;
 }

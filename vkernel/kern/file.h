@@ -121,6 +121,19 @@ struct file *fget(struct proc *p, long fd);
 struct file *fget_in(struct proc *p, struct fdtab *t, long fd);
 void file_holds_release(struct proc *p);
 
+/*
+ * What a descriptor table tells the layer above it, set once at start-up
+ * (record locks, lockf_init): close(t, f) when t closes a descriptor of f
+ * (close, dup2 over it, close_range, close-on-exec), gone(t) when the last
+ * process using t lets it go.  NULL: nothing to tell.  So file.c names
+ * nothing above it.
+ */
+struct fdtab_hooks {
+	void (*close)(struct fdtab *t, struct file *f);
+	void (*gone)(struct fdtab *t);
+};
+void fdtab_set_hooks(const struct fdtab_hooks *h);
+
 struct fdtab *fdtab_new(void);
 /* A copy sharing every open file (fork). */
 struct fdtab *fdtab_copy(struct fdtab *t);

@@ -745,7 +745,8 @@ lockf_close(struct fdtab *owner, struct file *f)
 {
 	struct lf_file *lf;
 
-	if (f->hostfd < 0 || file_key(f) != 0 || (lf = lf_find(f)) == NULL)
+	if (lockf_held == 0 || f->hostfd < 0 || file_key(f) != 0 ||
+	    (lf = lf_find(f)) == NULL)
 		return;
 	lf_drop(lf, owner);
 }
@@ -756,9 +757,18 @@ lockf_owner_gone(struct fdtab *owner)
 	struct lf_file *lf, *next;
 	int i;
 
+	if (lockf_held == 0)
+		return;
 	for (i = 0; i < LF_BUCKETS; i++)
 		for (lf = buckets[i]; lf != NULL; lf = next) {
 			next = lf->next;  /* lf_drop may free lf */
 			lf_drop(lf, owner);
 		}
+}
+
+void
+lockf_init(void)
+{
+	fdtab_set_hooks(&(struct fdtab_hooks){ .close = lockf_close,
+	    .gone = lockf_owner_gone });
 }

@@ -10,7 +10,7 @@ struct file;
 struct fdtab;
 
 /*
- * Lock records the guests hold now (0: none).  The descriptor table's
+ * Lock records the guests hold now (0: none).  The descriptor tables'
  * hooks look at it first, so closes cost nothing while no lock exists.
  */
 extern long lockf_held;
@@ -50,10 +50,12 @@ long lockf_setlk(struct proc *p, struct file *f, long fd,
 void lockf_ofd_holder(struct file *f, const struct flock *req,
     struct flock *fl);
 /* owner closed a descriptor of f: every lock it holds on f's file goes,
- * whichever descriptor took it.  Only called while lockf_held != 0. */
+ * whichever descriptor took it.  The descriptor table owner is being
+ * freed: all its locks go.  Both return at once while no lock exists;
+ * lockf_init makes them the descriptor tables' hooks (fdtab_set_hooks),
+ * once at start-up. */
 void lockf_close(struct fdtab *owner, struct file *f);
-/* The descriptor table owner is being freed: all its locks go.  Only
- * called while lockf_held != 0. */
 void lockf_owner_gone(struct fdtab *owner);
+void lockf_init(void);
 
 #endif /* VKERNEL_LOCKF_H */

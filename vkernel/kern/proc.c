@@ -493,67 +493,7 @@ proc_vfork_release(struct proc *p)
 	p->vforker = NULL;
 }
 
-/* ---- job control ---- */
-
-void
-proc_jobctl(struct proc *p, int code, int sig)
-{
-	struct proc *pp = p->parent;
-	siginfo_t si;
-
-	p->jobctl = code;
-	p->jobctl_sig = sig;
-	if (pp == NULL)
-		return;
-	if (!(pp->sigacts[SIGCHLD].flags & SA_NOCLDSTOP)) {
-		memset(&si, 0, sizeof(si));
-		si.si_code = code;
-		si.si_pid = p->pid;
-		si.si_uid = p->cred.ruid;
-		si.si_status = sig;
-		sig_post(pp, SIGCHLD, &si);
-	}
-	waitq_wakeup(&pp->childq);
-}
-
-/* Other signals stay pending while stopped (SIGCONT, posted, ends the
- * stop; SIGKILL ends the process). */
-void
-proc_stop(struct proc *p, int sig)
-{
-	uint64_t mask = p->sigmask;
-
-	p->stopped = true;
-	proc_jobctl(p, CLD_STOPPED, sig);
-	p->sigmask = ~SIGBIT(SIGKILL);
-	while (p->stopped && !(p->sig.pending & SIGBIT(SIGKILL)))
-		(void)proc_sleep(p, NULL, NULL, 0, NULL);
-	p->sigmask = mask;
-	p->stopped = false;
-}
-
 /* ---- the end ---- */
-
-void
-proc_exit(struct proc *p, int code)
-{
-	if (p->exited)
-		return;
-	p->exited = true;
-	p->status = (code & 0xff) << 8;
-}
-
-void
-proc_kill(struct proc *p, int sig, const char *why)
-{
-	if (p->exited)
-		return;
-	if (why != NULL)
-		vk_log("pid %d (%s): %s, killed by signal %d (%s)", p->pid,
-		    p->comm, why, sig, strsignal(sig));
-	p->exited = true;
-	p->status = sig & 0x7f;
-}
 
 /* The parent learns: SIGCHLD (its exit_signal) with Linux's siginfo. */
 static void

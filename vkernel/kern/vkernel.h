@@ -169,10 +169,6 @@ int proc_create_init(struct proc **pp, struct ks *ks, const char *comm);
  * trap loop's last step): its address space, descriptors and timers; its
  * children go to pid 1; its parent hears of it. */
 void proc_teardown(struct proc *p);
-/* Ends p as if killed by signal sig (why: one line, or NULL). */
-void proc_kill(struct proc *p, int sig, const char *why);
-/* exit_group: p ends with status code once back in its trap loop. */
-void proc_exit(struct proc *p, int code);
 /* The live process (not a zombie) with this pid, or NULL. */
 struct proc *proc_find(pid_t pid);
 /* The first of all processes (pid order not kept); ->all_next for more. */
@@ -204,12 +200,6 @@ struct proc *proc_fork(struct proc *parent, bool share_vm, bool share_files,
 /* wait: the zombie p leaves its parent and, once its task is done, the
  * table. */
 void proc_reap(struct proc *p);
-/* Job control: p stops (a stop signal's default action) and sleeps
- * until SIGCONT or SIGKILL; its parent hears of the stop and of the
- * continue (proc_jobctl: SIGCHLD unless SA_NOCLDSTOP, a wakeup, a report
- * for wait). */
-void proc_stop(struct proc *p, int sig);
-void proc_jobctl(struct proc *p, int code, int sig);
 /* The scheduler: p's task has ended and its stack is gone. */
 void proc_task_done(struct proc *p);
 
@@ -309,7 +299,19 @@ int elf_load(struct vmspace *vm, struct proc *p, int fd, const char *path,
     char *const argv[], char *const envp[], struct ks_frame *frame,
     char *why, size_t whylen);
 
-/* signal.c: posting and delivering signals, timers, interruptible waits. */
+/* signal.c: posting and delivering signals, timers, interruptible waits,
+ * job control and the exit status. */
+/* Ends p as if killed by signal sig (why: one line, or NULL). */
+void proc_kill(struct proc *p, int sig, const char *why);
+/* exit_group: p ends with status code once back in its trap loop. */
+void proc_exit(struct proc *p, int code);
+/* Job control: p stops (a stop signal's default action) and sleeps
+ * until SIGCONT or SIGKILL; its parent hears of the stop and of the
+ * continue (proc_jobctl: SIGCHLD unless SA_NOCLDSTOP, a wakeup, a report
+ * for wait). */
+void proc_stop(struct proc *p, int sig);
+void proc_jobctl(struct proc *p, int code, int sig);
+
 void sig_proc_init(struct proc *p);
 void sig_proc_fini(struct proc *p);
 /* fork: the child gets the parent's actions, mask and alternate stack;
