@@ -52,6 +52,11 @@ gpa_t vm_page_reserve(size_t n);
 #define VM_PREFAULT_PAGES 512
 void vm_phys_set_prefault(void (*fn)(void *arg, gpa_t gpa, size_t len),
     void *arg);
+/* What vm_page_alloc asks, when it has no free page, to give pages back
+ * (the page cache, vm_file.c, sets it as its first object is made): how
+ * many it freed of the want asked for.  So the allocator names nothing
+ * above it. */
+void vm_phys_set_reclaim(size_t (*fn)(size_t want));
 
 struct vm_page_stats {
 	size_t total;    /* pages in the image */
@@ -131,6 +136,9 @@ struct vm_object {
 	int height;                  /* the root covers 64^height slots */
 	size_t resident;             /* slots holding a page */
 	struct vm_radix_node *root;  /* NULL while no page is resident */
+	/* What its last reference does before its pages go (a file object:
+	 * write back and leave the cache, vm_file.c); NULL for anonymous. */
+	void (*release)(struct vm_object *obj);
 	/* File objects (vm_file.c) only; hostfd is -1 for anonymous ones. */
 	int hostfd;                  /* the cache's own descriptor */
 	bool fdrw;                   /* hostfd is read-write */

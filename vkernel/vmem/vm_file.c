@@ -127,6 +127,8 @@ vm_file_get(int hostfd, size_t npages, int *err)
 	}
 	o->hostfd = fd;
 	o->fdrw = rw;
+	o->release = vm_file_release;
+	vm_phys_set_reclaim(vm_file_reclaim);
 	o->dev = st.st_dev;
 	o->ino = st.st_ino;
 	b = bucket(o->dev, o->ino);
@@ -336,6 +338,7 @@ vm_file_release(struct vm_object *obj)
 	stats.pages -= obj->resident;
 	close(obj->hostfd);
 	obj->hostfd = -1;
+	obj->release = NULL;
 }
 
 /* vm_file_reclaim, and with mapped_too vm_file_reclaim_mapped's drop. */

@@ -209,8 +209,8 @@ vm_object_unref(struct vm_object *obj)
 {
 	if (--obj->refs > 0)
 		return;
-	if (obj->hostfd >= 0)
-		vm_file_release(obj); /* writes back, leaves the table */
+	if (obj->release != NULL)
+		obj->release(obj); /* a file object: writes back, leaves */
 	clear_range(obj, 0, obj->npages, true);
 	vm_meta_free(obj, sizeof(*obj));
 }

@@ -42,7 +42,14 @@ static struct {
 	size_t prefaulted;  /* fresh pages below this were announced */
 	void (*prefault)(void *, gpa_t, size_t);
 	void *prefault_arg;
+	size_t (*reclaim)(size_t want);
 } phys = { .fd = -1 };
+
+void
+vm_phys_set_reclaim(size_t (*fn)(size_t want))
+{
+	phys.reclaim = fn;
+}
 
 void
 vm_phys_set_prefault(void (*fn)(void *arg, gpa_t gpa, size_t len), void *arg)
@@ -208,7 +215,7 @@ vm_page_alloc(void)
 
 	/* Out of pages: the page cache gives back what no one maps. */
 	if (phys.nstack == 0 && phys.next >= phys.npages &&
-	    vm_file_reclaim(VM_RECLAIM_BATCH) == 0)
+	    (phys.reclaim == NULL || phys.reclaim(VM_RECLAIM_BATCH) == 0))
 		return 0;
 	if (phys.nstack > 0)
 		pn = phys.stack[--phys.nstack];
