@@ -27,10 +27,178 @@ host_ret(struct proc *p, long r)
 	return r < 0 ? -errno : r;
 }
 
-/* p's soft limit of resource res (RLIMIT_*). */
-uint64_t sys_rlimit_cur(struct proc *p, int res);
+/* ---- helpers the families share ---- */
 
-/* sys_signal.c: the signal system calls (syscall.c's table names them). */
+/* p's soft limit of resource res (RLIMIT_*), and its descriptor limit. */
+static inline uint64_t
+sys_rlimit_cur(struct proc *p, int res)
+{
+	return p->rlim[res].rlim_cur;
+}
+
+static inline long
+sys_nofile(struct proc *p)
+{
+	return (long)sys_rlimit_cur(p, RLIMIT_NOFILE);
+}
+
+/* sys_rw.c: a write on a pipe with no reader: SIGPIPE posted, -EPIPE
+ * returned. */
+long sys_epipe(struct proc *p);
+/* sys_rw.c: copies in and checks an iovec array of cnt entries (at most
+ * UIO_MAXIOV) at va: *iovp is fast (the caller's UIO_FASTIOV entries)
+ * when it holds them, else scratch memory of the call (kmem.h).  The
+ * total length, or -errno. */
+#define UIO_FASTIOV 8
+struct iovec;
+long sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
+    uint64_t va, uint64_t cnt);
+
+/*
+ * sys_path.c: what the calls on files share.
+ * path_in: the guest's path argument upath made absolute against dirfd
+ *   (an int, as Linux takes it) into gpath (PATH_MAX bytes): 0 or -errno
+ *   (EFAULT, ENAMETOOLONG, ENOENT for "", EBADF, ENOTDIR).
+ * at_path: the same, but with empty_ok (AT_EMPTY_PATH) an empty path
+ *   names dirfd itself: 1 and *fp (held), or 0 with gpath (*fp NULL; for
+ *   AT_FDCWD gpath is the directory's path), or -errno.
+ * file_at: the file at fd (held: fget), NULL for EBADF.
+ * vfs_file_at: the guest file at fd whose host file the calls that change
+ *   a file through a descriptor may change: 0 and *fp, -EBADF (none, or
+ *   O_PATH), -EINVAL (not a file beneath the root).
+ * specfs_refuse: what Linux answers a call that would change /dev or
+ *   /proc (create: ENOENT, or EEXIST for a name that exists; else EPERM).
+ * host_fd: for a call acting on the file gpath names (follow: what a
+ *   symlink names): 0 and *fd, an O_PATH host descriptor to close (or a
+ *   /proc/self/fd link's file, opened with flags), or -errno.
+ * change_fd: host_fd for a call that changes the file (specfs refuses).
+ * stat_path: stat of gpath (follow: of what a symlink names): 0 or -errno.
+ * fd_link: "/proc/self/fd/N" of one of the vkernel's own descriptors.
+ */
+struct file;
+struct stat;
+long path_in(struct proc *p, uint64_t dirfd, gva_t upath, char *gpath);
+long at_path(struct proc *p, uint64_t dirfd, gva_t upath, bool empty_ok,
+    char *gpath, struct file **fp);
+struct file *file_at(struct proc *p, uint64_t fd);
+long vfs_file_at(struct proc *p, uint64_t fd, struct file **fp);
+long specfs_refuse(struct proc *p, const char *gpath, bool create);
+int host_fd(struct proc *p, const char *gpath, bool follow, int flags,
+    int *fd);
+int change_fd(struct proc *p, const char *gpath, bool follow);
+int stat_path(struct proc *p, const char *gpath, bool follow,
+    struct stat *st);
+void fd_link(int hostfd, char *buf, size_t len);
+
+/* ---- the handlers, by family (syscall.c's table names them) ---- */
+
+/* sys_rw.c: read and write, their vector and positional forms, sendfile. */
+long sys_read(struct proc *, const uint64_t *);
+long sys_write(struct proc *, const uint64_t *);
+long sys_readv(struct proc *, const uint64_t *);
+long sys_writev(struct proc *, const uint64_t *);
+long sys_pread64(struct proc *, const uint64_t *);
+long sys_pwrite64(struct proc *, const uint64_t *);
+long sys_preadv(struct proc *, const uint64_t *);
+long sys_pwritev(struct proc *, const uint64_t *);
+long sys_preadv2(struct proc *, const uint64_t *);
+long sys_pwritev2(struct proc *, const uint64_t *);
+long sys_sendfile(struct proc *, const uint64_t *);
+
+/* sys_poll.c: poll and select. */
+long sys_poll(struct proc *, const uint64_t *);
+long sys_ppoll(struct proc *, const uint64_t *);
+long sys_select(struct proc *, const uint64_t *);
+long sys_pselect6(struct proc *, const uint64_t *);
+
+/* sys_file.c: descriptors: lseek, fstat, ioctl, close, dup, pipes, fcntl, flock. */
+long sys_lseek(struct proc *, const uint64_t *);
+long sys_fstat(struct proc *, const uint64_t *);
+long sys_ioctl(struct proc *, const uint64_t *);
+long sys_close(struct proc *, const uint64_t *);
+long sys_close_range(struct proc *, const uint64_t *);
+long sys_dup(struct proc *, const uint64_t *);
+long sys_dup2(struct proc *, const uint64_t *);
+long sys_dup3(struct proc *, const uint64_t *);
+long sys_pipe2(struct proc *, const uint64_t *);
+long sys_pipe(struct proc *, const uint64_t *);
+long sys_fcntl(struct proc *, const uint64_t *);
+long sys_flock(struct proc *, const uint64_t *);
+
+/* sys_fs.c: files by name: open, stat, unlink, rename, links, truncate, sync. */
+long sys_open(struct proc *, const uint64_t *);
+long sys_openat(struct proc *, const uint64_t *);
+long sys_creat(struct proc *, const uint64_t *);
+long sys_newfstatat(struct proc *, const uint64_t *);
+long sys_stat(struct proc *, const uint64_t *);
+long sys_lstat(struct proc *, const uint64_t *);
+long sys_statx(struct proc *, const uint64_t *);
+long sys_statfs(struct proc *, const uint64_t *);
+long sys_fstatfs(struct proc *, const uint64_t *);
+long sys_unlink(struct proc *, const uint64_t *);
+long sys_unlinkat(struct proc *, const uint64_t *);
+long sys_rmdir(struct proc *, const uint64_t *);
+long sys_rename(struct proc *, const uint64_t *);
+long sys_renameat(struct proc *, const uint64_t *);
+long sys_renameat2(struct proc *, const uint64_t *);
+long sys_link(struct proc *, const uint64_t *);
+long sys_linkat(struct proc *, const uint64_t *);
+long sys_symlink(struct proc *, const uint64_t *);
+long sys_symlinkat(struct proc *, const uint64_t *);
+long sys_readlink(struct proc *, const uint64_t *);
+long sys_readlinkat(struct proc *, const uint64_t *);
+long sys_truncate(struct proc *, const uint64_t *);
+long sys_ftruncate(struct proc *, const uint64_t *);
+long sys_fallocate(struct proc *, const uint64_t *);
+long sys_fadvise64(struct proc *, const uint64_t *);
+long sys_fsync(struct proc *, const uint64_t *);
+long sys_syncfs(struct proc *, const uint64_t *);
+long sys_umask(struct proc *, const uint64_t *);
+
+/* sys_dir.c: directories and the working directory. */
+long sys_getdents64(struct proc *, const uint64_t *);
+long sys_mkdir(struct proc *, const uint64_t *);
+long sys_mkdirat(struct proc *, const uint64_t *);
+long sys_getcwd(struct proc *, const uint64_t *);
+long sys_chdir(struct proc *, const uint64_t *);
+long sys_fchdir(struct proc *, const uint64_t *);
+
+/* sys_attr.c: access, modes, owners, times, extended attributes. */
+long sys_access(struct proc *, const uint64_t *);
+long sys_faccessat(struct proc *, const uint64_t *);
+long sys_faccessat2(struct proc *, const uint64_t *);
+long sys_chmod(struct proc *, const uint64_t *);
+long sys_fchmodat(struct proc *, const uint64_t *);
+long sys_fchmod(struct proc *, const uint64_t *);
+long sys_chown(struct proc *, const uint64_t *);
+long sys_lchown(struct proc *, const uint64_t *);
+long sys_fchownat(struct proc *, const uint64_t *);
+long sys_fchown(struct proc *, const uint64_t *);
+long sys_utimensat(struct proc *, const uint64_t *);
+long sys_utimes(struct proc *, const uint64_t *);
+long sys_utime(struct proc *, const uint64_t *);
+long sys_getxattr(struct proc *, const uint64_t *);
+long sys_lgetxattr(struct proc *, const uint64_t *);
+long sys_fgetxattr(struct proc *, const uint64_t *);
+long sys_listxattr(struct proc *, const uint64_t *);
+long sys_flistxattr(struct proc *, const uint64_t *);
+long sys_setxattr(struct proc *, const uint64_t *);
+
+/* sys_proc.c: processes, groups and sessions, execve. */
+long sys_fork(struct proc *, const uint64_t *);
+long sys_vfork(struct proc *, const uint64_t *);
+long sys_clone(struct proc *, const uint64_t *);
+long sys_wait4(struct proc *, const uint64_t *);
+long sys_waitid(struct proc *, const uint64_t *);
+long sys_getppid(struct proc *, const uint64_t *);
+long sys_getpgid(struct proc *, const uint64_t *);
+long sys_getpgrp(struct proc *, const uint64_t *);
+long sys_getsid(struct proc *, const uint64_t *);
+long sys_setpgid(struct proc *, const uint64_t *);
+long sys_setsid(struct proc *, const uint64_t *);
+long sys_execve(struct proc *, const uint64_t *);
+
+/* sys_signal.c: the signal calls. */
 long sys_rt_sigaction(struct proc *, const uint64_t *);
 long sys_rt_sigprocmask(struct proc *, const uint64_t *);
 long sys_rt_sigreturn(struct proc *, const uint64_t *);
@@ -45,120 +213,6 @@ long sys_alarm(struct proc *, const uint64_t *);
 long sys_setitimer(struct proc *, const uint64_t *);
 long sys_getitimer(struct proc *, const uint64_t *);
 long sys_pause(struct proc *, const uint64_t *);
-
-/* sys_file.c: descriptors, pipes and I/O. */
-long sys_read(struct proc *, const uint64_t *);
-long sys_write(struct proc *, const uint64_t *);
-long sys_readv(struct proc *, const uint64_t *);
-long sys_writev(struct proc *, const uint64_t *);
-long sys_pread64(struct proc *, const uint64_t *);
-long sys_pwrite64(struct proc *, const uint64_t *);
-long sys_lseek(struct proc *, const uint64_t *);
-long sys_fstat(struct proc *, const uint64_t *);
-long sys_ioctl(struct proc *, const uint64_t *);
-long sys_close(struct proc *, const uint64_t *);
-long sys_close_range(struct proc *, const uint64_t *);
-long sys_dup(struct proc *, const uint64_t *);
-long sys_dup2(struct proc *, const uint64_t *);
-long sys_dup3(struct proc *, const uint64_t *);
-long sys_pipe(struct proc *, const uint64_t *);
-long sys_pipe2(struct proc *, const uint64_t *);
-long sys_fcntl(struct proc *, const uint64_t *);
-long sys_poll(struct proc *, const uint64_t *);
-long sys_ppoll(struct proc *, const uint64_t *);
-long sys_select(struct proc *, const uint64_t *);
-long sys_pselect6(struct proc *, const uint64_t *);
-
-/* A write on a pipe with no reader: SIGPIPE posted, -EPIPE returned. */
-long sys_epipe(struct proc *p);
-/* Copies in and checks an iovec array of cnt entries (at most
- * UIO_MAXIOV) at va: *iovp is fast (the caller's UIO_FASTIOV entries)
- * when it holds them, else scratch memory of the call (kmem.h).  The
- * total length, or -errno. */
-#define UIO_FASTIOV 8
-struct iovec;
-long sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
-    uint64_t va, uint64_t cnt);
-
-/* sys_fs.c: files by name and by descriptor, the working directory. */
-struct file;
-/* fcntl's record-lock commands on f, looked up at fd (arg: the guest's
- * struct flock). */
-long sys_fcntl_lock(struct proc *p, struct file *f, long fd, int cmd,
-    uint64_t arg);
-long sys_open(struct proc *, const uint64_t *);
-long sys_openat(struct proc *, const uint64_t *);
-long sys_creat(struct proc *, const uint64_t *);
-long sys_newfstatat(struct proc *, const uint64_t *);
-long sys_stat(struct proc *, const uint64_t *);
-long sys_lstat(struct proc *, const uint64_t *);
-long sys_statx(struct proc *, const uint64_t *);
-long sys_statfs(struct proc *, const uint64_t *);
-long sys_fstatfs(struct proc *, const uint64_t *);
-long sys_getdents64(struct proc *, const uint64_t *);
-long sys_mkdir(struct proc *, const uint64_t *);
-long sys_mkdirat(struct proc *, const uint64_t *);
-long sys_rmdir(struct proc *, const uint64_t *);
-long sys_unlink(struct proc *, const uint64_t *);
-long sys_unlinkat(struct proc *, const uint64_t *);
-long sys_rename(struct proc *, const uint64_t *);
-long sys_renameat(struct proc *, const uint64_t *);
-long sys_renameat2(struct proc *, const uint64_t *);
-long sys_link(struct proc *, const uint64_t *);
-long sys_linkat(struct proc *, const uint64_t *);
-long sys_symlink(struct proc *, const uint64_t *);
-long sys_symlinkat(struct proc *, const uint64_t *);
-long sys_readlink(struct proc *, const uint64_t *);
-long sys_readlinkat(struct proc *, const uint64_t *);
-long sys_access(struct proc *, const uint64_t *);
-long sys_faccessat(struct proc *, const uint64_t *);
-long sys_faccessat2(struct proc *, const uint64_t *);
-long sys_chmod(struct proc *, const uint64_t *);
-long sys_fchmod(struct proc *, const uint64_t *);
-long sys_fchmodat(struct proc *, const uint64_t *);
-long sys_chown(struct proc *, const uint64_t *);
-long sys_lchown(struct proc *, const uint64_t *);
-long sys_fchown(struct proc *, const uint64_t *);
-long sys_fchownat(struct proc *, const uint64_t *);
-long sys_utimensat(struct proc *, const uint64_t *);
-long sys_utimes(struct proc *, const uint64_t *);
-long sys_utime(struct proc *, const uint64_t *);
-long sys_truncate(struct proc *, const uint64_t *);
-long sys_ftruncate(struct proc *, const uint64_t *);
-long sys_fallocate(struct proc *, const uint64_t *);
-long sys_fadvise64(struct proc *, const uint64_t *);
-long sys_fsync(struct proc *, const uint64_t *);
-long sys_syncfs(struct proc *, const uint64_t *);
-long sys_umask(struct proc *, const uint64_t *);
-long sys_preadv(struct proc *, const uint64_t *);
-long sys_pwritev(struct proc *, const uint64_t *);
-long sys_preadv2(struct proc *, const uint64_t *);
-long sys_pwritev2(struct proc *, const uint64_t *);
-long sys_sendfile(struct proc *, const uint64_t *);
-long sys_flock(struct proc *, const uint64_t *);
-long sys_getcwd(struct proc *, const uint64_t *);
-long sys_chdir(struct proc *, const uint64_t *);
-long sys_fchdir(struct proc *, const uint64_t *);
-
-long sys_getxattr(struct proc *, const uint64_t *);
-long sys_lgetxattr(struct proc *, const uint64_t *);
-long sys_fgetxattr(struct proc *, const uint64_t *);
-long sys_listxattr(struct proc *, const uint64_t *);
-long sys_flistxattr(struct proc *, const uint64_t *);
-long sys_setxattr(struct proc *, const uint64_t *);
-
-/* sys_proc.c: processes, groups and sessions. */
-long sys_fork(struct proc *, const uint64_t *);
-long sys_vfork(struct proc *, const uint64_t *);
-long sys_clone(struct proc *, const uint64_t *);
-long sys_wait4(struct proc *, const uint64_t *);
-long sys_waitid(struct proc *, const uint64_t *);
-long sys_getppid(struct proc *, const uint64_t *);
-long sys_getpgid(struct proc *, const uint64_t *);
-long sys_getpgrp(struct proc *, const uint64_t *);
-long sys_getsid(struct proc *, const uint64_t *);
-long sys_setpgid(struct proc *, const uint64_t *);
-long sys_setsid(struct proc *, const uint64_t *);
 
 /* sys_mem.c: memory. */
 long sys_mmap(struct proc *, const uint64_t *);
@@ -176,6 +230,28 @@ long sys_gettimeofday(struct proc *, const uint64_t *);
 long sys_time(struct proc *, const uint64_t *);
 long sys_nanosleep(struct proc *, const uint64_t *);
 long sys_clock_nanosleep(struct proc *, const uint64_t *);
+
+/* sys_futex.c: futex. */
+long sys_futex(struct proc *, const uint64_t *);
+
+/* sys_info.c: the small calls: ids, names, limits, random, prctl, affinity. */
+long sys_arch_prctl(struct proc *, const uint64_t *);
+long sys_set_tid_address(struct proc *, const uint64_t *);
+long sys_set_robust_list(struct proc *, const uint64_t *);
+long sys_uname(struct proc *, const uint64_t *);
+long sys_getpid(struct proc *, const uint64_t *);
+long sys_getrandom(struct proc *, const uint64_t *);
+long sys_prlimit64(struct proc *, const uint64_t *);
+long sys_setrlimit(struct proc *, const uint64_t *);
+long sys_getrlimit(struct proc *, const uint64_t *);
+long sys_exit(struct proc *, const uint64_t *);
+long sys_prctl(struct proc *, const uint64_t *);
+long sys_getsockname(struct proc *, const uint64_t *);
+long sys_sysinfo(struct proc *, const uint64_t *);
+long sys_sched_getaffinity(struct proc *, const uint64_t *);
+long sys_sched_setaffinity(struct proc *, const uint64_t *);
+long sys_getcpu(struct proc *, const uint64_t *);
+long sys_sched_yield(struct proc *, const uint64_t *);
 
 /* sys_cred.c: ids, groups, capabilities. */
 long sys_getuid(struct proc *, const uint64_t *);
@@ -198,11 +274,5 @@ long sys_capget(struct proc *, const uint64_t *);
 long sys_capset(struct proc *, const uint64_t *);
 /* prctl's PR_CAPBSET_*, PR_*_KEEPCAPS, PR_*_NO_NEW_PRIVS, PR_CAP_AMBIENT. */
 long sys_prctl_cred(struct proc *, const uint64_t *);
-
-/* futex.c */
-long sys_futex(struct proc *, const uint64_t *);
-
-/* exec.c */
-long sys_execve(struct proc *, const uint64_t *);
 
 #endif /* VKERNEL_SYS_H */

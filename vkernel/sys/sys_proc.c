@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -373,4 +374,108 @@ sys_setsid(struct proc *p, const uint64_t *a)
 		return -EPERM;
 	p->sid = p->pgid = p->pid;
 	return p->sid;
+}
+
+/* execve's limits on the strings it copies in, as Linux's. */
+#define MAX_ARG_STRLEN (32 * PAGE_SIZE)  /* one string */
+#define ARG_BYTES      (2u << 20)        /* all of argv and envp */
+
+/* Copies the guest's NULL-terminated vector of strings at uv into *out
+ * (one allocation: pointers, then strings), counting bytes into *total. */
+static int
+copy_strvec(struct proc *p, gva_t uv, char ***out, size_t *total)
+{
+	size_t n = 0, cap = 16, used = 0, scap = 4096, i;
+	char **v = NULL, *strs = NULL, *big;
+	uint64_t ptr;
+	long len;
+	int rc = 0;
+
+	*out = NULL;
+	if ((v = malloc(cap * sizeof(*v))) == NULL ||
+	    (strs = malloc(scap)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (; uv != 0; n++) {
+		if (copyin(p, &ptr, uv + n * 8, sizeof(ptr)) != 0) {
+			rc = -EFAULT;
+			goto fail;
+		}
+		if (ptr == 0)
+			break;
+		if (n + 2 > cap) {
+			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
+
+			if (nv == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			v = nv;
+		}
+		for (;;) {
+			len = copyinstr(p, strs + used, ptr,
+			    scap - used < MAX_ARG_STRLEN ? scap - used :
+			    MAX_ARG_STRLEN);
+			if (len >= 0)
+				break;
+			if (len == -EFAULT) {
+				rc = -EFAULT;
+				goto fail;
+			}
+			if (scap - used >= MAX_ARG_STRLEN) {
+				rc = -E2BIG;
+				goto fail;
+			}
+			if ((big = realloc(strs, scap *= 2)) == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			strs = big;
+		}
+		v[n] = (char *)(uintptr_t)used; /* an offset until the end */
+		used += (size_t)len + 1;
+		*total += (size_t)len + 1 + sizeof(char *);
+		if (*total > ARG_BYTES) {
+			rc = -E2BIG;
+			goto fail;
+		}
+	}
+	/* Pointers and strings in one block the caller frees. */
+	if ((big = malloc((n + 1) * sizeof(*v) + used)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	memcpy(big + (n + 1) * sizeof(*v), strs, used);
+	for (i = 0; i < n; i++)
+		((char **)big)[i] = big + (n + 1) * sizeof(*v) +
+		    (uintptr_t)v[i];
+	((char **)big)[n] = NULL;
+	*out = (char **)big;
+fail:
+	free(v);
+	free(strs);
+	return rc;
+}
+
+long
+sys_execve(struct proc *p, const uint64_t *a)
+{
+	char path[PATH_MAX], why[160], **argv = NULL, **envp = NULL;
+	size_t total = 0;
+	long r;
+
+	if ((r = copyinstr(p, path, a[0], sizeof(path))) < 0)
+		return r;
+	if ((r = copy_strvec(p, a[1], &argv, &total)) != 0 ||
+	    (r = copy_strvec(p, a[2], &envp, &total)) != 0)
+		goto out;
+	r = proc_exec(p, path, argv, envp, why, sizeof(why));
+	if (r != 0)
+		vk_verbose("pid %d (%s): execve %s: %s", p->pid, p->comm, path,
+		    why);
+out:
+	free(argv);
+	free(envp);
+	return r;
 }

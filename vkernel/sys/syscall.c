@@ -1,4 +1,4 @@
-/* syscall.c: the guest's Linux system call table, dispatch, and the small calls (limits, uname, random, prctl, affinity). */
+/* syscall.c: the guest's Linux system call table and dispatch. */
 
 #include <errno.h>
 #include <signal.h>
@@ -32,272 +32,24 @@ static const char *const sysnames[NSYSCALLS] = {
 #include "sysnames.h"
 };
 
-static long
-sys_arch_prctl(struct proc *p, const uint64_t *a)
-{
-	switch (a[0]) {
-	case ARCH_SET_FS:
-		if (a[1] >= KS_USER_MAX)
-			return -EPERM;
-		p->frame.fs_base = a[1];
-		return 0;
-	case ARCH_SET_GS:
-		if (a[1] >= KS_USER_MAX)
-			return -EPERM;
-		p->frame.gs_base = a[1];
-		return 0;
-	case ARCH_GET_FS:
-		return copyout(p, a[1], &p->frame.fs_base, 8) ? -EFAULT : 0;
-	case ARCH_GET_GS:
-		return copyout(p, a[1], &p->frame.gs_base, 8) ? -EFAULT : 0;
-	default:
-		return -EINVAL;
-	}
-}
 
-static long
-sys_set_tid_address(struct proc *p, const uint64_t *a)
-{
-	p->clear_tid = a[0];
-	return p->pid;
-}
 
-static long
-sys_set_robust_list(struct proc *p, const uint64_t *a)
-{
-	(void)p;
-	return a[1] == 24 ? 0 : -EINVAL;
-}
 
-static long
-sys_uname(struct proc *p, const uint64_t *a)
-{
-	struct utsname u;
 
-	if (host_ret(p, uname(&u)) < 0)
-		memset(&u, 0, sizeof(u));
-	snprintf(u.nodename, sizeof(u.nodename), "vkernel");
-	snprintf(u.version, sizeof(u.version), "#1 vkernel");
-	return copyout(p, a[0], &u, sizeof(u)) ? -EFAULT : 0;
-}
 
-static long
-sys_getpid(struct proc *p, const uint64_t *a)
-{
-	(void)a;
-	return p->pid;
-}
 
-static long
-sys_getrandom(struct proc *p, const uint64_t *a)
-{
-	char buf[256];
-	size_t done = 0, len = a[1] > 33554431 ? 33554431 : a[1];
-	long r;
 
-	if (a[2] & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | 0x4))
-		return -EINVAL;
-	while (done < len) {
-		size_t n = len - done > sizeof(buf) ? sizeof(buf) : len - done;
 
-		if ((r = host_ret(p, getrandom(buf, n, 0))) < 0)
-			return done ? (long)done : r;
-		if (copyout(p, a[0] + done, buf, r))
-			return done ? (long)done : -EFAULT;
-		done += r;
-	}
-	return (long)done;
-}
 
-/* Linux's check_prlimit_permission: p may read and set t's limits when
- * its real ids are all of t's, or with CAP_SYS_RESOURCE. */
-static bool
-prlimit_ok(const struct proc *p, const struct proc *t)
-{
-	const struct cred *c = &p->cred, *tc = &t->cred;
 
-	if (p == t || cred_capable(c, CAP_SYS_RESOURCE))
-		return true;
-	return c->ruid == tc->euid && c->ruid == tc->suid &&
-	    c->ruid == tc->ruid && c->rgid == tc->egid &&
-	    c->rgid == tc->sgid && c->rgid == tc->rgid;
-}
 
-/*
- * prlimit64: a process's limits, its own or another guest process's
- * (prlimit_ok, else EPERM).  Raising a hard limit needs CAP_SYS_RESOURCE,
- * as on Linux: EPERM.
- */
-static long
-sys_prlimit64(struct proc *p, const uint64_t *a)
-{
-	struct proc *t = a[0] == 0 ? p : proc_find((pid_t)a[0]);
-	struct rlimit nl, old;
 
-	if (t == NULL)
-		return -ESRCH;
-	if (a[1] >= RLIM_NLIMITS)
-		return -EINVAL;
-	if (a[2] && copyin(p, &nl, a[2], sizeof(nl)))
-		return -EFAULT;
-	if (!prlimit_ok(p, t))
-		return -EPERM;
-	if (a[2] && nl.rlim_cur > nl.rlim_max)
-		return -EINVAL;
-	if (a[2] && nl.rlim_max > t->rlim[a[1]].rlim_max &&
-	    !cred_capable(&p->cred, CAP_SYS_RESOURCE))
-		return -EPERM;
-	if (a[2] && a[1] == RLIMIT_NOFILE && nl.rlim_max > (1u << 20))
-		return -EPERM;  /* past Linux's fs.nr_open */
-	old = t->rlim[a[1]];
-	if (a[2])
-		t->rlim[a[1]] = nl;
-	if (a[3] && copyout(p, a[3], &old, sizeof(old))) {
-		if (a[2])
-			t->rlim[a[1]] = old;
-		return -EFAULT;
-	}
-	return 0;
-}
 
-uint64_t
-sys_rlimit_cur(struct proc *p, int res)
-{
-	return p->rlim[res].rlim_cur;
-}
 
-static long
-sys_setrlimit(struct proc *p, const uint64_t *a)
-{
-	uint64_t b[4] = { 0, a[0], a[1], 0 };
 
-	return sys_prlimit64(p, b);
-}
 
-static long
-sys_getrlimit(struct proc *p, const uint64_t *a)
-{
-	uint64_t b[4] = { 0, a[0], 0, a[1] };
 
-	return sys_prlimit64(p, b);
-}
 
-static long
-sys_exit(struct proc *p, const uint64_t *a)
-{
-	proc_exit(p, (int)(a[0] & 0xff));
-	return 0;
-}
-
-/* prctl: the process name, the credential options (sys_cred.c), and the
- * calls a C library or a shell makes that change nothing here; the rest
- * EINVAL, as for an unknown option. */
-static long
-sys_prctl(struct proc *p, const uint64_t *a)
-{
-	char name[16];
-
-	switch (a[0]) {
-	case PR_SET_NAME:
-		if (copyinstr(p, name, a[1], sizeof(name)) < 0 &&
-		    copyin(p, name, a[1], sizeof(name) - 1) != 0)
-			return -EFAULT;
-		name[sizeof(name) - 1] = '\0';
-		memcpy(p->comm, name, sizeof(p->comm));
-		return 0;
-	case PR_GET_NAME:
-		return copyout(p, a[1], p->comm, sizeof(p->comm)) ? -EFAULT : 0;
-	case PR_GET_DUMPABLE:
-		return 1;
-	case PR_SET_DUMPABLE:
-		return a[1] <= 1 ? 0 : -EINVAL;
-	case PR_SET_PDEATHSIG:
-		return a[1] <= VK_NSIG ? 0 : -EINVAL;
-	case PR_GET_PDEATHSIG:
-		return copyout(p, a[1], &(int){ 0 }, sizeof(int)) ? -EFAULT : 0;
-	case PR_CAPBSET_READ:
-	case PR_CAPBSET_DROP:
-	case PR_GET_KEEPCAPS:
-	case PR_SET_KEEPCAPS:
-	case PR_GET_NO_NEW_PRIVS:
-	case PR_SET_NO_NEW_PRIVS:
-	case PR_CAP_AMBIENT:
-		return sys_prctl_cred(p, a);
-	default:
-		return -EINVAL;
-	}
-}
-
-/* getpeername, getsockname: no descriptor is a socket (yet). */
-static long
-sys_getsockname(struct proc *p, const uint64_t *a)
-{
-	return fget(p, (long)a[0]) != NULL ? -ENOTSOCK : -EBADF;
-}
-
-/* sysinfo: the guest's memory and processes, the host's uptime. */
-static long
-sys_sysinfo(struct proc *p, const uint64_t *a)
-{
-	struct vm_page_stats ps;
-	struct sysinfo si;
-	struct timespec up;
-
-	memset(&si, 0, sizeof(si));
-	clock_gettime(CLOCK_BOOTTIME, &up);
-	vm_page_stats(&ps);
-	si.uptime = up.tv_sec;
-	si.totalram = vk.memsize;
-	si.freeram = (unsigned long)ps.free * PAGE_SIZE;
-	si.procs = (unsigned short)proc_count();
-	si.mem_unit = 1;
-	return copyout(p, a[0], &si, sizeof(si)) ? -EFAULT : 0;
-}
-
-/* One vCPU: every process runs on CPU 0, and may only ask for it. */
-static long
-sys_sched_getaffinity(struct proc *p, const uint64_t *a)
-{
-	uint64_t mask = 1;
-
-	if (a[0] != 0 && proc_find((pid_t)a[0]) == NULL)
-		return -ESRCH;
-	if (a[1] < sizeof(mask) || (a[1] & (sizeof(long) - 1)))
-		return -EINVAL;
-	return copyout(p, a[2], &mask, sizeof(mask)) ? -EFAULT :
-	    (long)sizeof(mask);
-}
-
-static long
-sys_sched_setaffinity(struct proc *p, const uint64_t *a)
-{
-	uint64_t mask = 0;
-
-	if (a[0] != 0 && proc_find((pid_t)a[0]) == NULL)
-		return -ESRCH;
-	if (copyin(p, &mask, a[2], a[1] < sizeof(mask) ? a[1] : sizeof(mask)))
-		return -EFAULT;
-	return mask & 1 ? 0 : -EINVAL;
-}
-
-static long
-sys_getcpu(struct proc *p, const uint64_t *a)
-{
-	unsigned zero = 0;
-
-	if ((a[0] && copyout(p, a[0], &zero, sizeof(zero))) ||
-	    (a[1] && copyout(p, a[1], &zero, sizeof(zero))))
-		return -EFAULT;
-	return 0;
-}
-
-static long
-sys_sched_yield(struct proc *p, const uint64_t *a)
-{
-	(void)a;
-	sched_give_way(p);
-	return 0;
-}
 
 static const sys_fn systab[NSYSCALLS] = {
 	[SYS_read] = sys_read,
