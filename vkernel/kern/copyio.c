@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "vkernel.h"
+#include "kmem.h"
 
 /*
  * Returns the host address of guest address va for an access of kind
@@ -167,4 +168,43 @@ copyinstr(struct proc *p, char *dst, gva_t src, size_t max)
 		i += n;
 	}
 	return -ENAMETOOLONG;
+}
+
+/* ---- scratch memory of a system call ---- */
+
+void *
+copy_scratch(struct proc *p, size_t n)
+{
+	void *b;
+
+	if (p->nscratch == VK_SCRATCH)
+		return NULL;
+	b = n == KMEM_BUF ? kmem_buf_get() : kmem_alloc(n);
+	if (b == NULL)
+		return NULL;
+	p->scratch[p->nscratch].buf = b;
+	p->scratch[p->nscratch++].len = n;
+	return b;
+}
+
+void
+copy_scratch_release(struct proc *p)
+{
+	while (p->nscratch > 0) {
+		struct vk_scratch *s = &p->scratch[--p->nscratch];
+
+		if (s->len == KMEM_BUF)
+			kmem_buf_put(s->buf);
+		else
+			kmem_free(s->buf, s->len);
+	}
+}
+
+void *
+copy_bounce(struct proc *p, char *small, size_t *len)
+{
+	void *b = copy_scratch(p, KMEM_BUF);
+
+	*len = b != NULL ? KMEM_BUF : KMEM_SMALL;
+	return b != NULL ? b : small;
 }

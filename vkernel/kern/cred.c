@@ -29,7 +29,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "vkernel.h"
 #include "cred.h"
 #include "kmem.h"
 
@@ -429,16 +428,16 @@ cred_exec(struct cred_bprm *b, const struct cred *old, int fd,
 }
 
 uint64_t
-cred_aux(const struct proc *p, int type)
+cred_aux(const struct cred *own, const struct cred_bprm *b, int type)
 {
-	const struct cred *c = p->bprm != NULL ? &p->bprm->cred : &p->cred;
+	const struct cred *c = b != NULL ? &b->cred : own;
 
 	switch (type) {
 	case AT_UID:    return c->ruid;
 	case AT_EUID:   return c->euid;
 	case AT_GID:    return c->rgid;
 	case AT_EGID:   return c->egid;
-	case AT_SECURE: return p->bprm != NULL && p->bprm->secure;
+	case AT_SECURE: return b != NULL && b->secure;
 	default:        return 0;
 	}
 }

@@ -93,9 +93,10 @@ void groups_put(struct group_info *gi);
 void cred_exec(struct cred_bprm *b, const struct cred *old, int fd,
     const struct stat *st);
 /* The value of auxv entry type (AT_UID, AT_EUID, AT_GID, AT_EGID,
- * AT_SECURE) for the image p is loading: p->bprm's when exec set it,
- * else p's own credentials (AT_SECURE 0). */
-uint64_t cred_aux(const struct proc *p, int type);
+ * AT_SECURE) for an image being loaded: b's when exec computed new
+ * credentials (b not NULL), else the process's own, own (AT_SECURE 0). */
+uint64_t cred_aux(const struct cred *own, const struct cred_bprm *b,
+    int type);
 
 /* Linux's kill_ok_by_cred: from may signal to (CAP_KILL, or from's euid
  * or ruid is to's ruid or suid). */

@@ -329,11 +329,11 @@ elf_stack(struct vmspace *vm, const struct proc *p, const char *path,
 	AUX(AT_BASE, ent->base);
 	AUX(AT_FLAGS, 0);
 	AUX(AT_ENTRY, ent->entry);
-	AUX(AT_UID, cred_aux(p, AT_UID));
-	AUX(AT_EUID, cred_aux(p, AT_EUID));
-	AUX(AT_GID, cred_aux(p, AT_GID));
-	AUX(AT_EGID, cred_aux(p, AT_EGID));
-	AUX(AT_SECURE, cred_aux(p, AT_SECURE));
+	AUX(AT_UID, cred_aux(&p->cred, p->bprm, AT_UID));
+	AUX(AT_EUID, cred_aux(&p->cred, p->bprm, AT_EUID));
+	AUX(AT_GID, cred_aux(&p->cred, p->bprm, AT_GID));
+	AUX(AT_EGID, cred_aux(&p->cred, p->bprm, AT_EGID));
+	AUX(AT_SECURE, cred_aux(&p->cred, p->bprm, AT_SECURE));
 	AUX(AT_CLKTCK, 100);
 	AUX(AT_HWCAP, d);
 	AUX(AT_HWCAP2, 0);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vkernel.h"
 #include "kmem.h"
 
 static struct vm_budget kmem;
@@ -110,41 +109,4 @@ kmem_buf_put(void *b)
 		return;
 	}
 	kmem_free(b, KMEM_BUF);
-}
-
-void *
-kmem_scratch(struct proc *p, size_t n)
-{
-	void *b;
-
-	if (p->nscratch == VK_SCRATCH)
-		return NULL;
-	b = n == KMEM_BUF ? kmem_buf_get() : kmem_alloc(n);
-	if (b == NULL)
-		return NULL;
-	p->scratch[p->nscratch].buf = b;
-	p->scratch[p->nscratch++].len = n;
-	return b;
-}
-
-void
-kmem_scratch_release(struct proc *p)
-{
-	while (p->nscratch > 0) {
-		struct vk_scratch *s = &p->scratch[--p->nscratch];
-
-		if (s->len == KMEM_BUF)
-			kmem_buf_put(s->buf);
-		else
-			kmem_free(s->buf, s->len);
-	}
-}
-
-void *
-kmem_bounce(struct proc *p, char *small, size_t *len)
-{
-	void *b = kmem_scratch(p, KMEM_BUF);
-
-	*len = b != NULL ? KMEM_BUF : KMEM_SMALL;
-	return b != NULL ? b : small;
 }

@@ -7,8 +7,6 @@
 
 #include "vm.h"
 
-struct proc;
-
 /*
  * Everything the vkernel allocates because a guest asked (processes and
  * their task stacks, open files, descriptor tables, pipe buffers, /proc
@@ -41,24 +39,5 @@ void kmem_stats(struct vm_budget *st);
 #define KMEM_BUF 65536
 void *kmem_buf_get(void);
 void kmem_buf_put(void *b);
-
-/*
- * Scratch memory for the running system call of p (a bounce buffer, an
- * iovec array): n bytes, not zeroed, charged, freed when the call returns
- * (syscall_dispatch calls kmem_scratch_release), sleeps included.  NULL
- * past the budget: the call fails with ENOMEM.  At most VK_SCRATCH per
- * call.
- */
-void *kmem_scratch(struct proc *p, size_t n);
-void kmem_scratch_release(struct proc *p);
-
-/*
- * A bounce buffer for p's call: KMEM_BUF bytes of scratch, or, when the
- * budget is spent, the caller's own small buffer (KMEM_SMALL bytes on its
- * stack, within what a task's stack is charged), so that I/O goes on in
- * smaller pieces instead of failing.  *len is the buffer's size.
- */
-#define KMEM_SMALL 4096
-void *kmem_bounce(struct proc *p, char *small, size_t *len);
 
 #endif /* VKERNEL_KMEM_H */

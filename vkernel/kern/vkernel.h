@@ -37,7 +37,7 @@ struct file;
 
 /* Files one system call may hold at once (fget, file.h). */
 #define VK_FILE_HOLDS 8
-/* Scratch buffers one system call may have (kmem_scratch, kmem.h). */
+/* Scratch buffers one system call may have (copy_scratch, kmem.h). */
 #define VK_SCRATCH 4
 struct vk_scratch {
 	void *buf;
@@ -115,7 +115,7 @@ struct proc {
 	struct file *holds[VK_FILE_HOLDS]; /* what fget took for the running
 	                                system call (file.h) */
 	int nholds;
-	struct vk_scratch scratch[VK_SCRATCH]; /* kmem_scratch's, this call */
+	struct vk_scratch scratch[VK_SCRATCH]; /* copy_scratch's, this call */
 	int nscratch;
 	struct vk_sigstate sig;      /* signal.c */
 	void *fpu;                   /* its FPU state while off the vCPU (only
@@ -256,7 +256,7 @@ void sched_init(const struct sched_hooks *h);
  * from sched_add until the task is done: the stack is reserved, and only
  * touched as deep as the vkernel's code goes, 56 KiB at the deepest over
  * the test suite (a /proc walk through links inside a file-system call);
- * the bounce buffers of I/O are not on it (kmem_bounce). */
+ * the bounce buffers of I/O are not on it (copy_bounce). */
 #define VK_KSTACK_CHARGE (96u << 10)
 void sched_run(void);
 void sched_before_run(struct proc *p);
@@ -287,6 +287,26 @@ bool user_range(gva_t va, size_t len);
  * 0, -EFAULT (unmapped) or -ENOMEM (out of guest memory). */
 int vm_copyout_force(struct vmspace *vm, gva_t dst, const void *src,
     size_t len);
+
+/*
+ * copyio.c: scratch memory for the running system call of p (a bounce buffer, an
+ * iovec array): n bytes, not zeroed, charged, freed when the call returns
+ * (syscall_dispatch calls copy_scratch_release), sleeps included, and
+ * charged to the kernel memory budget (kmem.h).  NULL past the budget:
+ * the call fails with ENOMEM.  At most VK_SCRATCH per
+ * call.
+ */
+void *copy_scratch(struct proc *p, size_t n);
+void copy_scratch_release(struct proc *p);
+
+/*
+ * A bounce buffer for p's call: KMEM_BUF bytes of scratch, or, when the
+ * budget is spent, the caller's own small buffer (KMEM_SMALL bytes on its
+ * stack, within what a task's stack is charged), so that I/O goes on in
+ * smaller pieces instead of failing.  *len is the buffer's size.
+ */
+#define KMEM_SMALL 4096
+void *copy_bounce(struct proc *p, char *small, size_t *len);
 
 /* elf_load.c: loads the ELF file open at fd (named path) into the fresh
  * address space vm and builds its initial stack (argv, envp, auxv) and

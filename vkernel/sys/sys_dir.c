@@ -27,7 +27,7 @@ sys_getdents64(struct proc *p, const uint64_t *a)
 		return -EBADF;
 	if (f->ops->getdents == NULL)
 		return -ENOTDIR;
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	n = a[2] > bsize ? bsize : a[2];
 	if (!user_range(a[1], a[2]) || writable_prefix(p, a[1], n) < n)
 		return -EFAULT;

@@ -101,7 +101,7 @@ do_poll(struct proc *p, struct pollfd *pfd, size_t n,
 	int nhost, r;
 	long ready;
 
-	if ((held = kmem_scratch(p, (n ? n : 1) * sizeof(*held))) == NULL)
+	if ((held = copy_scratch(p, (n ? n : 1) * sizeof(*held))) == NULL)
 		return -ENOMEM;
 	for (;;) {
 		ready = do_poll_once(p, pfd, n, held, &nheld, host, &nhost);
@@ -132,7 +132,7 @@ poll_common(struct proc *p, uint64_t ufds, uint64_t nfds,
 
 	if (nfds > (uint64_t)sys_nofile(p))
 		return -EINVAL;
-	if ((pfd = kmem_scratch(p, (nfds ? nfds : 1) * sizeof(*pfd))) == NULL)
+	if ((pfd = copy_scratch(p, (nfds ? nfds : 1) * sizeof(*pfd))) == NULL)
 		return -ENOMEM;
 	if (copyin(p, pfd, ufds, nfds * sizeof(*pfd)) != 0)
 		return -EFAULT;
@@ -219,7 +219,7 @@ do_select(struct proc *p, uint64_t nfds, uint64_t uin, uint64_t uout,
 	    (uout && copyin(p, &out, uout, bytes)) ||
 	    (uex && copyin(p, &ex, uex, bytes)))
 		return -EFAULT;
-	if ((pfd = kmem_scratch(p, (nfds ? nfds : 1) * sizeof(*pfd))) == NULL)
+	if ((pfd = copy_scratch(p, (nfds ? nfds : 1) * sizeof(*pfd))) == NULL)
 		return -ENOMEM;
 	for (fd = 0; fd < (long)nfds; fd++) {
 		short ev = (FD_ISSET(fd, &in) ? POLLIN : 0) |

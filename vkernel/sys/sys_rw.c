@@ -47,7 +47,7 @@ read_to_guest(struct proc *p, struct file *f, gva_t va, size_t len)
 
 	if (len == 0)
 		return 0;
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	if ((n = writable_prefix(p, va, len > bsize ? bsize : len)) == 0)
 		return -EFAULT;
 	if ((r = f->ops->read(f, p, buf, n)) <= 0)
@@ -66,7 +66,7 @@ write_from_guest(struct proc *p, struct file *f, gva_t va, size_t len)
 
 	if (len == 0)
 		return 0;
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	while (len > 0) {
 		size_t n = len > bsize ? bsize : len;
 
@@ -135,7 +135,7 @@ sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
 	if (cnt > UIO_MAXIOV)
 		return -EINVAL;
 	if (cnt > UIO_FASTIOV &&
-	    (iov = kmem_scratch(p, cnt * sizeof(*iov))) == NULL)
+	    (iov = copy_scratch(p, cnt * sizeof(*iov))) == NULL)
 		return -ENOMEM;
 	*iovp = iov;
 	if (copyin(p, iov, va, cnt * sizeof(iov[0])) != 0)
@@ -164,7 +164,7 @@ sys_readv(struct proc *p, const uint64_t *a)
 		return -EBADF;
 	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) < 0)
 		return total;
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	if (total > (long)bsize)
 		total = (long)bsize;
 	/* Only as much as the first buffers can take, as for read. */
@@ -210,7 +210,7 @@ sys_writev(struct proc *p, const uint64_t *a)
 		return -EBADF;
 	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) < 0)
 		return total;
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	while (done < total) {
 		/* Gather up to a chunk. */
 		for (used = 0; i < a[2] && used < bsize;) {
@@ -260,7 +260,7 @@ sys_pread64(struct proc *p, const uint64_t *a)
 		return -EFAULT;
 	if (n == 0)
 		return 0;
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	if ((n = writable_prefix(p, a[1], n > bsize ? bsize : n)) == 0)
 		return -EFAULT;
 	p->nhostcalls++;
@@ -284,7 +284,7 @@ sys_pwrite64(struct proc *p, const uint64_t *a)
 		return -EINVAL;
 	if (!user_range(a[1], a[2]))
 		return -EFAULT;
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	n = a[2] > bsize ? bsize : a[2];
 	if (copyin(p, buf, a[1], n) != 0)
 		return -EFAULT;
@@ -352,7 +352,7 @@ do_preadv(struct proc *p, const uint64_t *a, int64_t off)
 		return -EINVAL;
 	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) <= 0)
 		return total;
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	if (total > (long)bsize)
 		total = (long)bsize;
 	p->nhostcalls++;
@@ -377,7 +377,7 @@ do_pwritev(struct proc *p, const uint64_t *a, int64_t off)
 		return -EINVAL;
 	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) <= 0)
 		return total;
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	while (done < total) {
 		size_t n = (size_t)(total - done) > bsize ? bsize :
 		    (size_t)(total - done);
@@ -472,7 +472,7 @@ sys_sendfile(struct proc *p, const uint64_t *a)
 		if (in->ops->pread == NULL)
 			return -ESPIPE;
 	}
-	buf = kmem_bounce(p, small, &bsize);
+	buf = copy_bounce(p, small, &bsize);
 	while ((uint64_t)done < count) {
 		size_t n = count - done > bsize ? bsize : count - done;
 

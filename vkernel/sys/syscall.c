@@ -294,7 +294,7 @@ syscall_dispatch(struct proc *p)
 	if (nr < NSYSCALLS && systab[nr] != NULL) {
 		r = systab[nr](p, a);
 		file_holds_release(p); /* what the call took with fget */
-		kmem_scratch_release(p);
+		copy_scratch_release(p);
 	} else {
 		p->nenosys++;
 		if (vk.verbose && (nr >= NSYSCALLS || !warned[nr]) &&
