@@ -137,9 +137,11 @@ $(TESTDIR)/proc_common.sh: atf-tests/proc_common.sh
 	@mkdir -p $(@D)
 	cp $< $@
 
-# The suite, on the sw path here; `tools/check.sh` also runs it on the hw
-# path where that can be had, and prints the closing count.
+# Which way calls go between the source files (tools/layers.sh), then the
+# suite, on the sw path here; `tools/check.sh` also runs it on the hw path
+# where that can be had, and prints the closing count.
 check: all
+	@sh tools/layers.sh $(BUILD)
 	@sh tools/check.sh $(BUILD)
 
 # The demo: Debian's busybox shell runs a pipeline of four guest processes

@@ -229,67 +229,71 @@ summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
 	    (unsigned long long)fs.evicted);
 }
 
-int
-main(int argc, char *argv[])
-{
-	struct cpu_features feat;
-	const struct ks_ops *ops;
-	enum vk_paging path;
-	char why[256], **extra = NULL;
-	const char *memfile = NULL, *prog;
-	size_t nextra = 0;
-	uint64_t mem = 256ULL << 20;
-	struct ks *ks = NULL;
-	struct ks_mem image;
-	struct proc *init;
-	struct rlimit nofile = { RLIM_INFINITY, RLIM_INFINITY };
-	struct stat st;
-	bool force_sw = false, probe = false;
-	int ch, rc, status;
-	long ncpus = 1;
-	char *end;
+/* What the command line asked for. */
+struct opts {
+	bool force_sw, probe;
+	const char *memfile;
+	uint64_t mem;
+	char **extra;                /* -e name=value, in order */
+	size_t nextra;
+};
 
-	vk.memsize_arg = "256m";
-	vk.root = "/";
+/* -e name=value[:name=value...] */
+static void
+add_env(struct opts *o, char *arg)
+{
+	for (char *s = strtok(arg, ":"); s; s = strtok(NULL, ":")) {
+		if (strchr(s, '=') == NULL || s[0] == '=')
+			bad_usage("-e %s: expected name=value", s);
+		o->extra = reallocarray(o->extra, o->nextra + 1,
+		    sizeof(*o->extra));
+		if (o->extra == NULL)
+			err(EX_OSERR, "reallocarray");
+		o->extra[o->nextra++] = s;
+	}
+}
+
+/* Parses the options into *o and vk; the program and its arguments are
+ * left in argv from optind on.  -h and bad usage end the vkernel here. */
+static void
+parse_args(int argc, char *argv[], struct opts *o)
+{
+	long ncpus;
+	char *end;
+	int ch;
+
 	while ((ch = getopt(argc, argv, "+de:hi:m:n:Pp:r:v")) != -1) {
 		switch (ch) {
 		case 'd':
-			force_sw = true;
+			o->force_sw = true;
 			break;
 		case 'e':
-			for (char *s = strtok(optarg, ":"); s; s = strtok(NULL, ":")) {
-				if (strchr(s, '=') == NULL || s[0] == '=')
-					bad_usage("-e %s: expected name=value", s);
-				extra = reallocarray(extra, nextra + 1,
-				    sizeof(*extra));
-				if (extra == NULL)
-					err(EX_OSERR, "reallocarray");
-				extra[nextra++] = s;
-			}
+			add_env(o, optarg);
 			break;
 		case 'h':
 			usage(stdout, true);
-			return 0;
+			exit(0);
 		case 'i':
-			memfile = optarg;
+			o->memfile = optarg;
 			break;
 		case 'm':
 			if (optarg[0] < '0' || optarg[0] > '9' ||
-			    expand_number(optarg, &mem) != 0 || mem == 0)
+			    expand_number(optarg, &o->mem) != 0 || o->mem == 0)
 				bad_usage("-m %s: expected a size like 256m", optarg);
-			if (mem < MIN_MEM)
+			if (o->mem < MIN_MEM)
 				bad_usage("-m %s: at least 4m is needed", optarg);
-			mem = round_page(mem);
+			o->mem = round_page(o->mem);
 			vk.memsize_arg = optarg;
 			break;
 		case 'n':
+			/* Checked; one vCPU until SMP guests exist. */
 			ncpus = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || ncpus < 1 ||
 			    ncpus > 256)
 				bad_usage("-n %s: expected 1 to 256 cpus", optarg);
 			break;
 		case 'P':
-			probe = true;
+			o->probe = true;
 			break;
 		case 'p':
 			pidpath = optarg;
@@ -304,30 +308,30 @@ main(int argc, char *argv[])
 			bad_usage(NULL, NULL);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (probe) {
-		/* Probe only: the answer VKERNEL_PAGING=hw would get. */
-		if (argc > 0)
-			bad_usage("-P takes no program", NULL);
-		cpu_probe(&feat);
-		rc = paging_probe(&feat, why, sizeof(why));
-		printf("%s\n", why);
-		return rc;
-	}
-	if (argc < 1)
-		bad_usage("no program given", NULL);
-	(void)ncpus; /* one vCPU until SMP guests exist */
+}
+
+/* -P: the answer VKERNEL_PAGING=hw would get, and nothing else. */
+static int
+probe_only(void)
+{
+	struct cpu_features feat;
+	char why[256];
+	int rc;
 
 	cpu_probe(&feat);
-	rc = paging_choose(&feat, getenv("VKERNEL_PAGING"), force_sw, &path,
-	    &ops, why, sizeof(why));
-	if (rc == EX_USAGE)
-		bad_usage("%s", why);
-	if (rc != 0) {
-		vk_log("%s", why);
-		return rc;
-	}
+	rc = paging_probe(&feat, why, sizeof(why));
+	printf("%s\n", why);
+	return rc;
+}
+
+/* -r: the guest's root, a directory, opened beneath which every guest
+ * path is resolved.  0 or EX_USAGE with one line. */
+static int
+open_root(void)
+{
+	char why[256];
+	struct stat st;
+
 	if (stat(vk.root, &st) != 0) {
 		vk_log("-r %s: %s", vk.root, strerror(errno));
 		return EX_USAGE;
@@ -340,10 +344,19 @@ main(int argc, char *argv[])
 		vk_log("-r %s: %s", vk.root, why);
 		return EX_USAGE;
 	}
-	prog = find_program(argv[0]);
-	if (pidpath != NULL) {
-		pid_t other;
+	return 0;
+}
 
+/* The host side of the vkernel process: the pidfile (-p), as many host
+ * descriptors as the host allows (each guest process holds a few: on sw,
+ * its stub's pidfd, listener, maps file and memfd), the signals that end
+ * it.  0 or EX_OSERR; *nofile is the descriptor limit now. */
+static int
+host_setup(struct rlimit *nofile)
+{
+	pid_t other;
+
+	if (pidpath != NULL) {
 		if ((pidfh = pidfile_open(pidpath, 0600, &other)) == NULL) {
 			if (errno == EEXIST)
 				vk_log("-p %s: already running as pid %d",
@@ -354,61 +367,72 @@ main(int argc, char *argv[])
 		}
 		pidfile_write(pidfh);
 	}
-	/* Each guest process holds a few host descriptors (on sw, its stub's
-	 * pidfd, listener, maps file and memfd): allow what the host allows. */
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
-	    nofile.rlim_cur < nofile.rlim_max) {
-		nofile.rlim_cur = nofile.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &nofile);
+	if (getrlimit(RLIMIT_NOFILE, nofile) == 0 &&
+	    nofile->rlim_cur < nofile->rlim_max) {
+		nofile->rlim_cur = nofile->rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, nofile);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	return 0;
+}
 
-	rc = EX_UNAVAILABLE;
-	if (vm_phys_init(mem, memfile, why, sizeof(why)) != 0) {
+/* Guest memory (-m, -i), the budgets set from it, and the paging path's
+ * shim backend: 0 and *ksp, or EX_UNAVAILABLE with one line. */
+static int
+machine_setup(const struct opts *o, const struct ks_ops *ops,
+    const struct rlimit *nofile, struct ks **ksp)
+{
+	struct ks_mem image;
+	char why[256];
+	int rc;
+
+	if (vm_phys_init(o->mem, o->memfile, why, sizeof(why)) != 0) {
 		vk_log("-m %s: %s", vk.memsize_arg, why);
-		goto out;
+		return EX_UNAVAILABLE;
 	}
-	vk.memsize = mem;
+	vk.memsize = o->mem;
 	/* VM metadata budget: a node's worth (512 bytes) per guest page, plus
 	 * 8 MiB, enough for VM_MAP_MAX_ENTRIES entries and their objects. */
-	vm_meta_set_limit(mem / 8 + (8ULL << 20));
-	guest_limits(mem, &nofile);
+	vm_meta_set_limit(o->mem / 8 + (8ULL << 20));
+	guest_limits(o->mem, nofile);
 	vk.ops = ops;
-	image = (struct ks_mem){ .fd = vm_phys_fd(), .size = mem };
+	image = (struct ks_mem){ .fd = vm_phys_fd(), .size = o->mem };
 	if (ops->resv_pages > 0 &&
 	    (image.resv = vm_page_reserve(ops->resv_pages)) == 0) {
 		vk_log("-m %s: too small for the %s backend", vk.memsize_arg,
 		    ops->name);
-		goto out;
+		return EX_UNAVAILABLE;
 	}
-	if (ops->init(&ks, &image, why, sizeof(why)) != 0) {
+	if (ops->init(ksp, &image, why, sizeof(why)) != 0) {
 		vk_log("%s backend: %s", ops->name, why);
-		goto out;
+		return EX_UNAVAILABLE;
 	}
 	if (ops->prefault != NULL)
-		vm_phys_set_prefault(prefault, ks);
-	if ((rc = proc_fpu_init(ks)) != 0) {
+		vm_phys_set_prefault(prefault, *ksp);
+	if ((rc = proc_fpu_init(*ksp)) != 0) {
 		vk_log("%s backend: cannot read the vCPU's FPU state: %s",
 		    ops->name, strerror(-rc));
-		rc = EX_UNAVAILABLE;
-		goto out;
+		return EX_UNAVAILABLE;
 	}
-	if (vk.verbose)
-		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
-	{
-		struct vm_page_stats ps;
+	return 0;
+}
 
-		vm_page_stats(&ps);
-		page_baseline = ps.used;
-	}
-	vk.env = guest_env(extra, nextra);
+/*
+ * The guest kernel's start: the host timer, the record locks' hooks, the
+ * scheduler's (the trap loop is every task's body), then pid 1 running
+ * prog.  0 and *initp, or the exit status with one line: 127 (no
+ * program), 126 (not one we run), 137 (no memory), EX_OSERR.
+ */
+static int
+start_init(struct ks *ks, const char *prog, char *argv[], struct proc **initp)
+{
+	char why[160];
+	struct proc *init;
+	int rc;
 
-	/* The vCPU thread: it holds the big lock but while it waits on the
-	 * host (sched.c), and runs every task until none is left. */
-	pthread_mutex_lock(&vk_biglock);
 	clock_init();
 	lockf_init();
 	sched_init(&(struct sched_hooks){ .body = trap_run,
@@ -416,27 +440,83 @@ main(int argc, char *argv[])
 	if ((rc = proc_create_init(&init, ks, strrchr(prog, '/') ?
 	    strrchr(prog, '/') + 1 : prog)) != 0) {
 		vk_log("cannot create the guest process: %s", strerror(-rc));
-		rc = EX_OSERR;
-		goto out;
+		return EX_OSERR;
 	}
 	if ((rc = proc_exec(init, prog, argv, vk.env, why, sizeof(why))) != 0) {
 		vk_log("%s: %s", prog, why);
-		rc = rc == -ENOENT || rc == -ENOTDIR ? 127 :
-		    rc == -ENOMEM ? 137 : 126;
 		vmspace_unref(init->vm);
 		init->vm = NULL;
 		proc_table_fini();
-		goto out;
+		return rc == -ENOENT || rc == -ENOTDIR ? 127 :
+		    rc == -ENOMEM ? 137 : 126;
 	}
 	if ((rc = sched_add(init)) != 0) {
 		vk_log("cannot start the guest process: %s", strerror(-rc));
-		rc = EX_OSERR;
-		goto out;
+		return EX_OSERR;
 	}
+	*initp = init;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o = { .mem = 256ULL << 20 };
+	struct rlimit nofile = { RLIM_INFINITY, RLIM_INFINITY };
+	struct cpu_features feat;
+	struct vm_page_stats ps;
+	const struct ks_ops *ops;
+	struct ks *ks = NULL;
+	enum vk_paging path;
+	struct proc *init;
+	const char *prog;
+	char why[256];
+	int rc;
+
+	vk.memsize_arg = "256m";
+	vk.root = "/";
+	parse_args(argc, argv, &o);
+	argc -= optind;
+	argv += optind;
+	if (o.probe) {
+		if (argc > 0)
+			bad_usage("-P takes no program", NULL);
+		return probe_only();
+	}
+	if (argc < 1)
+		bad_usage("no program given", NULL);
+
+	cpu_probe(&feat);
+	rc = paging_choose(&feat, getenv("VKERNEL_PAGING"), o.force_sw, &path,
+	    &ops, why, sizeof(why));
+	if (rc == EX_USAGE)
+		bad_usage("%s", why);
+	if (rc != 0) {
+		vk_log("%s", why);
+		return rc;
+	}
+	if ((rc = open_root()) != 0)
+		return rc;
+	prog = find_program(argv[0]);
+	if ((rc = host_setup(&nofile)) != 0)
+		return rc;
+	if ((rc = machine_setup(&o, ops, &nofile, &ks)) != 0)
+		goto out;
+	if (vk.verbose)
+		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
+	vm_page_stats(&ps);
+	page_baseline = ps.used;
+	vk.env = guest_env(o.extra, o.nextra);
+
+	/* The vCPU thread: it holds the big lock but while it waits on the
+	 * host (sched.c), and runs every task until none is left. */
+	pthread_mutex_lock(&vk_biglock);
+	if ((rc = start_init(ks, prog, argv, &init)) != 0)
+		goto out;
 	sched_run();
 	cred_host_own(); /* the vkernel's own work from here on (the pidfile) */
-	status = init->status;
-	rc = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	rc = WIFSIGNALED(init->status) ? 128 + WTERMSIG(init->status) :
+	    WEXITSTATUS(init->status);
 	if (vk.verbose)
 		summary(init, ks, ops);
 	proc_table_fini();

@@ -159,18 +159,57 @@ script_argv(const char *interp, const char *iarg, const char *path,
  * start at argv[1] must not walk into envp. */
 static char *const empty_argv[] = { "", NULL };
 
+/*
+ * The point of no return of an exec: p takes the new image (the address
+ * space vm with its first frame, the credentials exec computed, its own
+ * descriptor table if it shared one), a vfork parent is let go,
+ * close-on-exec descriptors close, handled signals reset, the FPU starts
+ * afresh; its name is the one execve was given (execfn: a script's, not
+ * its interpreter's, "exe" for /proc/self/exe, as Linux's), and
+ * /proc/self/exe the program open at fd (found at gpath).
+ */
+static void
+exec_commit(struct proc *p, struct vmspace *vm, const struct ks_frame *frame,
+    const struct cred_bprm *bprm, struct fdtab *own, const char *execfn,
+    int fd, const char *gpath)
+{
+	char real[PATH_MAX];
+	const char *base;
+
+	proc_vfork_release(p);
+	vmspace_unref(p->vm);
+	p->vm = vm;
+	p->frame = *frame;
+	p->cred = bprm->cred;        /* the same groups: no reference moves */
+	p->clear_tid = 0;
+	p->did_exec = true;
+	p->last_fault_addr = 0;
+	if (own != NULL) {
+		fdtab_free(p->fds);
+		p->fds = own;
+	}
+	fdtab_exec(p->fds);
+	sig_exec(p);
+	(void)proc_fpu_reset(p); /* p->fpu exists: a copy, nothing to fail */
+	base = strrchr(execfn, '/') ? strrchr(execfn, '/') + 1 : execfn;
+	memset(p->comm, 0, sizeof(p->comm));
+	memcpy(p->comm, base, strnlen(base, sizeof(p->comm) - 1));
+	if (vfs_fd_path(fd, real, sizeof(real)) != 0)
+		snprintf(real, sizeof(real), "%s", gpath);
+	snprintf(p->exe, sizeof(p->exe), "%s", real);
+}
+
 int
 proc_exec(struct proc *p, const char *path, char *const argv[],
     char *const envp[], char *why, size_t whylen)
 {
-	char gpath[PATH_MAX], real[PATH_MAX], buf[BINPRM_BUF + 1];
+	char gpath[PATH_MAX], buf[BINPRM_BUF + 1];
 	char *interp, *iarg, **nargv = NULL, **old, *name = NULL, *execfn;
 	struct vmspace *vm = NULL;
 	struct fdtab *own = NULL;
 	struct cred_bprm bprm;
 	struct ks_frame frame;
 	struct stat st;
-	const char *base;
 	ssize_t n;
 	int depth, fd = -1, rc;
 
@@ -245,31 +284,8 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 		goto out;
 	}
 
-	/* The point of no return. */
-	proc_vfork_release(p);
-	vmspace_unref(p->vm);
-	p->vm = vm;
+	exec_commit(p, vm, &frame, &bprm, own, execfn, fd, gpath);
 	vm = NULL;
-	p->frame = frame;
-	p->cred = bprm.cred;         /* the same groups: no reference moves */
-	p->clear_tid = 0;
-	p->did_exec = true;
-	p->last_fault_addr = 0;
-	if (own != NULL) {
-		fdtab_free(p->fds);
-		p->fds = own;
-	}
-	fdtab_exec(p->fds);
-	sig_exec(p);
-	(void)proc_fpu_reset(p); /* p->fpu exists: a copy, nothing to fail */
-	/* The name is the one execve was given, a script's, not its
-	 * interpreter's ("exe" for /proc/self/exe), as Linux's. */
-	base = strrchr(execfn, '/') ? strrchr(execfn, '/') + 1 : execfn;
-	memset(p->comm, 0, sizeof(p->comm));
-	memcpy(p->comm, base, strnlen(base, sizeof(p->comm) - 1));
-	if (vfs_fd_path(fd, real, sizeof(real)) != 0)
-		snprintf(real, sizeof(real), "%s", gpath);
-	snprintf(p->exe, sizeof(p->exe), "%s", real);
 	rc = 0;
 out:
 	if (rc != 0 && why[0] == '\0')
