@@ -18,8 +18,6 @@
 #include "vkernel.h"
 #include "file.h"
 #include "kmem.h"
-#include "specfs.h"
-#include "vfs.h"
 
 #include "specfs_gen.h"
 
