@@ -1,4 +1,4 @@
-/* main.c: the vkernel command line: parse options, set up memory and the shim, run the guest. */
+/* main.c: the vkernel command line and its start-up, in named steps: options, the root, the host side, guest memory and the shim, pid 1; the -v summary. */
 
 #include <err.h>
 #include <errno.h>

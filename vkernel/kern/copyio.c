@@ -1,4 +1,4 @@
-/* copyio.c: copyin/copyout: every guest pointer checked against the guest's own map. */
+/* copyio.c: copyin/copyout: every guest pointer checked against the guest's own map; a system call's scratch and bounce buffers. */
 
 #include <errno.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* exec.c: execve: the guest's argument strings, "#!" scripts, the new address space and what survives exec. */
+/* exec.c: execve once its strings are in: the program's path, "#!" scripts, the new address space and what survives exec. */
 
 /*
  * An exec loads the new image into a fresh address space while the old

@@ -1,4 +1,4 @@
-/* proc.c: guest processes: the table, address spaces, the trap loop that runs a task, exit and reaping. */
+/* proc.c: guest processes: the table, address spaces, fork's copy, the FPU state, exit and reaping. */
 
 /*
  * A process lives in the table from fork (or pid 1's start) until its
@@ -413,8 +413,8 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
  * with share_vm, the same) address space, a copy of the descriptor
  * table (or, with share_files, the same), the signal actions and mask, the
  * credentials (cred_copy: the groups by reference) and the directory; its
- * frame is the parent's with rax 0.  It is not runnable yet.  *errp:
- * -EAGAIN past VK_PROC_MAX, -ENOMEM.
+ * frame is the parent's with rax 0.  It is runnable (sched_add).  *errp:
+ * -EAGAIN (RLIMIT_NPROC, no pid, the kernel memory budget), -ENOMEM.
  */
 struct proc *
 proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)

@@ -1,4 +1,4 @@
-/* sched.c: the task model: guest tasks on the vCPU thread, the run queue, sleeping, preemption, and time helpers. */
+/* sched.c: the task model: guest tasks on the vCPU thread, the run queue, sleeping, preemption. */
 
 /*
  * The model is DragonFly's vkernel's and User-Mode Linux's: a scheduler

@@ -1,4 +1,4 @@
-/* signal.c: guest signals: posting, delivery to handlers on a Linux x86-64 rt_sigframe, default actions, sigreturn, ITIMER_REAL, interruptible waits. */
+/* signal.c: guest signals: posting, delivery to handlers on a Linux x86-64 rt_sigframe, default actions, sigreturn, ITIMER_REAL, interruptible waits, job control and the exit status. */
 
 /*
  * One process, one thread.  Signals become pending by sig_post (kill,

@@ -1,4 +1,4 @@
-/* vkernel.h: the guest kernel's shared declarations: processes, copyio, syscalls, loading. */
+/* vkernel.h: the guest kernel's shared declarations: processes, the scheduler, signals, exec and loading, copyio. */
 #ifndef VKERNEL_H
 #define VKERNEL_H
 

@@ -1,4 +1,4 @@
-/* sys_proc.c: the process system calls: fork, vfork, clone, wait4, waitid, getppid, process groups and sessions. */
+/* sys_proc.c: the process system calls: fork, vfork, clone, execve, wait4, waitid, getppid, process groups and sessions. */
 
 #include <errno.h>
 #include <limits.h>
