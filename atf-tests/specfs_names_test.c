@@ -16,6 +16,7 @@
 #include "vk_testlib.h"
 
 static struct proc p;
+static struct tgroup tg;
 static struct vmspace vm;
 static int pipefd, nullfd;  /* p's descriptors 0 and 1 */
 
@@ -34,8 +35,9 @@ setup(void)
 	p.pid = 7;
 	p.vm = &vm;
 	snprintf(p.comm, sizeof(p.comm), "unit");
-	snprintf(p.exe, sizeof(p.exe), "/bin/sh");
-	snprintf(p.cwd, sizeof(p.cwd), "/tmp");
+	p.tg = &tg;
+	snprintf(p.tg->exe, sizeof(p.tg->exe), "/bin/sh");
+	snprintf(p.tg->cwd, sizeof(p.tg->cwd), "/tmp");
 	ATF_REQUIRE((p.fds = fdtab_new()) != NULL);
 	ATF_REQUIRE(pipe_create(&rd, &wr, 0) == 0);
 	file_unref(wr);

@@ -196,7 +196,7 @@ exec_commit(struct proc *p, struct vmspace *vm, const struct ks_frame *frame,
 	memcpy(p->comm, base, strnlen(base, sizeof(p->comm) - 1));
 	if (vfs_fd_path(fd, real, sizeof(real)) != 0)
 		snprintf(real, sizeof(real), "%s", gpath);
-	snprintf(p->exe, sizeof(p->exe), "%s", real);
+	snprintf(p->tg->exe, sizeof(p->tg->exe), "%s", real);
 }
 
 int
@@ -219,8 +219,8 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	if ((execfn = strdup(path)) == NULL)
 		return -ENOMEM;
 	for (depth = 0;; depth++) {
-		if (strcmp(path, "/proc/self/exe") == 0 && p->exe[0] != '\0')
-			path = p->exe;
+		if (strcmp(path, "/proc/self/exe") == 0 && p->tg->exe[0] != '\0')
+			path = p->tg->exe;
 		if ((rc = vfs_abspath(p, AT_FDCWD, path, gpath)) != 0 ||
 		    (rc = fd = vfs_open(gpath, O_RDONLY, 0)) < 0)
 			goto out;

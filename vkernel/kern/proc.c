@@ -66,7 +66,8 @@ pid_used(pid_t pid)
 	struct proc *p;
 
 	for (p = allproc; p != NULL; p = p->all_next)
-		if (p->pid == pid || p->pgid == pid || p->sid == pid)
+		if (p->pid == pid || (p->tg != NULL &&
+		    (p->tg->pgid == pid || p->tg->sid == pid)))
 			return true;
 	return false;
 }
@@ -131,7 +132,7 @@ proc_limits_init(void)
 static int
 proc_nproc_check(struct proc *parent)
 {
-	uint64_t lim = parent->rlim[RLIMIT_NPROC].rlim_cur, n = 0;
+	uint64_t lim = parent->tg->rlim[RLIMIT_NPROC].rlim_cur, n = 0;
 	uid_t uid = parent->cred.ruid;
 	struct proc *q;
 
@@ -177,6 +178,30 @@ proc_alloc(int *errp)
 
 static void proc_fpu_free(struct proc *p);
 
+/* A process's shared state (struct tgroup): a new one (from NULL: pid
+ * 1's, filled by the caller) or a copy of from's (fork), charged to the
+ * kernel memory budget; NULL past it.  tgroup_unref drops one task's
+ * reference. */
+static struct tgroup *
+tgroup_new(const struct tgroup *from)
+{
+	struct tgroup *tg = kmem_alloc(sizeof(*tg));
+
+	if (tg == NULL)
+		return NULL;
+	if (from != NULL)
+		*tg = *from;
+	tg->refs = 1;
+	return tg;
+}
+
+static void
+tgroup_unref(struct tgroup *tg)
+{
+	if (tg != NULL && --tg->refs == 0)
+		kmem_free(tg, sizeof(*tg));
+}
+
 /* Takes a reaped (or never started) process out of the table, with
  * whatever it still holds. */
 static void
@@ -187,6 +212,7 @@ proc_free(struct proc *p)
 	fdtab_free(p->fds);
 	vmspace_unref(p->vm);
 	cred_fini(&p->cred);
+	tgroup_unref(p->tg);
 	proc_fpu_free(p);
 	for (pp = &allproc; *pp != NULL; pp = &(*pp)->all_next)
 		if (*pp == p) {
@@ -221,8 +247,8 @@ unmap_file_pages(struct vm_object *fobj, size_t first)
 
 /* What fork needs from the budget at least: the table entry, the task's
  * stack, an address space, and a little for the descriptor table. */
-#define FORK_CHARGE (PROC_CHARGE + VK_KSTACK_CHARGE + VMSPACE_CHARGE + \
-    (4u << 10))
+#define FORK_CHARGE (PROC_CHARGE + sizeof(struct tgroup) + \
+    VK_KSTACK_CHARGE + VMSPACE_CHARGE + (4u << 10))
 
 int
 vmspace_new(struct ks *ks, struct vmspace **vmp)
@@ -392,11 +418,15 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 
 	if ((p = proc_alloc(&rc)) == NULL)
 		return rc;
-	p->pgid = p->sid = p->pid;
-	memcpy(p->rlim, rlim_init, sizeof(p->rlim));
+	if ((p->tg = tgroup_new(NULL)) == NULL) {
+		proc_free(p);
+		return -ENOMEM;
+	}
+	p->tg->pgid = p->tg->sid = p->pid;
+	memcpy(p->tg->rlim, rlim_init, sizeof(p->tg->rlim));
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
-	vfs_initial_cwd(p->cwd, sizeof(p->cwd));
-	p->umask = vfs_umask();
+	vfs_initial_cwd(p->tg->cwd, sizeof(p->tg->cwd));
+	p->tg->umask = vfs_umask();
 	p->ks = ks;
 	if ((rc = cred_init_host(&p->cred)) != 0 ||
 	    (rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0 ||
@@ -433,13 +463,11 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 		*errp = rc;
 		return NULL;
 	}
-	c->pgid = parent->pgid;
-	c->sid = parent->sid;
+	if ((c->tg = tgroup_new(parent->tg)) == NULL) {
+		rc = -EAGAIN;
+		goto fail;
+	}
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
-	memcpy(c->exe, parent->exe, sizeof(c->exe));
-	memcpy(c->cwd, parent->cwd, sizeof(c->cwd));
-	c->umask = parent->umask;
-	memcpy(c->rlim, parent->rlim, sizeof(c->rlim));
 	cred_copy(&c->cred, &parent->cred);
 	c->ks = parent->ks;
 	c->frame = parent->frame;
@@ -526,8 +554,8 @@ proc_autoreap(const struct proc *p)
 	const struct proc *pp = p->parent;
 
 	return pp != NULL && p->exit_signal == SIGCHLD &&
-	    (pp->sigacts[SIGCHLD].handler == 1 /* SIG_IGN */ ||
-	    (pp->sigacts[SIGCHLD].flags & SA_NOCLDWAIT));
+	    (pp->tg->sigacts[SIGCHLD].handler == 1 /* SIG_IGN */ ||
+	    (pp->tg->sigacts[SIGCHLD].flags & SA_NOCLDWAIT));
 }
 
 void

@@ -128,7 +128,6 @@ sig_proc_fini(struct proc *p)
 void
 sig_fork(struct proc *child, const struct proc *parent)
 {
-	memcpy(child->sigacts, parent->sigacts, sizeof(child->sigacts));
 	child->sigmask = parent->sigmask;
 	child->sig.ss_sp = parent->sig.ss_sp;
 	child->sig.ss_size = parent->sig.ss_size;
@@ -141,11 +140,11 @@ sig_exec(struct proc *p)
 	int sig;
 
 	for (sig = 1; sig <= VK_NSIG; sig++) {
-		if (p->sigacts[sig].handler != VK_SIG_IGN)
-			p->sigacts[sig].handler = VK_SIG_DFL;
-		p->sigacts[sig].flags = 0;
-		p->sigacts[sig].restorer = 0;
-		p->sigacts[sig].mask = 0;
+		if (p->tg->sigacts[sig].handler != VK_SIG_IGN)
+			p->tg->sigacts[sig].handler = VK_SIG_DFL;
+		p->tg->sigacts[sig].flags = 0;
+		p->tg->sigacts[sig].restorer = 0;
+		p->tg->sigacts[sig].mask = 0;
 	}
 	p->sig.ss_sp = p->sig.ss_size = 0;
 	p->sig.ss_flags = 0;
@@ -157,7 +156,7 @@ sig_exec(struct proc *p)
 static bool
 sig_ignored(struct proc *p, int sig)
 {
-	uint64_t h = p->sigacts[sig].handler;
+	uint64_t h = p->tg->sigacts[sig].handler;
 
 	return h == VK_SIG_IGN || (h == VK_SIG_DFL && (SIGBIT(sig) & dfl_ignore));
 }
@@ -195,7 +194,7 @@ void
 sig_fault(struct proc *p, int sig, int code, uint64_t addr,
     const struct ks_trap *t, const char *why)
 {
-	struct vk_sigaction *sa = &p->sigacts[sig];
+	struct vk_sigaction *sa = &p->tg->sigacts[sig];
 	siginfo_t si;
 
 	if (sig < 1 || sig > VK_NSIG || p->exited)
@@ -556,7 +555,7 @@ sig_deliver(struct proc *p)
 
 	sig_timers(p);
 	while (!p->exited && (sig = sig_dequeue(p, ~p->sigmask, &info)) != 0) {
-		sa = &p->sigacts[sig];
+		sa = &p->tg->sigacts[sig];
 		if (sa->handler == VK_SIG_IGN)
 			continue;
 		if (sa->handler == VK_SIG_DFL) {
@@ -649,7 +648,7 @@ proc_jobctl(struct proc *p, int code, int sig)
 	p->jobctl_sig = sig;
 	if (pp == NULL)
 		return;
-	if (!(pp->sigacts[SIGCHLD].flags & SA_NOCLDSTOP)) {
+	if (!(pp->tg->sigacts[SIGCHLD].flags & SA_NOCLDSTOP)) {
 		memset(&si, 0, sizeof(si));
 		si.si_code = code;
 		si.si_pid = p->pid;

@@ -158,7 +158,7 @@ link_target(struct proc *p, const struct node *l, char *out, size_t len)
 		return 0;
 	case W_EXE:
 	case W_CWD:
-		snprintf(out, len, "%s", l->what == W_EXE ? q->exe : q->cwd);
+		snprintf(out, len, "%s", l->what == W_EXE ? q->tg->exe : q->tg->cwd);
 		return out[0] == '/' ? 0 : -ENOENT;
 	case W_DEVFD:
 		snprintf(out, len, "/proc/self/fd");

@@ -319,9 +319,9 @@ sig_masks(struct proc *q, uint64_t *ign, uint64_t *cgt)
 
 	*ign = *cgt = 0;
 	for (sig = 1; sig <= VK_NSIG; sig++) {
-		if (q->sigacts[sig].handler == 1)        /* SIG_IGN */
+		if (q->tg->sigacts[sig].handler == 1)        /* SIG_IGN */
 			*ign |= SIGBIT(sig);
-		else if (q->sigacts[sig].handler != 0)   /* not SIG_DFL */
+		else if (q->tg->sigacts[sig].handler != 0)   /* not SIG_DFL */
 			*cgt |= SIGBIT(sig);
 	}
 }
@@ -364,7 +364,7 @@ gen_status(struct proc *p, struct proc *q, struct sbuf *s)
 		sb_printf(s, "%s%u", i ? " " : "", c->groups->gid[i]);
 	/* Linux's trailing space, even with no groups. */
 	sb_printf(s, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-	    (int)q->pid, (int)q->pid, (int)q->pgid, (int)q->sid);
+	    (int)q->pid, (int)q->pid, (int)q->tg->pgid, (int)q->tg->sid);
 #define KB(name, v) sb_printf(s, name ":\t%8zu kB\n", (size_t)(v) >> 10)
 	KB("VmPeak", t.size);
 	KB("VmSize", t.size);
@@ -412,7 +412,7 @@ gen_stat(struct proc *p, struct proc *q, struct sbuf *s)
 	/* 1-9: pid (comm) state ppid pgrp session tty_nr tpgid flags */
 	sb_printf(s, "%d (%s) %c %d %d %d 0 -1 0 ", (int)q->pid, q->comm,
 	    state_char(p, q), q->parent ? (int)q->parent->pid : 0,
-	    (int)q->pgid, (int)q->sid);
+	    (int)q->tg->pgid, (int)q->tg->sid);
 	/* 10-22: minflt cminflt majflt cmajflt utime stime cutime cstime
 	 * priority nice num_threads itrealvalue starttime */
 	sb_printf(s, "%llu 0 0 0 0 0 0 0 20 0 1 0 0 ",

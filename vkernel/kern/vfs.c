@@ -108,7 +108,7 @@ vfs_abspath(struct proc *p, int dirfd, const char *upath, char *out)
 		return n >= PATH_MAX ? -ENAMETOOLONG : 0;
 	}
 	if (dirfd == AT_FDCWD) {
-		snprintf(base, sizeof(base), "%s", p->cwd);
+		snprintf(base, sizeof(base), "%s", p->tg->cwd);
 	} else {
 		if ((f = fget(p, dirfd)) == NULL)
 			return -EBADF;

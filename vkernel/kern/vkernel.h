@@ -92,17 +92,31 @@ struct vmspace {
 	struct vmspace *next;        /* every address space (proc.c) */
 };
 
+/*
+ * What the threads of one process share (Linux's signal_struct, with its
+ * fs_struct and sighand_struct, which CLONE_THREAD implies): process
+ * group and session, the program's path, the working directory and
+ * umask, resource limits and signal actions.  fork gives the child a copy
+ * (tgroup_new), exec keeps it; it goes with the last thread.
+ */
+struct tgroup {
+	int refs;                    /* tasks of the process holding it */
+	pid_t pgid, sid;
+	char exe[4096];              /* what /proc/self/exe names (guest path) */
+	char cwd[4096];              /* the working directory (guest path) */
+	mode_t umask;                /* masks the modes of files it creates */
+	struct rlimit rlim[RLIM_NLIMITS]; /* its resource limits */
+	struct vk_sigaction sigacts[VK_NSIG + 1];
+};
+
 /* How far a task has got: running (or runnable), or done. */
 enum task_state { TASK_RUN, TASK_SLEEP, TASK_DONE };
 
 /* One guest process (one thread for now). */
 struct proc {
-	pid_t pid, pgid, sid;
+	pid_t pid;
+	struct tgroup *tg;           /* what it shares with its threads */
 	char comm[16];
-	char exe[4096];              /* what /proc/self/exe names (guest path) */
-	char cwd[4096];              /* the working directory (guest path) */
-	mode_t umask;                /* masks the modes of files it creates */
-	struct rlimit rlim[RLIM_NLIMITS]; /* its resource limits (fork copies) */
 	struct cred cred;            /* its identity (cred.c) */
 	const struct cred_bprm *bprm; /* while exec loads: the new image's */
 	struct ks *ks;
@@ -110,7 +124,6 @@ struct proc {
 	struct ks_frame frame;
 	gva_t clear_tid;             /* set_tid_address */
 	uint64_t sigmask;
-	struct vk_sigaction sigacts[VK_NSIG + 1];
 	struct fdtab *fds;           /* descriptor table (file.c) */
 	struct file *holds[VK_FILE_HOLDS]; /* what fget took for the running
 	                                system call (file.h) */

@@ -33,7 +33,7 @@ host_ret(struct proc *p, long r)
 static inline uint64_t
 sys_rlimit_cur(struct proc *p, int res)
 {
-	return p->rlim[res].rlim_cur;
+	return p->tg->rlim[res].rlim_cur;
 }
 
 static inline long

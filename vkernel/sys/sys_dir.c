@@ -53,7 +53,7 @@ do_mkdirat(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t mode)
 	if ((pfd = vfs_open_parent(gpath, &base)) < 0)
 		return pfd;
 	r = vfs_dot(base) ? -EEXIST : mkdirat(pfd, base,
-	    (mode_t)mode & 07777 & ~p->umask) != 0 ? -errno : 0;
+	    (mode_t)mode & 07777 & ~p->tg->umask) != 0 ? -errno : 0;
 	close(pfd);
 	return r;
 }
@@ -73,11 +73,11 @@ sys_mkdirat(struct proc *p, const uint64_t *a)
 long
 sys_getcwd(struct proc *p, const uint64_t *a)
 {
-	size_t len = strlen(p->cwd) + 1;
+	size_t len = strlen(p->tg->cwd) + 1;
 
 	if (a[1] < len)
 		return -ERANGE;
-	return copyout(p, a[0], p->cwd, len) ? -EFAULT : (long)len;
+	return copyout(p, a[0], p->tg->cwd, len) ? -EFAULT : (long)len;
 }
 
 /* The directory open at host descriptor fd becomes p's if it may be
@@ -93,7 +93,7 @@ chdir_fd(struct proc *p, int fd)
 		return -ENOTDIR;
 	if (faccessat(fd, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) != 0)
 		return -errno;
-	return vfs_fd_path(fd, p->cwd, sizeof(p->cwd));
+	return vfs_fd_path(fd, p->tg->cwd, sizeof(p->tg->cwd));
 }
 
 long
@@ -111,7 +111,7 @@ sys_chdir(struct proc *p, const uint64_t *a)
 			return r;
 		if (!S_ISDIR(st.st_mode))
 			return -ENOTDIR;
-		snprintf(p->cwd, sizeof(p->cwd), "%s", gpath);
+		snprintf(p->tg->cwd, sizeof(p->tg->cwd), "%s", gpath);
 		return 0;
 	}
 	p->nhostcalls++;

@@ -86,7 +86,7 @@ open_file(struct proc *p, const char *gpath, int flags, mode_t mode,
 		return r;
 	}
 	p->nhostcalls++;
-	if ((fd = vfs_open(gpath, flags, mode & 07777 & ~p->umask)) < 0)
+	if ((fd = vfs_open(gpath, flags, mode & 07777 & ~p->tg->umask)) < 0)
 		return fd;
 	if ((*fp = file_vfs_new(fd, flags)) == NULL) {
 		int err = errno;
@@ -704,8 +704,8 @@ sys_syncfs(struct proc *p, const uint64_t *a)
 long
 sys_umask(struct proc *p, const uint64_t *a)
 {
-	mode_t old = p->umask;
+	mode_t old = p->tg->umask;
 
-	p->umask = (mode_t)a[0] & 0777;
+	p->tg->umask = (mode_t)a[0] & 0777;
 	return old;
 }

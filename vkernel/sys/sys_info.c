@@ -133,17 +133,17 @@ sys_prlimit64(struct proc *p, const uint64_t *a)
 		return -EPERM;
 	if (a[2] && nl.rlim_cur > nl.rlim_max)
 		return -EINVAL;
-	if (a[2] && nl.rlim_max > t->rlim[a[1]].rlim_max &&
+	if (a[2] && nl.rlim_max > t->tg->rlim[a[1]].rlim_max &&
 	    !cred_capable(&p->cred, CAP_SYS_RESOURCE))
 		return -EPERM;
 	if (a[2] && a[1] == RLIMIT_NOFILE && nl.rlim_max > (1u << 20))
 		return -EPERM;  /* past Linux's fs.nr_open */
-	old = t->rlim[a[1]];
+	old = t->tg->rlim[a[1]];
 	if (a[2])
-		t->rlim[a[1]] = nl;
+		t->tg->rlim[a[1]] = nl;
 	if (a[3] && copyout(p, a[3], &old, sizeof(old))) {
 		if (a[2])
-			t->rlim[a[1]] = old;
+			t->tg->rlim[a[1]] = old;
 		return -EFAULT;
 	}
 	return 0;

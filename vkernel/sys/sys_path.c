@@ -52,7 +52,7 @@ at_path(struct proc *p, uint64_t dirfd, gva_t upath, bool empty_ok,
 	if (path[0] != '\0' || !empty_ok)
 		return vfs_abspath(p, (int)dirfd, path, gpath);
 	if ((int)dirfd == AT_FDCWD) {
-		snprintf(gpath, PATH_MAX, "%s", p->cwd);
+		snprintf(gpath, PATH_MAX, "%s", p->tg->cwd);
 		return 0;
 	}
 	return (*fp = fget(p, (int)dirfd)) != NULL ? 1 : -EBADF;

@@ -129,7 +129,7 @@ wait_match(const struct proc *c, const struct waitreq *w)
 		return false;
 	switch (w->idtype) {
 	case P_PID:  return c->pid == w->id;
-	case P_PGID: return c->pgid == w->id;
+	case P_PGID: return c->tg->pgid == w->id;
 	default:     return true;
 	}
 }
@@ -214,7 +214,7 @@ sys_wait4(struct proc *p, const uint64_t *a)
 		w.idtype = P_ALL;
 	} else if (pid == 0) {
 		w.idtype = P_PGID;
-		w.id = p->pgid;
+		w.id = p->tg->pgid;
 	} else {
 		w.idtype = P_PID;
 		w.id = pid;
@@ -251,7 +251,7 @@ sys_waitid(struct proc *p, const uint64_t *a)
 		if (w.id < 0)
 			return -EINVAL;
 		if (w.id == 0)
-			w.id = p->pgid;
+			w.id = p->tg->pgid;
 		break;
 	default:
 		return -EINVAL; /* P_PIDFD: no pidfds yet */
@@ -304,14 +304,14 @@ sys_getpgid(struct proc *p, const uint64_t *a)
 {
 	struct proc *t = pid_target(p, (pid_t)a[0]);
 
-	return t != NULL ? t->pgid : -ESRCH;
+	return t != NULL ? t->tg->pgid : -ESRCH;
 }
 
 long
 sys_getpgrp(struct proc *p, const uint64_t *a)
 {
 	(void)a;
-	return p->pgid;
+	return p->tg->pgid;
 }
 
 long
@@ -319,7 +319,7 @@ sys_getsid(struct proc *p, const uint64_t *a)
 {
 	struct proc *t = pid_target(p, (pid_t)a[0]);
 
-	return t != NULL ? t->sid : -ESRCH;
+	return t != NULL ? t->tg->sid : -ESRCH;
 }
 
 /* A live process other than except in group pgid and session sid. */
@@ -329,8 +329,8 @@ group_exists(pid_t pgid, pid_t sid, const struct proc *except)
 	struct proc *q;
 
 	for (q = proc_first(); q != NULL; q = q->all_next)
-		if (q != except && !q->zombie && q->pgid == pgid &&
-		    (sid == 0 || q->sid == sid))
+		if (q != except && !q->zombie && q->tg->pgid == pgid &&
+		    (sid == 0 || q->tg->sid == sid))
 			return true;
 	return false;
 }
@@ -355,14 +355,14 @@ sys_setpgid(struct proc *p, const uint64_t *a)
 			return -ESRCH;
 		if (t->did_exec)
 			return -EACCES;
-		if (t->sid != p->sid)
+		if (t->tg->sid != p->tg->sid)
 			return -EPERM;
 	}
-	if (t->sid == t->pid)
+	if (t->tg->sid == t->pid)
 		return -EPERM;
-	if (pgid != t->pid && !group_exists(pgid, p->sid, NULL))
+	if (pgid != t->pid && !group_exists(pgid, p->tg->sid, NULL))
 		return -EPERM;
-	t->pgid = pgid;
+	t->tg->pgid = pgid;
 	return 0;
 }
 
@@ -370,10 +370,10 @@ long
 sys_setsid(struct proc *p, const uint64_t *a)
 {
 	(void)a;
-	if (p->pgid == p->pid || group_exists(p->pid, 0, NULL))
+	if (p->tg->pgid == p->pid || group_exists(p->pid, 0, NULL))
 		return -EPERM;
-	p->sid = p->pgid = p->pid;
-	return p->sid;
+	p->tg->sid = p->tg->pgid = p->pid;
+	return p->tg->sid;
 }
 
 /* execve's limits on the strings it copies in, as Linux's. */

@@ -53,12 +53,12 @@ sys_rt_sigaction(struct proc *p, const uint64_t *a)
 		return -EINVAL;
 	if (a[1] && copyin(p, &sa, a[1], sizeof(sa)))
 		return -EFAULT;
-	if (a[2] && copyout(p, a[2], &p->sigacts[sig], sizeof(sa)))
+	if (a[2] && copyout(p, a[2], &p->tg->sigacts[sig], sizeof(sa)))
 		return -EFAULT;
 	if (!a[1])
 		return 0;
 	sa.mask &= ~SIG_UNBLOCKABLE;
-	p->sigacts[sig] = sa;
+	p->tg->sigacts[sig] = sa;
 	/* Ignored now: what is pending goes, blocked or not (Linux). */
 	if (sa.handler == (uint64_t)(uintptr_t)SIG_IGN ||
 	    (sa.handler == (uint64_t)(uintptr_t)SIG_DFL &&
@@ -211,7 +211,7 @@ kill_permitted(const struct proc *p, const struct proc *t, int sig)
 {
 	if (p == t || cred_may_kill(&p->cred, &t->cred))
 		return 0;
-	return sig == SIGCONT && t->sid == p->sid ? 0 : -EPERM;
+	return sig == SIGCONT && t->tg->sid == p->tg->sid ? 0 : -EPERM;
 }
 
 /* Sends sig to t as from p (SI_USER or SI_TKILL) if p may; sig 0 only
@@ -255,9 +255,9 @@ sys_kill(struct proc *p, const uint64_t *a)
 		return -ESRCH;
 	for (t = proc_first(); t != NULL; t = t->all_next) {
 		if (pid > 0 ? t->pid != pid :
-		    pid == 0 ? t->pgid != p->pgid :
+		    pid == 0 ? t->tg->pgid != p->tg->pgid :
 		    pid == -1 ? t->pid == 1 || t == p :
-		    t->pgid != -pid)
+		    t->tg->pgid != -pid)
 			continue;
 		if (pid != -1 && pid <= 0 && t->zombie)
 			continue;
