@@ -1,5 +1,5 @@
 #!/usr/bin/env atf-sh
-# contain_test.sh: hostile guests that attack what the sw path shares with them (control page, gate, stub code, host mapping limits) end only themselves, with one line, and never alias memory.
+# contain_test.sh: hostile guests that attack what the sw path shares with them (batch page and slots, gate, stub code and its threads, the kick, host mapping limits) end only themselves, with one line, and never alias memory.
 
 . "$(atf_get_srcdir)/vk_common.sh"
 
@@ -9,8 +9,9 @@ on_hw()
 	[ "${VKERNEL_PAGING:-}" = hw ]
 }
 
-# forge_check MODE STATUS PATTERN: `forge MODE` ends vkernel with STATUS and
-# one stderr line matching PATTERN (sw); on hw the stub area the attack needs
+# forge_check MODE STATUS PATTERN [OUT]: `forge MODE` ends vkernel with STATUS and
+# one stderr line matching PATTERN, its output a line matching OUT if given
+# (sw); on hw the stub area the attack needs
 # does not exist, so the guest dies of SIGSEGV (139) at its first touch.
 # Runs in its own session, which must be empty afterwards.
 forge_check()
@@ -22,9 +23,11 @@ forge_check()
 			    "$vk" -m 64m "$gdir/forge-$v" "$1"
 			continue
 		fi
-		atf_check -s exit:$2 -o match:"^before $1" -e save:err \
+		atf_check -s exit:$2 -o save:out -e save:err \
 		    timeout 60 setsid -w sh -c 'echo $$ >sid; exec "$@"' sh \
 		    "$vk" -m 64m "$gdir/forge-$v" "$1"
+		atf_check -o ignore grep "^before $1" out
+		[ -z "$4" ] || atf_check -o ignore grep "$4" out
 		if [ -n "$3" ]; then
 			atf_check -o match:"$3" cat err
 			atf_check -o inline:"1\n" -x "grep -c . err"
@@ -104,7 +107,7 @@ stub__foreign_mprotect_refused_body()
 atf_test_case gate__unapplied_batch_refused
 gate__unapplied_batch_refused_head()
 {
-	atf_set "descr" "A forged gate entry that makes the vkernel queue an unmap, then reports back without making it, ends the guest: the page is never freed while mapped"
+	atf_set "descr" "A forged gate entry that makes the vkernel send a mapping op with the resume, then reports back without making it, ends the guest (unmaps go through the control thread, never a guest thread)"
 }
 gate__unapplied_batch_refused_body()
 {
@@ -120,6 +123,47 @@ gate__forged_fatal_trap_body()
 {
 	# A fatal trap is the guest's own to report: SIGILL, 132, silently.
 	forge_check fataltrap 132 ""
+}
+
+atf_test_case stub__foreign_clone_refused
+stub__foreign_clone_refused_head()
+{
+	atf_set "descr" "A host thread made through the stub's clone from guest code (only the stub's control thread may, when asked) ends the guest with one line"
+}
+stub__foreign_clone_refused_body()
+{
+	forge_check clone 137 "unexpected host clone\(0x50f00"
+}
+
+atf_test_case stub__thread_exit_contained
+stub__thread_exit_contained_head()
+{
+	atf_set "descr" "A guest that ends its own host thread through the stub's code (the process would live on, its trap never coming) is killed by the stub's filter: no hang"
+}
+stub__thread_exit_contained_body()
+{
+	forge_check exitthread 137 "killed by its seccomp filter"
+}
+
+atf_test_case stub__dispatch_off_contained
+stub__dispatch_off_contained_head()
+{
+	atf_set "descr" "Turning Syscall User Dispatch off through the stub's code is refused by the stub's filter: the guest ends"
+}
+stub__dispatch_off_contained_body()
+{
+	forge_check dispatchoff 137 "killed by its seccomp filter"
+}
+
+atf_test_case stub__kick_blocked_contained
+stub__kick_blocked_contained_head()
+{
+	atf_set "descr" "A guest that blocks the kick signal on its host thread (a forged rt_sigreturn through the stub's code) and spins cannot hold the vCPU: its stub goes, with one line, and the other processes run on"
+}
+stub__kick_blocked_contained_body()
+{
+	forge_check blockkick 0 "stub thread blocks the kick signal" \
+	    "^child killed 9"
 }
 
 atf_test_case mapcount__bounded_no_alias
@@ -152,5 +196,9 @@ atf_init_test_cases()
 	atf_add_test_case stub__foreign_mprotect_refused
 	atf_add_test_case gate__unapplied_batch_refused
 	atf_add_test_case gate__forged_fatal_trap
+	atf_add_test_case stub__foreign_clone_refused
+	atf_add_test_case stub__thread_exit_contained
+	atf_add_test_case stub__dispatch_off_contained
+	atf_add_test_case stub__kick_blocked_contained
 	atf_add_test_case mapcount__bounded_no_alias
 }

@@ -93,8 +93,9 @@ struct ks_mem {
 	gpa_t resv;        /* ops->resv_pages pages at resv, the backend's own */
 };
 
-struct ks;       /* one shim instance (opaque, backend-owned) */
-struct ks_space; /* one guest address space on the host (opaque) */
+struct ks;        /* one shim instance (opaque, backend-owned) */
+struct ks_space;  /* one guest address space on the host (opaque) */
+struct ks_thread; /* one guest thread's way into a space (opaque) */
 
 /*
  * The ops table, chosen once at start-up.  Contracts:
@@ -105,7 +106,14 @@ struct ks_space; /* one guest address space on the host (opaque) */
  * - map() says "gva..gva+len is now backed by gpa..gpa+len with prot";
  *   the kvm backend ignores it (the page tables are the mapping), the
  *   soft backend turns it into mmap(MAP_FIXED|MAP_SHARED) of the image.
- * - run() resumes the space with *frame and returns with the next trap,
+ * - A guest thread runs in a space through a ks_thread of it
+ *   (thread_create: 0, -EAGAIN past the backend's threads per space, or
+ *   -errno), each with its own FPU/SSE state where the backend keeps one
+ *   per thread (soft: a host thread of the stub process).  Every task has
+ *   its own, threads of one process and a vfork child each theirs in the
+ *   shared space.  thread_destroy is called only while the thread is not
+ *   in run(), and before its space's space_destroy.
+ * - run() resumes the thread with *frame and returns with the next trap,
  *   *frame updated.  It returns 0, or -errno when the host failed.
  * - A backend fails set-up with one line in why[] and -1.
  * - The kvm backend applies queued invalidations on the next entry into
@@ -125,18 +133,20 @@ struct ks_ops {
 	void (*unmap)(struct ks_space *sp, gva_t gva, size_t len);
 	void (*protect)(struct ks_space *sp, gva_t gva, size_t len, int prot);
 	int (*flush)(struct ks_space *sp);
-	int (*run)(struct ks_space *sp, struct ks_frame *frame,
+	int (*thread_create)(struct ks_space *sp, struct ks_thread **thp);
+	void (*thread_destroy)(struct ks_thread *th);
+	int (*run)(struct ks_thread *th, struct ks_frame *frame,
 	    struct ks_trap *trap);
 	void (*stats)(struct ks *ks, struct ks_stats *st);
-	/* CPU time the host has spent running this space's guest code (its
-	 * stub process on sw): what the guest's own CPU-time clocks read.
+	/* CPU time the host has spent running this thread's guest code (its
+	 * stub thread on sw): what the guest's own CPU-time clocks read.
 	 * 0 or -errno.  NULL where one thread runs every space (kvm's vCPU):
 	 * the vkernel then counts each task's time itself (sched_cputime). */
-	int (*cputime)(struct ks_space *sp, struct timespec *ts);
-	/* Makes the run() in progress on sp (or the next one) return soon
+	int (*cputime)(struct ks_thread *th, struct timespec *ts);
+	/* Makes the run() in progress on th (or the next one) return soon
 	 * with KS_TRAP_KICK, even if the guest makes no system call.  Called
 	 * from the KS_WAKE_SIGNAL handler (see above): async-signal-safe. */
-	void (*kick)(struct ks_space *sp);
+	void (*kick)(struct ks_thread *th);
 	/* Optional (may be NULL): gpa..gpa+len is about to be handed out;
 	 * set up its nested mappings now, in one batch. */
 	void (*prefault)(struct ks *ks, gpa_t gpa, size_t len);
@@ -156,10 +166,13 @@ extern const struct ks_ops ks_soft_ops;
 extern const struct ks_ops ks_kvm_ops;
 
 /*
- * Each space remembers the ops that made it, so the pmap and the vCPU
- * loop call through these without knowing the backend.
+ * Each space and thread remembers the ops that made it, so the pmap and
+ * the trap loop call through these without knowing the backend.
  */
 struct ks_space_hdr {
+	const struct ks_ops *ops;
+};
+struct ks_thread_hdr {
 	const struct ks_ops *ops;
 };
 
@@ -188,15 +201,15 @@ ks_flush(struct ks_space *sp)
 }
 
 static inline int
-ks_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
+ks_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *trap)
 {
-	return ((struct ks_space_hdr *)sp)->ops->run(sp, frame, trap);
+	return ((struct ks_thread_hdr *)th)->ops->run(th, frame, trap);
 }
 
 static inline void
-ks_kick(struct ks_space *sp)
+ks_kick(struct ks_thread *th)
 {
-	((struct ks_space_hdr *)sp)->ops->kick(sp);
+	((struct ks_thread_hdr *)th)->ops->kick(th);
 }
 
 #endif /* KSHIM_H */

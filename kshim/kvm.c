@@ -611,9 +611,37 @@ kvm_switch(struct ks *ks, struct ks_space *sp)
 	ks->cur = sp;
 }
 
+/* A guest thread on kvm is only the space it runs in: the vCPU's state
+ * (the frame, the FPU through fpu_save/fpu_load) is the vkernel's to
+ * switch. */
+struct ks_thread {
+	struct ks_thread_hdr hdr;
+	struct ks_space *sp;
+};
+
 static int
-kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
+kvm_thread_create(struct ks_space *sp, struct ks_thread **thp)
 {
+	struct ks_thread *th;
+
+	if ((th = calloc(1, sizeof(*th))) == NULL)
+		return -ENOMEM;
+	th->hdr.ops = &ks_kvm_ops;
+	th->sp = sp;
+	*thp = th;
+	return 0;
+}
+
+static void
+kvm_thread_destroy(struct ks_thread *th)
+{
+	free(th);
+}
+
+static int
+kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
+{
+	struct ks_space *sp = th->sp;
 	struct ks *ks = sp->ks;
 	struct kvm_mbox *mb = ks->mb;
 	struct kvm_run *run = ks->run;
@@ -729,9 +757,9 @@ kvm_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *t)
  * while the vkernel waited elsewhere, and looked at its signals after;
  * kvm_run forgets it. */
 static void
-kvm_kick(struct ks_space *sp)
+kvm_kick(struct ks_thread *th)
 {
-	sp->ks->kicked = 1;
+	th->sp->ks->kicked = 1;
 }
 
 static void
@@ -771,6 +799,8 @@ const struct ks_ops ks_kvm_ops = {
 	.unmap = kvm_unmap,
 	.protect = kvm_protect,
 	.flush = kvm_flush,
+	.thread_create = kvm_thread_create,
+	.thread_destroy = kvm_thread_destroy,
 	.run = kvm_run,
 	.stats = kvm_stats,
 	.cputime = NULL, /* one vCPU thread runs every space: sched_cputime */

@@ -10,15 +10,18 @@
  *                 user notification, and a libseccomp allow-list)
  *   map/unmap/protect  queue mmap(MAP_FIXED|MAP_SHARED) of the memory image,
  *                 munmap, mprotect in the vkernel's own queue
- *   run           answer the stub's gate with the frame and the queue; it
- *                 applies the queue and resumes the guest until the next
- *                 trap, which it reports by entering the gate again
+ *   thread_create a slot of the stub for a guest thread, and a host thread
+ *                 in it (the stub's control thread clones it)
+ *   run           answer the gate of the thread's host thread with the
+ *                 frame and the queue; it applies the queue and resumes the
+ *                 guest until the next trap, which it reports by entering
+ *                 the gate again
  *
  * Trust (see soft_abi.h): the guest shares the stub's process, so the
  * control page and the stub's code are the guest's to abuse.  The vkernel
  * keeps the queue, the batch in flight and the record of host mappings
- * (soft_hostmap.c) in its own memory; it reads the control page only while
- * it holds the stub's gate notification (the process is stopped then);
+ * (soft_hostmap.c) in its own memory; it reads a thread's slot only while
+ * it holds that thread's gate notification (the thread is stopped then);
  * it lets a mapping call run only if it is the next op it sent; and after
  * each batch it asks the host whether the unmaps and protection changes
  * took effect.  A stub that breaks the protocol is killed and reaped, and
@@ -103,6 +106,7 @@ soft_build_filters(struct ks *ks, char *why, size_t whylen)
 	rc |= seccomp_rule_add(n, SCMP_ACT_NOTIFY, SCMP_SYS(munmap), 0);
 	rc |= seccomp_rule_add(n, SCMP_ACT_NOTIFY, SCMP_SYS(mprotect), 0);
 	rc |= seccomp_rule_add(n, SCMP_ACT_NOTIFY, STUB_GATE_NR, 0);
+	rc |= seccomp_rule_add(n, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 0);
 
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2,
 	    SCMP_A3(SCMP_CMP_MASKED_EQ, 0xffffffff, MAP_SHARED | MAP_FIXED),
@@ -112,7 +116,18 @@ soft_build_filters(struct ks *ks, char *why, size_t whylen)
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, STUB_GATE_NR, 0);
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigreturn), 0);
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 0);
-	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(exit), 0);
+	/* A new stub thread: made only as the control thread's clone (the
+	 * notification is checked), it turns on dispatch with the stub's
+	 * own settings and takes its signal stack. */
+	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    SCMP_A0(SCMP_CMP_EQ, STUB_CLONE_FLAGS));
+	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 5,
+	    SCMP_A0(SCMP_CMP_EQ, 59 /* PR_SET_SYSCALL_USER_DISPATCH */),
+	    SCMP_A1(SCMP_CMP_EQ, 1 /* PR_SYS_DISPATCH_ON */),
+	    SCMP_A2(SCMP_CMP_EQ, STUB_BASE + STUB_CODE_OFF),
+	    SCMP_A3(SCMP_CMP_EQ, STUB_CODE_MAX),
+	    SCMP_A4(SCMP_CMP_EQ, STUB_BASE + STUB_SEL_OFF));
+	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(sigaltstack), 0);
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1,
 	    SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS));
 	rc |= seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1,
@@ -220,7 +235,10 @@ soft_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 	sp->ks = ks;
 	sp->pidfd = sp->lfd = sp->mapsfd = -1;
 	sp->ctl = MAP_FAILED;
+	sp->slots = MAP_FAILED;
 	sp->opcap = SOFT_OPS_MIN;
+	sp->applier = SOFT_NO_BATCH;
+	sp->clone_want = sp->clone_slot = -1;
 	if ((sp->queue = malloc(SOFT_OPS_MIN * sizeof(*sp->queue))) == NULL ||
 	    (sp->sent = malloc(SOFT_OPS_MIN * sizeof(*sp->sent))) == NULL ||
 	    (sp->hm = soft_hm_create()) == NULL) {
@@ -234,7 +252,9 @@ soft_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 	}
 	sp->ctl = mmap(NULL, STUB_CTL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    sp->stubfd, STUB_CTL_OFF);
-	if (sp->ctl == MAP_FAILED) {
+	sp->slots = mmap(NULL, STUB_SIZE - STUB_SLOT_OFF, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_NORESERVE, sp->stubfd, STUB_SLOT_OFF);
+	if (sp->ctl == MAP_FAILED || sp->slots == MAP_FAILED) {
 		rc = -errno;
 		goto fail;
 	}
@@ -255,6 +275,9 @@ soft_space_destroy(struct ks_space *sp)
 	soft_stub_kill(sp); /* first: nothing below waits on the guest */
 	if (sp->ctl != MAP_FAILED)
 		munmap(sp->ctl, STUB_CTL_SIZE);
+	if (sp->slots != MAP_FAILED)
+		munmap(sp->slots, STUB_SIZE - STUB_SLOT_OFF);
+	free(sp->hthr);
 	if (sp->stubfd > 0)
 		close(sp->stubfd);
 	if (sp->hm != NULL)
@@ -292,7 +315,8 @@ soft_flush(struct ks_space *sp)
 		sp->nqueue = 0; /* no stub: nothing is mapped */
 		return 0;
 	}
-	return soft_send(sp, SOFT_CMD_APPLY) == -EBUSY ? -EBUSY : 0;
+	return soft_send(sp, SOFT_CTL_THREAD, SOFT_CMD_APPLY) == -EBUSY ?
+	    -EBUSY : 0;
 }
 
 /* Queues one op (and records it), flushing first when the queue is full. */
@@ -358,9 +382,9 @@ soft_protect(struct ks_space *sp, gva_t gva, size_t len, int prot)
 	soft_queue(sp, SOFT_OP_PROTECT, gva, len, 0, prot);
 }
 
-/* Turns the stub's report into a trap.  Every field is guest-writable. */
+/* Turns a thread's report into a trap.  Every field is guest-writable. */
 static void
-soft_decode(const struct soft_ctl *c, struct ks_trap *t)
+soft_decode(const struct soft_slot *c, struct ks_trap *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->signo = c->signo;
@@ -398,31 +422,118 @@ soft_replace(struct ks_space *sp)
 	return rc;
 }
 
+/* A slot for a new guest thread of sp: a free one whose host thread waits
+ * from a guest thread that ended, else one never used; -EAGAIN past
+ * STUB_SLOTS (or with no memory for the table). */
 static int
-soft_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
+soft_slot_alloc(struct ks_space *sp)
 {
-	struct soft_ctl *c = sp->ctl;
+	struct soft_hthr *h;
+	uint32_t i, n;
+
+	for (i = 0; i < sp->nslots; i++)
+		if (!sp->hthr[i].owned && sp->hthr[i].tid != 0)
+			return (int)i;
+	for (i = 0; i < sp->nslots; i++)
+		if (!sp->hthr[i].owned)
+			return (int)i;
+	if (sp->nslots == STUB_SLOTS)
+		return -EAGAIN;
+	n = sp->nslots == 0 ? 4 : sp->nslots * 2;
+	if (n > STUB_SLOTS)
+		n = STUB_SLOTS;
+	if ((h = realloc(sp->hthr, n * sizeof(*h))) == NULL)
+		return -EAGAIN;
+	memset(h + sp->nslots, 0, (n - sp->nslots) * sizeof(*h));
+	sp->hthr = h;
+	i = sp->nslots;
+	sp->nslots = n;
+	return (int)i;
+}
+
+/*
+ * Gives th's slot a host thread if it has none (new, or its stub was
+ * replaced), starting the stub first if need be.  0, -EAGAIN (the host
+ * has no more threads), -ESRCH (the space is dead).
+ */
+static int
+soft_bind(struct ks_thread *th)
+{
+	struct ks_space *sp = th->sp;
 
 	if (!sp->dead && (sp->replace || soft_over_limit(sp)))
 		soft_replace(sp);
+	if (sp->dead)
+		return -ESRCH;
+	if (sp->hthr[th->slot].tid != 0)
+		return 0;
+	return soft_thread_start(sp, th->slot);
+}
+
+static int
+soft_thread_create(struct ks_space *sp, struct ks_thread **thp)
+{
+	struct ks_thread *th;
+	int slot, rc;
+
+	if ((th = calloc(1, sizeof(*th))) == NULL)
+		return -ENOMEM;
+	if ((slot = soft_slot_alloc(sp)) < 0) {
+		free(th);
+		return slot;
+	}
+	th->hdr.ops = &ks_soft_ops;
+	th->sp = sp;
+	th->slot = (uint32_t)slot;
+	sp->hthr[slot].owned = true;
+	if ((rc = soft_bind(th)) == -EAGAIN) {
+		sp->hthr[slot].owned = false;
+		free(th);
+		return rc;
+	}
+	*thp = th;  /* a dead space: its runs report it */
+	return 0;
+}
+
+/* The slot's host thread stays in its gate for the next guest thread. */
+static void
+soft_thread_destroy(struct ks_thread *th)
+{
+	if (th == NULL)
+		return;
+	th->sp->hthr[th->slot].owned = false;
+	free(th);
+}
+
+static int
+soft_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *trap)
+{
+	struct ks_space *sp = th->sp;
+	struct soft_slot *c = soft_slot(sp, th->slot);
+	struct soft_hthr *t;
+	int rc;
+
+	if ((rc = soft_bind(th)) == -EAGAIN)
+		soft_fail(sp, "no host thread for the guest thread");
+	t = &sp->hthr[th->slot];
 	if (!sp->dead) {
 		c->frame = *frame;
 		c->frame.rflags &= 0x240dd5ULL; /* user-settable flags */
 		c->frame.rflags |= 0x202;
 		c->set_fs = 0;
-		if (!sp->fs_known || frame->fs_base != sp->fs_base) {
+		if (!t->fs_known || frame->fs_base != t->fs_base) {
 			c->set_fs |= SOFT_SET_FS;
 			sp->ks->st.host_syscalls++;
 		}
-		if (!sp->fs_known || frame->gs_base != sp->gs_base) {
+		if (!t->fs_known || frame->gs_base != t->gs_base) {
 			c->set_fs |= SOFT_SET_GS;
 			sp->ks->st.host_syscalls++;
 		}
-		sp->fs_base = frame->fs_base;
-		sp->gs_base = frame->gs_base;
-		sp->fs_known = true;
+		t->fs_base = frame->fs_base;
+		t->gs_base = frame->gs_base;
+		t->fs_known = true;
 		sp->ks->st.runs++;
-		soft_send(sp, SOFT_CMD_RUN);
+		soft_send(sp, (int)th->slot, SOFT_CMD_RUN);
 	}
 	if (sp->dead) {
 		memset(trap, 0, sizeof(*trap));
@@ -431,25 +542,34 @@ soft_run(struct ks_space *sp, struct ks_frame *frame, struct ks_trap *trap)
 		snprintf(trap->why, sizeof(trap->why), "%s", sp->why);
 		return 0;
 	}
+	t = &sp->hthr[th->slot];
 	soft_decode(c, trap);
 	*frame = c->frame;
-	frame->fs_base = sp->fs_base;
-	frame->gs_base = sp->gs_base;
+	frame->fs_base = t->fs_base;
+	frame->gs_base = t->gs_base;
 	return 0;
 }
 
 /*
- * From the KS_WAKE_SIGNAL handler, which runs only while soft_wait_gate
- * sleeps in ppoll: the stub is then running or stopped, never being
- * reaped, so its pid is still its own.  The stub reports the signal as a
+ * From the KS_WAKE_SIGNAL handler, which runs only while soft_wait sleeps
+ * in ppoll: the stub is then running or stopped, never being reaped, so
+ * its thread ids are still its own.  The thread reports the signal as a
  * trap (KS_TRAP_KICK); if it is inside its handler (all signals blocked)
  * the kick waits there and comes right after the next resume.
  */
 static void
-soft_kick_op(struct ks_space *sp)
+soft_kick_op(struct ks_thread *th)
 {
-	if (sp->kickable && sp->pid > 0)
-		kill(sp->pid, STUB_KICK_SIG);
+	struct ks_space *sp = th->sp;
+	struct soft_hthr *t;
+
+	if (sp->pid <= 0 || th->slot >= sp->nslots)
+		return;
+	t = &sp->hthr[th->slot];
+	if (t->kickable && t->tid > 0) {
+		t->kicked = 1;
+		syscall(SYS_tgkill, sp->pid, t->tid, STUB_KICK_SIG);
+	}
 }
 
 static void
@@ -458,17 +578,35 @@ soft_stats(struct ks *ks, struct ks_stats *st)
 	*st = ks->st;
 }
 
-/* The stub process's CPU clock (Linux's MAKE_PROCESS_CPUCLOCK(pid, SCHED)). */
+/* The stub thread's CPU time, from /proc/PID/task/TID/schedstat (another
+ * process's thread clock is not ours to read with clock_gettime). */
 static int
-soft_cputime(struct ks_space *sp, struct timespec *ts)
+soft_cputime(struct ks_thread *th, struct timespec *ts)
 {
-	clockid_t clk = (clockid_t)((~(unsigned)sp->pid << 3) | 2);
+	struct ks_space *sp = th->sp;
+	pid_t tid = th->slot < sp->nslots ? sp->hthr[th->slot].tid : 0;
+	unsigned long long ns = 0;
+	char path[64], buf[96];
+	ssize_t n;
+	int fd;
 
-	if (sp->pid == 0) {
-		*ts = (struct timespec){ 0, 0 };
+	*ts = (struct timespec){ 0, 0 };
+	if (sp->pid == 0 || tid == 0)
 		return 0;
-	}
-	return clock_gettime(clk, ts) == 0 ? 0 : -errno;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)sp->pid,
+	    (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	if (sscanf(buf, "%llu", &ns) != 1)
+		return -EIO;
+	ts->tv_sec = (time_t)(ns / 1000000000ULL);
+	ts->tv_nsec = (long)(ns % 1000000000ULL);
+	return 0;
 }
 
 const struct ks_ops ks_soft_ops = {
@@ -481,6 +619,8 @@ const struct ks_ops ks_soft_ops = {
 	.unmap = soft_unmap,
 	.protect = soft_protect,
 	.flush = soft_flush,
+	.thread_create = soft_thread_create,
+	.thread_destroy = soft_thread_destroy,
 	.run = soft_run,
 	.stats = soft_stats,
 	.cputime = soft_cputime,

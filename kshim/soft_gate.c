@@ -114,8 +114,7 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent, int sock)
 {
 	static const int traps[] = { SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE,
 	    SIGTRAP, STUB_KICK_SIG };
-	stack_t ss = { .ss_sp = (void *)(STUB_BASE + STUB_ALT_OFF),
-	    .ss_size = STUB_ALT_SIZE };
+	stack_t ss = { .ss_flags = SS_DISABLE };
 	sigset_t all;
 	char *base;
 	int sig, mfd;
@@ -147,6 +146,9 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent, int sock)
 		if (raw_sigaction(traps[i], (void *)STUB_ADDR(vkstub_handler),
 		    SA_SIGINFO | SA_ONSTACK | SA_RESTORER) != 0)
 			_exit(127);
+	/* The control thread has no signal stack: a trap of its own would
+	 * run the handler outside every slot, which takes the stub down.
+	 * The threads it starts have an empty mask from it. */
 	if (sigaltstack(&ss, NULL) != 0)
 		_exit(127);
 	sigemptyset(&all);
@@ -178,12 +180,29 @@ soft_child(struct ks *ks, struct ks_space *sp, pid_t parent, int sock)
 	__builtin_unreachable();
 }
 
+/* The stub process is gone or going: none of its threads is left (a slot
+ * keeps its owner, who gets a new thread in it at the next run). */
+static void
+soft_threads_gone(struct ks_space *sp)
+{
+	uint32_t i;
+
+	for (i = 0; i < sp->nslots; i++) {
+		bool owned = sp->hthr[i].owned;
+
+		sp->hthr[i] = (struct soft_hthr){ .owned = owned };
+	}
+	sp->ctlthr = (struct soft_hthr){ 0 };
+	sp->clone_slot = sp->clone_want = -1;
+	sp->clone_asked = false;
+}
+
 /* Kills and reaps the stub, if there is one.  Its host mappings are gone
  * when this returns. */
 void
 soft_stub_kill(struct ks_space *sp)
 {
-	sp->kickable = 0;
+	soft_threads_gone(sp);
 	if (sp->pid > 0) {
 		kill(sp->pid, SIGKILL);
 		while (waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
@@ -197,9 +216,9 @@ soft_stub_kill(struct ks_space *sp)
 		close(sp->mapsfd);
 	sp->pid = 0;
 	sp->pidfd = sp->lfd = sp->mapsfd = -1;
-	sp->stopped = false;
-	sp->fs_known = false;
+	soft_threads_gone(sp);
 	sp->nsent = sp->nseen = 0;
+	sp->applier = SOFT_NO_BATCH;
 	if (sp->hm != NULL) {
 		sp->ks->maps_total -= soft_hm_count(sp->hm);
 		soft_hm_clear(sp->hm);
@@ -229,7 +248,7 @@ soft_stub_gone(struct ks_space *sp)
 	int status = 0;
 	pid_t r;
 
-	sp->kickable = 0;
+	soft_threads_gone(sp);
 	while ((r = waitpid(sp->pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	sp->pid = 0; /* reaped: soft_fail must not wait again */
@@ -282,30 +301,162 @@ call_name(int nr)
 {
 	return nr == SYS_mmap ? "mmap" : nr == SYS_munmap ? "munmap" :
 	    nr == SYS_mprotect ? "mprotect" : nr == STUB_GATE_NR ? "gate" :
-	    "syscall";
+	    nr == SYS_clone ? "clone" : "syscall";
+}
+
+/* The stub thread with host tid tid, and its index (SOFT_CTL_THREAD or a
+ * slot); NULL for a thread we did not make. */
+static struct soft_hthr *
+soft_who(struct ks_space *sp, pid_t tid, int *idx)
+{
+	uint32_t i;
+
+	if (tid == sp->ctlthr.tid) {
+		*idx = SOFT_CTL_THREAD;
+		return &sp->ctlthr;
+	}
+	for (i = 0; i < sp->nslots; i++)
+		if (sp->hthr[i].tid == tid) {
+			*idx = (int)i;
+			return &sp->hthr[i];
+		}
+	return NULL;
+}
+
+/* Fails the stub over a call nobody asked for (after refusing it). */
+static void
+soft_unexpected(struct ks_space *sp, const struct seccomp_notif *n)
+{
+	soft_respond(sp, n->id, 0, -EPERM, 0);
+	soft_fail(sp, "stub made an unexpected host %s(%#llx, %#llx, %#llx, "
+	    "%#llx, %lld, %#llx)", call_name(n->data.nr),
+	    (unsigned long long)n->data.args[0],
+	    (unsigned long long)n->data.args[1],
+	    (unsigned long long)n->data.args[2],
+	    (unsigned long long)n->data.args[3],
+	    (long long)n->data.args[4],
+	    (unsigned long long)n->data.args[5]);
 }
 
 /*
- * Serves the stub's notifications until it enters the gate: each mapping
- * call must be the next op of the batch in flight, and the gate comes only
- * once every op was made.  0 with the stub stopped, or -ESRCH with the
- * guest's host side gone (sp->why says why).  Waits as long as the guest
- * runs; sleeps meanwhile, with KS_WAKE_SIGNAL unblocked (its handler may
- * call soft_kick_op, which signals the stub: a kick is reported through the
- * gate like any trap).
+ * One notification, routed to the stub thread the kernel says made it: a
+ * gate stops that thread (the one a batch went to must have made every
+ * op first); a mapping call runs only as the next op of the batch sent to
+ * that thread; a clone only from the control thread, asked for, with the
+ * flags and stack expected.  The first gate from a thread we did not make
+ * is the asked-for clone's, if its clone went through.
+ */
+static void
+soft_route(struct ks_space *sp, const struct seccomp_notif *n)
+{
+	struct soft_hthr *t;
+	int idx;
+
+	if ((t = soft_who(sp, (pid_t)n->pid, &idx)) == NULL &&
+	    sp->clone_slot >= 0 && n->data.nr == STUB_GATE_NR) {
+		idx = sp->clone_slot;
+		t = &sp->hthr[idx];
+		t->tid = (pid_t)n->pid;
+		t->kickable = 1;
+		sp->clone_slot = -1;
+	}
+	if (t == NULL) {
+		soft_respond(sp, n->id, 0, -EPERM, 0);
+		soft_fail(sp, "notification from host thread %u, not the "
+		    "stub's", n->pid);
+	} else if (n->data.nr == STUB_GATE_NR) {
+		if (sp->applier == idx && sp->nseen != sp->nsent) {
+			soft_fail(sp, "stub entered the gate with %u of %u "
+			    "mapping ops not made", sp->nsent - sp->nseen,
+			    sp->nsent);
+			return;
+		}
+		t->stopped = true;
+		t->kicked = 0;
+		t->gate_id = n->id;
+		t->gate_arg = n->data.args[1];
+	} else if (n->data.nr == SYS_clone) {
+		if (idx != SOFT_CTL_THREAD || !sp->clone_asked ||
+		    n->data.args[0] != STUB_CLONE_FLAGS ||
+		    n->data.args[1] != STUB_SLOT(sp->clone_want) +
+		    SLOT_ALT_OFF - 16) {
+			soft_unexpected(sp, n);
+			return;
+		}
+		sp->clone_asked = false;
+		sp->clone_slot = sp->clone_want;
+		soft_respond(sp, n->id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+	} else if (sp->applier == idx && sp->nseen < sp->nsent &&
+	    op_matches(&sp->sent[sp->nseen], &n->data)) {
+		sp->nseen++;
+		sp->ks->st.checks++;
+		soft_respond(sp, n->id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+	} else {
+		soft_unexpected(sp, n);
+	}
+}
+
+/*
+ * A kick that t has not answered for KICK_GRACE: if its host thread
+ * blocks the kick signal (a guest can, with a forged rt_sigreturn through
+ * the stub's code), it would hold the vCPU for as long as it likes: the
+ * stub goes.  Otherwise the kick is sent again.
+ */
+#define KICK_GRACE_NS 100000000L
+static void
+soft_kick_unanswered(struct ks_space *sp, struct soft_hthr *t)
+{
+	char path[64], buf[2048], *s;
+	unsigned long long blk = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)sp->pid,
+	    (int)t->tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if ((s = strstr(buf, "\nSigBlk:")) != NULL &&
+	    sscanf(s + 8, "%llx", &blk) == 1 &&
+	    (blk & (1ULL << (STUB_KICK_SIG - 1)))) {
+		soft_fail(sp, "stub thread blocks the kick signal");
+		return;
+	}
+	syscall(SYS_tgkill, sp->pid, t->tid, STUB_KICK_SIG);
+}
+
+/*
+ * Serves the stub's notifications until thread t enters the gate.  0 with
+ * t stopped, or -ESRCH with the guest's host side gone (sp->why says
+ * why).  Waits as long as the guest runs; sleeps meanwhile, with
+ * KS_WAKE_SIGNAL unblocked (its handler may call soft_kick_op, which
+ * signals a stub thread: a kick is reported through the gate like any
+ * trap).
  */
 int
-soft_wait_gate(struct ks_space *sp)
+soft_wait(struct ks_space *sp, struct soft_hthr *t)
 {
+	static const struct timespec grace = { 0, KICK_GRACE_NS };
 	struct seccomp_notif n;
 	struct pollfd pfd[2];
+	int r;
 
-	while (!sp->dead) {
+	while (!sp->dead && !t->stopped) {
 		pfd[0] = (struct pollfd){ .fd = sp->lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sp->pidfd, .events = POLLIN };
-		if (ppoll(pfd, 2, NULL, &sp->ks->waitmask) < 0) {
+		r = ppoll(pfd, 2, t->kicked ? &grace : NULL, &sp->ks->waitmask);
+		if (r < 0) {
 			if (errno != EINTR)
 				soft_fail(sp, "poll: %s", strerror(errno));
+			continue;
+		}
+		if (r == 0) {
+			if (t->kicked)
+				soft_kick_unanswered(sp, t);
 			continue;
 		}
 		if (!(pfd[0].revents & POLLIN)) {
@@ -320,38 +471,9 @@ soft_wait_gate(struct ks_space *sp)
 				    strerror(errno));
 			continue;
 		}
-		if ((pid_t)n.pid != sp->pid) {
-			soft_fail(sp, "notification from pid %u, not the stub",
-			    n.pid);
-		} else if (n.data.nr == STUB_GATE_NR) {
-			if (sp->nseen == sp->nsent) {
-				sp->stopped = true;
-				sp->gate_id = n.id;
-				return 0;
-			}
-			soft_fail(sp, "stub entered the gate with %u of %u "
-			    "mapping ops not made", sp->nsent - sp->nseen,
-			    sp->nsent);
-		} else if (sp->nseen < sp->nsent &&
-		    op_matches(&sp->sent[sp->nseen], &n.data)) {
-			sp->nseen++;
-			sp->ks->st.checks++;
-			soft_respond(sp, n.id, 0, 0,
-			    SECCOMP_USER_NOTIF_FLAG_CONTINUE);
-		} else {
-			soft_respond(sp, n.id, 0, -EPERM, 0);
-			soft_fail(sp, "stub made an unexpected host %s(%#llx, "
-			    "%#llx, %#llx, %#llx, %lld, %#llx)",
-			    call_name(n.data.nr),
-			    (unsigned long long)n.data.args[0],
-			    (unsigned long long)n.data.args[1],
-			    (unsigned long long)n.data.args[2],
-			    (unsigned long long)n.data.args[3],
-			    (long long)n.data.args[4],
-			    (unsigned long long)n.data.args[5]);
-		}
+		soft_route(sp, &n);
 	}
-	return -ESRCH;
+	return sp->dead ? -ESRCH : 0;
 }
 
 /*
@@ -436,40 +558,88 @@ soft_ops_grow(struct ks_space *sp)
 	return 0;
 }
 
-/* Hands the stub the queued ops with cmd and waits for the gate again. */
+/* Hands the queued ops with cmd to thread who (SOFT_CTL_THREAD or a slot)
+ * and waits for its gate again. */
 int
-soft_send(struct ks_space *sp, long cmd)
+soft_send(struct ks_space *sp, int who, long cmd)
 {
+	struct soft_hthr *t = who == SOFT_CTL_THREAD ? &sp->ctlthr :
+	    &sp->hthr[who];
 	struct soft_ctl *c = sp->ctl;
 	uint32_t n;
 
-	if (!sp->stopped)
+	if (!t->stopped)
 		return -EBUSY;
 	n = sp->nqueue;  /* our own count: c->nops is the guest's to write */
 	memcpy(sp->sent, sp->queue, n * sizeof(sp->queue[0]));
 	memcpy(c->ops, sp->queue, n * sizeof(sp->queue[0]));
 	c->nops = sp->nsent = n;
 	sp->nseen = 0;
+	sp->applier = who;
 	if (sp->nqueue > 0) {
 		sp->ks->st.map_batches++;
 		sp->ks->st.host_syscalls += sp->nqueue;
 	}
 	sp->nqueue = 0;
-	sp->stopped = false;
+	t->stopped = false;
 	if (soft_hm_count(sp->hm) > sp->ks->st.mappings_peak)
 		sp->ks->st.mappings_peak = soft_hm_count(sp->hm);
-	soft_respond(sp, sp->gate_id, cmd, 0, 0);
-	if (soft_wait_gate(sp) != 0)
+	soft_respond(sp, t->gate_id, cmd, 0, 0);
+	if (soft_wait(sp, t) != 0)
 		return -ESRCH;
+	sp->applier = SOFT_NO_BATCH;
 	soft_check_batch(sp);
 	soft_ops_shrink(sp, n);
 	return 0;
 }
 
-/* The ops vkstub_start makes before its first trap. */
+/*
+ * Starts a host thread for slot i: the control thread clones it, and it
+ * traps once (SIGTRAP) from its slot.  0 with the thread stopped in its
+ * gate, -EAGAIN when the host would not make one more, -ESRCH.
+ */
+int
+soft_thread_start(struct ks_space *sp, uint32_t i)
+{
+	struct soft_hthr *t = &sp->hthr[i];
+	bool owned = t->owned;
+
+	if (sp->dead || !sp->ctlthr.stopped)
+		return -ESRCH;
+	*t = (struct soft_hthr){ .owned = owned };
+	sp->ctl->clone_slot = i;
+	sp->clone_want = (int)i;
+	sp->clone_asked = true;
+	sp->ctlthr.stopped = false;
+	sp->ks->st.host_syscalls++;
+	soft_respond(sp, sp->ctlthr.gate_id, SOFT_CMD_CLONE, 0, 0);
+	if (soft_wait(sp, &sp->ctlthr) != 0)
+		return -ESRCH;
+	if (sp->clone_asked) {
+		sp->clone_asked = false;
+		soft_fail(sp, "stub's control thread made no clone");
+		return -ESRCH;
+	}
+	if ((int64_t)sp->ctlthr.gate_arg < 0 && t->tid == 0) {
+		/* The host refused (its thread limit): no thread to wait
+		 * for.  (The answer is the guest's to forge; a thread that
+		 * does turn up is still taken as slot i's.) */
+		return -EAGAIN;
+	}
+	if (soft_wait(sp, t) != 0)
+		return -ESRCH;
+	if (soft_slot(sp, i)->signo != SIGTRAP) {
+		soft_fail(sp, "stub thread started without its first trap");
+		return -ESRCH;
+	}
+	return 0;
+}
+
+/* The ops vkstub_start makes before it first enters the gate. */
 static void
 soft_start_ops(struct ks_space *sp)
 {
+	sp->applier = SOFT_CTL_THREAD;
 	sp->sent[0] = (struct soft_op){ SOFT_OP_UNMAP, 0, 0, STUB_BASE, 0 };
 	sp->sent[1] = (struct soft_op){ SOFT_OP_UNMAP, 0, STUB_END,
 	    STUB_HOST_TOP - STUB_END, 0 };
@@ -481,7 +651,7 @@ soft_start_ops(struct ks_space *sp)
 
 /*
  * Starts a stub for sp (the stub area's memfd is sp->stubfd) and waits for
- * its first trap.  0, or -errno with nothing left running.
+ * its control thread's gate.  0, or -errno with nothing left running.
  */
 int
 soft_stub_start(struct ks_space *sp)
@@ -492,7 +662,6 @@ soft_stub_start(struct ks_space *sp)
 	pid_t parent = getpid();
 	int sv[2], rc;
 
-	sp->kickable = 0;
 	/* A fresh copy of the code, and the selector open for set-up. */
 	if (pwrite(sp->stubfd, __start_vkstub, codelen, STUB_CODE_OFF) !=
 	    (ssize_t)codelen || pwrite(sp->stubfd, &allow, 1, STUB_SEL_OFF) != 1)
@@ -525,13 +694,12 @@ soft_stub_start(struct ks_space *sp)
 	ioctl(sp->lfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 	    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	soft_start_ops(sp);
-	/* The stub's first trap is the int3 in vkstub_start. */
-	if (soft_wait_gate(sp) != 0 || sp->ctl->signo != SIGTRAP) {
+	sp->ctlthr.tid = sp->pid;
+	if (soft_wait(sp, &sp->ctlthr) != 0) {
 		soft_stub_kill(sp);
 		return -EPROTO;
 	}
 	sp->nsent = sp->nseen = 0;
-	sp->fs_known = false;
-	sp->kickable = 1;
+	sp->applier = SOFT_NO_BATCH;
 	return 0;
 }

@@ -33,50 +33,89 @@ struct ks {
 	struct ks_stats st;
 };
 
+/* One host thread of a stub: the control thread, or a slot's. */
+struct soft_hthr {
+	pid_t tid;                /* its host tid; 0: none (yet, or any more) */
+	bool stopped;             /* we hold its gate notification: */
+	uint64_t gate_id;         /* this one, */
+	uint64_t gate_arg;        /* its second argument (untrusted) */
+	bool owned;               /* (a slot) a ks_thread has it */
+	bool fs_known;            /* fs/gs bases below are what it has */
+	uint64_t fs_base, gs_base;
+	/* kick() may signal it (it was started and is not being reaped);
+	 * kicked: it was, and has not entered its gate since. */
+	volatile sig_atomic_t kickable, kicked;
+};
+
+/* A guest thread's handle: the slot it runs in (soft.c). */
+struct ks_thread {
+	struct ks_thread_hdr hdr;
+	struct ks_space *sp;
+	uint32_t slot;
+};
+
+/* Who a batch went to: the control thread, or slot i (i >= 0); or none. */
+#define SOFT_CTL_THREAD (-1)
+#define SOFT_NO_BATCH   (-2)
+
 struct ks_space {
 	struct ks_space_hdr hdr;
 	struct ks *ks;
 	int stubfd;               /* the stub area's memfd */
-	struct soft_ctl *ctl;     /* its control page, mapped here too */
+	struct soft_ctl *ctl;     /* its batch page, mapped here too */
+	char *slots;              /* its slots, mapped here too */
 
 	/* The stub process now; pid 0 when there is none. */
 	pid_t pid;
 	int pidfd, lfd, mapsfd;   /* pidfd, seccomp listener, its maps */
-	bool stopped;             /* we hold its gate notification: */
-	uint64_t gate_id;         /* this one */
-	bool fs_known;            /* fs/gs bases below are what it has */
-	uint64_t fs_base, gs_base;
+	struct soft_hthr ctlthr;  /* the control thread (tid == pid) */
+	struct soft_hthr *hthr;   /* the slots' threads, nslots of them */
+	uint32_t nslots;
+	int clone_want;           /* the slot a clone is asked for, or -1 */
+	bool clone_asked;         /* the control thread may make it now */
+	int clone_slot;           /* that clone went through and its thread
+	                             was not seen yet: its slot; else -1 */
 
-	/* Ops queued for the next batch, and the batch the stub is applying:
-	 * the calls it may make, in order; nseen of them made so far. */
+	/* Ops queued for the next batch, and the batch a thread is applying
+	 * (applier: SOFT_CTL_THREAD or a slot): the calls it may make, in
+	 * order; nseen of them made so far. */
 	struct soft_op *queue, *sent;  /* opcap entries each */
 	uint32_t nqueue, nsent, nseen, opcap;
+	int applier;
 	struct soft_hostmap *hm;  /* what the stub should map once applied */
-
-	/* kick() may signal the stub: it is started and not being reaped.
-	 * Only changed outside soft_wait_gate's ppoll, where kick() runs. */
-	volatile sig_atomic_t kickable;
 
 	bool dead;                /* the guest's host side is gone for good */
 	char why[128];            /* ... and why */
 	bool replace;             /* kill the stub; start an empty one */
 };
 
+/* The vkernel's view of slot i (guest-writable: read only while its
+ * thread is stopped, and checked). */
+static inline struct soft_slot *
+soft_slot(struct ks_space *sp, uint32_t i)
+{
+	return (struct soft_slot *)(sp->slots + (size_t)i * STUB_SLOT_SIZE);
+}
+
 /*
  * The stub process and its gate (soft_gate.c).
  * soft_stub_start: forks a stub for sp, contains it and waits for its
- *   first trap: 0, or -errno with nothing left running.
+ *   control thread's gate: 0, or -errno with nothing left running.
  * soft_stub_kill: kills and reaps the stub (nothing mapped is left: its
- *   record is cleared); sp may get a new one.
+ *   record is cleared, no slot has a thread any more); sp may get a new
+ *   one.
  * soft_fail: the guest's host side is gone for good: the stub is killed
  *   and why (one line) says so.
- * soft_wait_gate: waits until the stub enters its gate (checking every
- *   mapping call it makes on the way against the batch sent): 0, or
- *   -ESRCH when the stub is gone (sp->dead and sp->why say why).
+ * soft_wait: takes the stub's notifications (checking every mapping call
+ *   against the batch sent, and every clone) until t enters its gate: 0,
+ *   or -ESRCH when the stub is gone (sp->dead and sp->why say why).
  * soft_respond: answers notification id with val (or err).
- * soft_send: hands the stub the queued ops with cmd (SOFT_CMD_APPLY or
- *   SOFT_CMD_RUN) and waits for the gate again, then checks the batch
- *   with the host: 0, -EBUSY (the stub is not stopped), -ESRCH.
+ * soft_send: hands the queued ops with cmd to t, stopped in its gate
+ *   (SOFT_CMD_APPLY to the control thread, SOFT_CMD_RUN to a slot's),
+ *   waits for t's gate again, then checks the batch with the host: 0,
+ *   -EBUSY (t is not stopped), -ESRCH.
+ * soft_thread_start: a host thread for slot i (the control thread makes
+ *   it): 0, -EAGAIN when the host has no more, -ESRCH.
  * soft_ops_grow: room for one more queued op: 0, or -ENOMEM at
  *   SOFT_MAXOPS (the queue must be flushed first).
  */
@@ -84,10 +123,11 @@ int soft_stub_start(struct ks_space *sp);
 void soft_stub_kill(struct ks_space *sp);
 void soft_fail(struct ks_space *sp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int soft_wait_gate(struct ks_space *sp);
+int soft_wait(struct ks_space *sp, struct soft_hthr *t);
 void soft_respond(struct ks_space *sp, uint64_t id, long val, int err,
     uint32_t flags);
-int soft_send(struct ks_space *sp, long cmd);
+int soft_send(struct ks_space *sp, int who, long cmd);
+int soft_thread_start(struct ks_space *sp, uint32_t i);
 int soft_ops_grow(struct ks_space *sp);
 
 #endif /* KSHIM_SOFT_INT_H */

@@ -444,8 +444,7 @@ start_init(struct ks *ks, const char *prog, char *argv[], struct proc **initp)
 	}
 	if ((rc = proc_exec(init, prog, argv, vk.env, why, sizeof(why))) != 0) {
 		vk_log("%s: %s", prog, why);
-		vmspace_unref(init->vm);
-		init->vm = NULL;
+		proc_vm_drop(init);
 		proc_table_fini();
 		return rc == -ENOENT || rc == -ENOTDIR ? 127 :
 		    rc == -ENOMEM ? 137 : 126;

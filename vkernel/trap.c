@@ -104,8 +104,8 @@ trap_run(struct proc *p)
 			break;
 		sched_before_run(p);
 		if ((rc = proc_fpu_switch(p)) == 0) {
-			clock_kick_target(p->vm->space);
-			rc = ks_run(p->vm->space, &p->frame, &t);
+			clock_kick_target(p->kth);
+			rc = ks_run(p->kth, &p->frame, &t);
 		}
 		clock_kick_target(NULL);
 		if (rc != 0) {

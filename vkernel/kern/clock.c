@@ -83,17 +83,17 @@ static timer_t host_timer;
 static bool host_timer_ok;
 static uint64_t host_timer_at;   /* what it is armed for (0: not) */
 static sigset_t waitmask;        /* the thread's mask with KS_WAKE_SIGNAL open */
-static struct ks_space *volatile kick_space;
+static struct ks_thread *volatile kick_thread;
 
 /* KS_WAKE_SIGNAL: runs only inside run()'s or the scheduler's waits. */
 static void
 wake_handler(int sig)
 {
-	struct ks_space *sp = kick_space;
+	struct ks_thread *th = kick_thread;
 
 	(void)sig;
-	if (sp != NULL)
-		ks_kick(sp);
+	if (th != NULL)
+		ks_kick(th);
 }
 
 void
@@ -135,9 +135,9 @@ clock_timer_arm(uint64_t at)
 }
 
 void
-clock_kick_target(struct ks_space *sp)
+clock_kick_target(struct ks_thread *th)
 {
-	kick_space = sp;
+	kick_thread = th;
 }
 
 const sigset_t *

@@ -27,12 +27,12 @@ bool deadline_passed(const struct timespec *deadline);
  * clock_init sets it up once, with the signal blocked on the thread
  * everywhere but in the waits that open clock_waitmask() (the scheduler's
  * ppoll, ks_run's).  clock_timer_arm makes it fire at at (CLOCK_MONOTONIC
- * ns; 0: never); its handler kicks the space that clock_kick_target named
+ * ns; 0: never); its handler kicks the thread that clock_kick_target named
  * (NULL: none), so a running guest comes out with KS_TRAP_KICK.
  */
 void clock_init(void);
 void clock_timer_arm(uint64_t at);
-void clock_kick_target(struct ks_space *sp);
+void clock_kick_target(struct ks_thread *th);
 const sigset_t *clock_waitmask(void);
 
 #endif /* VKERNEL_CLOCK_H */

@@ -169,7 +169,8 @@ static char *const empty_argv[] = { "", NULL };
  * /proc/self/exe the program open at fd (found at gpath).
  */
 static void
-exec_commit(struct proc *p, struct vmspace *vm, const struct ks_frame *frame,
+exec_commit(struct proc *p, struct vmspace *vm, struct ks_thread *kth,
+    const struct ks_frame *frame,
     const struct cred_bprm *bprm, struct fdtab *own, const char *execfn,
     int fd, const char *gpath)
 {
@@ -177,8 +178,9 @@ exec_commit(struct proc *p, struct vmspace *vm, const struct ks_frame *frame,
 	const char *base;
 
 	proc_vfork_release(p);
-	vmspace_unref(p->vm);
+	proc_vm_drop(p);
 	p->vm = vm;
+	p->kth = kth;
 	p->frame = *frame;
 	p->cred = bprm->cred;        /* the same groups: no reference moves */
 	p->clear_tid = 0;
@@ -206,6 +208,7 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	char gpath[PATH_MAX], buf[BINPRM_BUF + 1];
 	char *interp, *iarg, **nargv = NULL, **old, *name = NULL, *execfn;
 	struct vmspace *vm = NULL;
+	struct ks_thread *kth;
 	struct fdtab *own = NULL;
 	struct cred_bprm bprm;
 	struct ks_frame frame;
@@ -284,7 +287,12 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 		goto out;
 	}
 
-	exec_commit(p, vm, &frame, &bprm, own, execfn, fd, gpath);
+	if ((rc = vmspace_thread(vm, &kth)) != 0) {
+		if (own != NULL)
+			fdtab_free(own);
+		goto out;
+	}
+	exec_commit(p, vm, kth, &frame, &bprm, own, execfn, fd, gpath);
 	vm = NULL;
 	rc = 0;
 out:

@@ -210,7 +210,7 @@ proc_free(struct proc *p)
 	struct proc **pp;
 
 	fdtab_free(p->fds);
-	vmspace_unref(p->vm);
+	proc_vm_drop(p);
 	cred_fini(&p->cred);
 	tgroup_unref(p->tg);
 	proc_fpu_free(p);
@@ -315,6 +315,26 @@ vmspace_unref(struct vmspace *vm)
 	pmap_destroy(vm->pmap);
 	free(vm);
 	kmem_uncharge(VMSPACE_CHARGE);
+}
+
+/* A guest thread's way into vm's space (kshim.h): 0, -EAGAIN (the
+ * backend runs no more threads there) or -ENOMEM. */
+int
+vmspace_thread(struct vmspace *vm, struct ks_thread **thp)
+{
+	return ((struct ks_space_hdr *)vm->space)->ops->thread_create(
+	    vm->space, thp);
+}
+
+/* p leaves its address space: its thread there first, then its reference. */
+void
+proc_vm_drop(struct proc *p)
+{
+	if (p->kth != NULL)
+		((struct ks_thread_hdr *)p->kth)->ops->thread_destroy(p->kth);
+	p->kth = NULL;
+	vmspace_unref(p->vm);
+	p->vm = NULL;
 }
 
 /* ---- the FPU state, where one vCPU's is shared by every task ---- */
@@ -430,6 +450,7 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 	p->ks = ks;
 	if ((rc = cred_init_host(&p->cred)) != 0 ||
 	    (rc = proc_stdio(p)) != 0 || (rc = vmspace_new(ks, &p->vm)) != 0 ||
+	    (rc = vmspace_thread(p->vm, &p->kth)) != 0 ||
 	    (rc = proc_fpu_reset(p)) != 0) {
 		proc_free(p);
 		return rc;
@@ -483,6 +504,8 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 	}
 	if (share_vm) {
 		c->vm = vmspace_ref(parent->vm);
+		if ((rc = vmspace_thread(c->vm, &c->kth)) != 0)
+			goto fail;
 	} else {
 		/* A host that cannot start one more space: EAGAIN, as
 		 * Linux's fork says for a resource it is out of. */
@@ -498,6 +521,10 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 		c->vm->arg_end = parent->vm->arg_end;
 		c->vm->env_start = parent->vm->env_start;
 		c->vm->env_end = parent->vm->env_end;
+		if ((rc = vmspace_thread(c->vm, &c->kth)) != 0) {
+			rc = rc == -ENOMEM ? rc : -EAGAIN;
+			goto fail;
+		}
 	}
 	if ((rc = sched_add(c)) != 0)
 		goto fail;
@@ -573,8 +600,7 @@ proc_teardown(struct proc *p)
 	proc_fpu_free(p);
 	fdtab_free(p->fds);
 	p->fds = NULL;
-	vmspace_unref(p->vm);
-	p->vm = NULL;
+	proc_vm_drop(p);
 	vk_totals.nsyscalls += p->nsyscalls;
 	vk_totals.nfaults += p->nfaults;
 	vk_totals.nhostcalls += p->nhostcalls;

@@ -121,6 +121,7 @@ struct proc {
 	const struct cred_bprm *bprm; /* while exec loads: the new image's */
 	struct ks *ks;
 	struct vmspace *vm;
+	struct ks_thread *kth;       /* its way into vm's space (kshim.h) */
 	struct ks_frame frame;
 	gva_t clear_tid;             /* set_tid_address */
 	uint64_t sigmask;
@@ -195,6 +196,10 @@ void proc_table_fini(void);
 int vmspace_new(struct ks *ks, struct vmspace **vmp);
 struct vmspace *vmspace_ref(struct vmspace *vm);
 void vmspace_unref(struct vmspace *vm);
+/* A guest thread's way into vm's space (kshim.h's thread_create): 0,
+ * -EAGAIN or -ENOMEM.  proc_vm_drop: p leaves its space, thread first. */
+int vmspace_thread(struct vmspace *vm, struct ks_thread **thp);
+void proc_vm_drop(struct proc *p);
 /* The FPU state (where ks_ops shares one among tasks): proc_fpu_init
  * keeps the vCPU's start state for new images; proc_fpu_reset gives p
  * that state (exec); proc_fpu_switch puts p's state on the vCPU before it

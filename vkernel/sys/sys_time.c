@@ -89,7 +89,7 @@ sys_clock_gettime(struct proc *p, const uint64_t *a)
 				ts.tv_nsec = (long)(ns % 1000000000ULL);
 				break;
 			}
-			r = vk.ops->cputime(p->vm->space, &ts);
+			r = vk.ops->cputime(p->kth, &ts);
 			if (r < 0)
 				return r;
 			break;
