@@ -36,6 +36,9 @@ setup(void)
 	p.vm = &vm;
 	snprintf(p.comm, sizeof(p.comm), "unit");
 	p.tg = &tg;
+	tg.tgid = p.pid;
+	tg.leader = tg.threads = &p;
+	tg.nlive = 1;
 	snprintf(p.tg->exe, sizeof(p.tg->exe), "/bin/sh");
 	snprintf(p.tg->cwd, sizeof(p.tg->cwd), "/tmp");
 	ATF_REQUIRE((p.fds = fdtab_new()) != NULL);
@@ -173,7 +176,7 @@ ATF_TC_BODY(getdents__listings, tc)
 	ATF_CHECK_STREQ(names, ". .. 0 1 ");
 	listing("/proc/7", names, sizeof(names));
 	ATF_CHECK_STREQ(names, ". .. cmdline comm cwd environ exe fd maps "
-	    "stat status ");
+	    "stat status task ");
 	listing("/proc/sys/kernel", names, sizeof(names));
 	ATF_CHECK_STREQ(names, ". .. hostname osrelease ostype ");
 	/* The process table is empty here: /proc lists no number, not even

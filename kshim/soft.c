@@ -470,6 +470,8 @@ soft_bind(struct ks_thread *th)
 	return soft_thread_start(sp, th->slot);
 }
 
+static int soft_thread_ns(struct ks_space *sp, pid_t tid, uint64_t *ns);
+
 static int
 soft_thread_create(struct ks_space *sp, struct ks_thread **thp)
 {
@@ -486,6 +488,10 @@ soft_thread_create(struct ks_space *sp, struct ks_thread **thp)
 	th->sp = sp;
 	th->slot = (uint32_t)slot;
 	sp->hthr[slot].owned = true;
+	/* A host thread an ended guest thread left: its time so far is
+	 * not the new one's. */
+	if (soft_thread_ns(sp, sp->hthr[slot].tid, &sp->hthr[slot].cpu_base))
+		sp->hthr[slot].cpu_base = 0;
 	if ((rc = soft_bind(th)) == -EAGAIN) {
 		sp->hthr[slot].owned = false;
 		free(th);
@@ -578,19 +584,18 @@ soft_stats(struct ks *ks, struct ks_stats *st)
 	*st = ks->st;
 }
 
-/* The stub thread's CPU time, from /proc/PID/task/TID/schedstat (another
- * process's thread clock is not ours to read with clock_gettime). */
+/* A stub thread's CPU time in ns, from /proc/PID/task/TID/schedstat
+ * (another process's thread clock is not ours to read with
+ * clock_gettime): 0 or -errno. */
 static int
-soft_cputime(struct ks_thread *th, struct timespec *ts)
+soft_thread_ns(struct ks_space *sp, pid_t tid, uint64_t *ns)
 {
-	struct ks_space *sp = th->sp;
-	pid_t tid = th->slot < sp->nslots ? sp->hthr[th->slot].tid : 0;
-	unsigned long long ns = 0;
+	unsigned long long v = 0;
 	char path[64], buf[96];
 	ssize_t n;
 	int fd;
 
-	*ts = (struct timespec){ 0, 0 };
+	*ns = 0;
 	if (sp->pid == 0 || tid == 0)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)sp->pid,
@@ -602,8 +607,28 @@ soft_cputime(struct ks_thread *th, struct timespec *ts)
 	if (n <= 0)
 		return -EIO;
 	buf[n] = 0;
-	if (sscanf(buf, "%llu", &ns) != 1)
+	if (sscanf(buf, "%llu", &v) != 1)
 		return -EIO;
+	*ns = v;
+	return 0;
+}
+
+/* The guest thread's share of its stub thread's CPU time. */
+static int
+soft_cputime(struct ks_thread *th, struct timespec *ts)
+{
+	struct ks_space *sp = th->sp;
+	struct soft_hthr *t;
+	uint64_t ns = 0;
+	int rc;
+
+	*ts = (struct timespec){ 0, 0 };
+	if (th->slot >= sp->nslots)
+		return 0;
+	t = &sp->hthr[th->slot];
+	if ((rc = soft_thread_ns(sp, t->tid, &ns)) != 0)
+		return rc;
+	ns = ns > t->cpu_base ? ns - t->cpu_base : 0;
 	ts->tv_sec = (time_t)(ns / 1000000000ULL);
 	ts->tv_nsec = (long)(ns % 1000000000ULL);
 	return 0;

@@ -40,6 +40,8 @@ struct soft_hthr {
 	uint64_t gate_id;         /* this one, */
 	uint64_t gate_arg;        /* its second argument (untrusted) */
 	bool owned;               /* (a slot) a ks_thread has it */
+	uint64_t cpu_base;        /* its CPU time (ns) when its guest thread
+	                             took it: what earlier ones used */
 	bool fs_known;            /* fs/gs bases below are what it has */
 	uint64_t fs_base, gs_base;
 	/* kick() may signal it (it was started and is not being reaped);

@@ -178,8 +178,9 @@ static size_t page_baseline;
 
 /* After every process ended: what they did, and what came back. */
 static void
-summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
+summary(struct ks *ks, const struct ks_ops *ops)
 {
+	int status = proc_init_status();
 	struct vm_page_stats ps;
 	struct vm_meta_stats ms;
 	struct vm_file_stats fs;
@@ -189,13 +190,13 @@ summary(const struct proc *init, struct ks *ks, const struct ks_ops *ops)
 	ops->stats(ks, &st);
 	vm_page_stats(&ps);
 	vm_meta_stats(&ms);
-	if (WIFSIGNALED(init->status))
-		vk_log("exit: pid %d killed by signal %d", init->pid,
-		    WTERMSIG(init->status));
+	if (WIFSIGNALED(status))
+		vk_log("exit: pid 1 killed by signal %d", WTERMSIG(status));
 	else
-		vk_log("exit: pid %d status %d", init->pid,
-		    WEXITSTATUS(init->status));
-	vk_log("guest processes: %llu", (unsigned long long)vk_totals.procs);
+		vk_log("exit: pid 1 status %d", WEXITSTATUS(status));
+	vk_log("guest processes: %llu, threads: %llu",
+	    (unsigned long long)vk_totals.procs,
+	    (unsigned long long)vk_totals.threads);
 	vk_log("guest page faults: %llu", (unsigned long long)vk_totals.nfaults);
 	vk_log("guest syscalls: %llu (%llu unimplemented)",
 	    (unsigned long long)vk_totals.nsyscalls,
@@ -514,10 +515,11 @@ main(int argc, char *argv[])
 		goto out;
 	sched_run();
 	cred_host_own(); /* the vkernel's own work from here on (the pidfile) */
-	rc = WIFSIGNALED(init->status) ? 128 + WTERMSIG(init->status) :
-	    WEXITSTATUS(init->status);
+	rc = WIFSIGNALED(proc_init_status()) ?
+	    128 + WTERMSIG(proc_init_status()) :
+	    WEXITSTATUS(proc_init_status());
 	if (vk.verbose)
-		summary(init, ks, ops);
+		summary(ks, ops);
 	proc_table_fini();
 out:
 	if (ks != NULL)

@@ -71,6 +71,26 @@ copy_walk(struct vmspace *vm, gva_t va, void *buf, size_t len, bool out,
 	return 0;
 }
 
+uint32_t *
+copy_word(struct proc *p, gva_t va, bool write, int *err)
+{
+	uint32_t *w;
+
+	*err = 0;
+	if (va & 3) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	w = guest_hva(p->vm, va, write ? KS_PROT_WRITE : KS_PROT_READ, false,
+	    err);
+	if (w == NULL) {
+		if (*err == -ENOMEM)
+			p->copy_oom = true;
+		*err = -EFAULT;
+	}
+	return w;
+}
+
 /* A guest access that ran out of guest memory is -EFAULT here, and says
  * so in p->copy_oom: the trap loop then kills the guest, as the same
  * access from guest code would. */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "vkernel.h"
+#include "futex.h"
 #include "file.h"
 #include "vfs.h"
 
@@ -178,6 +179,7 @@ exec_commit(struct proc *p, struct vmspace *vm, struct ks_thread *kth,
 	const char *base;
 
 	proc_vfork_release(p);
+	futex_exit(p);  /* the robust list and clear_tid, in the old image */
 	proc_vm_drop(p);
 	p->vm = vm;
 	p->kth = kth;
@@ -281,7 +283,10 @@ proc_exec(struct proc *p, const char *path, char *const argv[],
 	if (rc != 0)
 		goto out;
 
-	/* exec unshares a CLONE_FILES table, as Linux does. */
+	/* Past this point the other threads go (Linux's de_thread), then
+	 * exec unshares a CLONE_FILES table, as Linux does. */
+	if ((rc = proc_exec_alone(p)) != 0)
+		goto out;
 	if (fdtab_shared(p->fds) && (own = fdtab_copy(p->fds)) == NULL) {
 		rc = -ENOMEM;
 		goto out;

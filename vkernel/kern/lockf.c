@@ -543,7 +543,7 @@ lf_take(struct lf_file *lf, struct file *f, struct proc *p, int type,
 			goto out;
 		}
 	}
-	if (lf_apply(lf, p->fds, p->pid, type, s, e, spare))
+	if (lf_apply(lf, p->fds, p->tg->tgid, type, s, e, spare))
 		waitq_wakeup(&lf->wq);
 	r = 0;
 out:
@@ -655,7 +655,7 @@ lockf_setlk(struct proc *p, struct file *f, long fd, const struct flock *fl,
 	if (type == F_UNLCK) {
 		if ((lf = lf_find(f)) == NULL)
 			return 0;
-		return lf_unlock(lf, p->fds, p->pid, s, e);
+		return lf_unlock(lf, p->fds, p->tg->tgid, s, e);
 	}
 	if ((lf = lf_get(f)) == NULL)
 		return -ENOLCK;
@@ -678,7 +678,7 @@ lockf_setlk(struct proc *p, struct file *f, long fd, const struct flock *fl,
 	 * close dropped the owner's locks, so this one goes too (Linux's
 	 * answer to the same race). */
 	if (r == 0 && slept && fdtab_peek(p->fds, fd) != f) {
-		(void)lf_unlock(lf, p->fds, p->pid, s, e);
+		(void)lf_unlock(lf, p->fds, p->tg->tgid, s, e);
 		r = -EBADF;
 	}
 	lf_put(lf);

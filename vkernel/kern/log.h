@@ -8,9 +8,10 @@
 
 #include "kshim.h"
 
-/* Counters over every process that ran (for the -v summary). */
+/* Counters over every task that ran (for the -v summary): processes,
+ * threads started besides their first, and what they all did. */
 struct vk_totals {
-	uint64_t procs, nsyscalls, nfaults, nhostcalls, nenosys;
+	uint64_t procs, threads, nsyscalls, nfaults, nhostcalls, nenosys;
 };
 extern struct vk_totals vk_totals;
 

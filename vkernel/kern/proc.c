@@ -1,14 +1,18 @@
 /* proc.c: guest processes: the table, address spaces, fork's copy, the FPU state, exit and reaping. */
 
 /*
- * A process lives in the table from fork (or pid 1's start) until its
- * parent reaps it.  When its task ends (exit_group or a fatal signal),
- * proc_teardown gives back at once everything but the table entry: the
- * address space (on sw its stub process is killed and reaped first), the
- * descriptors, its timers; it becomes a zombie, its children go to pid 1,
- * and its parent gets exit_signal (SIGCHLD) and a wakeup.  A parent that
- * ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) never sees zombies: they are
- * freed at once, as on Linux.  When pid 1 ends, every other process is
+ * A task lives in the table from fork or clone (or pid 1's start) until it
+ * is freed: a thread as soon as its task is done, a process's leader once
+ * its parent reaps it.  A process (struct tgroup) has one or more tasks;
+ * when each task ends (exit, exit_group, a fatal signal), proc_teardown
+ * gives back at once what the task held: its robust futexes and
+ * clear_tid word, its reference to the address space (on sw the space's
+ * stub process is killed and reaped with the last one), its descriptor
+ * table reference.  When the last task of a process goes, the process
+ * ends: it becomes a zombie (its leader's entry), its children go to pid
+ * 1, and its parent gets exit_signal (SIGCHLD) and a wakeup.  A parent
+ * that ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) never sees zombies: they
+ * are freed at once, as on Linux.  When pid 1 ends, every other process is
  * killed (SIGKILL) and the vkernel exits with pid 1's status once all
  * tasks are done.
  */
@@ -24,11 +28,13 @@
 
 #include "vkernel.h"
 #include "file.h"
+#include "futex.h"
 #include "kmem.h"
 #include "vfs.h"
 
 static struct proc *allproc;
 static int nprocs;
+static int init_status;          /* pid 1's wait status once it ended */
 static pid_t lastpid;
 static pid_t pid_max = 32768;    /* pids run below it (proc_limits_init) */
 static void *fpu_start;          /* the vCPU's FPU state at start-up */
@@ -48,15 +54,24 @@ proc_count(void)
 	return nprocs;
 }
 
+/* A torn-down thread other than a leader is only waiting to be freed;
+ * a leader stays its process's until the process ends. */
 struct proc *
 proc_find(pid_t pid)
 {
 	struct proc *p;
 
 	for (p = allproc; p != NULL; p = p->all_next)
-		if (p->pid == pid && !p->zombie)
+		if (p->pid == pid && !p->zombie &&
+		    !(p->torn_down && p != p->tg->leader))
 			return p;
 	return NULL;
+}
+
+int
+proc_init_status(void)
+{
+	return init_status;
 }
 
 /* A pid no process, group or session uses, as Linux's alloc_pid cycles. */
@@ -178,27 +193,70 @@ proc_alloc(int *errp)
 
 static void proc_fpu_free(struct proc *p);
 
-/* A process's shared state (struct tgroup): a new one (from NULL: pid
- * 1's, filled by the caller) or a copy of from's (fork), charged to the
- * kernel memory budget; NULL past it.  tgroup_unref drops one task's
- * reference. */
+/*
+ * A new process (struct tgroup) led by leader: from NULL (pid 1's, filled
+ * by the caller) or with from's group, session, program path, directory,
+ * umask, limits and signal actions (fork); nothing pending, no timer.
+ * Charged to the kernel memory budget; NULL past it.
+ */
 static struct tgroup *
-tgroup_new(const struct tgroup *from)
+tgroup_new(const struct tgroup *from, struct proc *leader)
 {
 	struct tgroup *tg = kmem_alloc(sizeof(*tg));
 
 	if (tg == NULL)
 		return NULL;
-	if (from != NULL)
-		*tg = *from;
+	if (from != NULL) {
+		tg->pgid = from->pgid;
+		tg->sid = from->sid;
+		memcpy(tg->exe, from->exe, sizeof(tg->exe));
+		memcpy(tg->cwd, from->cwd, sizeof(tg->cwd));
+		tg->umask = from->umask;
+		memcpy(tg->rlim, from->rlim, sizeof(tg->rlim));
+		memcpy(tg->sigacts, from->sigacts, sizeof(tg->sigacts));
+	}
 	tg->refs = 1;
+	tg->tgid = leader->pid;
+	tg->leader = leader;
+	tg->threads = leader;
+	tg->nlive = 1;
+	leader->tg = tg;
+	leader->tg_next = NULL;
 	return tg;
 }
 
+/* t becomes a task of tg (a thread). */
 static void
-tgroup_unref(struct tgroup *tg)
+tgroup_join(struct tgroup *tg, struct proc *t)
 {
-	if (tg != NULL && --tg->refs == 0)
+	tg->refs++;
+	tg->nlive++;
+	t->tg = tg;
+	t->tg_next = tg->threads;
+	tg->threads = t;
+}
+
+/* p leaves its process (it is being freed): the process goes with the
+ * last task that refers to it. */
+static void
+tgroup_leave(struct proc *p)
+{
+	struct tgroup *tg = p->tg;
+	struct proc **pp;
+
+	if (tg == NULL)
+		return;
+	for (pp = &tg->threads; *pp != NULL; pp = &(*pp)->tg_next)
+		if (*pp == p) {
+			*pp = p->tg_next;
+			break;
+		}
+	if (!p->torn_down)
+		tg->nlive--;
+	if (tg->leader == p)
+		tg->leader = NULL;
+	p->tg = NULL;
+	if (--tg->refs == 0)
 		kmem_free(tg, sizeof(*tg));
 }
 
@@ -212,7 +270,7 @@ proc_free(struct proc *p)
 	fdtab_free(p->fds);
 	proc_vm_drop(p);
 	cred_fini(&p->cred);
-	tgroup_unref(p->tg);
+	tgroup_leave(p);
 	proc_fpu_free(p);
 	for (pp = &allproc; *pp != NULL; pp = &(*pp)->all_next)
 		if (*pp == p) {
@@ -246,9 +304,11 @@ unmap_file_pages(struct vm_object *fobj, size_t first)
 #define VMSPACE_CHARGE (16u << 10)
 
 /* What fork needs from the budget at least: the table entry, the task's
- * stack, an address space, and a little for the descriptor table. */
+ * stack, an address space, and a little for the descriptor table; and a
+ * thread: its entry and stack. */
 #define FORK_CHARGE (PROC_CHARGE + sizeof(struct tgroup) + \
     VK_KSTACK_CHARGE + VMSPACE_CHARGE + (4u << 10))
+#define THREAD_CHARGE (PROC_CHARGE + VK_KSTACK_CHARGE)
 
 int
 vmspace_new(struct ks *ks, struct vmspace **vmp)
@@ -335,6 +395,38 @@ proc_vm_drop(struct proc *p)
 	p->kth = NULL;
 	vmspace_unref(p->vm);
 	p->vm = NULL;
+}
+
+/* ---- CPU time ---- */
+
+/* What the host spent running task p: its stub thread's time where the
+ * backend has a clock per thread, else its time on the vCPU thread. */
+static uint64_t
+task_ns(struct proc *p)
+{
+	struct timespec ts;
+
+	if (p->torn_down)
+		return 0;
+	if (vk.ops->cputime == NULL || p->kth == NULL)
+		return sched_cputime(p);
+	if (vk.ops->cputime(p->kth, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+proc_cputime(struct proc *p, bool thread)
+{
+	struct proc *t;
+	uint64_t ns;
+
+	if (thread)
+		return task_ns(p);
+	ns = p->tg->dead_cpu_ns;
+	for (t = p->tg->threads; t != NULL; t = t->tg_next)
+		ns += task_ns(t);
+	return ns;
 }
 
 /* ---- the FPU state, where one vCPU's is shared by every task ---- */
@@ -438,7 +530,7 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 
 	if ((p = proc_alloc(&rc)) == NULL)
 		return rc;
-	if ((p->tg = tgroup_new(NULL)) == NULL) {
+	if (tgroup_new(NULL, p) == NULL) {
 		proc_free(p);
 		return -ENOMEM;
 	}
@@ -460,17 +552,19 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 }
 
 /*
- * fork and vfork (clone without CLONE_THREAD): a child with a copy (or,
- * with share_vm, the same) address space, a copy of the descriptor
+ * fork and vfork (clone without CLONE_THREAD): a child process with a copy
+ * (or, with share_vm, the same) address space, a copy of the descriptor
  * table (or, with share_files, the same), the signal actions and mask, the
  * credentials (cred_copy: the groups by reference) and the directory; its
- * frame is the parent's with rax 0.  It is runnable (sched_add).  *errp:
- * -EAGAIN (RLIMIT_NPROC, no pid, the kernel memory budget), -ENOMEM.
+ * frame is the parent's with rax 0.  Its parent is the calling thread's
+ * process (its leader), and it has one thread.  It is runnable
+ * (sched_add).  *errp: -EAGAIN (RLIMIT_NPROC, no pid, the kernel memory
+ * budget), -ENOMEM.
  */
 struct proc *
 proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 {
-	struct proc *c;
+	struct proc *c, *pl = parent->tg->leader;
 	int rc;
 
 	/* Linux's threads-max: EAGAIN when the budget cannot hold what a
@@ -484,7 +578,7 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 		*errp = rc;
 		return NULL;
 	}
-	if ((c->tg = tgroup_new(parent->tg)) == NULL) {
+	if (tgroup_new(parent->tg, c) == NULL) {
 		rc = -EAGAIN;
 		goto fail;
 	}
@@ -528,14 +622,136 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 	}
 	if ((rc = sched_add(c)) != 0)
 		goto fail;
-	c->parent = parent;
-	c->sibling = parent->children;
-	parent->children = c;
+	c->parent = pl;
+	c->sibling = pl->children;
+	pl->children = c;
 	return c;
 fail:
 	proc_free(c);
 	*errp = rc;
 	return NULL;
+}
+
+/*
+ * clone with CLONE_THREAD: a new task of parent's process, on the same
+ * address space, with the descriptor table shared (share_files) or
+ * copied, the signal mask, no alternate stack (as Linux's clone with
+ * CLONE_VM), the credentials and the frame with rax 0.  Runnable.  *errp:
+ * -EAGAIN (RLIMIT_NPROC, no pid, the kernel memory budget, no more threads
+ * in the space), -ENOMEM.
+ */
+struct proc *
+proc_thread(struct proc *parent, bool share_files, int *errp)
+{
+	struct proc *c;
+	int rc;
+
+	if (kmem_avail() < THREAD_CHARGE) {
+		*errp = -EAGAIN;
+		return NULL;
+	}
+	if ((rc = proc_nproc_check(parent)) != 0 ||
+	    (c = proc_alloc(&rc)) == NULL) {
+		*errp = rc;
+		return NULL;
+	}
+	tgroup_join(parent->tg, c);
+	vk_totals.procs--;
+	vk_totals.threads++;
+	c->exit_signal = -1;
+	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	cred_copy(&c->cred, &parent->cred);
+	c->ks = parent->ks;
+	c->frame = parent->frame;
+	c->frame.rax = 0;
+	sig_thread(c, parent);
+	if ((rc = proc_fpu_fork(c, parent)) != 0)
+		goto fail;
+	c->fds = share_files ? fdtab_share(parent->fds) :
+	    fdtab_copy(parent->fds);
+	if (c->fds == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	c->vm = vmspace_ref(parent->vm);
+	if ((rc = vmspace_thread(c->vm, &c->kth)) != 0) {
+		rc = rc == -ENOMEM ? rc : -EAGAIN;
+		goto fail;
+	}
+	if ((rc = sched_add(c)) != 0)
+		goto fail;
+	return c;
+fail:
+	proc_free(c);
+	*errp = rc;
+	return NULL;
+}
+
+/* The tasks of p's process other than p that have not ended yet. */
+static int
+tgroup_others(const struct proc *p)
+{
+	return p->tg->nlive - (p->torn_down ? 0 : 1);
+}
+
+/*
+ * execve in a process with other threads (Linux's de_thread): they are
+ * killed and waited for, and the caller takes the leader's place (its pid,
+ * family and status) if it was not the leader.  0, or -EINTR when p was
+ * killed meanwhile (its process is ending anyway).
+ */
+int
+proc_exec_alone(struct proc *p)
+{
+	struct tgroup *tg = p->tg;
+	struct proc *t, *l = tg->leader;
+	siginfo_t si = { .si_signo = SIGKILL, .si_code = SI_KERNEL };
+	pid_t tid;
+
+	if (tgroup_others(p) == 0 && l == p)
+		return 0;
+	for (t = tg->threads; t != NULL; t = t->tg_next)
+		if (t != p && !t->torn_down)
+			proc_kill_thread(t, &si);
+	while (tgroup_others(p) > 0) {
+		if (p->exited || (p->sig.pending & SIGBIT(SIGKILL)))
+			return -EINTR;
+		(void)proc_sleep(p, &tg->threadq, NULL, 0, NULL);
+	}
+	if (l == p)
+		return 0;
+	/* p becomes the leader: the old leader's entry (torn down, its task
+	 * done or about to be) gives p its pid and family, and takes p's
+	 * tid, to be freed as a thread. */
+	tid = p->pid;
+	p->pid = l->pid;
+	l->pid = tid;
+	p->parent = l->parent;
+	p->children = l->children;
+	p->sibling = l->sibling;
+	p->exit_signal = l->exit_signal;
+	p->did_exec = l->did_exec;
+	p->status = l->status;
+	l->parent = NULL;
+	l->children = NULL;
+	l->exit_signal = -1;
+	if (p->parent != NULL) {
+		struct proc **pp;
+
+		for (pp = &p->parent->children; *pp != NULL;
+		    pp = &(*pp)->sibling)
+			if (*pp == l) {
+				*pp = p;
+				break;
+			}
+	}
+	for (t = p->children; t != NULL; t = t->sibling)
+		t->parent = p;
+	tg->leader = p;
+	tg->tgid = p->pid;
+	if (l->state == TASK_DONE)
+		proc_free(l);
+	return 0;
 }
 
 void
@@ -550,75 +766,92 @@ proc_vfork_release(struct proc *p)
 
 /* ---- the end ---- */
 
-/* The parent learns: SIGCHLD (its exit_signal) with Linux's siginfo. */
+/* The parent learns that process l (its leader) ended: SIGCHLD (its
+ * exit_signal) with Linux's siginfo. */
 static void
-proc_notify_parent(struct proc *p)
+proc_notify_parent(struct proc *l)
 {
-	struct proc *pp = p->parent;
+	struct proc *pp = l->parent;
 	siginfo_t si;
 
 	if (pp == NULL)
 		return;
 	memset(&si, 0, sizeof(si));
-	si.si_pid = p->pid;
-	si.si_uid = p->cred.ruid;
-	if ((p->status & 0x7f) == 0) {
+	si.si_pid = l->pid;
+	si.si_uid = l->cred.ruid;
+	if ((l->status & 0x7f) == 0) {
 		si.si_code = CLD_EXITED;
-		si.si_status = (p->status >> 8) & 0xff;
+		si.si_status = (l->status >> 8) & 0xff;
 	} else {
 		si.si_code = CLD_KILLED;
-		si.si_status = p->status & 0x7f;
+		si.si_status = l->status & 0x7f;
 	}
-	if (p->exit_signal != 0)
-		sig_post(pp, p->exit_signal, &si);
+	if (l->exit_signal > 0)
+		sig_post(pp, l->exit_signal, &si);
 	waitq_wakeup(&pp->childq);
 }
 
 /* A parent that ignores SIGCHLD has its children reaped for it. */
 static bool
-proc_autoreap(const struct proc *p)
+proc_autoreap(const struct proc *l)
 {
-	const struct proc *pp = p->parent;
+	const struct proc *pp = l->parent;
 
-	return pp != NULL && p->exit_signal == SIGCHLD &&
+	return pp != NULL && l->exit_signal == SIGCHLD &&
 	    (pp->tg->sigacts[SIGCHLD].handler == 1 /* SIG_IGN */ ||
 	    (pp->tg->sigacts[SIGCHLD].flags & SA_NOCLDWAIT));
 }
 
-void
-proc_teardown(struct proc *p)
+/* Unlinks l from its parent's children. */
+static void
+proc_unlink_child(struct proc *l)
+{
+	struct proc **pp;
+
+	if (l->parent == NULL)
+		return;
+	for (pp = &l->parent->children; *pp != NULL; pp = &(*pp)->sibling)
+		if (*pp == l) {
+			*pp = l->sibling;
+			break;
+		}
+	l->parent = NULL;
+}
+
+/* The zombie leader l, whose task is done: freed now if no one will wait
+ * for it (reaped already, an orphan, or a parent that ignores SIGCHLD). */
+static void
+proc_release(struct proc *l)
+{
+	if (l->reaped || (l->pid != 1 && l->parent == NULL) ||
+	    proc_autoreap(l)) {
+		proc_unlink_child(l);
+		proc_free(l);
+	}
+}
+
+/* The process of leader l ended (its last task was torn down): it is a
+ * zombie, its children go to pid 1, its parent hears of it. */
+static void
+proc_end(struct proc *l)
 {
 	struct proc *init = proc_find(1), *c, *next;
 
-	if (p->clear_tid != 0 && p->vm->refs > 1) {
-		uint32_t zero = 0;
-
-		(void)copyout(p, p->clear_tid, &zero, sizeof(zero));
-	}
-	proc_vfork_release(p);
-	sig_proc_fini(p);
-	proc_fpu_free(p);
-	fdtab_free(p->fds);
-	p->fds = NULL;
-	proc_vm_drop(p);
-	vk_totals.nsyscalls += p->nsyscalls;
-	vk_totals.nfaults += p->nfaults;
-	vk_totals.nhostcalls += p->nhostcalls;
-	vk_totals.nenosys += p->nenosys;
-	if (p->pid == 1) {
+	if (l->pid == 1) {
 		/* The first program ended: so does everything else. */
+		init_status = l->status;
 		for (c = allproc; c != NULL; c = c->all_next)
-			if (c != p && !c->zombie && !c->exited) {
+			if (c->tg != l->tg && !c->zombie && !c->torn_down) {
 				siginfo_t si = { .si_code = SI_KERNEL };
 
 				sig_post(c, SIGKILL, &si);
 			}
 	}
-	for (c = p->children; c != NULL; c = next) {
+	for (c = l->children; c != NULL; c = next) {
 		next = c->sibling;
-		if (c->vforker == p)
+		if (c->vforker != NULL && c->vforker->tg == l->tg)
 			c->vforker = NULL; /* a vfork parent killed while it waited */
-		c->parent = p->pid == 1 || init == NULL ? NULL : init;
+		c->parent = l->pid == 1 || init == NULL ? NULL : init;
 		/* As Linux's reparent_leader: whatever signal the dead
 		 * parent asked for, the new one hears SIGCHLD ("we don't
 		 * want people slaying init"). */
@@ -632,47 +865,65 @@ proc_teardown(struct proc *p)
 			c->sibling = NULL;
 		}
 	}
-	p->children = NULL;
-	p->jobctl = 0;
-	p->zombie = true;
-	proc_notify_parent(p);
-}
-
-/* Unlinks p from its parent's children. */
-static void
-proc_unlink_child(struct proc *p)
-{
-	struct proc **pp;
-
-	if (p->parent == NULL)
-		return;
-	for (pp = &p->parent->children; *pp != NULL; pp = &(*pp)->sibling)
-		if (*pp == p) {
-			*pp = p->sibling;
-			break;
-		}
-	p->parent = NULL;
+	l->children = NULL;
+	l->tg->jobctl = 0;
+	l->tg->it_next = 0;
+	l->zombie = true;
+	proc_notify_parent(l);
 }
 
 void
-proc_reap(struct proc *p)
+proc_teardown(struct proc *p)
 {
-	proc_unlink_child(p);
-	if (p->state == TASK_DONE)
-		proc_free(p);
-	else
-		p->reaped = true;
+	struct tgroup *tg = p->tg;
+	struct proc *l = tg->leader;
+
+	futex_exit(p); /* clear_tid and the robust list, while p->vm is */
+	proc_vfork_release(p);
+	sig_proc_fini(p);
+	tg->dead_cpu_ns += proc_cputime(p, true);
+	proc_fpu_free(p);
+	fdtab_free(p->fds);
+	p->fds = NULL;
+	proc_vm_drop(p);
+	vk_totals.nsyscalls += p->nsyscalls;
+	vk_totals.nfaults += p->nfaults;
+	vk_totals.nhostcalls += p->nhostcalls;
+	vk_totals.nenosys += p->nenosys;
+	p->torn_down = true;
+	tg->nlive--;
+	waitq_wakeup(&tg->threadq);
+	if (tg->nlive > 0)
+		return;
+	/* The last task of the process: it ends, with the group's status
+	 * (exit_group, a fatal signal) or else its leader's own. */
+	if (tg->exiting)
+		l->status = tg->exit_status;
+	proc_end(l);
+	if (l != p && l->state == TASK_DONE)
+		proc_release(l);
 }
 
-/* Called by the scheduler once p's task is done (its stack is gone). */
+void
+proc_reap(struct proc *l)
+{
+	proc_unlink_child(l);
+	if (l->state == TASK_DONE)
+		proc_free(l);
+	else
+		l->reaped = true;
+}
+
+/* Called by the scheduler once p's task is done (its stack is gone): a
+ * thread is freed, a leader once its process has ended and no one will
+ * wait for it. */
 void
 proc_task_done(struct proc *p)
 {
-	if (p->reaped || (p->pid != 1 && p->parent == NULL) ||
-	    proc_autoreap(p)) {
-		proc_unlink_child(p);
+	if (p != p->tg->leader)
 		proc_free(p);
-	}
+	else if (p->zombie)
+		proc_release(p);
 }
 
 void

@@ -146,7 +146,7 @@ sleepers_next(bool *hostfds)
 			continue;
 		if (p->sleep_timed)
 			t = earlier(t, ts_ns(&p->sleep_until));
-		t = earlier(t, p->sig.it_next);
+		t = earlier(t, p->tg->it_next);
 		if (p->sleep_nfds > 0)
 			*hostfds = true;
 	}
@@ -257,7 +257,7 @@ sched_poll(bool block)
 		}
 		if (p->sleep_timed && ts_ns(&p->sleep_until) <= now)
 			wake = true;
-		if (p->sig.it_next != 0 && p->sig.it_next <= now)
+		if (p->tg->it_next != 0 && p->tg->it_next <= now)
 			wake = true;
 		if (wake)
 			proc_wake(p);
@@ -362,7 +362,7 @@ sched_before_run(struct proc *p)
 	bool hostfds;
 	uint64_t t = sleepers_next(&hostfds);
 
-	t = earlier(t, p->sig.it_next);
+	t = earlier(t, p->tg->it_next);
 	if (runq_head != NULL || hostfds)
 		t = earlier(t, slice_end);
 	next_event = t;

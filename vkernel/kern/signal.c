@@ -1,16 +1,21 @@
 /* signal.c: guest signals: posting, delivery to handlers on a Linux x86-64 rt_sigframe, default actions, sigreturn, ITIMER_REAL, interruptible waits, job control and the exit status. */
 
 /*
- * One process, one thread.  Signals become pending by sig_post (kill,
- * tgkill, the interval timer) or sig_fault (a trap the vkernel could not
- * resolve), and are delivered by sig_deliver, which trap_run (trap.c)
- * calls before every entry into the guest: after a system call, a fault,
- * or a kick.
+ * Signals are pending for a thread (tgkill, a fault: struct vk_sigstate)
+ * or for its process (kill, the interval timer, SIGCHLD: struct tgroup),
+ * become so by sig_post_thread, sig_post or sig_fault (a trap the vkernel
+ * could not resolve), and are delivered by sig_deliver, which trap_run
+ * (trap.c) calls before every entry into the guest: after a system call,
+ * a fault, or a kick.  A signal to the process is taken by the thread it
+ * was sent to if that one does not block it, else by any thread that
+ * does not (Linux's complete_signal); a thread takes its own first.
+ * Default actions act on the whole process: a fatal one ends every
+ * thread (proc_kill), a stop stops them all until SIGCONT.
  * The guest's ITIMER_REAL is a CLOCK_MONOTONIC deadline mirrored by one
  * host POSIX timer that raises KS_WAKE_SIGNAL; its handler only kicks the
- * space being run (kshim.h), so a guest spinning without system calls
+ * thread being run (kshim.h), so a guest spinning without system calls
  * traps, and the vkernel's own waits (ppoll with KS_WAKE_SIGNAL open)
- * wake.  Everything else happens on the main thread, outside handlers.
+ * wake.  Everything else happens on the vCPU thread, outside handlers.
  */
 
 #include <errno.h>
@@ -113,6 +118,8 @@ static const uint64_t dfl_stop = SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) |
 static const uint64_t synchronous = SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) |
     SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | SIGBIT(SIGFPE) | SIGBIT(SIGSYS);
 
+static void sig_stop_wait(struct proc *p);
+
 void
 sig_proc_init(struct proc *p)
 {
@@ -122,7 +129,7 @@ sig_proc_init(struct proc *p)
 void
 sig_proc_fini(struct proc *p)
 {
-	p->sig.it_next = 0;
+	(void)p;
 }
 
 void
@@ -132,6 +139,12 @@ sig_fork(struct proc *child, const struct proc *parent)
 	child->sig.ss_sp = parent->sig.ss_sp;
 	child->sig.ss_size = parent->sig.ss_size;
 	child->sig.ss_flags = parent->sig.ss_flags;
+}
+
+void
+sig_thread(struct proc *child, const struct proc *parent)
+{
+	child->sigmask = parent->sigmask;
 }
 
 void
@@ -154,40 +167,97 @@ sig_exec(struct proc *p)
 /* ---- pending signals ---- */
 
 static bool
-sig_ignored(struct proc *p, int sig)
+sig_ignored(const struct tgroup *tg, int sig)
 {
-	uint64_t h = p->tg->sigacts[sig].handler;
+	uint64_t h = tg->sigacts[sig].handler;
 
 	return h == VK_SIG_IGN || (h == VK_SIG_DFL && (SIGBIT(sig) & dfl_ignore));
+}
+
+/* Every thread of tg that may still run takes a look at its signals. */
+static void
+sig_wake_all(struct tgroup *tg)
+{
+	struct proc *t;
+
+	for (t = tg->threads; t != NULL; t = t->tg_next)
+		if (!t->torn_down)
+			proc_wake(t);
+}
+
+/*
+ * What posting sig does to p's process whatever its action, as Linux's
+ * prepare_signal: a stop signal cancels a pending SIGCONT, and SIGCONT
+ * cancels pending stops and ends a stop (the parent hears of it).  False
+ * when the signal is to be dropped (ignored and not blocked by t, or the
+ * process is ending).
+ */
+static bool
+sig_prepare(struct proc *t, int sig)
+{
+	struct tgroup *tg = t->tg;
+	struct proc *q;
+
+	if (sig < 1 || sig > VK_NSIG || tg->exiting || tg->nlive == 0)
+		return false;
+	if (SIGBIT(sig) & (dfl_stop | SIGBIT(SIGCONT))) {
+		uint64_t drop = sig == SIGCONT ? dfl_stop : SIGBIT(SIGCONT);
+
+		tg->pending &= ~drop;
+		for (q = tg->threads; q != NULL; q = q->tg_next)
+			q->sig.pending &= ~drop;
+	}
+	if (sig == SIGCONT && tg->stopped) {
+		tg->stopped = false;
+		proc_jobctl(t, CLD_CONTINUED, SIGCONT);
+		sig_wake_all(tg);
+	}
+	/* Blocked signals are never ignored: the action may change. */
+	return (t->sigmask & SIGBIT(sig)) || !sig_ignored(tg, sig);
+}
+
+/* The thread of p's process that takes a signal sent to it: p if p does
+ * not block it, else the first that does not; NULL when all do (it waits
+ * until one unblocks it). */
+static struct proc *
+sig_taker(struct proc *p, int sig)
+{
+	struct proc *t;
+
+	if (!p->torn_down && !p->exited && !(p->sigmask & SIGBIT(sig)))
+		return p;
+	for (t = p->tg->threads; t != NULL; t = t->tg_next)
+		if (!t->torn_down && !t->exited && !(t->sigmask & SIGBIT(sig)))
+			return t;
+	return NULL;
 }
 
 void
 sig_post(struct proc *p, int sig, const siginfo_t *info)
 {
-	if (sig < 1 || sig > VK_NSIG || p->exited)
+	struct tgroup *tg = p->tg;
+	struct proc *t;
+
+	if (!sig_prepare(p, sig) || (tg->pending & SIGBIT(sig)))
 		return;
-	/* As Linux's prepare_signal, whatever the actions: a stop signal
-	 * cancels a pending SIGCONT, and SIGCONT cancels pending stops and
-	 * ends a stop (the parent hears of it). */
-	if (SIGBIT(sig) & dfl_stop)
-		p->sig.pending &= ~SIGBIT(SIGCONT);
-	if (sig == SIGCONT) {
-		p->sig.pending &= ~dfl_stop;
-		if (p->stopped) {
-			p->stopped = false;
-			proc_jobctl(p, CLD_CONTINUED, SIGCONT);
-			proc_wake(p);
-		}
-	}
-	/* Blocked signals are never ignored: the action may change. */
-	if (!(p->sigmask & SIGBIT(sig)) && sig_ignored(p, sig))
+	tg->pending |= SIGBIT(sig);
+	tg->info[sig] = *info;
+	tg->info[sig].si_signo = sig;
+	/* A sleep it is in ends: the taker looks again. */
+	if ((t = sig_taker(p, sig)) != NULL)
+		proc_wake(t);
+}
+
+void
+sig_post_thread(struct proc *t, int sig, const siginfo_t *info)
+{
+	if (t->exited || t->torn_down || !sig_prepare(t, sig) ||
+	    (t->sig.pending & SIGBIT(sig)))
 		return;
-	if (p->sig.pending & SIGBIT(sig))
-		return;
-	p->sig.pending |= SIGBIT(sig);
-	p->sig.info[sig] = *info;
-	p->sig.info[sig].si_signo = sig;
-	proc_wake(p); /* a sleep it is in ends: the sleeper looks again */
+	t->sig.pending |= SIGBIT(sig);
+	t->sig.info[sig] = *info;
+	t->sig.info[sig].si_signo = sig;
+	proc_wake(t);
 }
 
 void
@@ -243,26 +313,44 @@ sig_exception(struct proc *p, const struct ks_trap *t, const char *why)
 	sig_fault(p, sig, code, addr, t, why);
 }
 
+/* Signals for p: its own, and its process's.  A process stopping
+ * counts as one: the thread must come back to its trap loop to stop. */
 bool
 sig_pending(struct proc *p, uint64_t also)
 {
-	return (p->sig.pending & (~p->sigmask | also)) != 0;
+	if (p->tg->stopped && !p->in_stop)
+		return true;
+	return ((p->sig.pending | p->tg->pending) & (~p->sigmask | also)) != 0;
+}
+
+/* The lowest signal of s, synchronous ones first. */
+static int
+sig_first(uint64_t s)
+{
+	if (s & synchronous)
+		s &= synchronous;
+	return __builtin_ctzll(s) + 1;
 }
 
 int
 sig_dequeue(struct proc *p, uint64_t set, siginfo_t *info)
 {
-	uint64_t s = p->sig.pending & set;
+	struct tgroup *tg = p->tg;
 	int sig;
 
-	if (s == 0)
-		return 0;
-	if (s & synchronous)
-		s &= synchronous;
-	sig = __builtin_ctzll(s) + 1;
-	p->sig.pending &= ~SIGBIT(sig);
-	*info = p->sig.info[sig];
-	return sig;
+	if ((p->sig.pending & set) != 0) {
+		sig = sig_first(p->sig.pending & set);
+		p->sig.pending &= ~SIGBIT(sig);
+		*info = p->sig.info[sig];
+		return sig;
+	}
+	if ((tg->pending & set) != 0) {
+		sig = sig_first(tg->pending & set);
+		tg->pending &= ~SIGBIT(sig);
+		*info = tg->info[sig];
+		return sig;
+	}
+	return 0;
 }
 
 /* ---- timers and waits ---- */
@@ -272,38 +360,39 @@ sig_dequeue(struct proc *p, uint64_t set, siginfo_t *info)
 static void
 sig_timers(struct proc *p)
 {
+	struct tgroup *tg = p->tg;
 	siginfo_t si;
 	uint64_t now;
 
-	if (p->sig.it_next == 0 || (now = mono_ns()) < p->sig.it_next)
+	if (tg->it_next == 0 || (now = mono_ns()) < tg->it_next)
 		return;
 	memset(&si, 0, sizeof(si));
 	si.si_code = SI_KERNEL;
 	sig_post(p, SIGALRM, &si);
-	if (p->sig.it_interval != 0)
-		p->sig.it_next += ((now - p->sig.it_next) / p->sig.it_interval +
-		    1) * p->sig.it_interval;
+	if (tg->it_interval != 0)
+		tg->it_next += ((now - tg->it_next) / tg->it_interval + 1) *
+		    tg->it_interval;
 	else
-		p->sig.it_next = 0;
+		tg->it_next = 0;
 }
 
 void
 sig_itimer_set(struct proc *p, uint64_t value, uint64_t interval)
 {
-	p->sig.it_next = value != 0 ? mono_ns() + value : 0;
-	p->sig.it_interval = value != 0 ? interval : 0;
+	p->tg->it_next = value != 0 ? mono_ns() + value : 0;
+	p->tg->it_interval = value != 0 ? interval : 0;
 }
 
 void
 sig_itimer_get(struct proc *p, uint64_t *value, uint64_t *interval)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = mono_ns(), next = p->tg->it_next;
 
-	*interval = p->sig.it_interval;
-	if (p->sig.it_next == 0)
+	*interval = p->tg->it_interval;
+	if (next == 0)
 		*value = 0;
 	else /* expired, not yet seen: Linux says 1 us, never 0 */
-		*value = p->sig.it_next > now ? p->sig.it_next - now : 1000;
+		*value = next > now ? next - now : 1000;
 }
 
 bool
@@ -554,6 +643,8 @@ sig_deliver(struct proc *p)
 	int sig;
 
 	sig_timers(p);
+	if (p->tg->stopped && !p->exited)
+		sig_stop_wait(p);
 	while (!p->exited && (sig = sig_dequeue(p, ~p->sigmask, &info)) != 0) {
 		sa = &p->tg->sigacts[sig];
 		if (sa->handler == VK_SIG_IGN)
@@ -641,42 +732,93 @@ sig_return(struct proc *p)
 void
 proc_jobctl(struct proc *p, int code, int sig)
 {
-	struct proc *pp = p->parent;
+	struct tgroup *tg = p->tg;
+	struct proc *l = tg->leader, *pp = l != NULL ? l->parent : NULL;
 	siginfo_t si;
 
-	p->jobctl = code;
-	p->jobctl_sig = sig;
+	tg->jobctl = code;
+	tg->jobctl_sig = sig;
 	if (pp == NULL)
 		return;
 	if (!(pp->tg->sigacts[SIGCHLD].flags & SA_NOCLDSTOP)) {
 		memset(&si, 0, sizeof(si));
 		si.si_code = code;
-		si.si_pid = p->pid;
-		si.si_uid = p->cred.ruid;
+		si.si_pid = tg->tgid;
+		si.si_uid = l->cred.ruid;
 		si.si_status = sig;
 		sig_post(pp, SIGCHLD, &si);
 	}
 	waitq_wakeup(&pp->childq);
 }
 
-/* Other signals stay pending while stopped (SIGCONT, posted, ends the
- * stop; SIGKILL ends the process). */
-void
-proc_stop(struct proc *p, int sig)
+/* p sits out its process's stop: other signals stay pending until
+ * SIGCONT (posted, it ends the stop) or SIGKILL ends the process. */
+static void
+sig_stop_wait(struct proc *p)
 {
 	uint64_t mask = p->sigmask;
 
-	p->stopped = true;
-	proc_jobctl(p, CLD_STOPPED, sig);
+	p->in_stop = true;
 	p->sigmask = ~SIGBIT(SIGKILL);
-	while (p->stopped && !(p->sig.pending & SIGBIT(SIGKILL)))
+	while (p->tg->stopped && !p->exited &&
+	    !((p->sig.pending | p->tg->pending) & SIGBIT(SIGKILL)))
 		(void)proc_sleep(p, NULL, NULL, 0, NULL);
 	p->sigmask = mask;
-	p->stopped = false;
+	p->in_stop = false;
+}
+
+void
+proc_stop(struct proc *p, int sig)
+{
+	if (!p->tg->stopped) {
+		p->tg->stopped = true;
+		proc_jobctl(p, CLD_STOPPED, sig);
+		sig_wake_all(p->tg);
+	}
+	sig_stop_wait(p);
+}
+
+/* Every thread of p's process but p ends, as if killed (exit_group, a
+ * fatal signal). */
+static void
+proc_group_exit(struct proc *p, int status)
+{
+	struct tgroup *tg = p->tg;
+	siginfo_t si = { .si_signo = SIGKILL, .si_code = SI_KERNEL };
+	struct proc *t;
+
+	tg->exiting = true;
+	tg->exit_status = status;
+	tg->stopped = false;
+	p->exited = true;
+	for (t = tg->threads; t != NULL; t = t->tg_next)
+		if (t != p && !t->torn_down)
+			proc_kill_thread(t, &si);
+}
+
+void
+proc_kill_thread(struct proc *t, const siginfo_t *si)
+{
+	t->exited = true;
+	t->sig.pending |= SIGBIT(SIGKILL);
+	t->sig.info[SIGKILL] = *si;
+	proc_wake(t);
 }
 
 void
 proc_exit(struct proc *p, int code)
+{
+	if (p->exited)
+		return;
+	if (p->tg->exiting) {
+		p->exited = true;
+		return;
+	}
+	proc_group_exit(p, (code & 0xff) << 8);
+}
+
+void
+proc_thread_exit(struct proc *p, int code)
 {
 	if (p->exited)
 		return;
@@ -689,9 +831,12 @@ proc_kill(struct proc *p, int sig, const char *why)
 {
 	if (p->exited)
 		return;
+	if (p->tg->exiting) {
+		p->exited = true;
+		return;
+	}
 	if (why != NULL)
-		vk_log("pid %d (%s): %s, killed by signal %d (%s)", p->pid,
+		vk_log("pid %d (%s): %s, killed by signal %d (%s)", p->tg->tgid,
 		    p->comm, why, sig, strsignal(sig));
-	p->exited = true;
-	p->status = sig & 0x7f;
+	proc_group_exit(p, sig & 0x7f);
 }

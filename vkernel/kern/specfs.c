@@ -135,6 +135,13 @@ child(struct proc *p, const struct node *d, const char *name, struct node *c)
 		c->kind = K_DIR, c->what = W_PID, c->pid = (pid_t)v;
 		return 0;
 	}
+	/* /proc/PID/task/TID: a live thread of that process. */
+	if (d->what == W_TASKDIR && v > 0 && (q = proc_find((pid_t)v)) != NULL &&
+	    !q->torn_down && find(p, d->pid) != NULL &&
+	    q->tg == find(p, d->pid)->tg) {
+		c->kind = K_DIR, c->what = W_TID, c->pid = (pid_t)v;
+		return 0;
+	}
 	if (d->what == W_FDDIR && v >= 0 && (q = find(p, d->pid)) != NULL &&
 	    fdtab_peek(q->fds, v) != NULL) {
 		c->kind = K_LINK, c->what = W_FD, c->fd = (int)v;
@@ -154,7 +161,10 @@ link_target(struct proc *p, const struct node *l, char *out, size_t len)
 		return -ENOENT;
 	switch (l->what) {
 	case W_SELF:
-		snprintf(out, len, "%d", (int)p->pid);
+		snprintf(out, len, "%d", (int)p->tg->tgid);
+		return 0;
+	case W_THREADSELF:
+		snprintf(out, len, "%d/task/%d", (int)p->tg->tgid, (int)p->pid);
 		return 0;
 	case W_EXE:
 	case W_CWD:

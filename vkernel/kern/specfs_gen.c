@@ -37,9 +37,18 @@ static const struct ent proc_ents[] = {
 	{ "filesystems", K_FILE, W_FILESYSTEMS },
 	{ "loadavg", K_FILE, W_LOADAVG }, { "meminfo", K_FILE, W_MEMINFO },
 	{ "self", K_LINK, W_SELF }, { "sys", K_DIR, W_SYS },
+	{ "thread-self", K_LINK, W_THREADSELF },
 	{ "uptime", K_FILE, W_UPTIME },
 };
 static const struct ent pid_ents[] = {
+	{ "cmdline", K_FILE, W_CMDLINE }, { "comm", K_FILE, W_COMM },
+	{ "cwd", K_LINK, W_CWD }, { "environ", K_FILE, W_ENVIRON },
+	{ "exe", K_LINK, W_EXE }, { "fd", K_DIR, W_FDDIR },
+	{ "maps", K_FILE, W_MAPS }, { "stat", K_FILE, W_STAT },
+	{ "status", K_FILE, W_STATUS }, { "task", K_DIR, W_TASKDIR },
+};
+/* /proc/PID/task/TID: the same, for one thread. */
+static const struct ent tid_ents[] = {
 	{ "cmdline", K_FILE, W_CMDLINE }, { "comm", K_FILE, W_COMM },
 	{ "cwd", K_LINK, W_CWD }, { "environ", K_FILE, W_ENVIRON },
 	{ "exe", K_LINK, W_EXE }, { "fd", K_DIR, W_FDDIR },
@@ -107,12 +116,17 @@ sb_printf(struct sbuf *s, const char *fmt, ...)
 	sb_add(s, big, n);
 	free(big);
 }
-/* The live guest process pid (the caller is always one), or NULL. */
 struct proc *
 find(struct proc *p, pid_t pid)
 {
-	struct proc *q = pid == p->pid ? p : proc_find(pid);
+	struct proc *q = pid == p->pid ? p : proc_find(pid), *t;
 
+	if (q != NULL && q->torn_down)
+		for (t = q->tg->threads; t != NULL; t = t->tg_next)
+			if (!t->torn_down) {
+				q = t;
+				break;
+			}
 	return q != NULL && q->vm != NULL && q->fds != NULL ? q : NULL;
 }
 /* A decimal name as Linux's name_to_int takes it (no sign, no leading
@@ -170,6 +184,7 @@ table(enum what dir, size_t *n)
 	case W_DEV: return T(dev_ents);
 	case W_PROC: return T(proc_ents);
 	case W_PID: return T(pid_ents);
+	case W_TID: return T(tid_ents);
 	case W_SYS: return T(sys_ents);
 	case W_KERNEL: return T(kernel_ents);
 	default: *n = 0; return NULL;
@@ -301,7 +316,7 @@ gen_strings(struct proc *q, bool env, struct sbuf *s)
 static char
 state_char(struct proc *p, struct proc *q)
 {
-	return q->stopped ? 'T' : q == p || q->state == TASK_RUN ? 'R' : 'S';
+	return q->tg->stopped ? 'T' : q == p || q->state == TASK_RUN ? 'R' : 'S';
 }
 
 static const char *
@@ -347,15 +362,16 @@ gen_status(struct proc *p, struct proc *q, struct sbuf *s)
 	const struct cred *c = &q->cred;
 	struct vmtotals t;
 	uint64_t ign, cgt;
-	pid_t ppid = q->parent ? q->parent->pid : 0;
+	struct proc *pp = q->tg->leader != NULL ? q->tg->leader->parent : NULL;
+	pid_t ppid = pp != NULL ? pp->tg->tgid : 0;
 	int i;
 
 	vm_totals(q->vm, &t);
 	sig_masks(q, &ign, &cgt);
-	sb_printf(s, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\n"
+	sb_printf(s, "Name:\t%s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\n"
 	    "Ngid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-	    q->comm, state_name(state_char(p, q)), (int)q->pid, (int)q->pid,
-	    (int)ppid);
+	    q->comm, (unsigned)q->tg->umask, state_name(state_char(p, q)),
+	    (int)q->tg->tgid, (int)q->pid, (int)ppid);
 	sb_printf(s, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
 	    c->ruid, c->euid, c->suid, c->fsuid,
 	    c->rgid, c->egid, c->sgid, c->fsgid);
@@ -364,7 +380,7 @@ gen_status(struct proc *p, struct proc *q, struct sbuf *s)
 		sb_printf(s, "%s%u", i ? " " : "", c->groups->gid[i]);
 	/* Linux's trailing space, even with no groups. */
 	sb_printf(s, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-	    (int)q->pid, (int)q->pid, (int)q->tg->pgid, (int)q->tg->sid);
+	    (int)q->tg->tgid, (int)q->pid, (int)q->tg->pgid, (int)q->tg->sid);
 #define KB(name, v) sb_printf(s, name ":\t%8zu kB\n", (size_t)(v) >> 10)
 	KB("VmPeak", t.size);
 	KB("VmSize", t.size);
@@ -382,12 +398,13 @@ gen_status(struct proc *p, struct proc *q, struct sbuf *s)
 	KB("VmPTE", 0);
 	KB("VmSwap", 0);
 #undef KB
-	sb_printf(s, "CoreDumping:\t0\nThreads:\t1\nSigQ:\t%d/%d\n",
-	    __builtin_popcountll(q->sig.pending), 256);
+	sb_printf(s, "CoreDumping:\t0\nThreads:\t%d\nSigQ:\t%d/%d\n",
+	    q->tg->nlive, __builtin_popcountll(q->sig.pending |
+	    q->tg->pending), 256);
 	sb_printf(s, "SigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\n"
 	    "SigIgn:\t%016llx\nSigCgt:\t%016llx\n",
 	    (unsigned long long)q->sig.pending,
-	    (unsigned long long)q->sig.pending,
+	    (unsigned long long)q->tg->pending,
 	    (unsigned long long)q->sigmask, (unsigned long long)ign,
 	    (unsigned long long)cgt);
 	sb_printf(s, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
@@ -403,6 +420,7 @@ gen_status(struct proc *p, struct proc *q, struct sbuf *s)
 static void
 gen_stat(struct proc *p, struct proc *q, struct sbuf *s)
 {
+	struct proc *pp = q->tg->leader != NULL ? q->tg->leader->parent : NULL;
 	struct vmspace *vm = q->vm;
 	struct vmtotals t;
 	uint64_t ign, cgt;
@@ -411,23 +429,25 @@ gen_stat(struct proc *p, struct proc *q, struct sbuf *s)
 	sig_masks(q, &ign, &cgt);
 	/* 1-9: pid (comm) state ppid pgrp session tty_nr tpgid flags */
 	sb_printf(s, "%d (%s) %c %d %d %d 0 -1 0 ", (int)q->pid, q->comm,
-	    state_char(p, q), q->parent ? (int)q->parent->pid : 0,
+	    state_char(p, q), pp != NULL ? (int)pp->tg->tgid : 0,
 	    (int)q->tg->pgid, (int)q->tg->sid);
 	/* 10-22: minflt cminflt majflt cmajflt utime stime cutime cstime
 	 * priority nice num_threads itrealvalue starttime */
-	sb_printf(s, "%llu 0 0 0 0 0 0 0 20 0 1 0 0 ",
-	    (unsigned long long)q->nfaults);
+	sb_printf(s, "%llu 0 0 0 0 0 0 0 20 0 %d 0 0 ",
+	    (unsigned long long)q->nfaults, q->tg->nlive);
 	/* 23-30: vsize rss rsslim startcode endcode startstack kstkesp
 	 * kstkeip */
 	sb_printf(s, "%zu %zu %llu 0 0 0 0 0 ", t.size, (size_t)(t.rss / PAGE_SIZE),
 	    (unsigned long long)RLIM_INFINITY);
 	/* 31-37: signal blocked sigignore sigcatch wchan nswap cnswap */
 	sb_printf(s, "%llu %llu %llu %llu 0 0 0 ",
-	    (unsigned long long)q->sig.pending, (unsigned long long)q->sigmask,
+	    (unsigned long long)(q->sig.pending | q->tg->pending),
+	    (unsigned long long)q->sigmask,
 	    (unsigned long long)ign, (unsigned long long)cgt);
 	/* 38-44: exit_signal processor rt_priority policy
 	 * delayacct_blkio_ticks guest_time cguest_time */
-	sb_printf(s, "%d 0 0 0 0 0 0 ", q->exit_signal);
+	sb_printf(s, "%d 0 0 0 0 0 0 ", q->exit_signal < 0 ? 0 :
+	    q->exit_signal);
 	/* 45-52: start_data end_data start_brk arg_start arg_end env_start
 	 * env_end exit_code */
 	sb_printf(s, "0 0 %lu %lu %lu %lu %lu 0\n",
@@ -507,7 +527,7 @@ gen_loadavg(struct sbuf *s)
 		if (q->zombie)
 			continue;
 		all++;
-		run += q->state == TASK_RUN && !q->stopped;
+		run += q->state == TASK_RUN && !q->tg->stopped;
 		if (q->pid > last)
 			last = q->pid;
 	}
@@ -735,10 +755,10 @@ cmp_pid(const void *a, const void *b)
 {
 	return *(const pid_t *)a - *(const pid_t *)b;
 }
-/* The live processes' pids, in order: their count (*out: malloc'd). */
-
+/* The live processes' pids (of), or the live threads of process of (its
+ * task directory), in order: their count (*out: malloc'd). */
 static int
-live_pids(struct proc *p, pid_t **out)
+live_pids(struct proc *p, struct proc *of, pid_t **out)
 {
 	struct proc *q;
 	int n = 0;
@@ -746,7 +766,8 @@ live_pids(struct proc *p, pid_t **out)
 	if ((*out = malloc((proc_count() + 1) * sizeof(pid_t))) == NULL)
 		return -ENOMEM;
 	for (q = proc_first(); q != NULL; q = q->all_next)
-		if (find(p, q->pid) == q)
+		if (of != NULL ? q->tg == of->tg && !q->torn_down :
+		    q == q->tg->leader && find(p, q->pid) != NULL)
 			(*out)[n++] = q->pid;
 	qsort(*out, n, sizeof(pid_t), cmp_pid);
 	return n;
@@ -762,13 +783,17 @@ list_numbers(struct proc *p, const struct node *d, struct snap *sn)
 	pid_t *pids;
 	int i, n, fd, found, rc = 0;
 
-	if (d->what == W_PROC) {
-		if ((n = live_pids(p, &pids)) < 0)
+	if (d->what == W_PROC || d->what == W_TASKDIR) {
+		q = d->what == W_TASKDIR ? find(p, d->pid) : NULL;
+		if (d->what == W_TASKDIR && q == NULL)
+			return 0;
+		if ((n = live_pids(p, q, &pids)) < 0)
 			return n;
 		for (i = 0; i < n && rc == 0; i++) {
 			snprintf(name, sizeof(name), "%d", (int)pids[i]);
-			snprintf(path, sizeof(path), "/proc/%s", name);
-			rc = dir_add(sn, name, DT_DIR, ino_of(path));
+			strcpy(path, d->path);
+			rc = path_push(path, name);
+			rc = rc ? rc : dir_add(sn, name, DT_DIR, ino_of(path));
 		}
 		free(pids);
 		return rc;

@@ -23,8 +23,9 @@ enum kind { K_HOST, K_DIR, K_FILE, K_LINK, K_DEV, K_FD };
 enum what {
 	W_ROOT, W_HOSTNAME_PATH,                       /* host (K_HOST) */
 	W_DEV, W_PROC, W_PID, W_FDDIR, W_SYS, W_KERNEL, /* directories */
+	W_TASKDIR, W_TID,
 	W_SYSFS,                                       /* /sys: empty */
-	W_SELF, W_EXE, W_CWD, W_FD, W_DEVFD,           /* symlinks */
+	W_SELF, W_THREADSELF, W_EXE, W_CWD, W_FD, W_DEVFD, /* symlinks */
 	W_STDIN, W_STDOUT, W_STDERR,
 	W_CMDLINE, W_COMM, W_ENVIRON, W_MAPS, W_STAT, W_STATUS, /* files */
 	W_CPUINFO, W_FILESYSTEMS, W_LOADAVG, W_MEMINFO, W_UPTIME,
@@ -48,7 +49,8 @@ const struct ent *table(enum what dir, size_t *n);
 struct node {
 	enum kind kind;
 	enum what what;
-	pid_t pid;                   /* /proc/PID/...; 0 elsewhere */
+	pid_t pid;                   /* /proc/PID/... (or the TID of
+	                                /proc/PID/task/TID/...); 0 elsewhere */
 	int fd;                      /* /proc/PID/fd/N */
 	char path[PATH_MAX];         /* clean and free of symlinks */
 };
@@ -87,8 +89,9 @@ extern const struct fileops snap_ops, dir_ops;
 bool is_specfs_file(const struct file *f);
 void snap_free(struct snap *sn);
 
-/* The live process p may see with this pid (the caller itself, or one
- * of the table), or NULL. */
+/* The live task p may see with this pid (the caller itself, or one of
+ * the table; for a process whose leader's thread has exited, another of
+ * its threads), or NULL. */
 struct proc *find(struct proc *p, pid_t pid);
 /* A decimal number name ("12"), or -1. */
 long number(const char *s);

@@ -57,7 +57,8 @@ struct waitq {
 #define ERESTARTNOHAND        514 /* EINTR if a handler ran, else restart */
 #define ERESTART_RESTARTBLOCK 516 /* as ERESTARTNOHAND here */
 
-/* A process's signal state beyond the actions and the mask (signal.c). */
+/* A task's signal state beyond the mask (signal.c): what was sent to this
+ * thread (tgkill, a fault), its alternate stack, its call's restart. */
 struct vk_sigstate {
 	uint64_t pending;            /* posted, not delivered (bit sig-1) */
 	siginfo_t info[VK_NSIG + 1]; /* what each pending signal says (one
@@ -70,8 +71,6 @@ struct vk_sigstate {
 	uint64_t saved_mask;         /* once a handler frame holds it */
 	uint64_t ss_sp, ss_size;     /* sigaltstack; ss_size 0: disabled */
 	uint32_t ss_flags;           /* SS_AUTODISARM or 0 */
-	uint64_t it_next;            /* ITIMER_REAL: CLOCK_MONOTONIC ns, 0 off */
-	uint64_t it_interval;        /* its period in ns, 0 one-shot */
 };
 
 /*
@@ -93,29 +92,56 @@ struct vmspace {
 };
 
 /*
- * What the threads of one process share (Linux's signal_struct, with its
- * fs_struct and sighand_struct, which CLONE_THREAD implies): process
- * group and session, the program's path, the working directory and
- * umask, resource limits and signal actions.  fork gives the child a copy
- * (tgroup_new), exec keeps it; it goes with the last thread.
+ * A process: what its threads share (Linux's signal_struct, with the
+ * fs_struct and sighand_struct that CLONE_THREAD implies): its id (the
+ * leader's pid), process group and session, the program's path, the
+ * working directory and umask, resource limits, signal actions,
+ * signals sent to the process rather than one thread, ITIMER_REAL, job
+ * control and how it ends.  Its family (parent, children, what wait
+ * reports) is kept in the leader's struct proc, which stays until the
+ * process is reaped, as Linux keeps a zombie leader.  fork gives the child
+ * a new one (a copy of the parent's limits, actions, directory ...), exec
+ * keeps it; it goes with the last task that refers to it.
  */
 struct tgroup {
-	int refs;                    /* tasks of the process holding it */
+	int refs;                    /* tasks holding it (struct proc.tg) */
+	pid_t tgid;                  /* getpid(): the leader's pid */
+	struct proc *leader;         /* whose family and status are the
+	                                process's (proc.c) */
+	struct proc *threads;        /* its tasks (tg_next), the leader too
+	                                until it is freed */
+	int nlive;                   /* tasks not torn down yet */
 	pid_t pgid, sid;
 	char exe[4096];              /* what /proc/self/exe names (guest path) */
 	char cwd[4096];              /* the working directory (guest path) */
 	mode_t umask;                /* masks the modes of files it creates */
 	struct rlimit rlim[RLIM_NLIMITS]; /* its resource limits */
 	struct vk_sigaction sigacts[VK_NSIG + 1];
+	uint64_t pending;            /* signals to the process (kill), not
+	                                delivered yet (bit sig-1) */
+	siginfo_t info[VK_NSIG + 1]; /* what each of those says */
+	uint64_t it_next;            /* ITIMER_REAL: CLOCK_MONOTONIC ns, 0 off */
+	uint64_t it_interval;        /* its period in ns, 0 one-shot */
+	bool exiting;                /* exit_group or a fatal signal: every
+	                                thread goes, and the process ends */
+	int exit_status;             /* ... with this wait(2) status */
+	bool stopped;                /* a stop signal's default action */
+	int jobctl;                  /* for wait: CLD_STOPPED, CLD_CONTINUED, 0 */
+	int jobctl_sig;              /* the stop signal (or SIGCONT) */
+	struct waitq threadq;        /* woken as each thread is torn down
+	                                (an execve waits for the others) */
+	uint64_t dead_cpu_ns;        /* CPU time of its threads gone */
 };
 
 /* How far a task has got: running (or runnable), or done. */
 enum task_state { TASK_RUN, TASK_SLEEP, TASK_DONE };
 
-/* One guest process (one thread for now). */
+/* One guest task: a thread, or the only thread of a process. */
 struct proc {
-	pid_t pid;
-	struct tgroup *tg;           /* what it shares with its threads */
+	pid_t pid;                   /* its id: gettid(); getpid() is tg->tgid */
+	struct tgroup *tg;           /* its process: what it shares with its
+	                                threads */
+	struct proc *tg_next;        /* the other tasks of tg */
 	char comm[16];
 	struct cred cred;            /* its identity (cred.c) */
 	const struct cred_bprm *bprm; /* while exec loads: the new image's */
@@ -124,6 +150,7 @@ struct proc {
 	struct ks_thread *kth;       /* its way into vm's space (kshim.h) */
 	struct ks_frame frame;
 	gva_t clear_tid;             /* set_tid_address */
+	gva_t robust_list;           /* set_robust_list (futex.c) */
 	uint64_t sigmask;
 	struct fdtab *fds;           /* descriptor table (file.c) */
 	struct file *holds[VK_FILE_HOLDS]; /* what fget took for the running
@@ -135,12 +162,14 @@ struct proc {
 	void *fpu;                   /* its FPU state while off the vCPU (only
 	                                where the backend shares one: kvm) */
 
-	/* Family (proc.c): the parent, its children, the table. */
-	struct proc *parent;         /* NULL for pid 1 */
+	/* Family (proc.c), kept in the leader: the parent's leader, its
+	 * children's leaders, the table. */
+	struct proc *parent;         /* NULL for pid 1 (and in threads) */
 	struct proc *children, *sibling;
 	struct proc *all_next;
 	struct waitq childq;         /* wait4 sleeps here */
-	int exit_signal;             /* sent to the parent at exit (SIGCHLD) */
+	int exit_signal;             /* sent to the parent at exit (SIGCHLD);
+	                                -1 in a thread */
 	bool did_exec;               /* setpgid: EACCES after exec */
 	struct proc *vforker;        /* the parent a vfork holds, until exec/exit */
 	bool vfork_done;             /* (in the parent) the vfork child let go */
@@ -158,13 +187,15 @@ struct proc {
 	struct timespec sleep_until; /* CLOCK_MONOTONIC */
 	bool woken;
 	bool reaped;                 /* waited for: freed once its task is done */
-	bool stopped;                /* a stop signal's default action */
-	int jobctl;                  /* for wait: CLD_STOPPED, CLD_CONTINUED, 0 */
-	int jobctl_sig;              /* the stop signal (or SIGCONT) */
 
-	bool exited;                 /* exit_group or a fatal signal */
-	bool zombie;                 /* torn down, waiting for wait4 */
-	int status;                  /* wait(2) status once exited */
+	bool exited;                 /* the task is ending (exit, exit_group,
+	                                a fatal signal) */
+	bool in_stop;                /* sitting out its process's stop */
+	bool torn_down;              /* ... and gave back what it held */
+	bool zombie;                 /* (a leader) the process ended, waiting
+	                                for wait4 */
+	int status;                  /* (a leader) its exit(2) code as a wait
+	                                status, then the process's */
 	uint64_t nsyscalls, nfaults, nhostcalls, nenosys;
 	uint64_t cpu_ns;             /* vCPU thread time its task used (sched.c) */
 	gva_t last_fault_addr;       /* to catch a fault that never resolves */
@@ -183,8 +214,11 @@ int proc_create_init(struct proc **pp, struct ks *ks, const char *comm);
  * trap loop's last step): its address space, descriptors and timers; its
  * children go to pid 1; its parent hears of it. */
 void proc_teardown(struct proc *p);
-/* The live process (not a zombie) with this pid, or NULL. */
+/* The task with this pid (a thread's tid, or a process's leader) of a
+ * process that has not ended, or NULL. */
 struct proc *proc_find(pid_t pid);
+/* pid 1's wait status, once its process ended. */
+int proc_init_status(void);
 /* The first of all processes (pid order not kept); ->all_next for more. */
 struct proc *proc_first(void);
 /* Processes now in the table, zombies included. */
@@ -215,6 +249,16 @@ void proc_vfork_release(struct proc *p);
  * hold one more process) or -ENOMEM. */
 struct proc *proc_fork(struct proc *parent, bool share_vm, bool share_files,
     int *errp);
+/* clone with CLONE_THREAD: a new thread of parent's process (the
+ * descriptor table shared with share_files); NULL with *errp -EAGAIN or
+ * -ENOMEM. */
+struct proc *proc_thread(struct proc *parent, bool share_files, int *errp);
+/* execve's de_thread: the other threads of p's process end, and p
+ * becomes its leader.  0, or -EINTR when p was killed meanwhile. */
+int proc_exec_alone(struct proc *p);
+/* CPU time in ns: p's own (thread) or its whole process's, gone threads
+ * included. */
+uint64_t proc_cputime(struct proc *p, bool thread);
 /* wait: the zombie p leaves its parent and, once its task is done, the
  * table. */
 void proc_reap(struct proc *p);
@@ -291,6 +335,11 @@ void sched_give_way(struct proc *p);
 int vm_copyout(struct vmspace *vm, gva_t dst, const void *src, size_t len);
 int copyin(struct proc *p, void *dst, gva_t src, size_t len);
 int copyout(struct proc *p, gva_t dst, const void *src, size_t len);
+/* The aligned 32-bit guest word at va (a futex) in host memory, for
+ * atomic access, faulted in for reading or writing: valid until p sleeps
+ * or the guest's map changes.  NULL with *err -EINVAL (misaligned) or
+ * -EFAULT. */
+uint32_t *copy_word(struct proc *p, gva_t va, bool write, int *err);
 /* Copies a NUL-terminated string of at most max bytes (incl. NUL):
  * its length, -EFAULT, or -ENAMETOOLONG. */
 long copyinstr(struct proc *p, char *dst, gva_t src, size_t max);
@@ -339,10 +388,17 @@ int elf_load(struct vmspace *vm, struct proc *p, int fd, const char *path,
 
 /* signal.c: posting and delivering signals, timers, interruptible waits,
  * job control and the exit status. */
-/* Ends p as if killed by signal sig (why: one line, or NULL). */
+/* Ends p's process as if killed by signal sig (why: one line, or NULL):
+ * every thread goes. */
 void proc_kill(struct proc *p, int sig, const char *why);
-/* exit_group: p ends with status code once back in its trap loop. */
+/* exit_group: p's process ends with status code, every thread once back
+ * in its trap loop. */
 void proc_exit(struct proc *p, int code);
+/* exit: p alone ends (code is its process's status if p is the leader). */
+void proc_thread_exit(struct proc *p, int code);
+/* Thread t ends (execve's de_thread, a group exit): SIGKILL for it alone,
+ * and a wakeup. */
+void proc_kill_thread(struct proc *t, const siginfo_t *si);
 /* Job control: p stops (a stop signal's default action) and sleeps
  * until SIGCONT or SIGKILL; its parent hears of the stop and of the
  * continue (proc_jobctl: SIGCHLD unless SA_NOCLDSTOP, a wakeup, a report
@@ -353,15 +409,18 @@ void proc_jobctl(struct proc *p, int code, int sig);
 void sig_proc_init(struct proc *p);
 void sig_proc_fini(struct proc *p);
 /* fork: the child gets the parent's actions, mask and alternate stack;
- * nothing pending, no timer.  exec: handled signals go back to SIG_DFL,
- * the alternate stack goes; ignored ones, the mask, pending signals and
- * the timer stay. */
+ * nothing pending, no timer.  A thread: the mask, no alternate stack.
+ * exec: handled signals go back to SIG_DFL, the alternate stack goes;
+ * ignored ones, the mask, pending signals and the timer stay. */
 void sig_fork(struct proc *child, const struct proc *parent);
+void sig_thread(struct proc *child, const struct proc *parent);
 void sig_exec(struct proc *p);
-/* Posts sig with info (si_signo is set here): discarded if ignored and
- * not blocked, else pending (a standard signal already pending stays as
- * it was). */
+/* Posts sig with info (si_signo is set here) to p's process (sig_post)
+ * or to thread p alone (sig_post_thread): discarded if ignored and not
+ * blocked, else pending (a standard signal already pending stays as it
+ * was), and the thread that takes it is woken. */
 void sig_post(struct proc *p, int sig, const siginfo_t *info);
+void sig_post_thread(struct proc *p, int sig, const siginfo_t *info);
 /* A fault: as Linux's force_sig, a blocked or ignored sig is unblocked
  * and reset to SIG_DFL first.  t is the trap (frame fields), why the -v
  * line should it kill. */
@@ -373,7 +432,8 @@ void sig_exception(struct proc *p, const struct ks_trap *t, const char *why);
  * every deliverable signal is delivered (handler frames, default
  * actions), and an interrupted system call is restarted or fails EINTR. */
 void sig_deliver(struct proc *p);
-/* True when a signal not in p->sigmask (or in also) is pending. */
+/* True when a signal not in p->sigmask (or in also) is pending for p or
+ * its process, or its process is stopping. */
 bool sig_pending(struct proc *p, uint64_t also);
 /* Sleeps until the absolute time *until on clock clk (NULL: forever), or
  * fd (if >= 0) is readable, or sig_pending(p, also).  0 at the time or

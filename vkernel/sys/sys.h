@@ -188,6 +188,7 @@ long sys_setxattr(struct proc *, const uint64_t *);
 long sys_fork(struct proc *, const uint64_t *);
 long sys_vfork(struct proc *, const uint64_t *);
 long sys_clone(struct proc *, const uint64_t *);
+long sys_clone3(struct proc *, const uint64_t *);
 long sys_wait4(struct proc *, const uint64_t *);
 long sys_waitid(struct proc *, const uint64_t *);
 long sys_getppid(struct proc *, const uint64_t *);
@@ -233,18 +234,22 @@ long sys_clock_nanosleep(struct proc *, const uint64_t *);
 
 /* sys_futex.c: futex. */
 long sys_futex(struct proc *, const uint64_t *);
+long sys_futex_waitv(struct proc *, const uint64_t *);
 
 /* sys_info.c: the small calls: ids, names, limits, random, prctl, affinity. */
 long sys_arch_prctl(struct proc *, const uint64_t *);
 long sys_set_tid_address(struct proc *, const uint64_t *);
 long sys_set_robust_list(struct proc *, const uint64_t *);
+long sys_get_robust_list(struct proc *, const uint64_t *);
 long sys_uname(struct proc *, const uint64_t *);
 long sys_getpid(struct proc *, const uint64_t *);
+long sys_gettid(struct proc *, const uint64_t *);
 long sys_getrandom(struct proc *, const uint64_t *);
 long sys_prlimit64(struct proc *, const uint64_t *);
 long sys_setrlimit(struct proc *, const uint64_t *);
 long sys_getrlimit(struct proc *, const uint64_t *);
 long sys_exit(struct proc *, const uint64_t *);
+long sys_exit_group(struct proc *, const uint64_t *);
 long sys_prctl(struct proc *, const uint64_t *);
 long sys_getsockname(struct proc *, const uint64_t *);
 long sys_sysinfo(struct proc *, const uint64_t *);

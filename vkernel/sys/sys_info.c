@@ -51,11 +51,33 @@ sys_set_tid_address(struct proc *p, const uint64_t *a)
 	return p->pid;
 }
 
+/* The robust futex list (kern/futex.c walks it when the thread ends). */
 long
 sys_set_robust_list(struct proc *p, const uint64_t *a)
 {
-	(void)p;
-	return a[1] == 24 ? 0 : -EINVAL;
+	if (a[1] != 24)
+		return -EINVAL;
+	p->robust_list = a[0];
+	return 0;
+}
+
+/* get_robust_list(tid, head_ptr, len_ptr): a thread's own, or another's
+ * with the right to ptrace it (here: the same process, or the credential
+ * check kill(2) makes). */
+long
+sys_get_robust_list(struct proc *p, const uint64_t *a)
+{
+	struct proc *t = a[0] == 0 ? p : proc_find((pid_t)a[0]);
+	uint64_t len = 24;
+
+	if (t == NULL || t->torn_down)
+		return -ESRCH;
+	if (t->tg != p->tg && !cred_may_kill(&p->cred, &t->cred))
+		return -EPERM;
+	if (copyout(p, a[2], &len, sizeof(len)) != 0 ||
+	    copyout(p, a[1], &t->robust_list, sizeof(t->robust_list)) != 0)
+		return -EFAULT;
+	return 0;
 }
 
 long
@@ -72,6 +94,13 @@ sys_uname(struct proc *p, const uint64_t *a)
 
 long
 sys_getpid(struct proc *p, const uint64_t *a)
+{
+	(void)a;
+	return p->tg->tgid;
+}
+
+long
+sys_gettid(struct proc *p, const uint64_t *a)
 {
 	(void)a;
 	return p->pid;
@@ -165,8 +194,16 @@ sys_getrlimit(struct proc *p, const uint64_t *a)
 	return sys_prlimit64(p, b);
 }
 
+/* exit: this thread; exit_group: the whole process. */
 long
 sys_exit(struct proc *p, const uint64_t *a)
+{
+	proc_thread_exit(p, (int)(a[0] & 0xff));
+	return 0;
+}
+
+long
+sys_exit_group(struct proc *p, const uint64_t *a)
 {
 	proc_exit(p, (int)(a[0] & 0xff));
 	return 0;

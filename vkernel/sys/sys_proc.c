@@ -1,4 +1,4 @@
-/* sys_proc.c: the process system calls: fork, vfork, clone, execve, wait4, waitid, getppid, process groups and sessions. */
+/* sys_proc.c: the process system calls: fork, vfork, clone and clone3 (threads too), execve, wait4, waitid, getppid, process groups and sessions. */
 
 #include <errno.h>
 #include <limits.h>
@@ -16,29 +16,37 @@
 #define P_PIDFD 3
 #endif
 
-/* Flags that change nothing for a process with one thread and no tracer. */
+/* Flags that change nothing here (no tracer, no System V semaphores, no
+ * I/O contexts; CLONE_DETACHED is ignored by Linux too). */
 #define CLONE_HARMLESS (CLONE_PTRACE | CLONE_UNTRACED | CLONE_SYSVSEM | \
-    CLONE_IO)
+    CLONE_IO | CLONE_DETACHED)
 
 /*
- * clone without CLONE_THREAD: fork (a copy-on-write copy of the address
- * space) or, with CLONE_VM|CLONE_VFORK, vfork (the child runs on the
- * parent's address space while the parent waits, until the child execs or
- * exits).  Threads (CLONE_THREAD) are a later step: EAGAIN, as for a
- * thread the system cannot make.  CLONE_FILES shares the descriptor
- * table.  Other sharing (CLONE_FS, CLONE_SIGHAND, CLONE_VM alone) and
- * namespaces are EINVAL.
+ * clone's work, for clone and clone3:
+ * - CLONE_THREAD (with CLONE_VM, CLONE_SIGHAND and CLONE_FS, as every C
+ *   library and Go pass them): a new thread of the caller's process;
+ *   CLONE_FILES shares the descriptor table, else the thread gets a copy.
+ * - otherwise a new process: fork (a copy-on-write copy of the address
+ *   space), vfork (CLONE_VM|CLONE_VFORK: the child runs on the parent's
+ *   address space while the parent waits, until the child execs or
+ *   exits) or CLONE_VM alone (a process sharing the address space).
+ *   CLONE_FILES shares the descriptor table.
+ * CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID and
+ * CLONE_CHILD_CLEARTID are honoured; sharing the directory or the signal
+ * actions between processes (CLONE_FS, CLONE_SIGHAND without a thread),
+ * CLONE_PARENT, pidfds and namespaces are EINVAL.  stack is the child's
+ * rsp (0: the caller's).  The child's id, or -errno.
  */
 static long
-do_fork(struct proc *p, uint64_t flags, gva_t stack, gva_t ptid, gva_t ctid,
-    uint64_t tls)
+do_fork(struct proc *p, uint64_t flags, int csig, gva_t stack, gva_t ptid,
+    gva_t ctid, uint64_t tls)
 {
-	static bool said;
-	uint64_t csig = flags & CSIGNAL, rest = flags & ~(uint64_t)CSIGNAL;
 	const uint64_t ok = CLONE_VM | CLONE_VFORK | CLONE_FILES |
-	    CLONE_PARENT_SETTID |
+	    CLONE_FS | CLONE_SIGHAND | CLONE_THREAD | CLONE_PARENT_SETTID |
 	    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS |
 	    CLONE_HARMLESS;
+	const uint64_t thread = CLONE_THREAD | CLONE_SIGHAND | CLONE_VM |
+	    CLONE_FS;
 	bool vfork = (flags & (CLONE_VM | CLONE_VFORK)) ==
 	    (CLONE_VM | CLONE_VFORK);
 	struct proc *c;
@@ -46,23 +54,28 @@ do_fork(struct proc *p, uint64_t flags, gva_t stack, gva_t ptid, gva_t ctid,
 	int err = 0;
 	pid_t pid;
 
-	if (csig > VK_NSIG)
+	if (csig < 0 || csig > VK_NSIG || (flags & ~ok) != 0)
 		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;   /* as Linux */
 	if (flags & CLONE_THREAD) {
-		if (!said)
-			vk_verbose("pid %d (%s): clone of a thread: EAGAIN "
-			    "(threads are not supported yet)", p->pid, p->comm);
-		said = true;
-		return -EAGAIN;
-	}
-	if ((rest & ~ok) != 0 || ((flags & CLONE_VM) && !vfork))
+		if ((flags & thread) != thread || (flags & CLONE_VFORK))
+			return -EINVAL;
+	} else if (flags & (CLONE_SIGHAND | CLONE_FS)) {
 		return -EINVAL;
+	}
 	if ((flags & CLONE_SETTLS) && tls >= KS_USER_MAX)
 		return -EPERM;
-	if ((c = proc_fork(p, vfork, (flags & CLONE_FILES) != 0, &err)) == NULL)
+	if (flags & CLONE_THREAD)
+		c = proc_thread(p, (flags & CLONE_FILES) != 0, &err);
+	else
+		c = proc_fork(p, (flags & CLONE_VM) != 0,
+		    (flags & CLONE_FILES) != 0, &err);
+	if (c == NULL)
 		return err;
 	pid = c->pid;
-	c->exit_signal = (int)csig;
+	if (!(flags & CLONE_THREAD))
+		c->exit_signal = csig;
 	if (stack != 0)
 		c->frame.rsp = stack;
 	if (flags & CLONE_SETTLS)
@@ -81,7 +94,8 @@ do_fork(struct proc *p, uint64_t flags, gva_t stack, gva_t ptid, gva_t ctid,
 	p->vfork_done = false;
 	mask = p->sigmask;
 	p->sigmask = ~SIGBIT(SIGKILL);
-	while (!p->vfork_done && !(p->sig.pending & SIGBIT(SIGKILL)))
+	while (!p->vfork_done && !p->exited &&
+	    !((p->sig.pending | p->tg->pending) & SIGBIT(SIGKILL)))
 		(void)proc_sleep(p, NULL, NULL, 0, NULL);
 	p->sigmask = mask;
 	return pid;
@@ -91,21 +105,64 @@ long
 sys_fork(struct proc *p, const uint64_t *a)
 {
 	(void)a;
-	return do_fork(p, SIGCHLD, 0, 0, 0, 0);
+	return do_fork(p, 0, SIGCHLD, 0, 0, 0, 0);
 }
 
 long
 sys_vfork(struct proc *p, const uint64_t *a)
 {
 	(void)a;
-	return do_fork(p, CLONE_VM | CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+	return do_fork(p, CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0);
 }
 
-/* x86-64 order: flags, stack, parent_tid, child_tid, tls. */
+/* x86-64 order: flags (exit signal in the low byte), stack, parent_tid,
+ * child_tid, tls. */
 long
 sys_clone(struct proc *p, const uint64_t *a)
 {
-	return do_fork(p, a[0], a[1], a[2], a[3], a[4]);
+	return do_fork(p, a[0] & ~(uint64_t)CSIGNAL, (int)(a[0] & CSIGNAL),
+	    a[1], a[2], a[3], a[4]);
+}
+
+/* Linux's struct clone_args (the first version, 64 bytes, then set_tid
+ * and cgroup). */
+struct vk_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+	    stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/* clone3(args, size): the same, from a struct; a larger struct than ours
+ * must be zero past it (E2BIG), as Linux's copy_struct_from_user. */
+long
+sys_clone3(struct proc *p, const uint64_t *a)
+{
+	struct vk_clone_args ca;
+	size_t size = a[1], n = size < sizeof(ca) ? size : sizeof(ca), i;
+	uint8_t extra[64];
+	gva_t stack = 0;
+
+	if (size < 64 || size > 4096)
+		return -EINVAL;
+	memset(&ca, 0, sizeof(ca));
+	if (copyin(p, &ca, a[0], n) != 0)
+		return -EFAULT;
+	for (i = sizeof(ca); i < size; i += sizeof(extra)) {
+		size_t m = size - i < sizeof(extra) ? size - i : sizeof(extra);
+
+		if (copyin(p, extra, a[0] + i, m) != 0)
+			return -EFAULT;
+		while (m-- > 0)
+			if (extra[m] != 0)
+				return -E2BIG;
+	}
+	if ((ca.flags & CSIGNAL) != 0 || ca.exit_signal > VK_NSIG ||
+	    ca.set_tid != 0 || ca.set_tid_size != 0 || ca.cgroup != 0 ||
+	    ((ca.stack == 0) != (ca.stack_size == 0)))
+		return -EINVAL;
+	if (ca.stack != 0)
+		stack = ca.stack + ca.stack_size;
+	return do_fork(p, ca.flags, (int)ca.exit_signal, stack, ca.parent_tid,
+	    ca.child_tid, ca.tls);
 }
 
 /* ---- waiting for children ---- */
@@ -143,13 +200,13 @@ wait_match(const struct proc *c, const struct waitreq *w)
 static int
 do_wait(struct proc *p, struct waitreq *w)
 {
-	struct proc *c;
+	struct proc *l = p->tg->leader, *c;
 	bool any;
 	int r;
 
 	for (;;) {
 		any = false;
-		for (c = p->children; c != NULL; c = c->sibling) {
+		for (c = l->children; c != NULL; c = c->sibling) {
 			if (!wait_match(c, w))
 				continue;
 			any = true;
@@ -161,11 +218,12 @@ do_wait(struct proc *p, struct waitreq *w)
 					proc_reap(c);
 				return 1;
 			}
-			if (c->zombie || c->jobctl == 0)
+			if (c->zombie || c->tg->jobctl == 0)
 				continue;
-			if (c->jobctl == CLD_STOPPED && (w->options & WSTOPPED))
-				w->status = (c->jobctl_sig << 8) | 0x7f;
-			else if (c->jobctl == CLD_CONTINUED &&
+			if (c->tg->jobctl == CLD_STOPPED &&
+			    (w->options & WSTOPPED))
+				w->status = (c->tg->jobctl_sig << 8) | 0x7f;
+			else if (c->tg->jobctl == CLD_CONTINUED &&
 			    (w->options & WCONTINUED))
 				w->status = 0xffff;
 			else
@@ -173,14 +231,14 @@ do_wait(struct proc *p, struct waitreq *w)
 			w->pid = c->pid;
 			w->uid = c->cred.ruid;
 			if (!(w->options & WNOWAIT))
-				c->jobctl = 0; /* reported once */
+				c->tg->jobctl = 0; /* reported once */
 			return 1;
 		}
 		if (!any)
 			return -ECHILD;
 		if (w->options & WNOHANG)
 			return 0;
-		if ((r = proc_sleep(p, &p->childq, NULL, 0, NULL)) ==
+		if ((r = proc_sleep(p, &l->childq, NULL, 0, NULL)) ==
 		    -ERESTARTSYS)
 			return r;
 	}
@@ -288,15 +346,20 @@ sys_waitid(struct proc *p, const uint64_t *a)
 long
 sys_getppid(struct proc *p, const uint64_t *a)
 {
+	struct proc *pp = p->tg->leader->parent;
+
 	(void)a;
-	return p->parent != NULL ? p->parent->pid : 0;
+	return pp != NULL ? pp->tg->tgid : 0;
 }
 
-/* The process pid names for getpgid/getsid: 0 is the caller. */
+/* The process pid names for getpgid/getsid/setpgid (its leader): 0 is the
+ * caller's; a thread's id names its process. */
 static struct proc *
 pid_target(struct proc *p, pid_t pid)
 {
-	return pid == 0 ? p : pid < 0 ? NULL : proc_find(pid);
+	struct proc *t = pid == 0 ? p : pid < 0 ? NULL : proc_find(pid);
+
+	return t != NULL ? t->tg->leader : NULL;
 }
 
 long
@@ -329,8 +392,8 @@ group_exists(pid_t pgid, pid_t sid, const struct proc *except)
 	struct proc *q;
 
 	for (q = proc_first(); q != NULL; q = q->all_next)
-		if (q != except && !q->zombie && q->tg->pgid == pgid &&
-		    (sid == 0 || q->tg->sid == sid))
+		if (q != except && q == q->tg->leader && !q->zombie &&
+		    q->tg->pgid == pgid && (sid == 0 || q->tg->sid == sid))
 			return true;
 	return false;
 }
@@ -350,8 +413,8 @@ sys_setpgid(struct proc *p, const uint64_t *a)
 		return -ESRCH;
 	if (pgid == 0)
 		pgid = t->pid;
-	if (t != p) {
-		if (t->parent != p)
+	if (t->tg != p->tg) {
+		if (t->parent != p->tg->leader)
 			return -ESRCH;
 		if (t->did_exec)
 			return -EACCES;
@@ -370,9 +433,9 @@ long
 sys_setsid(struct proc *p, const uint64_t *a)
 {
 	(void)a;
-	if (p->tg->pgid == p->pid || group_exists(p->pid, 0, NULL))
+	if (p->tg->pgid == p->tg->tgid || group_exists(p->tg->tgid, 0, NULL))
 		return -EPERM;
-	p->tg->sid = p->tg->pgid = p->pid;
+	p->tg->sid = p->tg->pgid = p->tg->tgid;
 	return p->tg->sid;
 }
 
@@ -472,8 +535,8 @@ sys_execve(struct proc *p, const uint64_t *a)
 		goto out;
 	r = proc_exec(p, path, argv, envp, why, sizeof(why));
 	if (r != 0)
-		vk_verbose("pid %d (%s): execve %s: %s", p->pid, p->comm, path,
-		    why);
+		vk_verbose("pid %d (%s): execve %s: %s", p->tg->tgid, p->comm,
+		    path, why);
 out:
 	free(argv);
 	free(envp);

@@ -1,9 +1,9 @@
 /* sys_signal.c: the signal system calls: actions, masks, sigreturn, waits, the alternate stack, kill, alarm and ITIMER_REAL. */
 
 /*
- * kill, tgkill and tkill reach any guest process of this vkernel (one
- * thread each: a thread id is a pid) that the sender's credentials may
- * signal (Linux's check_kill_permission).  Blocking calls wait in sig_wait
+ * kill reaches any guest process of this vkernel, tgkill and tkill any
+ * thread, that the sender's credentials may signal (Linux's
+ * check_kill_permission).  Blocking calls wait in sig_wait
  * and come back with one of Linux's restart codes, which sig_deliver
  * turns into EINTR or a restart.
  */
@@ -59,12 +59,18 @@ sys_rt_sigaction(struct proc *p, const uint64_t *a)
 		return 0;
 	sa.mask &= ~SIG_UNBLOCKABLE;
 	p->tg->sigacts[sig] = sa;
-	/* Ignored now: what is pending goes, blocked or not (Linux). */
+	/* Ignored now: what is pending goes, blocked or not, in every
+	 * thread (Linux). */
 	if (sa.handler == (uint64_t)(uintptr_t)SIG_IGN ||
 	    (sa.handler == (uint64_t)(uintptr_t)SIG_DFL &&
 	    (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
-	    sig == SIGCONT)))
-		p->sig.pending &= ~SIGBIT(sig);
+	    sig == SIGCONT))) {
+		struct proc *t;
+
+		p->tg->pending &= ~SIGBIT(sig);
+		for (t = p->tg->threads; t != NULL; t = t->tg_next)
+			t->sig.pending &= ~SIGBIT(sig);
+	}
 	return 0;
 }
 
@@ -126,8 +132,8 @@ sys_rt_sigtimedwait(struct proc *p, const uint64_t *a)
 {
 	struct timespec ts = { 0, 0 }, until = { 0, 0 }, now;
 	siginfo_t si;
-	uint64_t set;
-	int sig;
+	uint64_t set, mask;
+	int sig, w;
 
 	if (a[3] != 8)
 		return -EINVAL;
@@ -157,8 +163,15 @@ sys_rt_sigtimedwait(struct proc *p, const uint64_t *a)
 			return -EAGAIN;
 		if (sig_pending(p, 0))
 			return -EINTR;
-		if (sig_wait(p, CLOCK_MONOTONIC, a[2] != 0 ? &until : NULL, -1,
-		    set) == 0 && (sig = sig_dequeue(p, set, &si)) == 0)
+		/* While it waits the set is not blocked, so that a signal
+		 * sent to the process picks this thread (Linux's
+		 * real_blocked). */
+		mask = p->sigmask;
+		p->sigmask &= ~set;
+		w = sig_wait(p, CLOCK_MONOTONIC, a[2] != 0 ? &until : NULL, -1,
+		    set);
+		p->sigmask = mask;
+		if (w == 0 && (sig = sig_dequeue(p, set, &si)) == 0)
 			return -EAGAIN;
 		if (sig != 0) {
 			if (a[1] != 0 && copyout(p, a[1], &si, sizeof(si)))
@@ -171,7 +184,7 @@ sys_rt_sigtimedwait(struct proc *p, const uint64_t *a)
 long
 sys_rt_sigpending(struct proc *p, const uint64_t *a)
 {
-	uint64_t set = p->sig.pending & p->sigmask;
+	uint64_t set = (p->sig.pending | p->tg->pending) & p->sigmask;
 
 	if (a[1] > 8)
 		return -EINVAL;
@@ -209,13 +222,13 @@ sys_sigaltstack(struct proc *p, const uint64_t *a)
 static int
 kill_permitted(const struct proc *p, const struct proc *t, int sig)
 {
-	if (p == t || cred_may_kill(&p->cred, &t->cred))
+	if (p->tg == t->tg || cred_may_kill(&p->cred, &t->cred))
 		return 0;
 	return sig == SIGCONT && t->tg->sid == p->tg->sid ? 0 : -EPERM;
 }
 
-/* Sends sig to t as from p (SI_USER or SI_TKILL) if p may; sig 0 only
- * checks.  0 or -EPERM. */
+/* Sends sig to t's process (SI_USER) or to thread t alone (SI_TKILL) as
+ * from p, if p may; sig 0 only checks.  0 or -EPERM. */
 static int
 send_from(struct proc *p, struct proc *t, int sig, int code)
 {
@@ -228,9 +241,12 @@ send_from(struct proc *p, struct proc *t, int sig, int code)
 		return 0;
 	memset(&si, 0, sizeof(si));
 	si.si_code = code;
-	si.si_pid = p->pid;
+	si.si_pid = p->tg->tgid;
 	si.si_uid = p->cred.ruid;
-	sig_post(t, sig, &si);
+	if (code == SI_TKILL)
+		sig_post_thread(t, sig, &si);
+	else
+		sig_post(t, sig, &si);
 	return 0;
 }
 
@@ -254,10 +270,14 @@ sys_kill(struct proc *p, const uint64_t *a)
 	if (pid == INT_MIN)
 		return -ESRCH;
 	for (t = proc_first(); t != NULL; t = t->all_next) {
-		if (pid > 0 ? t->pid != pid :
-		    pid == 0 ? t->tg->pgid != p->tg->pgid :
-		    pid == -1 ? t->pid == 1 || t == p :
-		    t->tg->pgid != -pid)
+		/* A process is its leader's entry; a thread's id names its
+		 * process too (the thread then takes it if it can). */
+		if (pid > 0 ? t->pid != pid || (t->torn_down &&
+		    t != t->tg->leader) : t != t->tg->leader)
+			continue;
+		if (pid == 0 ? t->tg->pgid != p->tg->pgid :
+		    pid == -1 ? t->pid == 1 || t->tg == p->tg :
+		    pid < -1 ? t->tg->pgid != -pid : false)
 			continue;
 		if (pid != -1 && pid <= 0 && t->zombie)
 			continue;
@@ -274,13 +294,13 @@ sys_kill(struct proc *p, const uint64_t *a)
 	return sent ? 0 : last;
 }
 
-/* One thread per process: the thread id is the pid. */
+/* To thread tid (of process tgid, if not 0), alone. */
 static long
 send_tid(struct proc *p, pid_t tgid, pid_t tid, int sig)
 {
 	struct proc *t = tid == p->pid ? p : proc_find(tid);
 
-	if (t == NULL || (tgid != 0 && tgid != tid))
+	if (t == NULL || t->torn_down || (tgid != 0 && tgid != t->tg->tgid))
 		return -ESRCH;
 	return send_from(p, t, sig, SI_TKILL);
 }

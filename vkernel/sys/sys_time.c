@@ -28,14 +28,20 @@ enum clock_kind { CLK_BAD, CLK_HOST, CLK_CPU };
  * What the guest's clock id names, and the host clock to read for it:
  * the standard clocks (the alarm clocks read their base clock, whatever
  * the host's RTC), or one of the guest's own CPU clocks: the process and
- * thread clocks, by their fixed ids, by pid 0 or by the guest's own pid.
- * Every other id, the CPU clocks of host processes above all, is CLK_BAD:
- * EINVAL, as Linux says for a process that does not exist, so the guest
- * learns nothing about the host's pids.
+ * thread clocks, by their fixed ids, by pid 0, by the guest's own pid or
+ * (a thread clock) the tid of one of its threads; *cpu is the task and
+ * *thread says which of the two.  Every other id, the CPU clocks of host
+ * processes above all, is CLK_BAD: EINVAL, as Linux says for a process
+ * that does not exist, so the guest learns nothing about the host's pids.
  */
 static enum clock_kind
-clock_kind(struct proc *p, clockid_t id, clockid_t *host)
+clock_kind(struct proc *p, clockid_t id, clockid_t *host, struct proc **cpu,
+    bool *thread)
 {
+	struct proc *t;
+	pid_t pid;
+
+	*cpu = p;
 	switch (id) {
 	case CLOCK_REALTIME:
 	case CLOCK_MONOTONIC:
@@ -55,43 +61,44 @@ clock_kind(struct proc *p, clockid_t id, clockid_t *host)
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
 		*host = id; /* the vkernel's own: for getres */
+		*thread = id == CLOCK_THREAD_CPUTIME_ID;
 		return CLK_CPU;
 	}
 	if (id >= 0 || CPUCLOCK_TYPE(id) == CPUCLOCK_FD)
 		return CLK_BAD;
-	if (CPUCLOCK_PID(id) != 0 && CPUCLOCK_PID(id) != p->pid)
-		return CLK_BAD;
+	*thread = (id & CPUCLOCK_PERTHREAD) != 0;
+	if ((pid = CPUCLOCK_PID(id)) != 0) {
+		if ((t = proc_find(pid)) == NULL || t->tg != p->tg ||
+		    (*thread ? t->torn_down : pid != p->tg->tgid))
+			return CLK_BAD;
+		*cpu = t;
+	}
 	/* The same kind of clock of the vkernel itself (pid 0), for getres. */
 	*host = (clockid_t)((~0U << 3) | (id & (CPUCLOCK_PERTHREAD | 3)));
 	return CLK_CPU;
 }
 
 /* clock_gettime and clock_getres.  A guest CPU clock reads the CPU time
- * the host spent running the guest (its stub process or vCPU thread). */
+ * the host spent running the guest (its stub threads or vCPU thread). */
 long
 sys_clock_gettime(struct proc *p, const uint64_t *a)
 {
-	bool getres = p->frame.rax == SYS_clock_getres;
+	bool getres = p->frame.rax == SYS_clock_getres, thread = false;
+	struct proc *cpu;
 	struct timespec ts;
 	clockid_t host;
+	uint64_t ns;
 	long r;
 
-	switch (clock_kind(p, (clockid_t)a[0], &host)) {
+	switch (clock_kind(p, (clockid_t)a[0], &host, &cpu, &thread)) {
 	case CLK_BAD:
 		return -EINVAL;
 	case CLK_CPU:
 		if (!getres) {
 			p->nhostcalls++;
-			if (vk.ops->cputime == NULL) {
-				uint64_t ns = sched_cputime(p);
-
-				ts.tv_sec = (time_t)(ns / 1000000000ULL);
-				ts.tv_nsec = (long)(ns % 1000000000ULL);
-				break;
-			}
-			r = vk.ops->cputime(p->kth, &ts);
-			if (r < 0)
-				return r;
+			ns = proc_cputime(cpu, thread);
+			ts.tv_sec = (time_t)(ns / 1000000000ULL);
+			ts.tv_nsec = (long)(ns % 1000000000ULL);
 			break;
 		}
 		/* FALLTHROUGH */
@@ -159,8 +166,10 @@ sys_clock_nanosleep(struct proc *p, const uint64_t *a)
 	clockid_t id = (clockid_t)a[0]; /* an int, as Linux takes it */
 	clockid_t host;
 	enum clock_kind kind;
+	struct proc *cpu;
+	bool thread;
 
-	if ((kind = clock_kind(p, id, &host)) == CLK_BAD)
+	if ((kind = clock_kind(p, id, &host, &cpu, &thread)) == CLK_BAD)
 		return -EINVAL;
 	if (id == CLOCK_THREAD_CPUTIME_ID || (kind == CLK_HOST &&
 	    host != CLOCK_REALTIME && host != CLOCK_MONOTONIC &&
