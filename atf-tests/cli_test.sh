@@ -50,7 +50,7 @@ usage__help_body()
 	done
 	atf_check -o match:"^environment: VKERNEL_PAGING=hw\|sw\|auto" cat help
 	atf_check -o match:"-r root .*guest's /" cat help
-	atf_check -o match:"-n ncpus .*one vCPU" cat help
+	atf_check -o match:"-n ncpus .*vCPUs at once" cat help
 }
 
 atf_test_case usage__unknown_option
@@ -253,13 +253,17 @@ memory__cannot_back_body()
 atf_test_case cpus__option
 cpus__option_head()
 {
-	atf_set "descr" "-n 2 is accepted; -n 0 and -n x exit 64"
+	atf_set "descr" "-n 2 runs two vCPUs and -v says so; -n 0, -n 257 and -n x exit 64"
 }
 cpus__option_body()
 {
 	cli_setup
-	atf_check -s exit:0 -o match:"hello from the guest" "$vk" -n 2 -m 64m "$hello"
+	atf_check -s exit:0 -o match:"hello from the guest" \
+	    -e match:"^vkernel: vCPUs: 2 \(-n\)" "$vk" -v -n 2 -m 64m "$hello"
+	atf_check -s exit:0 -o match:"hello from the guest" \
+	    -e match:"^vkernel: vCPUs: 1 \(-n\)" "$vk" -v -m 64m "$hello"
 	atf_check -s exit:64 -o empty -e match:"." "$vk" -n 0 -m 64m "$hello"
+	atf_check -s exit:64 -o empty -e match:"." "$vk" -n 257 -m 64m "$hello"
 	atf_check -s exit:64 -o empty -e match:"." "$vk" -n x -m 64m "$hello"
 }
 

@@ -84,13 +84,21 @@ struct ks_stats {
 	uint64_t mappings_limit;/* the bound on them */
 	uint64_t restarts;      /* stubs replaced (bound reached, or a flush
 	                           the host did not carry out) */
+	/* with several vCPUs: */
+	uint64_t shootdowns;    /* invalidations while the space ran on
+	                           another vCPU (hw: other vCPUs kicked and
+	                           waited for; sw: the host's, for the stub's
+	                           other threads) */
+	uint64_t ipis;          /* vCPUs kicked for them (hw) */
 };
 
-/* Guest-physical memory as the vkernel set it up for the shim. */
+/* Guest-physical memory as the vkernel set it up for the shim, and the
+ * vCPUs that will run guest code (-n). */
 struct ks_mem {
 	int fd;            /* the memory image */
 	size_t size;       /* its size in bytes */
 	gpa_t resv;        /* ops->resv_pages pages at resv, the backend's own */
+	int ncpus;         /* vCPU threads, each of which calls cpu_start */
 };
 
 struct ks;        /* one shim instance (opaque, backend-owned) */
@@ -116,15 +124,22 @@ struct ks_thread; /* one guest thread's way into a space (opaque) */
  * - run() resumes the thread with *frame and returns with the next trap,
  *   *frame updated.  It returns 0, or -errno when the host failed.
  * - A backend fails set-up with one line in why[] and -1.
- * - The kvm backend applies queued invalidations on the next entry into
- *   the guest, before any guest instruction runs; with one vCPU that stopped
- *   guest is the only TLB user, so flush() has nothing more to do.
+ * - The kvm backend applies a vCPU's queued invalidations on its next entry
+ *   into the guest, before any guest instruction runs; flush() kicks the
+ *   other vCPUs that run the space and returns once each has left the
+ *   guest to invalidate (the TLB shootdown): only then may a page the
+ *   batch unmapped be reused.
  */
 struct ks_ops {
 	const char *name;
 	size_t resv_pages; /* guest-physical pages the backend needs for itself */
+	size_t resv_pages_per_cpu; /* ... and for each vCPU, after those */
 	int (*init)(struct ks **ksp, const struct ks_mem *mem, char *why,
 	    size_t whylen);
+	/* Optional (may be NULL): the calling thread is vCPU cpu (0 ..
+	 * ncpus-1) from now on, and runs guests through it only.  0, or -1
+	 * with one line in why. */
+	int (*cpu_start)(struct ks *ks, int cpu, char *why, size_t whylen);
 	void (*fini)(struct ks *ks);
 	int (*space_create)(struct ks *ks, gpa_t cr3, struct ks_space **spacep);
 	void (*space_destroy)(struct ks_space *sp);
@@ -151,15 +166,16 @@ struct ks_ops {
 	 * set up its nested mappings now, in one batch. */
 	void (*prefault)(struct ks *ks, gpa_t gpa, size_t len);
 	/*
-	 * The FPU/SSE/AVX state.  On kvm one vCPU runs every task, so its
-	 * state must follow the task: fpu_save copies the vCPU's into buf
-	 * (fpu_size bytes), fpu_load puts buf back; 0 or -errno.  NULL (and
-	 * fpu_size 0) where each space keeps its own state, as the soft
-	 * backend's stub processes do.
+	 * The FPU/SSE/AVX state.  On kvm a vCPU runs many tasks, so the state
+	 * must follow the task: fpu_save copies vCPU cpu's into buf
+	 * (fpu_size bytes), fpu_load puts buf back; 0 or -errno.  A vCPU's
+	 * state may be read from another vCPU's thread while it runs no
+	 * guest.  NULL (and fpu_size 0) where each guest thread keeps its
+	 * own state, as the soft backend's stub threads do.
 	 */
 	size_t fpu_size;
-	int (*fpu_save)(struct ks *ks, void *buf);
-	int (*fpu_load)(struct ks *ks, const void *buf);
+	int (*fpu_save)(struct ks *ks, int cpu, void *buf);
+	int (*fpu_load)(struct ks *ks, int cpu, const void *buf);
 };
 
 extern const struct ks_ops ks_soft_ops;

@@ -1,19 +1,26 @@
-/* kvm.c: the kvm kshim backend: hardware nested paging (AMD NPT / Intel EPT) walks the pmap's tables. */
+/* kvm.c: the kvm kshim backend: hardware nested paging (AMD NPT / Intel EPT) walks the pmap's tables, on one KVM vCPU per vkernel vCPU thread. */
 
 /*
- * One KVM VM per vkernel, one vCPU run from the main thread.  The memory
- * image is KVM memory slot 0, so guest-physical addresses are the same
- * numbers on both paths.  A guest address space is just a CR3 (the pmap's
- * PML4, whose entry 511 points at the trampoline's tables); mapping a page
- * is the pmap's memory write, and this backend only queues the TLB
- * invalidations, which the trampoline applies on the next entry.  The host
- * is asked for guest-physical -> host mappings only at set-up and when the
- * page allocator is about to hand out a fresh range (prefault).
+ * One KVM VM per vkernel, one KVM vCPU for each of its vCPU threads (-n),
+ * each driven by that thread alone.  The memory image is KVM memory slot
+ * 0, so guest-physical addresses are the same numbers on both paths.  A
+ * guest address space is just a CR3 (the pmap's PML4, whose entry 511
+ * points at the trampoline's tables); mapping a page is the pmap's memory
+ * write, and this backend only sees that the TLBs must forget: a vCPU in
+ * the vkernel queues invalidations that its trampoline applies on the next
+ * entry; a vCPU running the space elsewhere is kicked out and flushes
+ * before it runs guest code again (flush: the TLB shootdown); a vCPU that
+ * has the space's PCID tagged entries but does not run it flushes them when
+ * it loads the space again.  The host is asked for guest-physical -> host
+ * mappings only at set-up and when the page allocator is about to hand out
+ * a fresh range (prefault).
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -61,28 +68,51 @@ _Static_assert(__builtin_offsetof(struct kvm_mbox, inval) == MB_INVAL, "mbox");
 _Static_assert(__builtin_offsetof(struct kvm_mbox, gsbase) == MB_GSBASE, "mbox");
 _Static_assert(__builtin_offsetof(struct ks_frame, rflags) == MB_RFLAGS, "frame");
 
-struct ks {
-	int kvm, vm, vcpu;
+/* One KVM vCPU and what its thread keeps about it. */
+struct kvm_cpu {
+	int id;
+	int fd;
 	struct kvm_run *run;
+	struct kvm_mbox *mb;
+	pthread_t thread;      /* the one thread that runs it (cpu_start) */
+	bool started;
+	/* lock orders this vCPU's way into the guest (its thread, without
+	 * the big lock) against other threads that look at or change cur,
+	 * pcid_owner, need_reset and flush_pending (inval, space_destroy,
+	 * under the big lock); it is never held while the guest runs. */
+	pthread_mutex_t lock;
+	struct ks_space *cur;  /* space whose CR3 it has; NULL after a reset */
+	struct ks_space **pcid_owner; /* [4096]: whose entries a PCID may hold */
+	uint64_t cur_fs, cur_gs;
+	bool need_reset;
+	volatile sig_atomic_t kicked; /* kick() came: stop the guest */
+	/* The shootdown (kvm_flush): in_guest while its thread is in
+	 * KVM_RUN for a guest; trap_epoch counts its exits through the
+	 * trampoline, after which it runs no guest code before vkt_resume;
+	 * flush_pending makes that resume flush its TLB. */
+	_Atomic int in_guest;
+	_Atomic uint64_t trap_epoch;
+	_Atomic int flush_pending;
+	struct kvm_regs regs0; /* its start state, for resets */
+	struct kvm_sregs sregs0;
+	uint64_t runs;
+};
+
+struct ks {
+	int kvm, vm;
 	size_t runsz;
 	uint8_t *mem;          /* the image, mapped here for KVM */
 	size_t memsize;
 	gpa_t resv;
-	struct kvm_mbox *mb;
-	struct ks_space *cur;  /* space whose CR3 the vCPU has; NULL after a reset */
+	int ncpus;
+	struct kvm_cpu cpus[KVM_MAXCPU];
 	bool pcid;             /* CR4.PCIDE on: spaces keep their TLB entries */
-	struct ks_space *pcid_owner[4096]; /* whose entries a PCID may hold */
 	unsigned next_pcid;
-	uint64_t cur_fs, cur_gs;
-	bool need_reset;
-	volatile sig_atomic_t kicked; /* kick() came: stop the guest */
 	sigset_t wake;         /* just KS_WAKE_SIGNAL */
 	bool pre_fault;        /* KVM_PRE_FAULT_MEMORY works */
 	bool xsave;            /* KVM_GET_XSAVE/SET_XSAVE (else GET_FPU) */
 	int inject;            /* test-only failure (VKERNEL_TEST_INJECT) */
-	struct kvm_regs regs0; /* the vCPU's start state, for resets */
-	struct kvm_sregs sregs0;
-	struct ks_stats st;
+	struct ks_stats st;    /* counted with atomics */
 };
 
 struct ks_space {
@@ -90,8 +120,23 @@ struct ks_space {
 	struct ks *ks;
 	gpa_t cr3;
 	unsigned pcid;         /* 1..4095 with PCID, else 0 */
-	bool stale;            /* changed while inactive: flush its PCID on load */
+	/* vCPUs whose TLB may hold its stale entries: each flushes its
+	 * PCID when it next loads the space (bit c: vCPU c). */
+	_Atomic uint64_t stale;
+	uint64_t shoot;        /* vCPUs running it that flush() must kick */
 };
+
+#define KS_COUNT(ks, field, n) \
+	__atomic_fetch_add(&(ks)->st.field, (n), __ATOMIC_RELAXED)
+
+/* The vCPU the calling thread runs (cpu_start); vCPU 0 before. */
+static _Thread_local struct kvm_cpu *this_cpu;
+
+static struct kvm_cpu *
+my_cpu(struct ks *ks)
+{
+	return this_cpu != NULL ? this_cpu : &ks->cpus[0];
+}
 
 /* Checked ioctl: the result, or -errno (EINTR retried). */
 static long
@@ -117,7 +162,15 @@ resv_gpa(struct ks *ks, int page)
 	return ks->resv + (gpa_t)page * 0x1000;
 }
 
-/* Kernel tables, GDT, TSS, IDT and code in the reserved pages. */
+/* vCPU c's page n (KVM_CPU_*). */
+static gpa_t
+cpu_gpa(struct ks *ks, int c, int n)
+{
+	return resv_gpa(ks, KVM_RESV_PAGES + c * KVM_CPU_PAGES + n);
+}
+
+/* The kernel tables, and each vCPU's code, mailbox, GDT, TSS, IDT and
+ * stack in the reserved pages. */
 static void
 kvm_build_kernel(struct ks *ks)
 {
@@ -125,48 +178,58 @@ kvm_build_kernel(struct ks *ks)
 	uint64_t *pdpt = gpa_hva(ks, resv_gpa(ks, KVM_RESV_PDPT));
 	uint64_t *pd = gpa_hva(ks, resv_gpa(ks, KVM_RESV_PD));
 	uint64_t *pt = gpa_hva(ks, resv_gpa(ks, KVM_RESV_PT));
-	uint64_t *gdt = gpa_hva(ks, resv_gpa(ks, KVM_RESV_GDT));
-	uint8_t *tss = (uint8_t *)gdt + (KVA_TSS - KVA_GDT);
-	uint8_t *idt = gpa_hva(ks, resv_gpa(ks, KVM_RESV_IDT));
-	uint64_t tssb = KVA_TSS, rsp0 = KVA_STACK_TOP, code = KVA_CODE;
 	uint16_t iomap = 104;
-	int i;
+	int c, i;
 
-	memset(gpa_hva(ks, ks->resv), 0, KVM_RESV_PAGES * 0x1000);
+	memset(gpa_hva(ks, ks->resv), 0,
+	    (KVM_RESV_PAGES + ks->ncpus * KVM_CPU_PAGES) * 0x1000);
 	pml4[511] = resv_gpa(ks, KVM_RESV_PDPT) | PTE_P | PTE_RW;
 	pdpt[511] = resv_gpa(ks, KVM_RESV_PD) | PTE_P | PTE_RW;
 	pd[511] = resv_gpa(ks, KVM_RESV_PT) | PTE_P | PTE_RW;
-	pt[KVM_RESV_CODE] = resv_gpa(ks, KVM_RESV_CODE) | PTE_P;
-	pt[KVM_RESV_GDT] = resv_gpa(ks, KVM_RESV_GDT) | PTE_P | PTE_RW | PTE_NX;
-	pt[KVM_RESV_IDT] = resv_gpa(ks, KVM_RESV_IDT) | PTE_P | PTE_NX;
-	pt[KVM_RESV_MBOX] = resv_gpa(ks, KVM_RESV_MBOX) | PTE_P | PTE_RW | PTE_NX;
-	for (i = 0; i < KVM_STACK_PAGES; i++)
-		pt[KVM_RESV_STACK + i] = resv_gpa(ks, KVM_RESV_STACK + i) |
-		    PTE_P | PTE_RW | PTE_NX;
-	memcpy(gpa_hva(ks, resv_gpa(ks, KVM_RESV_CODE)), __start_vktramp,
-	    __stop_vktramp - __start_vktramp);
+	for (c = 0; c < ks->ncpus; c++) {
+		int base = KVM_RESV_PAGES + c * KVM_CPU_PAGES;
+		uint64_t *gdt = gpa_hva(ks, cpu_gpa(ks, c, KVM_CPU_GDT));
+		uint8_t *tss = (uint8_t *)gdt + (CPU_OFF_TSS - CPU_OFF_GDT);
+		uint8_t *idt = gpa_hva(ks, cpu_gpa(ks, c, KVM_CPU_IDT));
+		uint64_t tssb = KVA_CPU(c) + CPU_OFF_TSS;
+		uint64_t rsp0 = KVA_CPU(c) + CPU_OFF_STACK_TOP;
+		uint64_t code = KVA_CPU(c);
 
-	gdt[1] = 0x00af9b000000ffffULL; /* kernel code, 64-bit */
-	gdt[2] = 0x00cf93000000ffffULL; /* kernel data */
-	gdt[3] = 0x00cff3000000ffffULL; /* user data */
-	gdt[4] = 0x00affb000000ffffULL; /* user code, 64-bit */
-	gdt[5] = 103 | (tssb & 0xffffff) << 16 | 0x8bULL << 40 |
-	    ((tssb >> 24) & 0xff) << 56;  /* busy 64-bit TSS */
-	gdt[6] = tssb >> 32;
-	memcpy(tss + 4, &rsp0, 8);
-	memcpy(tss + 102, &iomap, 2);   /* no I/O bitmap: every port #GPs */
+		pt[base + KVM_CPU_CODE] = cpu_gpa(ks, c, KVM_CPU_CODE) | PTE_P;
+		pt[base + KVM_CPU_MBOX] = cpu_gpa(ks, c, KVM_CPU_MBOX) | PTE_P |
+		    PTE_RW | PTE_NX;
+		pt[base + KVM_CPU_GDT] = cpu_gpa(ks, c, KVM_CPU_GDT) | PTE_P |
+		    PTE_RW | PTE_NX;
+		pt[base + KVM_CPU_IDT] = cpu_gpa(ks, c, KVM_CPU_IDT) | PTE_P |
+		    PTE_NX;
+		for (i = 0; i < KVM_STACK_PAGES; i++)
+			pt[base + KVM_CPU_STACK + i] = cpu_gpa(ks, c,
+			    KVM_CPU_STACK + i) | PTE_P | PTE_RW | PTE_NX;
+		memcpy(gpa_hva(ks, cpu_gpa(ks, c, KVM_CPU_CODE)),
+		    __start_vktramp, __stop_vktramp - __start_vktramp);
 
-	for (i = 0; i < KVM_IDT_ENTRIES; i++) {
-		uint64_t off = code + vkt_exc_table[i];
-		uint8_t *g = idt + 16 * i;
-		/* #BP and #OF may be raised by user code (int3, into). */
-		uint8_t type = (i == 3 || i == 4) ? 0xee : 0x8e;
+		gdt[1] = 0x00af9b000000ffffULL; /* kernel code, 64-bit */
+		gdt[2] = 0x00cf93000000ffffULL; /* kernel data */
+		gdt[3] = 0x00cff3000000ffffULL; /* user data */
+		gdt[4] = 0x00affb000000ffffULL; /* user code, 64-bit */
+		gdt[5] = 103 | (tssb & 0xffffff) << 16 | 0x8bULL << 40 |
+		    ((tssb >> 24) & 0xff) << 56;  /* busy 64-bit TSS */
+		gdt[6] = tssb >> 32;
+		memcpy(tss + 4, &rsp0, 8);
+		memcpy(tss + 102, &iomap, 2);   /* no I/O bitmap: ports #GP */
 
-		g[0] = off & 0xff; g[1] = (off >> 8) & 0xff;
-		g[2] = SEL_KCODE; g[3] = 0;
-		g[4] = 0; g[5] = type;
-		g[6] = (off >> 16) & 0xff; g[7] = (off >> 24) & 0xff;
-		memcpy(g + 8, (uint32_t[]){ (uint32_t)(off >> 32), 0 }, 8);
+		for (i = 0; i < KVM_IDT_ENTRIES; i++) {
+			uint64_t off = code + vkt_exc_table[i];
+			uint8_t *g = idt + 16 * i;
+			/* #BP and #OF may be raised by user code. */
+			uint8_t type = (i == 3 || i == 4) ? 0xee : 0x8e;
+
+			g[0] = off & 0xff; g[1] = (off >> 8) & 0xff;
+			g[2] = SEL_KCODE; g[3] = 0;
+			g[4] = 0; g[5] = type;
+			g[6] = (off >> 16) & 0xff; g[7] = (off >> 24) & 0xff;
+			memcpy(g + 8, (uint32_t[]){ (uint32_t)(off >> 32), 0 }, 8);
+		}
 	}
 }
 
@@ -185,38 +248,18 @@ seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
 	s->g = 1;
 }
 
-/* 64-bit paged mode from the first instruction, at vkt_resume in ring 0. */
+/* The CPUID a vCPU gets, and what it says of XSAVE, PCID and XCR0. */
 static int
-kvm_setup_vcpu(struct ks *ks, char *why, size_t whylen)
+kvm_cpuid(struct ks *ks, struct kvm_cpuid2 **out, bool *xsave, uint64_t *xcr0)
 {
 	struct kvm_cpuid2 *cpuid;
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[7];
-	} msrs = { .hdr.nmsrs = 7, .e = {
-		{ .index = 0xc0000081, .data = (0x13ULL << 48) | (0x08ULL << 32) },
-		{ .index = 0xc0000082, .data = KVA_CODE + TRAMP_OFF(vkt_syscall) },
-		{ .index = 0xc0000083, .data = KVA_CODE + TRAMP_OFF(vkt_syscall) },
-		{ .index = 0xc0000084, .data = 0x47700 }, /* TF IF DF IOPL NT AC */
-		{ .index = 0xc0000100, .data = 0 },
-		{ .index = 0xc0000101, .data = 0 },
-		{ .index = 0xc0000102, .data = 0 } } };
-	struct kvm_sregs *sr = &ks->sregs0;
-	struct kvm_regs *r = &ks->regs0;
-	uint64_t xcr0 = 0x3;
-	struct {
-		struct kvm_signal_mask hdr;
-		uint8_t set[8];
-	} kmask;
-	sigset_t cur;
-	bool xsave = false;
 	int n = 256;
 	long rc;
 
 	for (;;) {
 		cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
 		if (cpuid == NULL)
-			return snprintf(why, whylen, "out of memory"), -1;
+			return -ENOMEM;
 		cpuid->nent = n;
 		rc = __kvm_ioctl(ks->kvm, KVM_GET_SUPPORTED_CPUID, cpuid);
 		if (rc != -E2BIG)
@@ -224,23 +267,62 @@ kvm_setup_vcpu(struct ks *ks, char *why, size_t whylen)
 		free(cpuid);
 		n *= 2;
 	}
-	if (rc < 0 || __kvm_ioctl(ks->vcpu, KVM_SET_CPUID2, cpuid) < 0) {
+	if (rc < 0) {
 		free(cpuid);
-		return snprintf(why, whylen, "KVM_SET_CPUID2 failed"), -1;
+		return (int)rc;
 	}
+	*xsave = false;
+	*xcr0 = 0x3;
 	for (uint32_t i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
 		if (e->function == 1) {
-			xsave = e->ecx & (1u << 26);
+			*xsave = e->ecx & (1u << 26);
 			ks->pcid = e->ecx & (1u << 17);
 		}
 		if (e->function == 0xd && e->index == 0)
-			xcr0 = e->eax & 0xe7; /* x87 SSE AVX and AVX-512 state */
+			*xcr0 = e->eax & 0xe7; /* x87 SSE AVX and AVX-512 */
+	}
+	*out = cpuid;
+	return 0;
+}
+
+/* vCPU c: 64-bit paged mode from the first instruction, at its copy of
+ * vkt_resume in ring 0. */
+static int
+kvm_setup_vcpu(struct ks *ks, struct kvm_cpu *c, char *why, size_t whylen)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[7];
+	} msrs = { .hdr.nmsrs = 7, .e = {
+		{ .index = 0xc0000081, .data = (0x13ULL << 48) | (0x08ULL << 32) },
+		{ .index = 0xc0000082, .data = KVA_CPU(c->id) + TRAMP_OFF(vkt_syscall) },
+		{ .index = 0xc0000083, .data = KVA_CPU(c->id) + TRAMP_OFF(vkt_syscall) },
+		{ .index = 0xc0000084, .data = 0x47700 }, /* TF IF DF IOPL NT AC */
+		{ .index = 0xc0000100, .data = 0 },
+		{ .index = 0xc0000101, .data = 0 },
+		{ .index = 0xc0000102, .data = 0 } } };
+	struct kvm_sregs *sr = &c->sregs0;
+	struct kvm_regs *r = &c->regs0;
+	struct kvm_cpuid2 *cpuid;
+	uint64_t xcr0 = 0x3;
+	struct {
+		struct kvm_signal_mask hdr;
+		uint8_t set[8];
+	} kmask;
+	sigset_t cur;
+	bool xsave = false;
+	uint64_t code = KVA_CPU(c->id);
+
+	if (kvm_cpuid(ks, &cpuid, &xsave, &xcr0) != 0)
+		return snprintf(why, whylen, "KVM_GET_SUPPORTED_CPUID failed"), -1;
+	if (__kvm_ioctl(c->fd, KVM_SET_CPUID2, cpuid) < 0) {
+		free(cpuid);
+		return snprintf(why, whylen, "KVM_SET_CPUID2 failed"), -1;
 	}
 	free(cpuid);
-
-	if (__kvm_ioctl(ks->vcpu, KVM_GET_SREGS, sr) < 0)
+	if (__kvm_ioctl(c->fd, KVM_GET_SREGS, sr) < 0)
 		return snprintf(why, whylen, "KVM_GET_SREGS failed"), -1;
 	sr->cr0 = 0x80050033;        /* PG AM WP NE ET MP PE */
 	/* PAE OSFXSR OSXMMEXCPT, and OSXSAVE, PCIDE where the CPU has them */
@@ -253,54 +335,56 @@ kvm_setup_vcpu(struct ks *ks, char *why, size_t whylen)
 	sr->ds.present = 0, sr->ds.unusable = 1;
 	sr->es = sr->fs = sr->gs = sr->ds;
 	memset(&sr->tr, 0, sizeof(sr->tr));
-	sr->tr.base = KVA_TSS, sr->tr.limit = 103, sr->tr.selector = SEL_TSS;
+	sr->tr.base = code + CPU_OFF_TSS, sr->tr.limit = 103;
+	sr->tr.selector = SEL_TSS;
 	sr->tr.type = 11, sr->tr.present = 1;
 	memset(&sr->ldt, 0, sizeof(sr->ldt));
 	sr->ldt.type = 2, sr->ldt.unusable = 1;
-	sr->gdt.base = KVA_GDT, sr->gdt.limit = 7 * 8 - 1;
-	sr->idt.base = KVA_IDT, sr->idt.limit = KVM_IDT_ENTRIES * 16 - 1;
+	sr->gdt.base = code + CPU_OFF_GDT, sr->gdt.limit = 7 * 8 - 1;
+	sr->idt.base = code + CPU_OFF_IDT;
+	sr->idt.limit = KVM_IDT_ENTRIES * 16 - 1;
 	memset(r, 0, sizeof(*r));
-	r->rip = KVA_CODE + TRAMP_OFF(vkt_resume);
-	r->rsp = KVA_STACK_TOP;
+	r->rip = code + TRAMP_OFF(vkt_resume);
+	r->rsp = code + CPU_OFF_STACK_TOP;
 	r->rflags = 0x2;
-	if (__kvm_ioctl(ks->vcpu, KVM_SET_MSRS, &msrs) != 7)
+	if (__kvm_ioctl(c->fd, KVM_SET_MSRS, &msrs) != 7)
 		return snprintf(why, whylen, "KVM_SET_MSRS failed"), -1;
 	/* KS_WAKE_SIGNAL is open only inside KVM_RUN: it makes KVM_RUN return
 	 * EINTR, pending or not when KVM_RUN starts (kshim.h). */
 	if (sigemptyset(&ks->wake) != 0 ||
 	    sigaddset(&ks->wake, KS_WAKE_SIGNAL) != 0 ||
-	    sigprocmask(SIG_BLOCK, NULL, &cur) != 0 ||
+	    pthread_sigmask(SIG_BLOCK, NULL, &cur) != 0 ||
 	    sigdelset(&cur, KS_WAKE_SIGNAL) != 0)
 		return snprintf(why, whylen, "sigprocmask failed"), -1;
 	kmask.hdr.len = 8; /* the kernel's sigset_t */
 	memcpy(kmask.set, &cur, 8);
-	if (__kvm_ioctl(ks->vcpu, KVM_SET_SIGNAL_MASK, &kmask) < 0)
+	if (__kvm_ioctl(c->fd, KVM_SET_SIGNAL_MASK, &kmask) < 0)
 		return snprintf(why, whylen, "KVM_SET_SIGNAL_MASK failed"), -1;
 	if (xsave) {
 		struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { 0, 0, xcr0 } } };
 
-		if (__kvm_ioctl(ks->vcpu, KVM_SET_XCRS, &xcrs) < 0)
+		if (__kvm_ioctl(c->fd, KVM_SET_XCRS, &xcrs) < 0)
 			return snprintf(why, whylen, "KVM_SET_XCRS failed"), -1;
 	}
-	if (__kvm_ioctl(ks->vcpu, KVM_SET_SREGS, sr) < 0 ||
-	    __kvm_ioctl(ks->vcpu, KVM_SET_REGS, r) < 0)
+	if (__kvm_ioctl(c->fd, KVM_SET_SREGS, sr) < 0 ||
+	    __kvm_ioctl(c->fd, KVM_SET_REGS, r) < 0)
 		return snprintf(why, whylen, "cannot set the vCPU's registers"), -1;
 	return 0;
 }
 
 /* Back to the start state after a failure or a destroyed active space. */
 static int
-kvm_reset_vcpu(struct ks *ks)
+kvm_reset_vcpu(struct kvm_cpu *c)
 {
-	if (__kvm_ioctl(ks->vcpu, KVM_SET_SREGS, &ks->sregs0) < 0 ||
-	    __kvm_ioctl(ks->vcpu, KVM_SET_REGS, &ks->regs0) < 0)
+	if (__kvm_ioctl(c->fd, KVM_SET_SREGS, &c->sregs0) < 0 ||
+	    __kvm_ioctl(c->fd, KVM_SET_REGS, &c->regs0) < 0)
 		return -EIO;
-	ks->cur = NULL;
-	memset(ks->pcid_owner, 0, sizeof(ks->pcid_owner)); /* CR3 load flushed */
-	ks->cur_fs = ks->cur_gs = 0;
-	ks->need_reset = false;
-	memset(ks->mb, 0, sizeof(*ks->mb));
-	ks->mb->setfs = 3;
+	c->cur = NULL;
+	memset(c->pcid_owner, 0, 4096 * sizeof(*c->pcid_owner)); /* flushed */
+	c->cur_fs = c->cur_gs = 0;
+	c->need_reset = false;
+	memset(c->mb, 0, sizeof(*c->mb));
+	c->mb->setfs = 3;
 	return 0;
 }
 
@@ -330,17 +414,19 @@ inject_kind(const char *v)
 }
 
 static void
-inject_failure(struct ks *ks)
+inject_failure(struct kvm_cpu *c)
 {
-	struct kvm_sregs sr = ks->sregs0;
+	struct kvm_sregs sr = c->sregs0;
 
-	if (ks->inject == INJECT_BADCR3) {
-		ks->mb->newcr3 = ks->cur->cr3 | 1ULL << 60; /* past MAXPHYADDR */
+	if (c->cur == NULL)
+		return;
+	if (c->cur->ks->inject == INJECT_BADCR3) {
+		c->mb->newcr3 = c->cur->cr3 | 1ULL << 60; /* past MAXPHYADDR */
 	} else {
-		ks->mb->regs[16] = 0x8000000000000000ULL;   /* rip */
-		sr.cr3 = ks->cur->cr3;
+		c->mb->regs[16] = 0x8000000000000000ULL;   /* rip */
+		sr.cr3 = c->cur->cr3;
 		sr.idt.limit = 0;
-		__kvm_ioctl(ks->vcpu, KVM_SET_SREGS, &sr);
+		__kvm_ioctl(c->fd, KVM_SET_SREGS, &sr);
 	}
 }
 
@@ -356,12 +442,23 @@ kvm_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 	struct ks *ks;
 	long r;
 	size_t i;
+	int c;
 
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return snprintf(why, whylen, "out of memory"), -1;
-	ks->kvm = ks->vm = ks->vcpu = -1;
+	ks->kvm = ks->vm = -1;
 	ks->mem = MAP_FAILED;
+	ks->ncpus = mem->ncpus > 0 ? mem->ncpus : 1;
+	for (c = 0; c < KVM_MAXCPU; c++) {
+		ks->cpus[c].fd = -1;
+		pthread_mutex_init(&ks->cpus[c].lock, NULL);
+	}
 	*ksp = ks;
+	if (ks->ncpus > KVM_MAXCPU) {
+		snprintf(why, whylen, "-n %d: the hw path runs at most %d vCPUs",
+		    ks->ncpus, KVM_MAXCPU);
+		goto fail;
+	}
 	if ((ks->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0) {
 		snprintf(why, whylen, "/dev/kvm: %s", strerror(errno));
 		goto fail;
@@ -376,6 +473,14 @@ kvm_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 			snprintf(why, whylen, "KVM lacks %s", need[i].name);
 			goto fail;
 		}
+	if (__kvm_ioctl(ks->kvm, KVM_CHECK_EXTENSION,
+	    (void *)(long)KVM_CAP_MAX_VCPUS) < ks->ncpus &&
+	    __kvm_ioctl(ks->kvm, KVM_CHECK_EXTENSION,
+	    (void *)(long)KVM_CAP_NR_VCPUS) < ks->ncpus) {
+		snprintf(why, whylen, "KVM runs fewer than %d vCPUs",
+		    ks->ncpus);
+		goto fail;
+	}
 	if ((ks->vm = __kvm_ioctl(ks->kvm, KVM_CREATE_VM, 0)) < 0) {
 		snprintf(why, whylen, "KVM_CREATE_VM: %s", strerror(-ks->vm));
 		goto fail;
@@ -400,27 +505,43 @@ kvm_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 	ks->st.map_requests++;
 	ks->st.map_batches++;
 	ks->st.host_syscalls++;
-	if ((ks->vcpu = __kvm_ioctl(ks->vm, KVM_CREATE_VCPU, 0)) < 0 ||
-	    (r = __kvm_ioctl(ks->kvm, KVM_GET_VCPU_MMAP_SIZE, NULL)) <= 0) {
-		snprintf(why, whylen, "KVM_CREATE_VCPU failed");
+	if ((r = __kvm_ioctl(ks->kvm, KVM_GET_VCPU_MMAP_SIZE, NULL)) <= 0) {
+		snprintf(why, whylen, "KVM_GET_VCPU_MMAP_SIZE failed");
 		goto fail;
 	}
 	ks->runsz = r;
-	ks->run = mmap(NULL, ks->runsz, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    ks->vcpu, 0);
-	if (ks->run == MAP_FAILED) {
-		ks->run = NULL;
-		snprintf(why, whylen, "cannot map kvm_run: %s", strerror(errno));
-		goto fail;
-	}
 	if ((size_t)(__stop_vktramp - __start_vktramp) > 0x1000) {
 		snprintf(why, whylen, "trampoline larger than a page");
 		goto fail;
 	}
 	kvm_build_kernel(ks);
-	ks->mb = gpa_hva(ks, resv_gpa(ks, KVM_RESV_MBOX));
-	if (kvm_setup_vcpu(ks, why, whylen) != 0 || kvm_reset_vcpu(ks) != 0)
-		goto fail;
+	for (c = 0; c < ks->ncpus; c++) {
+		struct kvm_cpu *cp = &ks->cpus[c];
+
+		cp->id = c;
+		if ((cp->fd = __kvm_ioctl(ks->vm, KVM_CREATE_VCPU,
+		    (void *)(long)c)) < 0) {
+			snprintf(why, whylen, "KVM_CREATE_VCPU %d failed", c);
+			goto fail;
+		}
+		cp->run = mmap(NULL, ks->runsz, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, cp->fd, 0);
+		if (cp->run == MAP_FAILED) {
+			cp->run = NULL;
+			snprintf(why, whylen, "cannot map kvm_run: %s",
+			    strerror(errno));
+			goto fail;
+		}
+		if ((cp->pcid_owner = calloc(4096, sizeof(*cp->pcid_owner))) ==
+		    NULL) {
+			snprintf(why, whylen, "out of memory");
+			goto fail;
+		}
+		cp->mb = gpa_hva(ks, cpu_gpa(ks, c, KVM_CPU_MBOX));
+		if (kvm_setup_vcpu(ks, cp, why, whylen) != 0 ||
+		    kvm_reset_vcpu(cp) != 0)
+			goto fail;
+	}
 	ks->pre_fault = __kvm_ioctl(ks->kvm, KVM_CHECK_EXTENSION,
 	    (void *)(long)KVM_CAP_PRE_FAULT_MEMORY) > 0;
 	ks->xsave = __kvm_ioctl(ks->kvm, KVM_CHECK_EXTENSION,
@@ -433,15 +554,35 @@ fail:
 	return -1;
 }
 
+/* The calling thread drives vCPU cpu from now on (and no other thread). */
+static int
+kvm_cpu_start(struct ks *ks, int cpu, char *why, size_t whylen)
+{
+	struct kvm_cpu *c;
+
+	if (cpu < 0 || cpu >= ks->ncpus)
+		return snprintf(why, whylen, "no vCPU %d", cpu), -1;
+	c = &ks->cpus[cpu];
+	c->thread = pthread_self();
+	c->started = true;
+	this_cpu = c;
+	return 0;
+}
+
 static void
 kvm_fini(struct ks *ks)
 {
+	int c;
+
 	if (ks == NULL)
 		return;
-	if (ks->run)
-		munmap(ks->run, ks->runsz);
-	if (ks->vcpu >= 0)
-		close(ks->vcpu);
+	for (c = 0; c < KVM_MAXCPU; c++) {
+		if (ks->cpus[c].run)
+			munmap(ks->cpus[c].run, ks->runsz);
+		if (ks->cpus[c].fd >= 0)
+			close(ks->cpus[c].fd);
+		free(ks->cpus[c].pcid_owner);
+	}
 	if (ks->vm >= 0)
 		close(ks->vm);
 	if (ks->kvm >= 0)
@@ -464,7 +605,8 @@ kvm_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 	sp->ks = ks;
 	sp->cr3 = cr3;
 	if (ks->pcid)
-		sp->pcid = 1 + ks->next_pcid++ % 4095;
+		sp->pcid = 1 + __atomic_fetch_add(&ks->next_pcid, 1,
+		    __ATOMIC_RELAXED) % 4095;
 	/* The trampoline's half of the address space. */
 	((uint64_t *)gpa_hva(ks, cr3))[511] =
 	    resv_gpa(ks, KVM_RESV_PDPT) | PTE_P | PTE_RW;
@@ -472,31 +614,62 @@ kvm_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 	return 0;
 }
 
+/* A space goes once no task uses it: no vCPU runs it, but each must drop
+ * it (a CR3 whose PML4 is about to be freed, a PCID that held it). */
 static void
 kvm_space_destroy(struct ks_space *sp)
 {
+	struct kvm_cpu *c;
+	int i;
+
 	if (sp == NULL)
 		return;
-	/* The vCPU must not keep a CR3 whose PML4 is about to be freed. */
-	if (sp->ks->cur == sp)
-		sp->ks->need_reset = true;
-	if (sp->pcid && sp->ks->pcid_owner[sp->pcid] == sp)
-		sp->ks->pcid_owner[sp->pcid] = NULL;
+	for (i = 0; i < sp->ks->ncpus; i++) {
+		c = &sp->ks->cpus[i];
+		pthread_mutex_lock(&c->lock);
+		if (c->cur == sp)
+			c->need_reset = true;
+		if (sp->pcid && c->pcid_owner[sp->pcid] == sp)
+			c->pcid_owner[sp->pcid] = NULL;
+		pthread_mutex_unlock(&c->lock);
+	}
 	((uint64_t *)gpa_hva(sp->ks, sp->cr3))[511] = 0;
 	free(sp);
 }
 
-/* Queues invlpg of [gva, gva+len) for the active space; a full flush when
- * the batch overflows.  An inactive space is marked stale: its next CR3
- * load flushes its PCID (without PCID every CR3 load flushes). */
+/*
+ * [gva, gva+len) of sp changed (the big lock held): this vCPU, if it has
+ * sp loaded, queues invlpg for its next entry (a full flush when the batch
+ * overflows); every other vCPU that has sp loaded must flush before it runs
+ * guest code again (flush() kicks those that run it now); and every vCPU
+ * flushes sp's PCID the next time it loads sp.
+ */
 static void
 kvm_inval(struct ks_space *sp, gva_t gva, size_t len)
 {
-	struct kvm_mbox *mb = sp->ks->mb;
+	struct ks *ks = sp->ks;
+	struct kvm_cpu *me = my_cpu(ks), *c;
+	struct kvm_mbox *mb = me->mb;
 	size_t n = (len + 0xfff) / 0x1000;
+	int i;
 
-	if (sp->ks->cur != sp) {
-		sp->stale = true;
+	for (i = 0; i < ks->ncpus; i++) {
+		c = &ks->cpus[i];
+		if (c == me)
+			continue;
+		/* Under c->lock, c is either not yet in kvm_run's entry (its
+		 * switch to sp will see the stale bit, or its entry the
+		 * flush_pending) or past it (in_guest: flush() kicks it). */
+		pthread_mutex_lock(&c->lock);
+		__atomic_fetch_or(&sp->stale, 1ULL << i, __ATOMIC_SEQ_CST);
+		if (c->cur == sp) {
+			__atomic_store_n(&c->flush_pending, 1, __ATOMIC_SEQ_CST);
+			sp->shoot |= 1ULL << i;
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (me->cur != sp) {
+		__atomic_fetch_or(&sp->stale, 1ULL << me->id, __ATOMIC_SEQ_CST);
 		return;
 	}
 	if (mb->flush)
@@ -531,10 +704,52 @@ kvm_protect(struct ks_space *sp, gva_t gva, size_t len, int prot)
 	kvm_inval(sp, gva, len);
 }
 
+/*
+ * The TLB shootdown: every other vCPU that ran sp when it changed and is
+ * in the guest now is kicked (one signal per vCPU per batch), and waited
+ * for until it has left the guest through the trampoline; it flushes on
+ * its way back in (flush_pending), and runs no guest code before.  A vCPU
+ * that is not in the guest flushes at its next entry.  Only then may the
+ * caller reuse the pages the batch unmapped.
+ */
 static int
 kvm_flush(struct ks_space *sp)
 {
-	(void)sp;
+	struct ks *ks = sp->ks;
+	uint64_t epoch[KVM_MAXCPU], waiting = 0;
+	int i;
+
+	if (sp->shoot == 0)
+		return 0;
+	for (i = 0; i < ks->ncpus; i++) {
+		struct kvm_cpu *c = &ks->cpus[i];
+
+		if (!(sp->shoot & (1ULL << i)))
+			continue;
+		epoch[i] = __atomic_load_n(&c->trap_epoch, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST) &&
+		    c->started) {
+			waiting |= 1ULL << i;
+			pthread_kill(c->thread, KS_WAKE_SIGNAL);
+			KS_COUNT(ks, ipis, 1);
+		}
+	}
+	sp->shoot = 0;
+	if (waiting != 0)
+		KS_COUNT(ks, shootdowns, 1);
+	while (waiting != 0) {
+		for (i = 0; i < ks->ncpus; i++) {
+			struct kvm_cpu *c = &ks->cpus[i];
+
+			if ((waiting & (1ULL << i)) &&
+			    (!__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST) ||
+			    __atomic_load_n(&c->trap_epoch, __ATOMIC_SEQ_CST) !=
+			    epoch[i]))
+				waiting &= ~(1ULL << i);
+		}
+		if (waiting != 0)
+			sched_yield();
+	}
 	return 0;
 }
 
@@ -544,13 +759,13 @@ kvm_prefault(struct ks *ks, gpa_t gpa, size_t len)
 	struct kvm_pre_fault_memory pf = { .gpa = gpa, .size = len };
 	long r = -ENOSYS;
 
-	ks->st.map_requests++;
-	ks->st.map_batches++;
-	ks->st.host_syscalls++;
+	KS_COUNT(ks, map_requests, 1);
+	KS_COUNT(ks, map_batches, 1);
+	KS_COUNT(ks, host_syscalls, 1);
 	if (ks->pre_fault) {
 		while (pf.size > 0 &&
-		    ((r = __kvm_ioctl(ks->vcpu, KVM_PRE_FAULT_MEMORY, &pf)) >= 0 ||
-		    r == -EAGAIN))
+		    ((r = __kvm_ioctl(my_cpu(ks)->fd, KVM_PRE_FAULT_MEMORY,
+		    &pf)) >= 0 || r == -EAGAIN))
 			;
 		if (r >= 0 || pf.size == 0)
 			return;
@@ -574,7 +789,7 @@ vector_signal(int v)
 
 /* Ends this entry with KS_TRAP_DEAD; the vCPU is reset before the next. */
 static void __attribute__((format(printf, 3, 4)))
-kvm_dead(struct ks *ks, struct ks_trap *t, const char *fmt, ...)
+kvm_dead(struct kvm_cpu *c, struct ks_trap *t, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -584,31 +799,35 @@ kvm_dead(struct ks *ks, struct ks_trap *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->why, sizeof(t->why), fmt, ap);
 	va_end(ap);
-	ks->need_reset = true;
+	pthread_mutex_lock(&c->lock);
+	c->need_reset = true;
+	pthread_mutex_unlock(&c->lock);
 }
 
 /*
  * Asks the trampoline to load sp's CR3.  With PCID the load keeps sp's TLB
- * entries (CR3 bit 63) unless sp changed while inactive or its PCID last
- * held another space's entries.
+ * entries (CR3 bit 63) unless sp changed since this vCPU last had it, or
+ * its PCID last held another space's entries here.
  */
 static void
-kvm_switch(struct ks *ks, struct ks_space *sp)
+kvm_switch(struct kvm_cpu *c, struct ks_space *sp)
 {
-	struct kvm_mbox *mb = ks->mb;
-	bool keep = false;
+	struct kvm_mbox *mb = c->mb;
+	uint64_t bit = 1ULL << c->id;
+	bool keep = false, stale;
 
-	if (ks->cur != NULL && (mb->ninval || mb->flush))
-		ks->cur->stale = true; /* its queued invalidations were not run */
+	if (c->cur != NULL && (mb->ninval || mb->flush))
+		/* its queued invalidations were not run */
+		__atomic_fetch_or(&c->cur->stale, bit, __ATOMIC_SEQ_CST);
 	mb->ninval = 0;
 	mb->flush = 0;
+	stale = __atomic_fetch_and(&sp->stale, ~bit, __ATOMIC_SEQ_CST) & bit;
 	if (sp->pcid) {
-		keep = !sp->stale && ks->pcid_owner[sp->pcid] == sp;
-		ks->pcid_owner[sp->pcid] = sp;
+		keep = !stale && c->pcid_owner[sp->pcid] == sp;
+		c->pcid_owner[sp->pcid] = sp;
 	}
 	mb->newcr3 = sp->cr3 | sp->pcid | (keep ? 1ULL << 63 : 0);
-	sp->stale = false;
-	ks->cur = sp;
+	c->cur = sp;
 }
 
 /* A guest thread on kvm is only the space it runs in: the vCPU's state
@@ -643,29 +862,44 @@ kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
 {
 	struct ks_space *sp = th->sp;
 	struct ks *ks = sp->ks;
-	struct kvm_mbox *mb = ks->mb;
-	struct kvm_run *run = ks->run;
+	struct kvm_cpu *c = my_cpu(ks);
+	struct kvm_mbox *mb = c->mb;
+	struct kvm_run *run = c->run;
 	long r;
 
-	if (ks->need_reset && kvm_reset_vcpu(ks) != 0)
+	pthread_mutex_lock(&c->lock);
+	if (c->need_reset && kvm_reset_vcpu(c) != 0) {
+		pthread_mutex_unlock(&c->lock);
 		return -EIO;
+	}
 	memcpy(mb->regs, frame, sizeof(mb->regs));
 	mb->regs[17] = (frame->rflags & 0x240dd5) | 0x202;
-	if (ks->cur != sp)
-		kvm_switch(ks, sp);
-	if (frame->fs_base != ks->cur_fs || mb->setfs) {
+	if (c->cur != sp)
+		kvm_switch(c, sp);
+	if (frame->fs_base != c->cur_fs || mb->setfs) {
 		mb->fsbase = frame->fs_base;
 		mb->setfs |= 1;
-		ks->cur_fs = frame->fs_base;
+		c->cur_fs = frame->fs_base;
 	}
-	if (frame->gs_base != ks->cur_gs || mb->setfs & 2) {
+	if (frame->gs_base != c->cur_gs || mb->setfs & 2) {
 		mb->gsbase = frame->gs_base;
 		mb->setfs |= 2;
-		ks->cur_gs = frame->gs_base;
+		c->cur_gs = frame->gs_base;
 	}
-	if (ks->inject != INJECT_NONE && ks->st.runs + 1 == INJECT_AT_ENTRY)
-		inject_failure(ks);
-	ks->st.runs++;
+	if (ks->inject != INJECT_NONE && ++c->runs == INJECT_AT_ENTRY &&
+	    c->id == 0)
+		inject_failure(c);
+	KS_COUNT(ks, runs, 1);
+	/*
+	 * In the guest from here: a shootdown (kvm_flush) sees in_guest and
+	 * kicks; one it missed set flush_pending first, which is looked at
+	 * after in_guest is set, so either way the TLB is flushed before any
+	 * guest instruction runs.
+	 */
+	__atomic_store_n(&c->in_guest, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&c->flush_pending, 0, __ATOMIC_SEQ_CST))
+		mb->flush = 1;
+	pthread_mutex_unlock(&c->lock);
 	/*
 	 * A kick (KS_WAKE_SIGNAL during KVM_RUN: EINTR) asks for an interrupt
 	 * window; once the guest can take one (IF=1, that is at CPL3), the
@@ -675,15 +909,17 @@ kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
 	 * KVM puts the thread's mask back before KVM_RUN returns, so the
 	 * signal is still pending (blocked) then: taking it here is the kick.
 	 */
-	ks->kicked = 0;
+	c->kicked = 0;
 	for (;;) {
-		r = ioctl(ks->vcpu, KVM_RUN, 0);
+		r = ioctl(c->fd, KVM_RUN, 0);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN)) {
 			if (sigtimedwait(&ks->wake, NULL,
 			    &(struct timespec){ 0, 0 }) == KS_WAKE_SIGNAL)
-				ks->kicked = 1;
-			if (ks->kicked) {
-				ks->kicked = 0;
+				c->kicked = 1;
+			if (__atomic_load_n(&c->flush_pending, __ATOMIC_SEQ_CST))
+				c->kicked = 1; /* out through the trampoline */
+			if (c->kicked) {
+				c->kicked = 0;
 				run->request_interrupt_window = 1;
 			}
 			continue;
@@ -693,14 +929,16 @@ kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
 		if (run->exit_reason != KVM_EXIT_IRQ_WINDOW_OPEN)
 			break;
 		run->request_interrupt_window = 0;
-		r = ioctl(ks->vcpu, KVM_INTERRUPT,
+		r = ioctl(c->fd, KVM_INTERRUPT,
 		    &(struct kvm_interrupt){ .irq = KVM_KICK_VECTOR });
 		if (r < 0)
 			break;
 	}
 	run->request_interrupt_window = 0;
+	__atomic_fetch_add(&c->trap_epoch, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->in_guest, 0, __ATOMIC_SEQ_CST);
 	if (r < 0) {
-		kvm_dead(ks, t, "KVM_RUN failed: %s", strerror(errno));
+		kvm_dead(c, t, "KVM_RUN failed: %s", strerror(errno));
 		return 0;
 	}
 	switch (run->exit_reason) {
@@ -708,32 +946,32 @@ kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
 		if (run->io.port == KVM_EXIT_PORT &&
 		    run->io.direction == KVM_EXIT_IO_OUT)
 			break;
-		kvm_dead(ks, t, "unexpected I/O exit, port %#x", run->io.port);
+		kvm_dead(c, t, "unexpected I/O exit, port %#x", run->io.port);
 		return 0;
 	case KVM_EXIT_SHUTDOWN:
-		kvm_dead(ks, t, "triple fault (KVM_EXIT_SHUTDOWN)");
+		kvm_dead(c, t, "triple fault (KVM_EXIT_SHUTDOWN)");
 		return 0;
 	case KVM_EXIT_FAIL_ENTRY:
-		kvm_dead(ks, t, "VM entry failed, reason %#llx", (unsigned long long)
+		kvm_dead(c, t, "VM entry failed, reason %#llx", (unsigned long long)
 		    run->fail_entry.hardware_entry_failure_reason);
 		return 0;
 	case KVM_EXIT_INTERNAL_ERROR:
-		kvm_dead(ks, t, "KVM internal error, suberror %u",
+		kvm_dead(c, t, "KVM internal error, suberror %u",
 		    run->internal.suberror);
 		return 0;
 	default:
-		kvm_dead(ks, t, "unexpected KVM exit %u", run->exit_reason);
+		kvm_dead(c, t, "unexpected KVM exit %u", run->exit_reason);
 		return 0;
 	}
 	if (mb->kfault) {
-		kvm_dead(ks, t, "trampoline fault, vector %llu at %#llx",
+		kvm_dead(c, t, "trampoline fault, vector %llu at %#llx",
 		    (unsigned long long)mb->vector,
 		    (unsigned long long)mb->regs[16]);
 		return 0;
 	}
 	memcpy(frame, mb->regs, sizeof(mb->regs));
-	frame->fs_base = ks->cur_fs;
-	frame->gs_base = ks->cur_gs;
+	frame->fs_base = c->cur_fs;
+	frame->gs_base = c->cur_gs;
 	memset(t, 0, sizeof(*t));
 	t->vector = (int)mb->vector;
 	t->err = mb->err;
@@ -754,12 +992,12 @@ kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
 
 /* From the KS_WAKE_SIGNAL handler, which KVM_RUN never lets run (kvm_run
  * takes the signal itself after EINTR and kicks): this is a kick that came
- * while the vkernel waited elsewhere, and looked at its signals after;
- * kvm_run forgets it. */
+ * while this vCPU's thread waited elsewhere, and looked at its signals
+ * after; kvm_run forgets it. */
 static void
 kvm_kick(struct ks_thread *th)
 {
-	th->sp->ks->kicked = 1;
+	my_cpu(th->sp->ks)->kicked = 1;
 }
 
 static void
@@ -768,30 +1006,35 @@ kvm_stats(struct ks *ks, struct ks_stats *st)
 	*st = ks->st;
 }
 
-/* The vCPU's FPU state: all of it with XSAVE (AVX included), else the
+/* vCPU cpu's FPU state: all of it with XSAVE (AVX included), else the
  * legacy x87/SSE area. */
 static int
-kvm_fpu_save(struct ks *ks, void *buf)
+kvm_fpu_save(struct ks *ks, int cpu, void *buf)
 {
+	int fd = ks->cpus[cpu].fd;
+
 	if (ks->xsave)
-		return __kvm_ioctl(ks->vcpu, KVM_GET_XSAVE, buf) < 0 ? -EIO : 0;
-	return __kvm_ioctl(ks->vcpu, KVM_GET_FPU, buf) < 0 ? -EIO : 0;
+		return __kvm_ioctl(fd, KVM_GET_XSAVE, buf) < 0 ? -EIO : 0;
+	return __kvm_ioctl(fd, KVM_GET_FPU, buf) < 0 ? -EIO : 0;
 }
 
 static int
-kvm_fpu_load(struct ks *ks, const void *buf)
+kvm_fpu_load(struct ks *ks, int cpu, const void *buf)
 {
-	if (ks->xsave)
-		return __kvm_ioctl(ks->vcpu, KVM_SET_XSAVE, (void *)buf) < 0 ?
-		    -EIO : 0;
-	return __kvm_ioctl(ks->vcpu, KVM_SET_FPU, (void *)buf) < 0 ? -EIO : 0;
-}
+	int fd = ks->cpus[cpu].fd;
 
+	if (ks->xsave)
+		return __kvm_ioctl(fd, KVM_SET_XSAVE, (void *)buf) < 0 ?
+		    -EIO : 0;
+	return __kvm_ioctl(fd, KVM_SET_FPU, (void *)buf) < 0 ? -EIO : 0;
+}
 
 const struct ks_ops ks_kvm_ops = {
 	.name = "kvm",
 	.resv_pages = KVM_RESV_PAGES,
+	.resv_pages_per_cpu = KVM_CPU_PAGES,
 	.init = kvm_init,
+	.cpu_start = kvm_cpu_start,
 	.fini = kvm_fini,
 	.space_create = kvm_space_create,
 	.space_destroy = kvm_space_destroy,
@@ -803,7 +1046,7 @@ const struct ks_ops ks_kvm_ops = {
 	.thread_destroy = kvm_thread_destroy,
 	.run = kvm_run,
 	.stats = kvm_stats,
-	.cputime = NULL, /* one vCPU thread runs every space: sched_cputime */
+	.cputime = NULL, /* vCPU threads run every space: sched_cputime */
 	.kick = kvm_kick,
 	.fpu_size = sizeof(struct kvm_xsave),
 	.fpu_save = kvm_fpu_save,

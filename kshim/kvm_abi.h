@@ -8,35 +8,41 @@
  * The backend's reserved guest-physical pages (ks_mem.resv onwards):
  *   +0  kernel PML4 (only entry 511): CR3 while no space is active
  *   +1  kernel PDPT   +2 kernel PD   +3 kernel PT
- *   +4  trampoline code          KVA_CODE   r-x supervisor
- *   +5  GDT and TSS              KVA_GDT    rw- supervisor
- *   +6  IDT                      KVA_IDT    r-- supervisor
- *   +7  mailbox (per vCPU)       KVA_MBOX   rw- supervisor
- *   +8  (guard, unmapped)
- *   +9..+12 kernel stack         KVA_STACK  rw- supervisor
+ *   +4 .. +15 unused
+ * then KVM_CPU_PAGES pages for each vCPU c, mapped at KVA_CPU(c):
+ *   +0  trampoline code, a copy per vCPU   r-x supervisor
+ *   +1  mailbox                            rw- supervisor
+ *   +2  GDT and TSS                        rw- supervisor
+ *   +3  IDT                                r-- supervisor
+ *   +4  (guard, unmapped)
+ *   +5 .. +8 kernel stack                  rw- supervisor
+ * Each vCPU's LSTAR, IDT and TSS lead into its own copy of the code, which
+ * reaches its mailbox and stack rip-relative, so the vCPUs never share one.
  * Every guest PML4 gets entry 511 -> kernel PDPT, so the trampoline is
  * mapped at the top of every address space and never reachable from CPL3.
  */
-#define KVM_RESV_PAGES 13
+#define KVM_RESV_PAGES 16
 #define KVM_RESV_PML4  0
 #define KVM_RESV_PDPT  1
 #define KVM_RESV_PD    2
 #define KVM_RESV_PT    3
-#define KVM_RESV_CODE  4
-#define KVM_RESV_GDT   5
-#define KVM_RESV_IDT   6
-#define KVM_RESV_MBOX  7
-#define KVM_RESV_STACK 9
+#define KVM_CPU_PAGES  16
+#define KVM_MAXCPU     31     /* what the kernel PT's 2 MiB hold */
+#define KVM_CPU_CODE   0
+#define KVM_CPU_MBOX   1
+#define KVM_CPU_GDT    2
+#define KVM_CPU_IDT    3
+#define KVM_CPU_STACK  5
 #define KVM_STACK_PAGES 4
 
 #define KVA_BASE   0xffffffffffe00000
-#define KVA_CODE   (KVA_BASE + 0x4000)
-#define KVA_GDT    (KVA_BASE + 0x5000)
-#define KVA_TSS    (KVA_GDT + 0x100)
-#define KVA_IDT    (KVA_BASE + 0x6000)
-#define KVA_MBOX   (KVA_BASE + 0x7000)
-#define KVA_STACK  (KVA_BASE + 0x9000)
-#define KVA_STACK_TOP (KVA_STACK + KVM_STACK_PAGES * 0x1000)
+#define KVA_CPU(c) (KVA_BASE + (KVM_RESV_PAGES + (c) * KVM_CPU_PAGES) * 0x1000)
+/* Offsets from a vCPU's code page. */
+#define CPU_OFF_MBOX      0x1000
+#define CPU_OFF_GDT       0x2000
+#define CPU_OFF_TSS       0x2100
+#define CPU_OFF_IDT       0x3000
+#define CPU_OFF_STACK_TOP 0x9000
 
 /* GDT selectors. */
 #define SEL_KCODE 0x08

@@ -1,21 +1,23 @@
 /* kvm_tramp.S: the hw path's ring-0 trampoline: syscall and exception entry, one exit, iret back. */
 
 /*
- * Copied to KVA_CODE (see kvm_abi.h) and run at CPL0 inside the KVM guest.
+ * Copied to each vCPU's code page (KVA_CPU, kvm_abi.h) and run at CPL0 in the KVM guest.
  * It never touches user memory.  Contract with kvm.c: on any entry from
  * CPL3 it saves the user frame into the mailbox and leaves with one VM
  * exit (`out` to KVM_EXIT_PORT); on the way back in (vkt_resume) it applies
  * the CR3 switch and TLB invalidations asked for in the mailbox, loads the
  * %fs base if asked, and returns to CPL3 with iretq from the mailbox frame.
- * Position-independent within its section; data by absolute address.
+ * Position-independent: each vCPU has its own copy (kvm_abi.h), which
+ * reaches its own mailbox and stack rip-relative.
  */
 #include "kvm_abi.h"
 
-#define MB(off) (KVA_MBOX + (off))
+#define MB(off) (vkt_base + CPU_OFF_MBOX + (off))(%rip)
 
 	.section vktramp, "ax", @progbits
 	.code64
 
+vkt_base:
 	.globl vkt_syscall
 vkt_syscall:
 	/* syscall: rcx = user rip, r11 = user rflags, rsp still the user's. */
@@ -77,7 +79,7 @@ save_gprs:
 	mov %r11, MB(MB_R11)
 	mov %cr2, %rax
 	mov %rax, MB(MB_CR2)
-	mov $KVA_STACK_TOP, %rsp
+	lea (vkt_base + CPU_OFF_STACK_TOP)(%rip), %rsp
 	mov $KVM_EXIT_PORT, %dx
 	out %al, %dx                    /* the one VM exit */
 	.globl vkt_resume
@@ -94,7 +96,7 @@ vkt_resume:
 	mov %rax, %cr3
 	jmp 3f
 2:	mov MB(MB_NINVAL), %rcx
-	mov $MB(MB_INVAL), %rdx
+	lea MB(MB_INVAL), %rdx
 	cmp $MB_MAXINVAL, %rcx
 	jbe 4f
 	mov $MB_MAXINVAL, %rcx

@@ -191,6 +191,7 @@ soft_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 	}
 	ks->memfd = mem->fd;
 	ks->memsize = mem->size;
+	ks->ncpus = mem->ncpus > 0 ? mem->ncpus : 1;
 	ks->map_limit = soft_map_limit();
 	ks->st.mappings_limit = ks->map_limit;
 	/* Two records per guest page and 32768 more (a record is about 80
@@ -239,6 +240,8 @@ soft_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 	sp->opcap = SOFT_OPS_MIN;
 	sp->applier = SOFT_NO_BATCH;
 	sp->clone_want = sp->clone_slot = -1;
+	pthread_mutex_init(&sp->lock, NULL);
+	pthread_cond_init(&sp->cond, NULL);
 	if ((sp->queue = malloc(SOFT_OPS_MIN * sizeof(*sp->queue))) == NULL ||
 	    (sp->sent = malloc(SOFT_OPS_MIN * sizeof(*sp->sent))) == NULL ||
 	    (sp->hm = soft_hm_create()) == NULL) {
@@ -258,7 +261,10 @@ soft_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
 		rc = -errno;
 		goto fail;
 	}
-	if ((rc = soft_stub_start(sp)) != 0)
+	pthread_mutex_lock(&sp->lock);
+	rc = soft_stub_start(sp);
+	pthread_mutex_unlock(&sp->lock);
+	if (rc != 0)
 		goto fail;
 	*spp = sp;
 	return 0;
@@ -270,14 +276,21 @@ fail:
 static void
 soft_space_destroy(struct ks_space *sp)
 {
+	uint32_t i;
+
 	if (sp == NULL)
 		return;
+	pthread_mutex_lock(&sp->lock);
 	soft_stub_kill(sp); /* first: nothing below waits on the guest */
+	pthread_mutex_unlock(&sp->lock);
 	if (sp->ctl != MAP_FAILED)
 		munmap(sp->ctl, STUB_CTL_SIZE);
 	if (sp->slots != MAP_FAILED)
 		munmap(sp->slots, STUB_SIZE - STUB_SLOT_OFF);
-	free(sp->hthr);
+	for (i = 0; i < STUB_SLOTS / SOFT_CHUNK; i++)
+		free(sp->chunk[i]);
+	pthread_cond_destroy(&sp->cond);
+	pthread_mutex_destroy(&sp->lock);
 	if (sp->stubfd > 0)
 		close(sp->stubfd);
 	if (sp->hm != NULL)
@@ -293,21 +306,23 @@ static bool
 soft_over_limit(struct ks_space *sp)
 {
 	return soft_hm_count(sp->hm) > sp->ks->map_limit ||
-	    sp->ks->maps_total > sp->ks->maps_max;
+	    __atomic_load_n(&sp->ks->maps_total, __ATOMIC_RELAXED) >
+	    sp->ks->maps_max;
 }
 
 /*
- * Applies the queue.  Returns 0 once the host no longer maps what was
- * unmapped: the stub applied and the host confirmed it, or the stub was
- * killed and reaped (a batch past the mapping bound is never sent: the
- * stub goes instead, and an empty one comes before the guest runs).
+ * Applies the queue (sp->lock held).  Returns 0 once the host no longer
+ * maps what was unmapped: the control thread applied it and the host
+ * confirmed it, or the stub was killed and reaped (a batch past the
+ * mapping bound is never sent when no thread of the space runs: the stub
+ * goes instead, and an empty one comes before the guest runs).
  */
 static int
-soft_flush(struct ks_space *sp)
+soft_flush_locked(struct ks_space *sp)
 {
 	if (sp->nqueue == 0)
 		return 0;
-	if (sp->pid != 0 && soft_over_limit(sp)) {
+	if (sp->pid != 0 && soft_over_limit(sp) && sp->nrunning == 0) {
 		soft_stub_kill(sp);
 		sp->replace = true;
 	}
@@ -315,28 +330,56 @@ soft_flush(struct ks_space *sp)
 		sp->nqueue = 0; /* no stub: nothing is mapped */
 		return 0;
 	}
+	if (sp->nrunning > 0)
+		SOFT_COUNT(sp->ks, shootdowns, 1); /* the host's, for them */
 	return soft_send(sp, SOFT_CTL_THREAD, SOFT_CMD_APPLY) == -EBUSY ?
 	    -EBUSY : 0;
 }
+
+static int
+soft_flush(struct ks_space *sp)
+{
+	int rc;
+
+	pthread_mutex_lock(&sp->lock);
+	rc = soft_flush_locked(sp);
+	pthread_mutex_unlock(&sp->lock);
+	return rc;
+}
+
+static void soft_queue_locked(struct ks_space *sp, uint32_t kind, gva_t gva,
+    size_t len, gpa_t gpa, int hprot);
 
 /* Queues one op (and records it), flushing first when the queue is full. */
 static void
 soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
     gpa_t gpa, int prot)
 {
-	struct soft_op *last;
-	int rc;
 	int hprot = (prot & KS_PROT_READ ? PROT_READ : 0) |
 	    (prot & KS_PROT_WRITE ? PROT_WRITE | PROT_READ : 0) |
 	    (prot & KS_PROT_EXEC ? PROT_EXEC : 0);
 
+	pthread_mutex_lock(&sp->lock);
+	soft_queue_locked(sp, kind, gva, len, gpa, hprot);
+	pthread_mutex_unlock(&sp->lock);
+}
+
+static void
+soft_queue_locked(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
+    gpa_t gpa, int hprot)
+{
+	struct soft_op *last;
+	int rc;
+
 	if (sp->pid == 0)
 		return; /* no stub (dead, or to be replaced): it starts empty */
-	sp->ks->maps_total -= soft_hm_count(sp->hm);
+	__atomic_fetch_sub(&sp->ks->maps_total, soft_hm_count(sp->hm),
+		    __ATOMIC_RELAXED);
 	rc = kind == SOFT_OP_MAP ? soft_hm_map(sp->hm, gva, len, gpa, hprot) :
 	    kind == SOFT_OP_UNMAP ? soft_hm_unmap(sp->hm, gva, len) :
 	    soft_hm_protect(sp->hm, gva, len, hprot);
-	sp->ks->maps_total += soft_hm_count(sp->hm);
+	__atomic_fetch_add(&sp->ks->maps_total, soft_hm_count(sp->hm),
+	    __ATOMIC_RELAXED);
 	if (rc != 0) {
 		/* The record is lost: so must the stub's mappings be. */
 		soft_stub_kill(sp);
@@ -356,12 +399,12 @@ soft_queue(struct ks_space *sp, uint32_t kind, gva_t gva, size_t len,
 		}
 	}
 	if (soft_ops_grow(sp) != 0) {
-		soft_flush(sp);
+		soft_flush_locked(sp);
 		if (sp->pid == 0)
 			return;
 	}
 	sp->queue[sp->nqueue++] = (struct soft_op){ kind, hprot, gva, len, gpa };
-	sp->ks->st.map_requests++; /* one host mmap/munmap/mprotect */
+	SOFT_COUNT(sp->ks, map_requests, 1); /* one host mmap/munmap/mprotect */
 }
 
 static void
@@ -416,7 +459,7 @@ soft_replace(struct ks_space *sp)
 	soft_stub_kill(sp);
 	sp->nqueue = 0;
 	sp->replace = false;
-	sp->ks->st.restarts++;
+	SOFT_COUNT(sp->ks, restarts, 1);
 	if ((rc = soft_stub_start(sp)) != 0)
 		soft_fail(sp, "cannot start a new stub: %s", strerror(-rc));
 	return rc;
@@ -428,44 +471,41 @@ soft_replace(struct ks_space *sp)
 static int
 soft_slot_alloc(struct ks_space *sp)
 {
-	struct soft_hthr *h;
-	uint32_t i, n;
+	uint32_t i;
 
 	for (i = 0; i < sp->nslots; i++)
-		if (!sp->hthr[i].owned && sp->hthr[i].tid != 0)
+		if (!soft_hthr(sp, i)->owned && soft_hthr(sp, i)->tid != 0)
 			return (int)i;
 	for (i = 0; i < sp->nslots; i++)
-		if (!sp->hthr[i].owned)
+		if (!soft_hthr(sp, i)->owned)
 			return (int)i;
 	if (sp->nslots == STUB_SLOTS)
 		return -EAGAIN;
-	n = sp->nslots == 0 ? 4 : sp->nslots * 2;
-	if (n > STUB_SLOTS)
-		n = STUB_SLOTS;
-	if ((h = realloc(sp->hthr, n * sizeof(*h))) == NULL)
+	i = sp->nslots / SOFT_CHUNK;
+	if ((sp->chunk[i] = calloc(SOFT_CHUNK, sizeof(struct soft_hthr))) ==
+	    NULL)
 		return -EAGAIN;
-	memset(h + sp->nslots, 0, (n - sp->nslots) * sizeof(*h));
-	sp->hthr = h;
-	i = sp->nslots;
-	sp->nslots = n;
-	return (int)i;
+	sp->nslots += SOFT_CHUNK;
+	return (int)(i * SOFT_CHUNK);
 }
 
 /*
  * Gives th's slot a host thread if it has none (new, or its stub was
- * replaced), starting the stub first if need be.  0, -EAGAIN (the host
- * has no more threads), -ESRCH (the space is dead).
+ * replaced), starting the stub first if need be; a stub past its bound is
+ * replaced here, when none of its threads runs.  0, -EAGAIN (the host has
+ * no more threads), -ESRCH (the space is dead).
  */
 static int
 soft_bind(struct ks_thread *th)
 {
 	struct ks_space *sp = th->sp;
 
-	if (!sp->dead && (sp->replace || soft_over_limit(sp)))
+	if (!sp->dead && sp->nrunning == 0 &&
+	    (sp->replace || soft_over_limit(sp)))
 		soft_replace(sp);
 	if (sp->dead)
 		return -ESRCH;
-	if (sp->hthr[th->slot].tid != 0)
+	if (soft_hthr(sp, th->slot)->tid != 0)
 		return 0;
 	return soft_thread_start(sp, th->slot);
 }
@@ -476,27 +516,33 @@ static int
 soft_thread_create(struct ks_space *sp, struct ks_thread **thp)
 {
 	struct ks_thread *th;
+	struct soft_hthr *t;
 	int slot, rc;
 
 	if ((th = calloc(1, sizeof(*th))) == NULL)
 		return -ENOMEM;
+	pthread_mutex_lock(&sp->lock);
 	if ((slot = soft_slot_alloc(sp)) < 0) {
+		pthread_mutex_unlock(&sp->lock);
 		free(th);
 		return slot;
 	}
 	th->hdr.ops = &ks_soft_ops;
 	th->sp = sp;
 	th->slot = (uint32_t)slot;
-	sp->hthr[slot].owned = true;
+	t = soft_hthr(sp, (uint32_t)slot);
+	t->owned = true;
 	/* A host thread an ended guest thread left: its time so far is
 	 * not the new one's. */
-	if (soft_thread_ns(sp, sp->hthr[slot].tid, &sp->hthr[slot].cpu_base))
-		sp->hthr[slot].cpu_base = 0;
+	if (soft_thread_ns(sp, t->tid, &t->cpu_base))
+		t->cpu_base = 0;
 	if ((rc = soft_bind(th)) == -EAGAIN) {
-		sp->hthr[slot].owned = false;
+		t->owned = false;
+		pthread_mutex_unlock(&sp->lock);
 		free(th);
 		return rc;
 	}
+	pthread_mutex_unlock(&sp->lock);
 	*thp = th;  /* a dead space: its runs report it */
 	return 0;
 }
@@ -505,12 +551,24 @@ soft_thread_create(struct ks_space *sp, struct ks_thread **thp)
 static void
 soft_thread_destroy(struct ks_thread *th)
 {
+	struct ks_space *sp;
+
 	if (th == NULL)
 		return;
-	th->sp->hthr[th->slot].owned = false;
+	sp = th->sp;
+	pthread_mutex_lock(&sp->lock);
+	soft_hthr(sp, th->slot)->owned = false;
+	pthread_mutex_unlock(&sp->lock);
 	free(th);
 }
 
+/*
+ * Resumes th.  With one vCPU the queued ops ride along (the thread applies
+ * them first; nothing else can happen until its next trap).  With more,
+ * other vCPUs may free pages meanwhile: a batch must never be in flight
+ * while the thread runs, so the queue is applied by the control thread
+ * first, and the resume carries none.
+ */
 static int
 soft_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *trap)
 {
@@ -519,9 +577,12 @@ soft_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *trap)
 	struct soft_hthr *t;
 	int rc;
 
+	pthread_mutex_lock(&sp->lock);
 	if ((rc = soft_bind(th)) == -EAGAIN)
 		soft_fail(sp, "no host thread for the guest thread");
-	t = &sp->hthr[th->slot];
+	while (!sp->dead && sp->ks->ncpus > 1 && sp->nqueue > 0)
+		soft_flush_locked(sp);
+	t = soft_hthr(sp, th->slot);
 	if (!sp->dead) {
 		c->frame = *frame;
 		c->frame.rflags &= 0x240dd5ULL; /* user-settable flags */
@@ -529,16 +590,16 @@ soft_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *trap)
 		c->set_fs = 0;
 		if (!t->fs_known || frame->fs_base != t->fs_base) {
 			c->set_fs |= SOFT_SET_FS;
-			sp->ks->st.host_syscalls++;
+			SOFT_COUNT(sp->ks, host_syscalls, 1);
 		}
 		if (!t->fs_known || frame->gs_base != t->gs_base) {
 			c->set_fs |= SOFT_SET_GS;
-			sp->ks->st.host_syscalls++;
+			SOFT_COUNT(sp->ks, host_syscalls, 1);
 		}
 		t->fs_base = frame->fs_base;
 		t->gs_base = frame->gs_base;
 		t->fs_known = true;
-		sp->ks->st.runs++;
+		SOFT_COUNT(sp->ks, runs, 1);
 		soft_send(sp, (int)th->slot, SOFT_CMD_RUN);
 	}
 	if (sp->dead) {
@@ -546,35 +607,38 @@ soft_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *trap)
 		trap->kind = KS_TRAP_DEAD;
 		trap->signo = SIGKILL;
 		snprintf(trap->why, sizeof(trap->why), "%s", sp->why);
+		pthread_mutex_unlock(&sp->lock);
 		return 0;
 	}
-	t = &sp->hthr[th->slot];
 	soft_decode(c, trap);
 	*frame = c->frame;
 	frame->fs_base = t->fs_base;
 	frame->gs_base = t->gs_base;
+	pthread_mutex_unlock(&sp->lock);
 	return 0;
 }
 
 /*
- * From the KS_WAKE_SIGNAL handler, which runs only while soft_wait sleeps
- * in ppoll: the stub is then running or stopped, never being reaped, so
- * its thread ids are still its own.  The thread reports the signal as a
- * trap (KS_TRAP_KICK); if it is inside its handler (all signals blocked)
- * the kick waits there and comes right after the next resume.
+ * From the KS_WAKE_SIGNAL handler, which runs only while its vCPU waits
+ * for the guest (soft_wait): the stub is then running or stopped, never
+ * being reaped by this vCPU, and slots never move, so the ids read are
+ * the stub's (kickable says so).  The thread reports the signal as a trap
+ * (KS_TRAP_KICK); if it is inside its handler (all signals blocked) the
+ * kick waits there and comes right after the next resume.
  */
 static void
 soft_kick_op(struct ks_thread *th)
 {
 	struct ks_space *sp = th->sp;
 	struct soft_hthr *t;
+	pid_t pid = sp->pid;
 
-	if (sp->pid <= 0 || th->slot >= sp->nslots)
+	if (pid <= 0 || th->slot >= sp->nslots)
 		return;
-	t = &sp->hthr[th->slot];
+	t = soft_hthr(sp, th->slot);
 	if (t->kickable && t->tid > 0) {
 		t->kicked = 1;
-		syscall(SYS_tgkill, sp->pid, t->tid, STUB_KICK_SIG);
+		syscall(SYS_tgkill, pid, t->tid, STUB_KICK_SIG);
 	}
 }
 
@@ -623,12 +687,17 @@ soft_cputime(struct ks_thread *th, struct timespec *ts)
 	int rc;
 
 	*ts = (struct timespec){ 0, 0 };
-	if (th->slot >= sp->nslots)
+	pthread_mutex_lock(&sp->lock);
+	if (th->slot >= sp->nslots) {
+		pthread_mutex_unlock(&sp->lock);
 		return 0;
-	t = &sp->hthr[th->slot];
-	if ((rc = soft_thread_ns(sp, t->tid, &ns)) != 0)
-		return rc;
+	}
+	t = soft_hthr(sp, th->slot);
+	rc = soft_thread_ns(sp, t->tid, &ns);
 	ns = ns > t->cpu_base ? ns - t->cpu_base : 0;
+	pthread_mutex_unlock(&sp->lock);
+	if (rc != 0)
+		return rc;
 	ts->tv_sec = (time_t)(ns / 1000000000ULL);
 	ts->tv_nsec = (long)(ns % 1000000000ULL);
 	return 0;

@@ -84,7 +84,12 @@
 /* What the gate's first argument says (only informative: untrusted). */
 enum soft_gate { SOFT_GATE_TRAP = 1, SOFT_GATE_APPLIED, SOFT_GATE_CTL };
 
-/* The gate's return value: what the vkernel asks next. */
+/* The gate's return value: what the vkernel asks next (SOFT_CMD_MASK),
+ * and how many ops of the batch page to apply first (above SOFT_NOPS_SHIFT):
+ * the count comes with the command to the one thread it is for, never
+ * from the page, which every thread of the stub can write. */
+#define SOFT_CMD_MASK   0xff
+#define SOFT_NOPS_SHIFT 8
 enum soft_cmd {
 	SOFT_CMD_APPLY = 1, /* apply ctl->ops, then enter the gate again */
 	SOFT_CMD_RUN,       /* (a guest thread) apply ctl->ops, load its
@@ -109,7 +114,7 @@ struct soft_op {
 
 /* The batch (vkernel -> stub), a copy of the vkernel's own queue. */
 struct soft_ctl {
-	uint32_t nops;
+	uint32_t pad;
 	uint32_t clone_slot;  /* SOFT_CMD_CLONE: the new thread's slot */
 	struct soft_op ops[SOFT_MAXOPS];
 };

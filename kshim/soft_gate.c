@@ -188,13 +188,17 @@ soft_threads_gone(struct ks_space *sp)
 	uint32_t i;
 
 	for (i = 0; i < sp->nslots; i++) {
-		bool owned = sp->hthr[i].owned;
+		struct soft_hthr *t = soft_hthr(sp, i);
+		bool owned = t->owned;
 
-		sp->hthr[i] = (struct soft_hthr){ .owned = owned };
+		t->kickable = 0;
+		*t = (struct soft_hthr){ .owned = owned };
 	}
 	sp->ctlthr = (struct soft_hthr){ 0 };
 	sp->clone_slot = sp->clone_want = -1;
 	sp->clone_asked = false;
+	sp->nrunning = 0;
+	pthread_cond_broadcast(&sp->cond); /* waiters: their thread is gone */
 }
 
 /* Kills and reaps the stub, if there is one.  Its host mappings are gone
@@ -220,7 +224,8 @@ soft_stub_kill(struct ks_space *sp)
 	sp->nsent = sp->nseen = 0;
 	sp->applier = SOFT_NO_BATCH;
 	if (sp->hm != NULL) {
-		sp->ks->maps_total -= soft_hm_count(sp->hm);
+		__atomic_fetch_sub(&sp->ks->maps_total, soft_hm_count(sp->hm),
+		    __ATOMIC_RELAXED);
 		soft_hm_clear(sp->hm);
 	}
 }
@@ -316,9 +321,9 @@ soft_who(struct ks_space *sp, pid_t tid, int *idx)
 		return &sp->ctlthr;
 	}
 	for (i = 0; i < sp->nslots; i++)
-		if (sp->hthr[i].tid == tid) {
+		if (soft_hthr(sp, i)->tid == tid) {
 			*idx = (int)i;
-			return &sp->hthr[i];
+			return soft_hthr(sp, i);
 		}
 	return NULL;
 }
@@ -328,6 +333,10 @@ static void
 soft_unexpected(struct ks_space *sp, const struct seccomp_notif *n)
 {
 	soft_respond(sp, n->id, 0, -EPERM, 0);
+	if (getenv("VKERNEL_DEBUG_SOFT") != NULL)
+		fprintf(stderr, "vkernel: soft: unexpected call from tid %u "
+		    "(control %d), batch to %d, %u of %u seen\n", n->pid,
+		    (int)sp->ctlthr.tid, sp->applier, sp->nseen, sp->nsent);
 	soft_fail(sp, "stub made an unexpected host %s(%#llx, %#llx, %#llx, "
 	    "%#llx, %lld, %#llx)", call_name(n->data.nr),
 	    (unsigned long long)n->data.args[0],
@@ -355,7 +364,7 @@ soft_route(struct ks_space *sp, const struct seccomp_notif *n)
 	if ((t = soft_who(sp, (pid_t)n->pid, &idx)) == NULL &&
 	    sp->clone_slot >= 0 && n->data.nr == STUB_GATE_NR) {
 		idx = sp->clone_slot;
-		t = &sp->hthr[idx];
+		t = soft_hthr(sp, (uint32_t)idx);
 		t->tid = (pid_t)n->pid;
 		t->kickable = 1;
 		sp->clone_slot = -1;
@@ -371,10 +380,18 @@ soft_route(struct ks_space *sp, const struct seccomp_notif *n)
 			    sp->nsent);
 			return;
 		}
+		if (t->stopped) {
+			soft_fail(sp, "a stopped stub thread entered the gate");
+			return;
+		}
 		t->stopped = true;
 		t->kicked = 0;
 		t->gate_id = n->id;
 		t->gate_arg = n->data.args[1];
+		if (t->running) {
+			t->running = false;
+			sp->nrunning--;
+		}
 	} else if (n->data.nr == SYS_clone) {
 		if (idx != SOFT_CTL_THREAD || !sp->clone_asked ||
 		    n->data.args[0] != STUB_CLONE_FLAGS ||
@@ -389,7 +406,7 @@ soft_route(struct ks_space *sp, const struct seccomp_notif *n)
 	} else if (sp->applier == idx && sp->nseen < sp->nsent &&
 	    op_matches(&sp->sent[sp->nseen], &n->data)) {
 		sp->nseen++;
-		sp->ks->st.checks++;
+		SOFT_COUNT(sp->ks, checks, 1);
 		soft_respond(sp, n->id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 	} else {
 		soft_unexpected(sp, n);
@@ -437,6 +454,32 @@ soft_kick_unanswered(struct ks_space *sp, struct soft_hthr *t)
  * signals a stub thread: a kick is reported through the gate like any
  * trap).
  */
+/* Waits on sp->cond while another vCPU takes the notifications, with the
+ * kick signal open (a kick of the guest thread this vCPU runs is taken
+ * here); for KICK_GRACE at most if t was kicked. */
+static void
+soft_wait_turn(struct ks_space *sp, struct soft_hthr *t)
+{
+	struct timespec until;
+	sigset_t old;
+
+	pthread_sigmask(SIG_SETMASK, &sp->ks->waitmask, &old);
+	if (t->kicked) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += KICK_GRACE_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&sp->cond, &sp->lock, &until) ==
+		    ETIMEDOUT && t->kicked && !t->stopped && !sp->dead)
+			soft_kick_unanswered(sp, t);
+	} else {
+		pthread_cond_wait(&sp->cond, &sp->lock);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 int
 soft_wait(struct ks_space *sp, struct soft_hthr *t)
 {
@@ -446,16 +489,27 @@ soft_wait(struct ks_space *sp, struct soft_hthr *t)
 	int r;
 
 	while (!sp->dead && !t->stopped) {
+		if (sp->pumping) {
+			soft_wait_turn(sp, t);
+			continue;
+		}
+		sp->pumping = true;
 		pfd[0] = (struct pollfd){ .fd = sp->lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = sp->pidfd, .events = POLLIN };
+		pthread_mutex_unlock(&sp->lock);
 		r = ppoll(pfd, 2, t->kicked ? &grace : NULL, &sp->ks->waitmask);
+		pthread_mutex_lock(&sp->lock);
+		sp->pumping = false;
+		pthread_cond_broadcast(&sp->cond);
+		if (sp->dead)
+			break;
 		if (r < 0) {
 			if (errno != EINTR)
 				soft_fail(sp, "poll: %s", strerror(errno));
 			continue;
 		}
 		if (r == 0) {
-			if (t->kicked)
+			if (t->kicked && !t->stopped)
 				soft_kick_unanswered(sp, t);
 			continue;
 		}
@@ -558,39 +612,87 @@ soft_ops_grow(struct ks_space *sp)
 	return 0;
 }
 
+/* The highest host mapping count a stub had (-v). */
+static void
+soft_peak(struct ks *ks, uint64_t n)
+{
+	uint64_t old = __atomic_load_n(&ks->st.mappings_peak, __ATOMIC_RELAXED);
+
+	while (n > old && !__atomic_compare_exchange_n(&ks->st.mappings_peak,
+	    &old, n, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+static int soft_clone(struct ks_space *sp, uint32_t i, struct soft_hthr *t,
+    bool owned);
+
+/* The control thread for this vCPU alone, once it is free and back in its
+ * gate: 0, or -ESRCH.  soft_ctl_give lets it go to the next. */
+static int
+soft_ctl_take(struct ks_space *sp)
+{
+	while (sp->ctl_busy && !sp->dead)
+		soft_wait_turn(sp, &sp->ctlthr);
+	if (sp->dead || soft_wait(sp, &sp->ctlthr) != 0)
+		return -ESRCH;
+	sp->ctl_busy = true;
+	return 0;
+}
+
+static void
+soft_ctl_give(struct ks_space *sp)
+{
+	sp->ctl_busy = false;
+	pthread_cond_broadcast(&sp->cond);
+}
+
 /* Hands the queued ops with cmd to thread who (SOFT_CTL_THREAD or a slot)
  * and waits for its gate again. */
 int
 soft_send(struct ks_space *sp, int who, long cmd)
 {
 	struct soft_hthr *t = who == SOFT_CTL_THREAD ? &sp->ctlthr :
-	    &sp->hthr[who];
+	    soft_hthr(sp, (uint32_t)who);
 	struct soft_ctl *c = sp->ctl;
 	uint32_t n;
 
+	int rc = 0;
+
+	/* The control thread serves every vCPU: one at a time. */
+	if (who == SOFT_CTL_THREAD && soft_ctl_take(sp) != 0)
+		return -ESRCH;
 	if (!t->stopped)
 		return -EBUSY;
-	n = sp->nqueue;  /* our own count: c->nops is the guest's to write */
-	memcpy(sp->sent, sp->queue, n * sizeof(sp->queue[0]));
-	memcpy(c->ops, sp->queue, n * sizeof(sp->queue[0]));
-	c->nops = sp->nsent = n;
-	sp->nseen = 0;
-	sp->applier = who;
-	if (sp->nqueue > 0) {
-		sp->ks->st.map_batches++;
-		sp->ks->st.host_syscalls += sp->nqueue;
+	/* Our own count, sent with the command.  No batch is in
+	 * flight (the last one's applier came back before this lock was
+	 * let go with ops queued): a new one may start. */
+	if ((n = sp->nqueue) > 0) {
+		memcpy(sp->sent, sp->queue, n * sizeof(sp->queue[0]));
+		memcpy(c->ops, sp->queue, n * sizeof(sp->queue[0]));
+		sp->nsent = n;
+		sp->nseen = 0;
+		sp->applier = who;
+		SOFT_COUNT(sp->ks, map_batches, 1);
+		SOFT_COUNT(sp->ks, host_syscalls, n);
 	}
 	sp->nqueue = 0;
 	t->stopped = false;
-	if (soft_hm_count(sp->hm) > sp->ks->st.mappings_peak)
-		sp->ks->st.mappings_peak = soft_hm_count(sp->hm);
-	soft_respond(sp, t->gate_id, cmd, 0, 0);
-	if (soft_wait(sp, t) != 0)
-		return -ESRCH;
-	sp->applier = SOFT_NO_BATCH;
-	soft_check_batch(sp);
-	soft_ops_shrink(sp, n);
-	return 0;
+	if (who != SOFT_CTL_THREAD) {
+		t->running = true;
+		sp->nrunning++;
+	}
+	soft_peak(sp->ks, soft_hm_count(sp->hm));
+	soft_respond(sp, t->gate_id, cmd | (long)n << SOFT_NOPS_SHIFT, 0, 0);
+	if (soft_wait(sp, t) != 0) {
+		rc = -ESRCH;
+	} else if (n > 0) {
+		sp->applier = SOFT_NO_BATCH;
+		soft_check_batch(sp);
+		soft_ops_shrink(sp, n);
+	}
+	if (who == SOFT_CTL_THREAD)
+		soft_ctl_give(sp);
+	return rc;
 }
 
 /*
@@ -601,17 +703,29 @@ soft_send(struct ks_space *sp, int who, long cmd)
 int
 soft_thread_start(struct ks_space *sp, uint32_t i)
 {
-	struct soft_hthr *t = &sp->hthr[i];
+	struct soft_hthr *t = soft_hthr(sp, i);
 	bool owned = t->owned;
+	int rc;
 
-	if (sp->dead || !sp->ctlthr.stopped)
+	/* One clone at a time (its thread is known by coming first), by the
+	 * control thread once it is free. */
+	if (soft_ctl_take(sp) != 0)
 		return -ESRCH;
+	rc = soft_clone(sp, i, t, owned);
+	soft_ctl_give(sp);
+	return rc;
+}
+
+/* soft_thread_start's clone, the control thread stopped and free. */
+static int
+soft_clone(struct ks_space *sp, uint32_t i, struct soft_hthr *t, bool owned)
+{
 	*t = (struct soft_hthr){ .owned = owned };
 	sp->ctl->clone_slot = i;
 	sp->clone_want = (int)i;
 	sp->clone_asked = true;
 	sp->ctlthr.stopped = false;
-	sp->ks->st.host_syscalls++;
+	SOFT_COUNT(sp->ks, host_syscalls, 1);
 	soft_respond(sp, sp->ctlthr.gate_id, SOFT_CMD_CLONE, 0, 0);
 	if (soft_wait(sp, &sp->ctlthr) != 0)
 		return -ESRCH;
@@ -623,7 +737,8 @@ soft_thread_start(struct ks_space *sp, uint32_t i)
 	if ((int64_t)sp->ctlthr.gate_arg < 0 && t->tid == 0) {
 		/* The host refused (its thread limit): no thread to wait
 		 * for.  (The answer is the guest's to forge; a thread that
-		 * does turn up is still taken as slot i's.) */
+		 * does turn up later is not taken as anyone's.) */
+		sp->clone_slot = -1;
 		return -EAGAIN;
 	}
 	if (soft_wait(sp, t) != 0)

@@ -3,6 +3,7 @@
 #define KSHIM_SOFT_INT_H
 
 #include <linux/filter.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,10 +29,16 @@ struct ks {
 	/* Records of host mappings over every stub (what they cost the
 	 * vkernel), and their bound from the memory size: past it the stub
 	 * being run is replaced by an empty one, as past map_limit. */
-	size_t maps_total, maps_max;
+	size_t maps_total, maps_max; /* maps_total: atomic (many spaces) */
 	sigset_t waitmask;        /* our mask while waiting: KS_WAKE_SIGNAL open */
-	struct ks_stats st;
+	int ncpus;                /* vCPUs: with more than one, a resume never
+	                             carries a batch (soft_run) */
+	struct ks_stats st;       /* counted with atomics */
 };
+
+/* A counter of ks->st, from any vCPU thread. */
+#define SOFT_COUNT(ks, field, n) \
+	__atomic_fetch_add(&(ks)->st.field, (n), __ATOMIC_RELAXED)
 
 /* One host thread of a stub: the control thread, or a slot's. */
 struct soft_hthr {
@@ -42,6 +49,7 @@ struct soft_hthr {
 	bool owned;               /* (a slot) a ks_thread has it */
 	uint64_t cpu_base;        /* its CPU time (ns) when its guest thread
 	                             took it: what earlier ones used */
+	bool running;             /* (a slot) resumed, its gate not back */
 	bool fs_known;            /* fs/gs bases below are what it has */
 	uint64_t fs_base, gs_base;
 	/* kick() may signal it (it was started and is not being reaped);
@@ -56,13 +64,29 @@ struct ks_thread {
 	uint32_t slot;
 };
 
+/* Slot threads are kept in chunks that never move (kick() reads them from
+ * a signal handler while another vCPU may add slots). */
+#define SOFT_CHUNK 64
+
 /* Who a batch went to: the control thread, or slot i (i >= 0); or none. */
 #define SOFT_CTL_THREAD (-1)
 #define SOFT_NO_BATCH   (-2)
 
+/*
+ * A space.  Its lock guards everything in it and the stub's gate: each
+ * vCPU that runs one of its threads waits for that thread's gate, and one
+ * of them at a time (pumping) takes the stub's notifications for all, the
+ * others wait on cond.
+ */
 struct ks_space {
 	struct ks_space_hdr hdr;
 	struct ks *ks;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;      /* a notification was taken: look again */
+	bool pumping;             /* a vCPU waits on the listener */
+	bool ctl_busy;            /* a vCPU has the control thread (a batch
+	                             or a clone, until it checked the end) */
+	int nrunning;             /* slot threads resumed, their gate not back */
 	int stubfd;               /* the stub area's memfd */
 	struct soft_ctl *ctl;     /* its batch page, mapped here too */
 	char *slots;              /* its slots, mapped here too */
@@ -71,8 +95,8 @@ struct ks_space {
 	pid_t pid;
 	int pidfd, lfd, mapsfd;   /* pidfd, seccomp listener, its maps */
 	struct soft_hthr ctlthr;  /* the control thread (tid == pid) */
-	struct soft_hthr *hthr;   /* the slots' threads, nslots of them */
-	uint32_t nslots;
+	struct soft_hthr *chunk[STUB_SLOTS / SOFT_CHUNK]; /* the slots' threads */
+	uint32_t nslots;          /* how many of them (whole chunks) */
 	int clone_want;           /* the slot a clone is asked for, or -1 */
 	bool clone_asked;         /* the control thread may make it now */
 	int clone_slot;           /* that clone went through and its thread
@@ -91,6 +115,13 @@ struct ks_space {
 	bool replace;             /* kill the stub; start an empty one */
 };
 
+/* Slot i's host thread. */
+static inline struct soft_hthr *
+soft_hthr(struct ks_space *sp, uint32_t i)
+{
+	return &sp->chunk[i / SOFT_CHUNK][i % SOFT_CHUNK];
+}
+
 /* The vkernel's view of slot i (guest-writable: read only while its
  * thread is stopped, and checked). */
 static inline struct soft_slot *
@@ -108,14 +139,16 @@ soft_slot(struct ks_space *sp, uint32_t i)
  *   one.
  * soft_fail: the guest's host side is gone for good: the stub is killed
  *   and why (one line) says so.
+ * Every function here is called with sp->lock held.
  * soft_wait: takes the stub's notifications (checking every mapping call
- *   against the batch sent, and every clone) until t enters its gate: 0,
- *   or -ESRCH when the stub is gone (sp->dead and sp->why say why).
+ *   against the batch sent, and every clone), or waits while another vCPU
+ *   takes them, until t enters its gate: 0, or -ESRCH when the stub is gone
+ *   (sp->dead and sp->why say why).  Drops sp->lock while it waits.
  * soft_respond: answers notification id with val (or err).
  * soft_send: hands the queued ops with cmd to t, stopped in its gate
- *   (SOFT_CMD_APPLY to the control thread, SOFT_CMD_RUN to a slot's),
- *   waits for t's gate again, then checks the batch with the host: 0,
- *   -EBUSY (t is not stopped), -ESRCH.
+ *   (SOFT_CMD_APPLY to the control thread, once it is free; SOFT_CMD_RUN
+ *   to a slot's), waits for t's gate again, then checks the batch with the
+ *   host: 0, -EBUSY (t is not stopped), -ESRCH.
  * soft_thread_start: a host thread for slot i (the control thread makes
  *   it): 0, -EAGAIN when the host has no more, -ESRCH.
  * soft_ops_grow: room for one more queued op: 0, or -ENOMEM at

@@ -79,9 +79,9 @@ die(void)
 /* Applies the queued ops.  Results are not reported: the vkernel checks
  * each call as it is made and asks the host afterwards what took effect. */
 INLINE void
-apply_ops(struct soft_ctl *c)
+apply_ops(struct soft_ctl *c, long cmd)
 {
-	uint32_t i, n = c->nops;
+	uint32_t i, n = (uint32_t)((unsigned long)cmd >> SOFT_NOPS_SHIFT);
 
 	if (n > SOFT_MAXOPS)
 		n = SOFT_MAXOPS;
@@ -128,10 +128,11 @@ vkstub_handler(int sig, siginfo_t *si, void *ucv)
 
 	cmd = gate(SOFT_GATE_TRAP);
 	for (;;) {
-		if (cmd != SOFT_CMD_APPLY && cmd != SOFT_CMD_RUN)
+		if ((cmd & SOFT_CMD_MASK) != SOFT_CMD_APPLY &&
+		    (cmd & SOFT_CMD_MASK) != SOFT_CMD_RUN)
 			die();
-		apply_ops(c);
-		if (cmd == SOFT_CMD_RUN)
+		apply_ops(c, cmd);
+		if ((cmd & SOFT_CMD_MASK) == SOFT_CMD_RUN)
 			break;
 		cmd = gate(SOFT_GATE_APPLIED);
 	}
@@ -221,8 +222,8 @@ vkstub_start(void)
 	sc(SYS_mprotect, (long)sel, 4096, PROT_READ, 0, 0, 0);
 	for (;;) {
 		cmd = sc(STUB_GATE_NR, SOFT_GATE_CTL, ret, 0, 0, 0, 0);
-		if (cmd == SOFT_CMD_APPLY) {
-			apply_ops(c);
+		if ((cmd & SOFT_CMD_MASK) == SOFT_CMD_APPLY) {
+			apply_ops(c, cmd);
 			ret = 0;
 		} else if (cmd == SOFT_CMD_CLONE && c->clone_slot < STUB_SLOTS) {
 			ret = clone_thread(c->clone_slot);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench.sh: page-heavy and process micro-benchmarks, native vs vkernel sw vs vkernel hw, with ratios to native from the same run.
+# bench.sh: page-heavy, process and thread micro-benchmarks, native vs vkernel sw vs vkernel hw (threads at -n 1 and -n 2), with ratios to native from the same run.
 #
 # Usage: tools/bench.sh BUILD_DIR [--here]
 # Each figure is the best of 3 runs of atf-tests/guests/churn.c, as the guest
@@ -29,13 +29,20 @@ table() {
 	printf '%-28s %12s %12s %8s' "workload (us per unit)" native sw "sw/nat"
 	[ "$hw" = yes ] && printf ' %12s %8s' hw "hw/nat"
 	printf '\n'
-	for w in "touch 32 2" "scatter 8 1" "protect 100" "syscall 5000" \
-	    "fork 200" "pipe 2000"; do
+	# WORKLOAD|VKERNEL FLAGS: the threads rows run at -n 1 and -n 2 (two
+	# CPU-bound threads: the speed-up; a futex ping-pong between two).
+	for row in "touch 32 2|" "scatter 8 1|" "protect 100|" "syscall 5000|" \
+	    "fork 200|" "pipe 2000|" "threads 100|-n 1" "threads 100|-n 2" \
+	    "futex 2000|-n 1" "futex 2000|-n 2"; do
+		w=${row%%|*}
+		f=${row#*|}
 		n=$(best "$guest" $w)
-		s=$(VKERNEL_PAGING=sw best "$vk" -m 256m "$guest" $w)
-		printf '%-28s %12s %12s %8s' "$w" "$n" "$s" "$(ratio "$s" "$n")"
+		s=$(VKERNEL_PAGING=sw best "$vk" -m 256m $f "$guest" $w)
+		label=$w
+		[ -n "$f" ] && label="$w ($f)"
+		printf '%-28s %12s %12s %8s' "$label" "$n" "$s" "$(ratio "$s" "$n")"
 		if [ "$hw" = yes ]; then
-			h=$(VKERNEL_PAGING=hw best "$vk" -m 256m "$guest" $w)
+			h=$(VKERNEL_PAGING=hw best "$vk" -m 256m $f "$guest" $w)
 			printf ' %12s %8s' "$h" "$(ratio "$h" "$n")"
 		fi
 		printf '\n'
@@ -57,6 +64,9 @@ echo "== this machine: native and sw (no hw paging here: $why)"
 table no
 [ "${2:-}" = --here ] && exit 0
 echo
-echo "== inside the QEMU TCG guest with nested KVM (emulated CPU: compare ratios only)"
-cd "$top" && tools/hwvm.sh exec --timeout 1800 -- sh tools/bench.sh "$build" 2>&1 |
+# Two guest CPUs, one host thread each (multi-threaded TCG), so that -n 2
+# can run two threads at once in the emulated guest too.
+echo "== inside the QEMU TCG guest with nested KVM, 2 vCPUs (emulated CPU: compare ratios only)"
+cd "$top" && HWVM_SMP=2 HWVM_TCG=${HWVM_TCG:-multi} \
+    tools/hwvm.sh exec --timeout 1800 -- sh tools/bench.sh "$build" 2>&1 |
 	sed -n '/^== /d; /^workload/,$p'

@@ -19,8 +19,10 @@
 # Environment knobs:
 #   HWVM_VERBOSE=1       also show the guest console live (on stderr)
 #   HWVM_PASSENV="A B"   names of host variables to export inside the guest
-#   HWVM_MEM / HWVM_SMP  guest memory (default 4G) / vCPUs (default 1: with two,
-#                        QEMU 7.2 multi-threaded TCG froze the guest at random
+#   HWVM_MEM / HWVM_SMP  guest memory (default 4G) / vCPUs (default 2)
+#   HWVM_TCG             QEMU's TCG threading: single (default: one host thread
+#                        takes the guest's vCPUs in turn) or multi (one each;
+#                        QEMU 7.2's multi-threaded TCG froze the guest at random
 #                        under nested KVM, several times, here)
 #   HWVM_CACHE           cache dir (default /var/cache/vkernel-hwvm)
 #   HWVM_KERNEL_PKG      kernel package to use (default: what linux-image-amd64 depends on)
@@ -29,7 +31,8 @@ set -u
 
 CACHE=${HWVM_CACHE:-/var/cache/vkernel-hwvm}
 MEM=${HWVM_MEM:-4G}
-SMP=${HWVM_SMP:-1}
+SMP=${HWVM_SMP:-2}
+TCG=${HWVM_TCG:-single}
 
 # Modules to load in the guest, in this order. Any that is missing from the
 # package (built in, or renamed) is skipped; dependencies that a module
@@ -240,6 +243,7 @@ mount -o bind /results /host/tmp/hwvm-results
     echo "nested=$(cat /sys/module/kvm_amd/parameters/nested 2>/dev/null || echo none)"
     echo "kernel=$(uname -r)"
     echo "svm=$(grep -c -w svm /proc/cpuinfo)"
+    echo "cpus=$(grep -c '^processor' /proc/cpuinfo)"
 } >/results/probe
 
 # Run the command; its own exit status goes to /results/status.
@@ -347,7 +351,7 @@ write_cmd() {
 run_vm() {
     local timeout=$1 start deadline
     BOOT_START=$(date +%s.%N)
-    qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM" \
+    qemu-system-x86_64 -accel tcg,thread="$TCG" -cpu max -smp "$SMP" -m "$MEM" \
         -nographic -no-reboot -nic none \
         -kernel "$KDIR/vmlinuz" -initrd "$INITRD" \
         -append "console=ttyS0 panic=-1 quiet" \
@@ -466,6 +470,7 @@ cmd_check() {
         exit 1
     fi
     cp "$RUNDIR/results/hw.db" "$build/results-hw.db" || die "cannot write $build/results-hw.db"
+    echo "hwvm: the guest had $(sed -n 's/^cpus=//p' "$RUNDIR/results/probe" 2>/dev/null) vCPUs (-smp $SMP, TCG thread=$TCG)"
     echo "hwvm: kyua exit status $(cat "$RUNDIR/results/status" 2>/dev/null); results in $build/results-hw.db (VM ${VM_SECS}s)"
     exit 0
 }

@@ -49,7 +49,8 @@ usage(FILE *fp, bool full)
 		    "  -h          print this help and exit\n"
 		    "  -i memfile  keep the guest memory image in memfile\n"
 		    "  -m size     guest memory, e.g. 64m or 1g (default 256m)\n"
-		    "  -n ncpus    accepted (1 to 256), but the guest gets one vCPU\n"
+		    "  -n ncpus    guest threads run on up to ncpus vCPUs at once (1 to 256;\n"
+		    "              default 1)\n"
 		    "  -P          say if hw paging can run here, and why; "
 		    "exit 0 if so, 69 if not\n"
 		    "  -p pidfile  hold vkernel's pid in pidfile while it runs\n"
@@ -150,6 +151,8 @@ banner(const struct cpu_features *f, const char *paging, const char *why)
 	vk_log("kvm: %s", kvm);
 	vk_log("paging: %s (%s)", paging, why);
 	vk_log("memory: %s (%zu pages, %zu free)", mem, ps.total, ps.free);
+	vk_log("vCPUs: %d (-n), each a host thread%s", vk.ncpus,
+	    vk.ncpus > 1 ? " running guest code in parallel" : "");
 }
 
 /*
@@ -175,6 +178,8 @@ guest_limits(size_t mem, const struct rlimit *nofile)
 
 /* Pages in use before the first process: what must be in use after. */
 static size_t page_baseline;
+/* When the vCPUs started running tasks (mono_ns). */
+static uint64_t run_start_ns;
 
 /* After every process ended: what they did, and what came back. */
 static void
@@ -186,14 +191,26 @@ summary(struct ks *ks, const struct ks_ops *ops)
 	struct vm_file_stats fs;
 	struct vm_budget km;
 	struct ks_stats st;
+	uint64_t held, waited, waits, run = mono_ns() - run_start_ns;
 
 	ops->stats(ks, &st);
+	vk_lock_stats(&held, &waited, &waits);
 	vm_page_stats(&ps);
 	vm_meta_stats(&ms);
 	if (WIFSIGNALED(status))
 		vk_log("exit: pid 1 killed by signal %d", WTERMSIG(status));
 	else
 		vk_log("exit: pid 1 status %d", WEXITSTATUS(status));
+	if (st.shootdowns > 0 || st.ipis > 0)
+		vk_log("shootdowns: %llu, vCPUs kicked for them: %llu",
+		    (unsigned long long)st.shootdowns,
+		    (unsigned long long)st.ipis);
+	/* What the big lock serialised: the vkernel's own work, across all
+	 * vCPUs, against the time tasks ran. */
+	vk_log("big lock: held %.1f ms of %.1f ms run (%.1f%%); vCPUs waited "
+	    "%.1f ms for it (%llu waits)", held / 1e6, run / 1e6,
+	    run ? 100.0 * held / run : 0.0, waited / 1e6,
+	    (unsigned long long)waits);
 	vk_log("guest processes: %llu, threads: %llu",
 	    (unsigned long long)vk_totals.procs,
 	    (unsigned long long)vk_totals.threads);
@@ -235,6 +252,7 @@ struct opts {
 	bool force_sw, probe;
 	const char *memfile;
 	uint64_t mem;
+	int ncpus;                   /* -n */
 	char **extra;                /* -e name=value, in order */
 	size_t nextra;
 };
@@ -287,11 +305,11 @@ parse_args(int argc, char *argv[], struct opts *o)
 			vk.memsize_arg = optarg;
 			break;
 		case 'n':
-			/* Checked; one vCPU until SMP guests exist. */
 			ncpus = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || ncpus < 1 ||
-			    ncpus > 256)
+			    ncpus > VK_MAXCPU)
 				bad_usage("-n %s: expected 1 to 256 cpus", optarg);
+			o->ncpus = (int)ncpus;
 			break;
 		case 'P':
 			o->probe = true;
@@ -400,9 +418,11 @@ machine_setup(const struct opts *o, const struct ks_ops *ops,
 	vm_meta_set_limit(o->mem / 8 + (8ULL << 20));
 	guest_limits(o->mem, nofile);
 	vk.ops = ops;
-	image = (struct ks_mem){ .fd = vm_phys_fd(), .size = o->mem };
-	if (ops->resv_pages > 0 &&
-	    (image.resv = vm_page_reserve(ops->resv_pages)) == 0) {
+	image = (struct ks_mem){ .fd = vm_phys_fd(), .size = o->mem,
+	    .ncpus = o->ncpus };
+	if (ops->resv_pages > 0 && (image.resv = vm_page_reserve(
+	    ops->resv_pages + (size_t)o->ncpus * ops->resv_pages_per_cpu)) ==
+	    0) {
 		vk_log("-m %s: too small for the %s backend", vk.memsize_arg,
 		    ops->name);
 		return EX_UNAVAILABLE;
@@ -421,6 +441,69 @@ machine_setup(const struct opts *o, const struct ks_ops *ops,
 	return 0;
 }
 
+/* ---- the vCPU threads ---- */
+
+static pthread_t vcpu_threads[VK_MAXCPU];
+static struct ks *vcpu_ks;
+static const struct ks_ops *vcpu_ops;
+
+/* vCPU cpu's thread: its timer, its identity, its vCPU, the scheduler. */
+static void *
+vcpu_main(void *arg)
+{
+	int cpu = (int)(intptr_t)arg;
+	char why[160];
+
+	clock_init(cpu);
+	cred_thread_init();
+	if (vcpu_ops->cpu_start != NULL &&
+	    vcpu_ops->cpu_start(vcpu_ks, cpu, why, sizeof(why)) != 0) {
+		vk_log("vCPU %d: %s", cpu, why);
+		return NULL;
+	}
+	vk_lock();
+	sched_run(cpu);
+	vk_unlock();
+	clock_fini();
+	return NULL;
+}
+
+/* vCPU 0 is the calling thread; the others start here (the big lock
+ * held: they wait for it).  0, or EX_OSERR with one line. */
+static int
+vcpus_start(struct ks *ks, const struct ks_ops *ops)
+{
+	char why[160];
+	int i, rc;
+
+	vcpu_ks = ks;
+	vcpu_ops = ops;
+	if (ops->cpu_start != NULL && ops->cpu_start(ks, 0, why,
+	    sizeof(why)) != 0) {
+		vk_log("vCPU 0: %s", why);
+		return EX_OSERR;
+	}
+	for (i = 1; i < vk.ncpus; i++)
+		if ((rc = pthread_create(&vcpu_threads[i], NULL, vcpu_main,
+		    (void *)(intptr_t)i)) != 0) {
+			vk_log("cannot start vCPU %d: %s", i, strerror(rc));
+			return EX_OSERR;
+		}
+	return 0;
+}
+
+/* Once no task is left: every vCPU thread has stopped. */
+static void
+vcpus_join(void)
+{
+	int i;
+
+	vk_unlock();
+	for (i = 1; i < vk.ncpus; i++)
+		pthread_join(vcpu_threads[i], NULL);
+	vk_lock();
+}
+
 /*
  * The guest kernel's start: the host timer, the record locks' hooks, the
  * scheduler's (the trap loop is every task's body), then pid 1 running
@@ -434,10 +517,14 @@ start_init(struct ks *ks, const char *prog, char *argv[], struct proc **initp)
 	struct proc *init;
 	int rc;
 
-	clock_init();
+	clock_init(0);
 	lockf_init();
-	sched_init(&(struct sched_hooks){ .body = trap_run,
-	    .done = proc_task_done, .signal_pending = proc_signal_pending });
+	if (sched_init(&(struct sched_hooks){ .body = trap_run,
+	    .done = proc_task_done, .signal_pending = proc_signal_pending },
+	    vk.ncpus) != 0) {
+		vk_log("out of memory");
+		return EX_OSERR;
+	}
 	if ((rc = proc_create_init(&init, ks, strrchr(prog, '/') ?
 	    strrchr(prog, '/') + 1 : prog)) != 0) {
 		vk_log("cannot create the guest process: %s", strerror(-rc));
@@ -461,7 +548,7 @@ start_init(struct ks *ks, const char *prog, char *argv[], struct proc **initp)
 int
 main(int argc, char *argv[])
 {
-	struct opts o = { .mem = 256ULL << 20 };
+	struct opts o = { .mem = 256ULL << 20, .ncpus = 1 };
 	struct rlimit nofile = { RLIM_INFINITY, RLIM_INFINITY };
 	struct cpu_features feat;
 	struct vm_page_stats ps;
@@ -476,6 +563,7 @@ main(int argc, char *argv[])
 	vk.memsize_arg = "256m";
 	vk.root = "/";
 	parse_args(argc, argv, &o);
+	vk.ncpus = o.ncpus;
 	argc -= optind;
 	argv += optind;
 	if (o.probe) {
@@ -508,12 +596,17 @@ main(int argc, char *argv[])
 	page_baseline = ps.used;
 	vk.env = guest_env(o.extra, o.nextra);
 
-	/* The vCPU thread: it holds the big lock but while it waits on the
-	 * host (sched.c), and runs every task until none is left. */
-	pthread_mutex_lock(&vk_biglock);
+	/* The vCPU threads: this one and -n minus one more, each holding
+	 * the big lock but while it runs guest code or waits on the host
+	 * (sched.c), running tasks until none is left. */
+	vk_lock();
 	if ((rc = start_init(ks, prog, argv, &init)) != 0)
 		goto out;
-	sched_run();
+	run_start_ns = mono_ns();
+	if ((rc = vcpus_start(ks, ops)) != 0)
+		goto out;
+	sched_run(0);
+	vcpus_join();
 	cred_host_own(); /* the vkernel's own work from here on (the pidfile) */
 	rc = WIFSIGNALED(proc_init_status()) ?
 	    128 + WTERMSIG(proc_init_status()) :

@@ -7,7 +7,8 @@
  *   sig_deliver        signals pending for p: handler frames, default
  *                      actions (signal.c)
  *   sched_before_run   the host timer for the next event (sched.c)
- *   ks_run             into the guest until it traps (kshim.h)
+ *   ks_run             into the guest until it traps (kshim.h), the big
+ *                      lock let go meanwhile
  *   syscall_dispatch   a system call (sys/syscall.c), or
  *   trap_pagefault     a page fault (vm_fault), or
  *   sig_exception      an exception: the signal Linux sends for it, or
@@ -104,8 +105,14 @@ trap_run(struct proc *p)
 			break;
 		sched_before_run(p);
 		if ((rc = proc_fpu_switch(p)) == 0) {
+			/* Guest code runs without the big lock: other vCPUs
+			 * go on meanwhile (they may kick this one, sched.c). */
 			clock_kick_target(p->kth);
+			p->in_guest = true;
+			vk_unlock();
 			rc = ks_run(p->kth, &p->frame, &t);
+			vk_lock();
+			p->in_guest = false;
 		}
 		clock_kick_target(NULL);
 		if (rc != 0) {

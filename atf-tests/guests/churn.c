@@ -1,4 +1,6 @@
-/* churn.c: page-heavy and process micro-benchmarks for comparing paging paths (and a sanity test). */
+/* churn.c: page-heavy, process and thread micro-benchmarks for comparing paging paths and vCPU counts (and a sanity test). */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +165,87 @@ pingpong(long n)
 	return 0;
 }
 
+/* A unit of CPU-bound work: 2^20 steps of a 64-bit LCG, nothing else. */
+static void *
+cpu_units(void *arg)
+{
+	long n = *(long *)arg;
+	volatile uint64_t sink;
+	uint64_t x = (uint64_t)(uintptr_t)arg;
+
+	for (long u = 0; u < n; u++)
+		for (int i = 0; i < (1 << 20); i++)
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+	sink = x;
+	(void)sink;
+	return NULL;
+}
+
+/* Two threads, n units each: wall time per unit (one unit's time when they
+ * run in parallel, two when they take turns). */
+static int
+threads(long n)
+{
+	pthread_t t[2];
+	long each[2] = { n, n };
+	double t0 = now();
+
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, cpu_units, &each[i]) != 0)
+			return printf("FAIL: pthread_create\n"), 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	printf("threads: 2 threads x %ld CPU units: %.3f us/unit\n", n,
+	    (now() - t0) * 1e6 / n);
+	return 0;
+}
+
+static _Atomic uint32_t fword;
+
+static long
+fx(uint32_t v, int op)
+{
+	return syscall(SYS_futex, &fword, op | 128 /* PRIVATE */, v, NULL,
+	    NULL, 0);
+}
+
+/* The other side of the futex ping-pong: waits for 1, answers 0. */
+static void *
+futex_peer(void *arg)
+{
+	long n = *(long *)arg;
+
+	for (long i = 0; i < n; i++) {
+		while (atomic_load(&fword) != 1)
+			fx(0, 0 /* WAIT */);
+		atomic_store(&fword, 0);
+		fx(0, 1 /* WAKE */);
+	}
+	return NULL;
+}
+
+/* n round trips between two threads through one futex word. */
+static int
+futex_pingpong(long n)
+{
+	pthread_t t;
+	double t0;
+
+	if (pthread_create(&t, NULL, futex_peer, &n) != 0)
+		return printf("FAIL: pthread_create\n"), 1;
+	t0 = now();
+	for (long i = 0; i < n; i++) {
+		atomic_store(&fword, 1);
+		fx(0, 1 /* WAKE */);
+		while (atomic_load(&fword) != 0)
+			fx(1, 0 /* WAIT */);
+	}
+	pthread_join(t, NULL);
+	printf("futex: %ld x round trip between two threads: %.3f us/trip\n",
+	    n, (now() - t0) * 1e6 / n);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -181,7 +264,11 @@ main(int argc, char *argv[])
 		return forks(a);
 	if (strcmp(w, "pipe") == 0)
 		return pingpong(a);
+	if (strcmp(w, "threads") == 0)
+		return threads(a);
+	if (strcmp(w, "futex") == 0)
+		return futex_pingpong(a);
 	fprintf(stderr, "usage: churn touch|scatter MiB rounds | "
-	    "protect|syscall|fork|pipe n\n");
+	    "protect|syscall|fork|pipe|threads|futex n\n");
 	return 2;
 }

@@ -1,7 +1,9 @@
 /* clock.c: time for the guest kernel: the monotonic clock, timespec and deadline arithmetic, and the host timer that kicks the running guest out. */
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -77,15 +79,21 @@ deadline_passed(const struct timespec *deadline)
 	return left.tv_sec == 0 && left.tv_nsec == 0;
 }
 
-/* ---- the host timer and the kick ---- */
+/* ---- the host timers and the kick ---- */
 
-static timer_t host_timer;
-static bool host_timer_ok;
-static uint64_t host_timer_at;   /* what it is armed for (0: not) */
-static sigset_t waitmask;        /* the thread's mask with KS_WAKE_SIGNAL open */
-static struct ks_thread *volatile kick_thread;
+/* Each vCPU thread has its own timer, aimed at that thread
+ * (SIGEV_THREAD_ID), and its own kick target.  Timers are armed with the
+ * big lock held. */
+static timer_t timers[VK_MAXCPU];
+static bool timer_ok[VK_MAXCPU];
+static uint64_t timer_at[VK_MAXCPU];  /* what each is armed for (0: not) */
+static _Thread_local int my_cpu;
+static _Thread_local struct ks_thread *volatile kick_thread;
+static sigset_t waitmask;        /* the threads' mask with KS_WAKE_SIGNAL open */
+static bool handler_set;
 
-/* KS_WAKE_SIGNAL: runs only inside run()'s or the scheduler's waits. */
+/* KS_WAKE_SIGNAL: runs only inside run()'s or the scheduler's waits, on
+ * the thread whose timer fired. */
 static void
 wake_handler(int sig)
 {
@@ -97,41 +105,70 @@ wake_handler(int sig)
 }
 
 void
-clock_init(void)
+clock_init(int cpu)
 {
 	struct sigaction sa;
 	struct sigevent sev;
 	sigset_t s;
 
-	if (host_timer_ok)
+	if (cpu < 0 || cpu >= VK_MAXCPU || timer_ok[cpu])
 		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = wake_handler;
-	sigfillset(&sa.sa_mask);
-	sigaction(KS_WAKE_SIGNAL, &sa, NULL);
-	sigemptyset(&s);
-	sigaddset(&s, KS_WAKE_SIGNAL);
-	sigprocmask(SIG_BLOCK, &s, NULL);
-	sigprocmask(SIG_BLOCK, NULL, &waitmask);
-	sigdelset(&waitmask, KS_WAKE_SIGNAL);
+	if (!handler_set) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = wake_handler;
+		sigfillset(&sa.sa_mask);
+		sigaction(KS_WAKE_SIGNAL, &sa, NULL);
+		sigemptyset(&s);
+		sigaddset(&s, KS_WAKE_SIGNAL);
+		pthread_sigmask(SIG_BLOCK, &s, NULL);
+		pthread_sigmask(SIG_BLOCK, NULL, &waitmask);
+		sigdelset(&waitmask, KS_WAKE_SIGNAL);
+		handler_set = true;
+	}
+	my_cpu = cpu;
 	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = KS_WAKE_SIGNAL;
-	host_timer_ok = timer_create(CLOCK_MONOTONIC, &sev, &host_timer) == 0;
+	sev._sigev_un._tid = gettid();
+	timer_ok[cpu] = timer_create(CLOCK_MONOTONIC, &sev, &timers[cpu]) == 0;
+}
+
+void
+clock_fini(void)
+{
+	if (timer_ok[my_cpu])
+		timer_delete(timers[my_cpu]);
+	timer_ok[my_cpu] = false;
+	timer_at[my_cpu] = 0;
+}
+
+static void
+timer_arm(int cpu, uint64_t at)
+{
+	struct itimerspec its;
+
+	if (!timer_ok[cpu] || at == timer_at[cpu])
+		return;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(at % 1000000000ULL);
+	timer_settime(timers[cpu], TIMER_ABSTIME, &its, NULL);
+	timer_at[cpu] = at;
 }
 
 void
 clock_timer_arm(uint64_t at)
 {
-	struct itimerspec its;
+	timer_arm(my_cpu, at);
+}
 
-	if (!host_timer_ok || at == host_timer_at)
-		return;
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = (time_t)(at / 1000000000ULL);
-	its.it_value.tv_nsec = (long)(at % 1000000000ULL);
-	timer_settime(host_timer, TIMER_ABSTIME, &its, NULL);
-	host_timer_at = at;
+void
+clock_timer_arm_cpu(int cpu, uint64_t at)
+{
+	if (cpu >= 0 && cpu < VK_MAXCPU && at != 0 &&
+	    (timer_at[cpu] == 0 || at < timer_at[cpu] ||
+	    timer_at[cpu] <= mono_ns()))
+		timer_arm(cpu, at == timer_at[cpu] ? at + 1 : at);
 }
 
 void

@@ -22,16 +22,25 @@ void deadline_after(struct timespec *deadline, const struct timespec *rel);
 void deadline_left(const struct timespec *deadline, struct timespec *left);
 bool deadline_passed(const struct timespec *deadline);
 
+/* The most vCPUs -n may ask for. */
+#define VK_MAXCPU 256
+
 /*
- * The host timer (a POSIX timer raising KS_WAKE_SIGNAL in the vkernel).
- * clock_init sets it up once, with the signal blocked on the thread
- * everywhere but in the waits that open clock_waitmask() (the scheduler's
- * ppoll, ks_run's).  clock_timer_arm makes it fire at at (CLOCK_MONOTONIC
- * ns; 0: never); its handler kicks the thread that clock_kick_target named
- * (NULL: none), so a running guest comes out with KS_TRAP_KICK.
+ * The host timers (a POSIX timer per vCPU thread, raising KS_WAKE_SIGNAL
+ * on that thread).  clock_init(cpu) sets up the calling thread's as vCPU
+ * cpu's (the signal's handler and its blocking once, for every thread made
+ * after: it stays blocked everywhere but in the waits that open
+ * clock_waitmask(), the scheduler's and ks_run's); clock_fini removes it.
+ * clock_timer_arm makes the calling thread's fire at at (CLOCK_MONOTONIC
+ * ns; 0: never), clock_timer_arm_cpu another vCPU's, unless it is armed
+ * for earlier already (the big lock held).  The handler kicks the guest
+ * thread that its thread's clock_kick_target named (NULL: none), so a
+ * running guest comes out with KS_TRAP_KICK.
  */
-void clock_init(void);
+void clock_init(int cpu);
+void clock_fini(void);
 void clock_timer_arm(uint64_t at);
+void clock_timer_arm_cpu(int cpu, uint64_t at);
 void clock_kick_target(struct ks_thread *th);
 const sigset_t *clock_waitmask(void);
 

@@ -62,8 +62,10 @@ static struct {
 	struct idmap uidmap, gidmap;
 } host;
 
-/* The vCPU thread's file-system identity now (host.enforce only). */
-static struct {
+/* The calling vCPU thread's file-system identity now (host.enforce only):
+ * each thread has its own (setfsuid, setfsgid and setgroups, made raw,
+ * change only the calling thread). */
+static _Thread_local struct {
 	uid_t fsuid;
 	gid_t fsgid;
 	struct group_info *groups;   /* a reference */
@@ -499,6 +501,16 @@ int
 cred_host_use_real(const struct cred *c)
 {
 	return host_set(c->ruid, c->rgid, c->groups);
+}
+
+void
+cred_thread_init(void)
+{
+	if (!host.probed)
+		return;
+	thr.fsuid = host.fsuid;
+	thr.fsgid = host.fsgid;
+	thr.groups = groups_get(host.groups);
 }
 
 void

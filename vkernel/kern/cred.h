@@ -118,5 +118,8 @@ int cred_host_use(const struct cred *c);
 int cred_host_use_real(const struct cred *c);
 /* Back to the vkernel's own identity (before its own host work at exit). */
 void cred_host_own(void);
+/* A new vCPU thread, made while its maker had the vkernel's own identity:
+ * it has that identity, and knows it. */
+void cred_thread_init(void);
 
 #endif /* VKERNEL_CRED_H */

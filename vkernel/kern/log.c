@@ -8,6 +8,13 @@
 struct vk_config vk;
 struct vk_totals vk_totals;
 
+/* Not inlined, not const: this thread's errno each time (log.h). */
+__attribute__((noinline)) int *
+vk_errno(void)
+{
+	return __errno_location();
+}
+
 void
 vk_log(const char *fmt, ...)
 {

@@ -6,7 +6,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <errno.h>
+
 #include "kshim.h"
+
+/*
+ * A task's C stack may be resumed on another vCPU thread (sched.c).
+ * glibc's errno is *__errno_location(), a function declared const, so the
+ * compiler may keep its result across a call that switched tasks and read
+ * the first thread's errno there.  The guest kernel reads errno through
+ * vk_errno, a call it cannot fold.
+ */
+int *vk_errno(void);
+#undef errno
+#define errno (*vk_errno())
 
 /* Counters over every task that ran (for the -v summary): processes,
  * threads started besides their first, and what they all did. */
@@ -21,6 +34,7 @@ struct vk_config {
 	const struct ks_ops *ops;    /* the paging path's shim backend */
 	size_t memsize;
 	const char *memsize_arg;
+	int ncpus;                   /* -n: vCPUs that run guest code */
 	const char *root;
 	char **env;                  /* guest environment (NULL-terminated) */
 };

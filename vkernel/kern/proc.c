@@ -38,7 +38,7 @@ static int init_status;          /* pid 1's wait status once it ended */
 static pid_t lastpid;
 static pid_t pid_max = 32768;    /* pids run below it (proc_limits_init) */
 static void *fpu_start;          /* the vCPU's FPU state at start-up */
-static struct proc *fpu_owner;   /* whose FPU state the vCPU holds */
+static struct proc *fpu_owner[VK_MAXCPU]; /* whose FPU state each vCPU holds */
 
 /* ---- the table ---- */
 
@@ -439,15 +439,29 @@ proc_fpu_init(struct ks *ks)
 		return 0;
 	if ((fpu_start = calloc(1, vk.ops->fpu_size)) == NULL)
 		return -ENOMEM;
-	return vk.ops->fpu_save(ks, fpu_start);
+	return vk.ops->fpu_save(ks, 0, fpu_start);
+}
+
+/* The vCPU that holds p's FPU state, or -1. */
+static int
+fpu_cpu(const struct proc *p)
+{
+	int i;
+
+	for (i = 0; i < vk.ncpus; i++)
+		if (fpu_owner[i] == p)
+			return i;
+	return -1;
 }
 
 /* p's FPU buffer goes (its task ended, or it leaves the table). */
 static void
 proc_fpu_free(struct proc *p)
 {
-	if (fpu_owner == p)
-		fpu_owner = NULL;
+	int cpu = fpu_cpu(p);
+
+	if (cpu >= 0)
+		fpu_owner[cpu] = NULL;
 	if (p->fpu != NULL)
 		kmem_free(p->fpu, vk.ops->fpu_size);
 	p->fpu = NULL;
@@ -456,30 +470,51 @@ proc_fpu_free(struct proc *p)
 int
 proc_fpu_reset(struct proc *p)
 {
+	int cpu;
+
 	if (fpu_start == NULL)
 		return 0;
 	if (p->fpu == NULL && (p->fpu = kmem_alloc(vk.ops->fpu_size)) == NULL)
 		return -ENOMEM;
 	memcpy(p->fpu, fpu_start, vk.ops->fpu_size);
-	if (fpu_owner == p)
-		fpu_owner = NULL; /* load it again before p runs */
+	if ((cpu = fpu_cpu(p)) >= 0)
+		fpu_owner[cpu] = NULL; /* load it again before p runs */
+	return 0;
+}
+
+/* p's FPU state into its buffer, if a vCPU holds it: that vCPU runs no
+ * task but p, or it would have saved it, so it is idle or in the vkernel
+ * and may be read from here. */
+static int
+fpu_fetch(struct proc *p)
+{
+	int cpu = fpu_cpu(p), rc;
+
+	if (cpu < 0)
+		return 0;
+	if ((rc = vk.ops->fpu_save(p->ks, cpu, p->fpu)) != 0)
+		return rc;
+	fpu_owner[cpu] = NULL;
 	return 0;
 }
 
 int
 proc_fpu_switch(struct proc *p)
 {
-	int rc;
+	int me = sched_cpu(), rc;
 
-	if (fpu_start == NULL || fpu_owner == p)
+	if (fpu_start == NULL || fpu_owner[me] == p)
 		return 0;
-	if (fpu_owner != NULL &&
-	    (rc = vk.ops->fpu_save(fpu_owner->ks, fpu_owner->fpu)) != 0)
+	if (fpu_owner[me] != NULL &&
+	    (rc = vk.ops->fpu_save(p->ks, me, fpu_owner[me]->fpu)) != 0)
 		return rc;
-	fpu_owner = NULL;
-	if ((rc = vk.ops->fpu_load(p->ks, p->fpu)) != 0)
+	fpu_owner[me] = NULL;
+	/* It ran on another vCPU last, which still holds its state. */
+	if ((rc = fpu_fetch(p)) != 0)
 		return rc;
-	fpu_owner = p;
+	if ((rc = vk.ops->fpu_load(p->ks, me, p->fpu)) != 0)
+		return rc;
+	fpu_owner[me] = p;
 	return 0;
 }
 
@@ -493,8 +528,7 @@ proc_fpu_fork(struct proc *c, struct proc *parent)
 		return 0;
 	if ((c->fpu = kmem_alloc(vk.ops->fpu_size)) == NULL)
 		return -EAGAIN;
-	if (fpu_owner == parent &&
-	    (rc = vk.ops->fpu_save(parent->ks, parent->fpu)) != 0)
+	if ((rc = fpu_fetch(parent)) != 0)
 		return rc;
 	memcpy(c->fpu, parent->fpu, vk.ops->fpu_size);
 	return 0;

@@ -1,24 +1,25 @@
-/* sched.c: the task model: guest tasks on the vCPU thread, the run queue, sleeping, preemption. */
+/* sched.c: the task model: guest tasks on the vCPU threads, the run queue, sleeping, preemption. */
 
 /*
  * The model is DragonFly's vkernel's and User-Mode Linux's: a scheduler
- * inside the vkernel, on the vkernel's vCPU thread (one today; -n will
- * start more, each running sched_run).  Each guest task has a C stack and
- * a context of its own (ucontext), so a system call that must wait
- * (proc_sleep) switches to the scheduler, which runs another task; only
- * when no task can run does the scheduler wait on the host, in one ppoll
- * over every sleeper's host descriptors with the earliest deadline as its
- * timeout and KS_WAKE_SIGNAL open.  A task runs guest code inside ks_run;
- * when other tasks wait, the host timer (signal.c) is armed for the end
- * of its 10 ms slice (or an earlier deadline), its signal kicks the guest
- * out, and the task yields at that trap.  Hand-offs never spin: a woken
- * task is put on the run queue, and the only host waits are the
- * scheduler's ppoll and the backend's own wait for the guest it runs.
+ * inside the vkernel, run by each of the vkernel's vCPU threads (-n), over
+ * one run queue.  Each guest task has a C stack and a context of its own
+ * (ucontext), so a system call that must wait (proc_sleep) switches to
+ * its vCPU's scheduler, which runs another task; a task may go on on
+ * another vCPU.  A vCPU with nothing to run waits: one of them on the
+ * host, in one ppoll over every sleeper's host descriptors with the
+ * earliest deadline as its timeout, KS_WAKE_SIGNAL and an eventfd open;
+ * the others on a condition until a task is runnable.  A task runs guest
+ * code inside ks_run, without the big lock; when others wait, its vCPU's
+ * host timer (clock.c) is armed for the end of its 10 ms slice (or an
+ * earlier deadline), its signal kicks the guest out, and the task yields
+ * at that trap.  Hand-offs never spin: a woken task is put on the run
+ * queue and an idle vCPU, if any, is woken to take it.
  *
- * Locking: vk_biglock guards all kernel state.  The vCPU thread holds it
- * except in the scheduler's host wait; with one vCPU thread nothing else
- * takes it yet, and task switches happen only at proc_sleep and at traps,
- * so kernel code between two such points runs without interruption.
+ * Locking: vk_biglock guards all kernel state.  A vCPU thread holds it
+ * except while it runs guest code (trap.c) and in its idle waits; task
+ * switches happen only at proc_sleep and at traps, so kernel code between
+ * two such points runs without interleaving.
  */
 
 #include <errno.h>
@@ -27,8 +28,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include <ucontext.h>
 
 #include "vkernel.h"
@@ -42,15 +45,90 @@
 pthread_mutex_t vk_biglock = PTHREAD_MUTEX_INITIALIZER;
 struct waitq vk_pollq;
 
+/* What the big lock costs (-v): how long it was held in all, and how long
+ * vCPU threads waited for it while another held it.  held_since is the
+ * holder's own, like everything else under the lock. */
+static uint64_t lock_held_since, lock_held_ns, lock_waited_ns, lock_waits;
+
+void
+vk_lock(void)
+{
+	uint64_t t;
+
+	if (pthread_mutex_trylock(&vk_biglock) != 0) {
+		t = mono_ns();
+		pthread_mutex_lock(&vk_biglock);
+		lock_held_since = mono_ns();
+		lock_waited_ns += lock_held_since - t;
+		lock_waits++;
+		return;
+	}
+	lock_held_since = mono_ns();
+}
+
+void
+vk_unlock(void)
+{
+	lock_held_ns += mono_ns() - lock_held_since;
+	pthread_mutex_unlock(&vk_biglock);
+}
+
+void
+vk_lock_stats(uint64_t *held_ns, uint64_t *waited_ns, uint64_t *waits)
+{
+	*held_ns = lock_held_ns + (mono_ns() - lock_held_since);
+	*waited_ns = lock_waited_ns;
+	*waits = lock_waits;
+}
+
+/* One vCPU thread's scheduler. */
+struct vcpu {
+	int id;
+	pthread_t thread;
+	clockid_t clock;              /* its thread's CPU clock */
+	ucontext_t ctx;               /* its scheduler loop */
+	struct proc *running;         /* the task on it now, or NULL */
+	uint64_t running_since;       /* its thread's CPU time then */
+	uint64_t slice_end;           /* when that task's slice ends */
+	uint64_t next_event;          /* when sched_after_trap must yield */
+};
+
 static struct sched_hooks hooks;
-static ucontext_t sched_ctx;
+static struct vcpu *vcpus;
+static int nvcpus = 1;
+static _Thread_local struct vcpu *this_cpu;
 static struct proc *runq_head, *runq_tail;
 static struct proc *sleepers;     /* tasks in proc_sleep, woken or not */
 static int ntasks;
-static uint64_t slice_end;        /* when the running task's slice ends */
-static struct proc *running;      /* the task on the vCPU thread now */
-static uint64_t running_since;    /* the thread's CPU time when it came on */
-static uint64_t next_event;       /* when sched_after_trap must yield */
+static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
+static int nidle;                 /* vCPUs waiting on idle_cond */
+static bool polling;              /* a vCPU waits in ppoll, lock released */
+static int wakefd = -1;           /* eventfd: it looks again */
+
+/* The polling vCPU looks again (new runnable tasks, new sleepers). */
+static void
+poke(void)
+{
+	uint64_t one = 1;
+
+	if (polling && wakefd >= 0)
+		(void)!write(wakefd, &one, sizeof(one));
+}
+
+/* Someone should run what was just queued: an idle vCPU, or the one that
+ * polls. */
+static void sched_preempt_check(void);
+
+static void
+runq_kick(void)
+{
+	if (nidle > 0)
+		pthread_cond_signal(&idle_cond);
+	else if (polling)
+		poke();
+	else
+		sched_preempt_check();
+}
 
 static void
 runq_push(struct proc *p)
@@ -61,8 +139,8 @@ runq_push(struct proc *p)
 	else
 		runq_head = p;
 	runq_tail = p;
+	runq_kick();
 }
-
 static struct proc *
 runq_pop(void)
 {
@@ -86,9 +164,27 @@ sleepers_remove(struct proc *p)
 	p->sl_next = NULL;
 }
 
+/* p runs guest code on another vCPU: that vCPU's timer fires now, and its
+ * handler kicks p out (a signal for it, an exit: Linux's kick_process). */
+static void
+kick_running(struct proc *p)
+{
+	int i;
+
+	if (!p->in_guest)
+		return;
+	for (i = 0; i < nvcpus; i++)
+		if (vcpus[i].running == p && &vcpus[i] != this_cpu) {
+			clock_timer_arm_cpu(i, mono_ns());
+			return;
+		}
+}
+
 void
 proc_wake(struct proc *p)
 {
+	if (p->state == TASK_RUN)
+		kick_running(p);
 	if (p->state != TASK_SLEEP || p->woken)
 		return;
 	p->woken = true;
@@ -173,15 +269,19 @@ proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
 	p->sleep_timed = deadline != NULL;
 	if (deadline != NULL)
 		p->sleep_until = *deadline;
+	p->sleep_seq++;
 	p->woken = false;
 	p->state = TASK_SLEEP;
 	if (wq != NULL)
 		waitq_add(wq, p);
 	p->sl_next = sleepers;
 	sleepers = p;
-	swapcontext(&p->ctx, &sched_ctx);
-	/* Woken: by proc_wake, a host descriptor, the clock or a signal.
-	 * Others ran meanwhile: the host identity is p's again (cred.c). */
+	if (nhost > 0 || deadline != NULL)
+		poke(); /* the polling vCPU must wait for these too */
+	swapcontext(&p->ctx, &this_cpu->ctx);
+	/* Woken: by proc_wake, a host descriptor, the clock or a signal,
+	 * perhaps on another vCPU thread.  Others ran meanwhile: the host
+	 * identity is p's again (cred.c). */
 	(void)cred_host_use(&p->cred);
 	sleepers_remove(p);
 	if (wq != NULL)
@@ -200,23 +300,34 @@ proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
 /*
  * Looks at the sleepers: wakes those whose host descriptors are ready,
  * whose deadline passed or whose interval timer expired.  With block
- * (nothing can run), waits on the host first until one of these happens.
+ * (nothing can run), waits on the host first, without the big lock, until
+ * one of these happens or another vCPU pokes (a task runnable, a new
+ * sleeper).  One vCPU at a time: while one polls, the others leave the
+ * sleepers to it.
  */
 static void
 sched_poll(bool block)
 {
 	static struct pollfd *fds;
-	static size_t cap;
-	struct proc *p, *next;
+	static struct { struct proc *p; uint64_t seq; size_t first; } *who;
+	static size_t cap, wcap;
+	struct proc *p;
 	struct timespec tmo;
-	uint64_t t, now;
+	uint64_t t, now, junk;
 	bool hostfds;
-	size_t n = 0;
-	int i, r;
+	size_t n = 1, nw = 0, i, k;
+	int r;
 
+	if (polling)
+		return;
 	t = sleepers_next(&hostfds);
 	if (!block && !hostfds && (t == 0 || mono_ns() < t))
 		return;
+	if (cap == 0 && (fds = malloc((cap = 16) * sizeof(*fds))) == NULL)
+		cap = 0;
+	if (cap == 0)
+		return; /* out of host memory: next round */
+	fds[0] = (struct pollfd){ .fd = wakefd, .events = POLLIN };
 	for (p = sleepers; p != NULL; p = p->sl_next) {
 		if (p->woken)
 			continue;
@@ -225,11 +336,23 @@ sched_poll(bool block)
 			struct pollfd *nf = realloc(fds, ncap * sizeof(*fds));
 
 			if (nf == NULL)
-				return; /* out of host memory: next round */
+				return;
 			fds = nf;
 			cap = ncap;
 		}
-		for (i = 0; i < p->sleep_nfds; i++)
+		if (nw == wcap) {
+			size_t ncap = wcap ? wcap * 2 : 16;
+			void *nw2 = realloc(who, ncap * sizeof(*who));
+
+			if (nw2 == NULL)
+				return;
+			who = nw2;
+			wcap = ncap;
+		}
+		who[nw].p = p;
+		who[nw].seq = p->sleep_seq;
+		who[nw++].first = n;
+		for (i = 0; i < (size_t)p->sleep_nfds; i++)
 			fds[n++] = p->sleep_fds[i];
 	}
 	now = mono_ns();
@@ -239,22 +362,35 @@ sched_poll(bool block)
 	} else {
 		tmo = (struct timespec){ 0, 0 };
 	}
-	pthread_mutex_unlock(&vk_biglock);
-	r = ppoll(fds, n, block && t == 0 ? NULL : &tmo, clock_waitmask());
-	pthread_mutex_lock(&vk_biglock);
+	if (block) {
+		polling = true;
+		vk_unlock();
+		r = ppoll(fds, n, t == 0 ? NULL : &tmo, clock_waitmask());
+		vk_lock();
+		polling = false;
+		if (r > 0 && fds[0].revents)
+			(void)!read(wakefd, &junk, sizeof(junk));
+	} else {
+		r = ppoll(fds, n, &tmo, clock_waitmask());
+	}
 	now = mono_ns();
-	n = 0;
-	for (p = sleepers; p != NULL; p = next) {
+	/* The sleepers now, each matched to what was polled for it if it is
+	 * still in that same sleep (a task polled for may have woken, slept
+	 * again or gone meanwhile: the entries are only compared). */
+	for (p = sleepers, k = 0; p != NULL; p = p->sl_next) {
 		bool wake = false;
 
-		next = p->sl_next;
 		if (p->woken)
 			continue;
-		for (i = 0; i < p->sleep_nfds; i++) {
-			p->sleep_fds[i].revents = r > 0 ? fds[n].revents : 0;
-			wake |= p->sleep_fds[i].revents != 0;
-			n++;
-		}
+		for (i = 0; i < nw && (who[k].p != p ||
+		    who[k].seq != p->sleep_seq); i++)
+			k = (k + 1) % nw;
+		if (i < nw)
+			for (i = 0; i < (size_t)p->sleep_nfds; i++) {
+				p->sleep_fds[i].revents = r > 0 ?
+				    fds[who[k].first + i].revents : 0;
+				wake |= p->sleep_fds[i].revents != 0;
+			}
 		if (p->sleep_timed && ts_ns(&p->sleep_until) <= now)
 			wake = true;
 		if (p->tg->it_next != 0 && p->tg->it_next <= now)
@@ -264,7 +400,8 @@ sched_poll(bool block)
 	}
 }
 
-/* Each task's body: the trap loop, then back to the scheduler. */
+/* Each task's body: the trap loop, then back to the scheduler of the
+ * vCPU it ends on (never returns). */
 static void
 task_main(unsigned hi, unsigned lo)
 {
@@ -272,29 +409,57 @@ task_main(unsigned hi, unsigned lo)
 
 	hooks.body(p);
 	p->state = TASK_DONE;
-	/* uc_link returns to sched_run. */
+	setcontext(&this_cpu->ctx);
+	abort();
 }
 
-/* The vCPU thread's CPU time in ns. */
+/* A vCPU thread's CPU time in ns. */
 static uint64_t
-thread_ns(void)
+thread_ns(const struct vcpu *c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	clock_gettime(c->clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t
 sched_cputime(struct proc *p)
 {
-	return p->cpu_ns + (p == running ? thread_ns() - running_since : 0);
+	int i;
+
+	for (i = 0; i < nvcpus; i++)
+		if (vcpus[i].running == p)
+			return p->cpu_ns + thread_ns(&vcpus[i]) -
+			    vcpus[i].running_since;
+	return p->cpu_ns;
 }
 
-void
-sched_init(const struct sched_hooks *h)
+int
+sched_init(const struct sched_hooks *h, int ncpus)
 {
+	int i;
+
 	hooks = *h;
+	if ((vcpus = calloc(ncpus, sizeof(*vcpus))) == NULL ||
+	    (wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+		return -ENOMEM;
+	nvcpus = ncpus;
+	for (i = 0; i < ncpus; i++)
+		vcpus[i].id = i;
+	return 0;
+}
+
+int
+sched_ncpus(void)
+{
+	return nvcpus;
+}
+
+int
+sched_cpu(void)
+{
+	return this_cpu != NULL ? this_cpu->id : 0;
 }
 
 int
@@ -320,31 +485,58 @@ sched_add(struct proc *p)
 	p->kstack = stack;
 	p->ctx.uc_stack.ss_sp = stack + KSTACK_GUARD;
 	p->ctx.uc_stack.ss_size = KSTACK_SIZE;
-	p->ctx.uc_link = &sched_ctx;
+	p->ctx.uc_link = NULL;
 	makecontext(&p->ctx, (void (*)(void))task_main, 2,
 	    (unsigned)(u >> 32), (unsigned)u);
 	p->state = TASK_RUN;
 	p->woken = false;
-	runq_push(p);
 	ntasks++;
+	runq_push(p);
 	return 0;
 }
 
-void
-sched_run(void)
+/* The next task for this vCPU, waiting for one (on the host, or for the
+ * vCPU that does); NULL once no task is left. */
+static struct proc *
+sched_next(void)
 {
 	struct proc *p;
 
-	while (ntasks > 0) {
-		sched_poll(runq_head == NULL);
-		if ((p = runq_pop()) == NULL)
+	for (;;) {
+		if (ntasks == 0)
+			return NULL;
+		sched_poll(false);
+		if ((p = runq_pop()) != NULL)
+			return p;
+		if (!polling) {
+			sched_poll(true);
 			continue;
-		slice_end = mono_ns() + SLICE_NS;
-		running = p;
-		running_since = thread_ns();
-		swapcontext(&sched_ctx, &p->ctx);
-		p->cpu_ns += thread_ns() - running_since;
-		running = NULL;
+		}
+		nidle++;
+		lock_held_ns += mono_ns() - lock_held_since;
+		pthread_cond_wait(&idle_cond, &vk_biglock);
+		lock_held_since = mono_ns();
+		nidle--;
+	}
+}
+
+void
+sched_run(int cpu)
+{
+	struct vcpu *c = &vcpus[cpu];
+	struct proc *p;
+
+	this_cpu = c;
+	c->thread = pthread_self();
+	if (pthread_getcpuclockid(c->thread, &c->clock) != 0)
+		c->clock = CLOCK_THREAD_CPUTIME_ID;
+	while ((p = sched_next()) != NULL) {
+		c->slice_end = mono_ns() + SLICE_NS;
+		c->running = p;
+		c->running_since = thread_ns(c);
+		swapcontext(&c->ctx, &p->ctx);
+		p->cpu_ns += thread_ns(c) - c->running_since;
+		c->running = NULL;
 		if (p->state == TASK_DONE) {
 			munmap(p->kstack, KSTACK_SIZE + KSTACK_GUARD);
 			kmem_uncharge(KSTACK_CHARGE);
@@ -353,30 +545,45 @@ sched_run(void)
 			hooks.done(p);
 		}
 	}
+	/* No task left: the other vCPUs stop too. */
+	pthread_cond_broadcast(&idle_cond);
+	poke();
 	clock_timer_arm(0);
 }
 
 void
 sched_before_run(struct proc *p)
 {
-	bool hostfds;
-	uint64_t t = sleepers_next(&hostfds);
+	struct vcpu *c = this_cpu;
+	bool hostfds = false;
+	uint64_t t = 0;
 
+	/* Sleepers are the polling vCPU's to watch, if one polls. */
+	if (!polling)
+		t = sleepers_next(&hostfds);
 	t = earlier(t, p->tg->it_next);
 	if (runq_head != NULL || hostfds)
-		t = earlier(t, slice_end);
-	next_event = t;
+		t = earlier(t, c->slice_end);
+	c->next_event = t;
 	clock_timer_arm(t);
 }
 
 void
 sched_after_trap(struct proc *p)
 {
-	if (next_event == 0 || mono_ns() < next_event || p->exited)
+	struct vcpu *c = this_cpu;
+	uint64_t now;
+
+	if (p->exited)
 		return;
-	/* Its slice is over, or a sleeper's time came: the others first. */
-	runq_push(p);
-	swapcontext(&p->ctx, &sched_ctx);
+	now = mono_ns();
+	/* Its slice is over with others waiting, or a sleeper's time came:
+	 * the others first. */
+	if ((c->next_event != 0 && now >= c->next_event) ||
+	    (runq_head != NULL && now >= c->slice_end)) {
+		runq_push(p);
+		swapcontext(&p->ctx, &c->ctx);
+	}
 }
 
 void
@@ -385,5 +592,20 @@ sched_give_way(struct proc *p)
 	if (runq_head == NULL)
 		return;
 	runq_push(p);
-	swapcontext(&p->ctx, &sched_ctx);
+	swapcontext(&p->ctx, &this_cpu->ctx);
+}
+
+/*
+ * A task was made runnable while every vCPU runs a task: the others are
+ * told to look at the end of their slice (their timers fire then, or now
+ * if it is over); this vCPU looks at its next trap.
+ */
+static void
+sched_preempt_check(void)
+{
+	int i;
+
+	for (i = 0; i < nvcpus; i++)
+		if (vcpus[i].running != NULL && &vcpus[i] != this_cpu)
+			clock_timer_arm_cpu(i, vcpus[i].slice_end);
 }

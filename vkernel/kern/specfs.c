@@ -135,6 +135,12 @@ child(struct proc *p, const struct node *d, const char *name, struct node *c)
 		c->kind = K_DIR, c->what = W_PID, c->pid = (pid_t)v;
 		return 0;
 	}
+	/* /sys/devices/system/cpu/cpuN, one for each vCPU. */
+	if (d->what == W_SYSCPU && strncmp(name, "cpu", 3) == 0 &&
+	    (v = number(name + 3)) >= 0 && v < sched_ncpus()) {
+		c->kind = K_DIR, c->what = W_SYSCPUN;
+		return 0;
+	}
 	/* /proc/PID/task/TID: a live thread of that process. */
 	if (d->what == W_TASKDIR && v > 0 && (q = proc_find((pid_t)v)) != NULL &&
 	    !q->torn_down && find(p, d->pid) != NULL &&

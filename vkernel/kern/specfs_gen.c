@@ -36,8 +36,8 @@ static const struct ent proc_ents[] = {
 	{ "cpuinfo", K_FILE, W_CPUINFO },
 	{ "filesystems", K_FILE, W_FILESYSTEMS },
 	{ "loadavg", K_FILE, W_LOADAVG }, { "meminfo", K_FILE, W_MEMINFO },
-	{ "self", K_LINK, W_SELF }, { "sys", K_DIR, W_SYS },
-	{ "thread-self", K_LINK, W_THREADSELF },
+	{ "self", K_LINK, W_SELF }, { "stat", K_FILE, W_PROCSTAT },
+	{ "sys", K_DIR, W_SYS }, { "thread-self", K_LINK, W_THREADSELF },
 	{ "uptime", K_FILE, W_UPTIME },
 };
 static const struct ent pid_ents[] = {
@@ -56,6 +56,14 @@ static const struct ent tid_ents[] = {
 	{ "status", K_FILE, W_STATUS },
 };
 static const struct ent sys_ents[] = { { "kernel", K_DIR, W_KERNEL } };
+/* /sys: only what C libraries read to count CPUs. */
+static const struct ent sysfs_ents[] = { { "devices", K_DIR, W_SYSDEV } };
+static const struct ent sysdev_ents[] = { { "system", K_DIR, W_SYSSYS } };
+static const struct ent syssys_ents[] = { { "cpu", K_DIR, W_SYSCPU } };
+static const struct ent syscpu_ents[] = {
+	{ "online", K_FILE, W_CPUONLINE }, { "possible", K_FILE, W_CPUPOSSIBLE },
+	{ "present", K_FILE, W_CPUPRESENT },
+};
 static const struct ent kernel_ents[] = {
 	{ "hostname", K_FILE, W_HOSTNAME }, { "osrelease", K_FILE, W_OSRELEASE },
 	{ "ostype", K_FILE, W_OSTYPE },
@@ -187,6 +195,10 @@ table(enum what dir, size_t *n)
 	case W_TID: return T(tid_ents);
 	case W_SYS: return T(sys_ents);
 	case W_KERNEL: return T(kernel_ents);
+	case W_SYSFS: return T(sysfs_ents);
+	case W_SYSDEV: return T(sysdev_ents);
+	case W_SYSSYS: return T(syssys_ents);
+	case W_SYSCPU: return T(syscpu_ents);
 	default: *n = 0; return NULL;
 	}
 #undef T
@@ -474,9 +486,8 @@ gen_meminfo(struct sbuf *s)
 	KB("SwapFree", 0);
 #undef KB
 }
-/* The host's first processor block, as processor 0 of a one-CPU
- * machine (the vkernel runs its guests on one vCPU). */
-
+/* The host's first processor block, once for each vCPU: processor N of an
+ * N-CPU machine (-n), one core each. */
 static void
 gen_cpuinfo(struct sbuf *s)
 {
@@ -484,36 +495,90 @@ gen_cpuinfo(struct sbuf *s)
 	    "core id", "apicid", "initial apicid" };
 	static const char *const single[] = { "siblings", "cpu cores" };
 	FILE *fp = fopen("/proc/cpuinfo", "re");
-	char *line = NULL;
+	struct sbuf blk = { 0 };
+	char *line = NULL, *l, *e;
 	size_t cap = 0, i, k;
 	ssize_t n;
-	bool done;
+	int cpu, ncpus = sched_ncpus();
 
+	/* The block, with "@" where a number goes: the processor's, or the
+	 * count of them. */
 	while (fp != NULL && (n = getline(&line, &cap, fp)) > 1) {
-		done = false;
+		bool done = false;
+
 		k = strcspn(line, "\t:");
 		for (i = 0; i < 5 && !done; i++)
 			if (k == strlen(one[i]) && strncmp(line, one[i], k) == 0) {
-				sb_printf(s, "%.*s: 0\n",
+				sb_printf(&blk, "%.*s: @\n",
 				    (int)strcspn(line, ":"), line);
 				done = true;
 			}
 		for (i = 0; i < 2 && !done; i++)
 			if (k == strlen(single[i]) &&
 			    strncmp(line, single[i], k) == 0) {
-				sb_printf(s, "%.*s: 1\n",
+				sb_printf(&blk, "%.*s: #\n",
 				    (int)strcspn(line, ":"), line);
 				done = true;
 			}
 		if (!done)
-			sb_add(s, line, n);
+			sb_add(&blk, line, n);
 	}
-	if (s->len == 0)
-		sb_printf(s, "processor\t: 0\n");
-	sb_add(s, "\n", 1);
 	free(line);
 	if (fp != NULL)
 		fclose(fp);
+	if (blk.err || blk.len == 0)
+		sb_printf(&blk, "processor\t: @\n");
+	for (cpu = 0; cpu < ncpus && !s->err && !blk.err; cpu++) {
+		for (l = blk.b; *l != '\0'; l = e + 1) {
+			e = strchr(l, '\n');
+			if (e == NULL)
+				e = l + strlen(l) - 1;
+			if (e > l && (e[-1] == '@' || e[-1] == '#'))
+				sb_printf(s, "%.*s%d\n", (int)(e - l - 1), l,
+				    e[-1] == '@' ? cpu : ncpus);
+			else
+				sb_add(s, l, (size_t)(e - l + 1));
+		}
+		sb_add(s, "\n", 1);
+	}
+	kmem_free(blk.b, blk.cap);
+}
+
+/* /proc/stat: a line per vCPU (times the vkernel does not keep are 0),
+ * boot time, tasks. */
+static void
+gen_procstat(struct sbuf *s)
+{
+	struct timespec up, now;
+	struct proc *q;
+	int cpu, running = 0, all = 0;
+
+	sb_printf(s, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+	for (cpu = 0; cpu < sched_ncpus(); cpu++)
+		sb_printf(s, "cpu%d 0 0 0 0 0 0 0 0 0 0\n", cpu);
+	for (q = proc_first(); q != NULL; q = q->all_next) {
+		if (q->torn_down)
+			continue;
+		all++;
+		running += q->state == TASK_RUN;
+	}
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	clock_gettime(CLOCK_REALTIME, &now);
+	sb_printf(s, "intr 0\nctxt 0\nbtime %lld\nprocesses %llu\n"
+	    "procs_running %d\nprocs_blocked %d\nsoftirq 0\n",
+	    (long long)(now.tv_sec - up.tv_sec),
+	    (unsigned long long)(vk_totals.procs + vk_totals.threads),
+	    running, all - running);
+}
+
+/* The vCPUs as /sys's lists say them: "0" or "0-N". */
+static void
+gen_cpulist(struct sbuf *s)
+{
+	if (sched_ncpus() == 1)
+		sb_printf(s, "0\n");
+	else
+		sb_printf(s, "0-%d\n", sched_ncpus() - 1);
 }
 
 static void
@@ -553,6 +618,10 @@ generate(struct proc *p, const struct node *n, struct sbuf *s)
 	case W_MEMINFO: gen_meminfo(s); break;
 	case W_CPUINFO: gen_cpuinfo(s); break;
 	case W_LOADAVG: gen_loadavg(s); break;
+	case W_PROCSTAT: gen_procstat(s); break;
+	case W_CPUONLINE:
+	case W_CPUPOSSIBLE:
+	case W_CPUPRESENT: gen_cpulist(s); break;
 	case W_UPTIME:
 		/* CLOCK_BOOTTIME, which the guest can read itself. */
 		clock_gettime(CLOCK_BOOTTIME, &ts);
@@ -796,6 +865,15 @@ list_numbers(struct proc *p, const struct node *d, struct snap *sn)
 			rc = rc ? rc : dir_add(sn, name, DT_DIR, ino_of(path));
 		}
 		free(pids);
+		return rc;
+	}
+	if (d->what == W_SYSCPU) {
+		for (i = 0; i < sched_ncpus() && rc == 0; i++) {
+			snprintf(name, sizeof(name), "cpu%d", i);
+			strcpy(path, d->path);
+			rc = path_push(path, name);
+			rc = rc ? rc : dir_add(sn, name, DT_DIR, ino_of(path));
+		}
 		return rc;
 	}
 	if (d->what != W_FDDIR || (q = find(p, d->pid)) == NULL)

@@ -185,12 +185,14 @@ struct proc {
 	int sleep_nfds;
 	bool sleep_timed;
 	struct timespec sleep_until; /* CLOCK_MONOTONIC */
+	uint64_t sleep_seq;          /* which sleep this is (sched.c) */
 	bool woken;
 	bool reaped;                 /* waited for: freed once its task is done */
 
 	bool exited;                 /* the task is ending (exit, exit_group,
 	                                a fatal signal) */
 	bool in_stop;                /* sitting out its process's stop */
+	bool in_guest;               /* in ks_run, the big lock let go */
 	bool torn_down;              /* ... and gave back what it held */
 	bool zombie;                 /* (a leader) the process ended, waiting
 	                                for wait4 */
@@ -288,6 +290,12 @@ bool proc_signal_pending(struct proc *p);
  */
 #define VK_SLEEP_MAXHOST 16
 extern pthread_mutex_t vk_biglock;
+/* vk_lock/vk_unlock take and give the big lock, timing it for -v:
+ * vk_lock_stats gives the time it was held in all (so far), the time
+ * vCPU threads waited for it, and how many waits there were. */
+void vk_lock(void);
+void vk_unlock(void);
+void vk_lock_stats(uint64_t *held_ns, uint64_t *waited_ns, uint64_t *waits);
 extern struct waitq vk_pollq;
 int proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
     int nhost, const struct timespec *deadline);
@@ -295,10 +303,11 @@ void waitq_wakeup(struct waitq *wq);
 void proc_wake(struct proc *p);
 /*
  * The scheduler (sched.c).  sched_add makes p a task (its own C stack,
- * runnable; 0 or -ENOMEM).  sched_run runs tasks until none is left.
- * Inside a task, sched_before_run arms the host timer for the next event
- * (a time slice when others wait, a sleeper's deadline, an interval
- * timer) and sched_after_trap yields when that time has come.
+ * runnable; 0 or -ENOMEM).  sched_run(cpu), called by each vCPU thread
+ * (cpu 0 .. sched_ncpus()-1), runs tasks until none is left.  Inside a
+ * task, sched_before_run arms the vCPU's host timer for the next event (a
+ * time slice when others wait, a sleeper's deadline, an interval timer)
+ * and sched_after_trap yields when that time has come.
  */
 int sched_add(struct proc *p);
 /*
@@ -313,19 +322,23 @@ struct sched_hooks {
 	void (*done)(struct proc *p);
 	bool (*signal_pending)(struct proc *p);
 };
-void sched_init(const struct sched_hooks *h);
+/* The hooks and the number of vCPUs (1 .. VK_MAXCPU): 0 or -ENOMEM. */
+int sched_init(const struct sched_hooks *h, int ncpus);
+/* How many vCPUs, and which one the calling thread is (0 outside them). */
+int sched_ncpus(void);
+int sched_cpu(void);
 /* What a task's stack is charged to the kernel memory budget (kmem.h),
  * from sched_add until the task is done: the stack is reserved, and only
  * touched as deep as the vkernel's code goes, 56 KiB at the deepest over
  * the test suite (a /proc walk through links inside a file-system call);
  * the bounce buffers of I/O are not on it (copy_bounce). */
 #define VK_KSTACK_CHARGE (96u << 10)
-void sched_run(void);
+void sched_run(int cpu);
 void sched_before_run(struct proc *p);
 void sched_after_trap(struct proc *p);
-/* The CPU time p's task has had on the vCPU thread, guest and vkernel
- * time alike (Linux's utime + stime), in ns: what its CPU clocks read
- * where the backend has no clock per space. */
+/* The CPU time p's task has had on a vCPU thread, guest and vkernel time
+ * alike (Linux's utime + stime), in ns: what its CPU clocks read where the
+ * backend has no clock per thread. */
 uint64_t sched_cputime(struct proc *p);
 /* sched_yield: the other runnable tasks go first. */
 void sched_give_way(struct proc *p);

@@ -275,37 +275,59 @@ sys_sysinfo(struct proc *p, const uint64_t *a)
 }
 
 /* One vCPU: every process runs on CPU 0, and may only ask for it. */
+/* The vCPUs (-n) as a cpumask: how many bytes Linux's is (whole longs),
+ * and the mask. */
+static size_t
+cpumask_all(uint64_t mask[VK_MAXCPU / 64])
+{
+	int i, n = sched_ncpus();
+
+	memset(mask, 0, VK_MAXCPU / 8);
+	for (i = 0; i < n; i++)
+		mask[i / 64] |= 1ULL << (i % 64);
+	return (size_t)(n + 63) / 64 * 8;
+}
+
+/* Every task may run on every vCPU: the mask is all of them, and a new
+ * one is accepted if it names one of them (it is not kept: the scheduler
+ * does not pin). */
 long
 sys_sched_getaffinity(struct proc *p, const uint64_t *a)
 {
-	uint64_t mask = 1;
+	uint64_t mask[VK_MAXCPU / 64];
+	size_t len = cpumask_all(mask);
 
 	if (a[0] != 0 && proc_find((pid_t)a[0]) == NULL)
 		return -ESRCH;
-	if (a[1] < sizeof(mask) || (a[1] & (sizeof(long) - 1)))
+	if (a[1] < len || (a[1] & (sizeof(long) - 1)))
 		return -EINVAL;
-	return copyout(p, a[2], &mask, sizeof(mask)) ? -EFAULT :
-	    (long)sizeof(mask);
+	return copyout(p, a[2], mask, len) ? -EFAULT : (long)len;
 }
 
 long
 sys_sched_setaffinity(struct proc *p, const uint64_t *a)
 {
-	uint64_t mask = 0;
+	uint64_t mask[VK_MAXCPU / 64], all[VK_MAXCPU / 64];
+	size_t len = cpumask_all(all), i;
 
 	if (a[0] != 0 && proc_find((pid_t)a[0]) == NULL)
 		return -ESRCH;
-	if (copyin(p, &mask, a[2], a[1] < sizeof(mask) ? a[1] : sizeof(mask)))
+	memset(mask, 0, sizeof(mask));
+	if (copyin(p, mask, a[2], a[1] < sizeof(mask) ? a[1] : sizeof(mask)))
 		return -EFAULT;
-	return mask & 1 ? 0 : -EINVAL;
+	for (i = 0; i < len / 8; i++)
+		if (mask[i] & all[i])
+			return 0;
+	return -EINVAL;
 }
 
+/* The vCPU the caller runs on now (node 0). */
 long
 sys_getcpu(struct proc *p, const uint64_t *a)
 {
-	unsigned zero = 0;
+	unsigned cpu = (unsigned)sched_cpu(), zero = 0;
 
-	if ((a[0] && copyout(p, a[0], &zero, sizeof(zero))) ||
+	if ((a[0] && copyout(p, a[0], &cpu, sizeof(cpu))) ||
 	    (a[1] && copyout(p, a[1], &zero, sizeof(zero))))
 		return -EFAULT;
 	return 0;

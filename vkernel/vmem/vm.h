@@ -366,7 +366,8 @@ int vm_map_remove(struct vm_map *map, gva_t start, size_t len);
 /* mprotect semantics: -ENOMEM if any part of the range is unmapped (nothing
  * changed then), -EACCES if prot exceeds an entry's maxprot; splits and
  * merges entries, and pmap_protect()s what is resident (pages shared copy-
- * on-write stay read-only: vm_fault_prot). */
+ * on-write stay read-only: vm_fault_prot), with a pmap_update() when it
+ * takes rights away. */
 int vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot);
 /* madvise(MADV_DONTNEED) on anonymous memory: the resident pages of the
  * mapped parts of [start, start+len) are unmapped and dropped, so they read

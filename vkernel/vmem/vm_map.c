@@ -407,7 +407,7 @@ vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot)
 {
 	struct vm_map_entry *e, *first, *last;
 	gva_t end = start + len, va;
-	bool head_split = false;
+	bool head_split = false, reduced = false;
 	int error;
 
 	if ((error = check_range(map, start, len)) != 0)
@@ -437,14 +437,21 @@ vm_map_protect(struct vm_map *map, gva_t start, size_t len, int prot)
 			try_merge(map, first->prev);
 		return error;
 	}
-	for (e = first; e != &map->head && e->start < end; e = e->next)
+	for (e = first; e != &map->head && e->start < end; e = e->next) {
+		reduced |= (e->prot & ~prot) != 0;
 		e->prot = prot;
+	}
 	if (map->pmap != NULL) {
 		pmap_protect(map->pmap, start, end, prot);
 		if (prot & KS_PROT_WRITE)
 			for (e = first; e != &map->head && e->start < end;
 			    e = e->next)
 				cow_protect(map, e);
+		/* Taken away: no CPU may use the old rights once mprotect
+		 * returns (the TLB shootdown: other threads of the space may
+		 * run now).  Added: a stale entry only faults. */
+		if (reduced)
+			pmap_update(map->pmap);
 	}
 
 	/* Merge from the entry before the range through the one after it. */
