@@ -25,6 +25,13 @@ bb_check()
 	    timeout 120 "$vk" -v -m 128m /bin/busybox sh -c "$bb_script" sh \
 	    "$gdir"
 	grep -v '^vkernel: ' vk.err >shell.err
+	if [ -n "${bb_racy:-}" ]; then
+		# A line the shell prints or not as timing has it, natively too.
+		grep -v -x "$bb_racy" native.err >native.kept
+		mv native.kept native.err
+		grep -v -x "$bb_racy" shell.err >shell.kept
+		mv shell.kept shell.err
+	fi
 	atf_check -o file:native.err cat shell.err
 	pages_back vk.err
 }
@@ -134,10 +141,10 @@ END
 EOF
 }
 
-bb_case jobs__background "A background job, its pid, wait for its status; a killed job is 143 (and ash says Terminated)"
+bb_case jobs__background "A background job, its pid, wait for its status; a killed job is 143 (ash says Terminated if the job was reaped before the wait: natively on two CPUs it often is not, so that line is not compared)"
 jobs__background_body()
 {
-	bb_check exit:0 'started\n0\n4\n143\n' <<'EOF'
+	bb_racy=Terminated bb_check exit:0 'started\n0\n4\n143\n' <<'EOF'
 sleep 0.3 & p=$!
 echo started
 wait $p; echo $?
