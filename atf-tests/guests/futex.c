@@ -139,6 +139,21 @@ threaded_checks(void)
 	CHECK(fx(&b, FUTEX_WAKE, 10, NULL, 0) == 3, "and they wake there");
 	for (i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
+	/* A wake for 0 (or a negative count) wakes one, as Linux's loop
+	 * does; programs rely on it (a ping-pong that wakes "0" hung). */
+	for (i = 0; i < 2; i++) {
+		j[i] = (struct wjob){ &c, FUTEX_WAIT_PRIVATE, 0, 0 };
+		pthread_create(&t[i], NULL, waiter, &j[i]);
+	}
+	settle();
+	CHECK(fx(&c, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 0, NULL, 0) == 1,
+	    "a wake for 0 waiters wakes one");
+	CHECK(fx(&c, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, -1, NULL, 0) == 1,
+	    "a wake for -1 waiters wakes one");
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(j[i].ret == 0, "each returns 0");
+	}
 	/* WAKE_OP: b := 5, wake one on a and, since b was 0, one on b. */
 	b = 0;
 	j[0] = (struct wjob){ &a, FUTEX_WAIT_PRIVATE, 0, 0 };

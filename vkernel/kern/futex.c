@@ -122,11 +122,12 @@ futex_wake(const struct futex_key *k, int n, uint32_t bitset)
 	struct futex_waiter **pp, *w;
 	int woken = 0;
 
-	for (pp = &buckets[bucket_of(k)]; (w = *pp) != NULL && woken < n;) {
+	for (pp = &buckets[bucket_of(k)]; (w = *pp) != NULL;) {
 		if (key_eq(&w->key, k) && (w->bitset & bitset)) {
 			*pp = w->next;
 			waiter_wake(w);
-			woken++;
+			if (++woken >= n) /* as Linux: n <= 0 still wakes one */
+				break;
 		} else {
 			pp = &w->next;
 		}

@@ -44,7 +44,9 @@ int futex_key(struct proc *p, gva_t uaddr, bool private, struct futex_key *k,
 int futex_sleep(struct proc *p, struct futex_waiter *w, int n,
     const struct timespec *deadline);
 
-/* Wakes up to n waiters on k whose bitset meets bitset: how many. */
+/* Wakes up to n waiters on k whose bitset meets bitset: how many.  As
+ * Linux's futex_wake (and so FUTEX_WAKE, WAKE_BITSET, WAKE_OP), a
+ * count of 0 or less still wakes one: programs pass 0 and rely on it. */
 int futex_wake(const struct futex_key *k, int n, uint32_t bitset);
 
 /* Wakes up to nwake waiters on k1 and moves up to nmove more to k2: how

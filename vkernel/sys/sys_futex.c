@@ -146,8 +146,7 @@ sys_futex(struct proc *p, const uint64_t *a)
 	case FUTEX_WAKE:
 		if ((r = futex_key(p, a[0], private, &k, &v)) != 0)
 			return r;
-		return futex_wake(&k, (int)a[2] < 0 ? INT_MAX : (int)a[2],
-		    bitset);
+		return futex_wake(&k, (int)a[2], bitset);
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 		return futex_requeue_op(p, a[0], a[4], private, (int)a[2],
