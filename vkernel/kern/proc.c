@@ -586,6 +586,28 @@ proc_create_init(struct proc **pp, struct ks *ks, const char *comm)
 }
 
 /*
+ * What a new task, process or thread, takes from the parent task: its
+ * name, credentials, shim, frame (rax 0: clone returns 0 in the child),
+ * FPU state and descriptor table (shared or copied).  0 or -ENOMEM.
+ */
+static int
+task_copy(struct proc *c, struct proc *parent, bool share_files)
+{
+	int rc;
+
+	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	cred_copy(&c->cred, &parent->cred);
+	c->ks = parent->ks;
+	c->frame = parent->frame;
+	c->frame.rax = 0;
+	if ((rc = proc_fpu_fork(c, parent)) != 0)
+		return rc;
+	c->fds = share_files ? fdtab_share(parent->fds) :
+	    fdtab_copy(parent->fds);
+	return c->fds == NULL ? -ENOMEM : 0;
+}
+
+/*
  * fork and vfork (clone without CLONE_THREAD): a child process with a copy
  * (or, with share_vm, the same) address space, a copy of the descriptor
  * table (or, with share_files, the same), the signal actions and mask, the
@@ -616,20 +638,9 @@ proc_fork(struct proc *parent, bool share_vm, bool share_files, int *errp)
 		rc = -EAGAIN;
 		goto fail;
 	}
-	memcpy(c->comm, parent->comm, sizeof(c->comm));
-	cred_copy(&c->cred, &parent->cred);
-	c->ks = parent->ks;
-	c->frame = parent->frame;
-	c->frame.rax = 0;
 	sig_fork(c, parent);
-	if ((rc = proc_fpu_fork(c, parent)) != 0)
+	if ((rc = task_copy(c, parent, share_files)) != 0)
 		goto fail;
-	c->fds = share_files ? fdtab_share(parent->fds) :
-	    fdtab_copy(parent->fds);
-	if (c->fds == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
 	if (share_vm) {
 		c->vm = vmspace_ref(parent->vm);
 		if ((rc = vmspace_thread(c->vm, &c->kth)) != 0)
@@ -693,20 +704,9 @@ proc_thread(struct proc *parent, bool share_files, int *errp)
 	vk_totals.procs--;
 	vk_totals.threads++;
 	c->exit_signal = -1;
-	memcpy(c->comm, parent->comm, sizeof(c->comm));
-	cred_copy(&c->cred, &parent->cred);
-	c->ks = parent->ks;
-	c->frame = parent->frame;
-	c->frame.rax = 0;
 	sig_thread(c, parent);
-	if ((rc = proc_fpu_fork(c, parent)) != 0)
+	if ((rc = task_copy(c, parent, share_files)) != 0)
 		goto fail;
-	c->fds = share_files ? fdtab_share(parent->fds) :
-	    fdtab_copy(parent->fds);
-	if (c->fds == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
 	c->vm = vmspace_ref(parent->vm);
 	if ((rc = vmspace_thread(c->vm, &c->kth)) != 0) {
 		rc = rc == -ENOMEM ? rc : -EAGAIN;
