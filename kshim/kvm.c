@@ -61,12 +61,21 @@ struct kvm_mbox {
 	uint64_t vector, err, cr2, kfault, fsbase, setfs;
 	uint64_t newcr3, flush, ninval, gsbase;
 	uint64_t inval[MB_MAXINVAL];
+	uint64_t stage;        /* STAGE_*: where the trampoline last was */
 };
 _Static_assert(sizeof(struct kvm_fpu) <= sizeof(struct kvm_xsave), "fpu");
 _Static_assert(__builtin_offsetof(struct kvm_mbox, vector) == MB_VECTOR, "mbox");
 _Static_assert(__builtin_offsetof(struct kvm_mbox, inval) == MB_INVAL, "mbox");
 _Static_assert(__builtin_offsetof(struct kvm_mbox, gsbase) == MB_GSBASE, "mbox");
+_Static_assert(__builtin_offsetof(struct kvm_mbox, stage) == MB_STAGE, "mbox");
 _Static_assert(__builtin_offsetof(struct ks_frame, rflags) == MB_RFLAGS, "frame");
+
+/* The MSRs a vCPU starts with (kvm_setup_vcpu). */
+#define KVM_NMSRS 7
+struct kvm_msrs_start {
+	struct kvm_msrs hdr;
+	struct kvm_msr_entry e[KVM_NMSRS];
+};
 
 /* One KVM vCPU and what its thread keeps about it. */
 struct kvm_cpu {
@@ -95,7 +104,12 @@ struct kvm_cpu {
 	_Atomic int flush_pending;
 	struct kvm_regs regs0; /* its start state, for resets */
 	struct kvm_sregs sregs0;
+	struct kvm_msrs_start msrs0;
+	uint64_t xcr0;         /* 0: no XSAVE */
 	uint64_t runs;
+	/* The last entry's requests and exit, for the diagnostic of an exit
+	 * that loses the registers (a triple fault). */
+	uint64_t last_newcr3, last_tlb, last_vector;
 };
 
 struct ks {
@@ -292,10 +306,7 @@ kvm_cpuid(struct ks *ks, struct kvm_cpuid2 **out, bool *xsave, uint64_t *xcr0)
 static int
 kvm_setup_vcpu(struct ks *ks, struct kvm_cpu *c, char *why, size_t whylen)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[7];
-	} msrs = { .hdr.nmsrs = 7, .e = {
+	struct kvm_msrs_start msrs = { .hdr.nmsrs = KVM_NMSRS, .e = {
 		{ .index = 0xc0000081, .data = (0x13ULL << 48) | (0x08ULL << 32) },
 		{ .index = 0xc0000082, .data = KVA_CPU(c->id) + TRAMP_OFF(vkt_syscall) },
 		{ .index = 0xc0000083, .data = KVA_CPU(c->id) + TRAMP_OFF(vkt_syscall) },
@@ -347,8 +358,8 @@ kvm_setup_vcpu(struct ks *ks, struct kvm_cpu *c, char *why, size_t whylen)
 	r->rip = code + TRAMP_OFF(vkt_resume);
 	r->rsp = code + CPU_OFF_STACK_TOP;
 	r->rflags = 0x2;
-	if (__kvm_ioctl(c->fd, KVM_SET_MSRS, &msrs) != 7)
-		return snprintf(why, whylen, "KVM_SET_MSRS failed"), -1;
+	c->msrs0 = msrs;              /* loaded, with the rest, by the reset */
+	c->xcr0 = xsave ? xcr0 : 0;
 	/* KS_WAKE_SIGNAL is open only inside KVM_RUN: it makes KVM_RUN return
 	 * EINTR, pending or not when KVM_RUN starts (kshim.h). */
 	if (sigemptyset(&ks->wake) != 0 ||
@@ -360,23 +371,20 @@ kvm_setup_vcpu(struct ks *ks, struct kvm_cpu *c, char *why, size_t whylen)
 	memcpy(kmask.set, &cur, 8);
 	if (__kvm_ioctl(c->fd, KVM_SET_SIGNAL_MASK, &kmask) < 0)
 		return snprintf(why, whylen, "KVM_SET_SIGNAL_MASK failed"), -1;
-	if (xsave) {
-		struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { 0, 0, xcr0 } } };
-
-		if (__kvm_ioctl(c->fd, KVM_SET_XCRS, &xcrs) < 0)
-			return snprintf(why, whylen, "KVM_SET_XCRS failed"), -1;
-	}
-	if (__kvm_ioctl(c->fd, KVM_SET_SREGS, sr) < 0 ||
-	    __kvm_ioctl(c->fd, KVM_SET_REGS, r) < 0)
-		return snprintf(why, whylen, "cannot set the vCPU's registers"), -1;
 	return 0;
 }
 
-/* Back to the start state after a failure or a destroyed active space. */
+/* Back to the start state (registers, the MSRs and XCR0 too: KVM on AMD
+ * INITs a vCPU after a triple fault) after a failure or a destroyed active
+ * space. */
 static int
 kvm_reset_vcpu(struct kvm_cpu *c)
 {
-	if (__kvm_ioctl(c->fd, KVM_SET_SREGS, &c->sregs0) < 0 ||
+	struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { 0, 0, c->xcr0 } } };
+
+	if (__kvm_ioctl(c->fd, KVM_SET_MSRS, &c->msrs0) != KVM_NMSRS ||
+	    (c->xcr0 && __kvm_ioctl(c->fd, KVM_SET_XCRS, &xcrs) < 0) ||
+	    __kvm_ioctl(c->fd, KVM_SET_SREGS, &c->sregs0) < 0 ||
 	    __kvm_ioctl(c->fd, KVM_SET_REGS, &c->regs0) < 0)
 		return -EIO;
 	c->cur = NULL;
@@ -538,9 +546,13 @@ kvm_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 			goto fail;
 		}
 		cp->mb = gpa_hva(ks, cpu_gpa(ks, c, KVM_CPU_MBOX));
-		if (kvm_setup_vcpu(ks, cp, why, whylen) != 0 ||
-		    kvm_reset_vcpu(cp) != 0)
+		if (kvm_setup_vcpu(ks, cp, why, whylen) != 0)
 			goto fail;
+		if (kvm_reset_vcpu(cp) != 0) {
+			snprintf(why, whylen, "cannot set vCPU %d's registers "
+			    "or MSRs", c);
+			goto fail;
+		}
 	}
 	ks->pre_fault = __kvm_ioctl(ks->kvm, KVM_CHECK_EXTENSION,
 	    (void *)(long)KVM_CAP_PRE_FAULT_MEMORY) > 0;
@@ -890,6 +902,7 @@ kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
 	    c->id == 0)
 		inject_failure(c);
 	KS_COUNT(ks, runs, 1);
+	c->last_newcr3 = mb->newcr3;
 	/*
 	 * In the guest from here: a shootdown (kvm_flush) sees in_guest and
 	 * kicks; one it missed set flush_pending first, which is looked at
@@ -899,6 +912,7 @@ kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
 	__atomic_store_n(&c->in_guest, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n(&c->flush_pending, 0, __ATOMIC_SEQ_CST))
 		mb->flush = 1;
+	c->last_tlb = mb->flush ? ~0ULL : mb->ninval;
 	pthread_mutex_unlock(&c->lock);
 	/*
 	 * A kick (KS_WAKE_SIGNAL during KVM_RUN: EINTR) asks for an interrupt
@@ -949,7 +963,12 @@ kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
 		kvm_dead(c, t, "unexpected I/O exit, port %#x", run->io.port);
 		return 0;
 	case KVM_EXIT_SHUTDOWN:
-		kvm_dead(c, t, "triple fault (KVM_EXIT_SHUTDOWN)");
+		/* KVM has INITed the vCPU: what is left is the mailbox. */
+		kvm_dead(c, t, "triple fault (KVM_EXIT_SHUTDOWN): vCPU %d stage "
+		    "%llu cr3 %#llx new %#llx tlb %lld after vector %llu", c->id,
+		    (unsigned long long)mb->stage, (unsigned long long)sp->cr3,
+		    (unsigned long long)c->last_newcr3, (long long)c->last_tlb,
+		    (unsigned long long)c->last_vector);
 		return 0;
 	case KVM_EXIT_FAIL_ENTRY:
 		kvm_dead(c, t, "VM entry failed, reason %#llx", (unsigned long long)
@@ -969,6 +988,7 @@ kvm_run(struct ks_thread *th, struct ks_frame *frame, struct ks_trap *t)
 		    (unsigned long long)mb->regs[16]);
 		return 0;
 	}
+	c->last_vector = mb->vector;
 	memcpy(frame, mb->regs, sizeof(mb->regs));
 	frame->fs_base = c->cur_fs;
 	frame->gs_base = c->cur_gs;

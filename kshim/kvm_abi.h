@@ -85,6 +85,14 @@
 #define MB_GSBASE 0xd8
 #define MB_INVAL  0xe0
 #define MB_MAXINVAL 256
+/* Where the trampoline last was (written as it goes, read after a VM exit
+ * that lost the registers, such as a triple fault). */
+#define MB_STAGE  0x8e0
+#define STAGE_SYSCALL 1 /* entered by syscall */
+#define STAGE_EXC     2 /* entered by an exception or the kick */
+#define STAGE_RESUME  3 /* back from the vkernel, before the TLB work */
+#define STAGE_TLB     4 /* CR3 loaded, flushed or invlpg done */
+#define STAGE_IRET    5 /* about to iretq to CPL3 */
 #define MB_VEC_SYSCALL 256
 
 /* IDT: the 32 exception vectors and the kick, an external interrupt the

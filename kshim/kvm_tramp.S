@@ -21,6 +21,7 @@ vkt_base:
 	.globl vkt_syscall
 vkt_syscall:
 	/* syscall: rcx = user rip, r11 = user rflags, rsp still the user's. */
+	movq $STAGE_SYSCALL, MB(MB_STAGE)
 	mov %rsp, MB(MB_RSP)
 	mov %rcx, MB(MB_RIP)
 	mov %r11, MB(MB_RFLAGS)
@@ -48,6 +49,7 @@ vkt_exc\vec:
 	EXC 32,0
 
 exc_common:
+	movq $STAGE_EXC, MB(MB_STAGE)
 	popq MB(MB_VECTOR)
 	popq MB(MB_ERR)
 	popq MB(MB_RIP)
@@ -84,6 +86,7 @@ save_gprs:
 	out %al, %dx                    /* the one VM exit */
 	.globl vkt_resume
 vkt_resume:
+	movq $STAGE_RESUME, MB(MB_STAGE)
 	/* CR3 switch, full flush, or a batch of invlpg. */
 	mov MB(MB_NEWCR3), %rax
 	test %rax, %rax
@@ -107,7 +110,8 @@ vkt_resume:
 	add $8, %rdx
 	dec %rcx
 	jmp 4b
-3:	movq $0, MB(MB_NEWCR3)
+3:	movq $STAGE_TLB, MB(MB_STAGE)
+	movq $0, MB(MB_NEWCR3)
 	movq $0, MB(MB_FLUSH)
 	movq $0, MB(MB_NINVAL)
 	testq $1, MB(MB_SETFS)
@@ -125,7 +129,8 @@ vkt_resume:
 	mov $0xc0000101, %ecx           /* MSR_GS_BASE */
 	wrmsr
 7:	movq $0, MB(MB_SETFS)
-5:	pushq $SEL_UDATA
+	movq $STAGE_IRET, MB(MB_STAGE)
+	pushq $SEL_UDATA
 	pushq MB(MB_RSP)
 	pushq MB(MB_RFLAGS)
 	pushq $SEL_UCODE
