@@ -11,7 +11,8 @@
  * entry; a vCPU running the space elsewhere is kicked out and flushes
  * before it runs guest code again (flush: the TLB shootdown); a vCPU that
  * has the space's PCID tagged entries but does not run it flushes them when
- * it loads the space again.  The host is asked for guest-physical -> host
+ * it loads the space again (spaces and the shootdown: kvm_space.c; this
+ * file sets up the VM and runs its vCPUs).  The host is asked for guest-physical -> host
  * mappings only at set-up and when the page allocator is about to hand out
  * a fresh range (prefault).
  */
@@ -20,7 +21,6 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,8 +31,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kshim.h"
-#include "kvm_abi.h"
+#include "kvm_int.h"
 
 #ifndef KVM_CAP_PRE_FAULT_MEMORY
 #define KVM_CAP_PRE_FAULT_MEMORY 236
@@ -45,112 +44,12 @@ struct kvm_pre_fault_memory {
 #define MADV_POPULATE_WRITE 23
 #endif
 
-#define PTE_P  0x1ULL
-#define PTE_RW 0x2ULL
-#define PTE_NX (1ULL << 63)
 
 /* The trampoline, linked into the vkernel in its own section. */
 extern const char __start_vktramp[], __stop_vktramp[];
 extern const char vkt_syscall[], vkt_resume[];
 extern const uint64_t vkt_exc_table[KVM_IDT_ENTRIES];
 #define TRAMP_OFF(sym) ((uint64_t)((const char *)(sym) - __start_vktramp))
-
-/* The mailbox page, as the trampoline sees it (kvm_abi.h offsets). */
-struct kvm_mbox {
-	uint64_t regs[18]; /* struct ks_frame order, rax .. rflags */
-	uint64_t vector, err, cr2, kfault, fsbase, setfs;
-	uint64_t newcr3, flush, ninval, gsbase;
-	uint64_t inval[MB_MAXINVAL];
-	uint64_t stage;        /* STAGE_*: where the trampoline last was */
-};
-_Static_assert(sizeof(struct kvm_fpu) <= sizeof(struct kvm_xsave), "fpu");
-_Static_assert(__builtin_offsetof(struct kvm_mbox, vector) == MB_VECTOR, "mbox");
-_Static_assert(__builtin_offsetof(struct kvm_mbox, inval) == MB_INVAL, "mbox");
-_Static_assert(__builtin_offsetof(struct kvm_mbox, gsbase) == MB_GSBASE, "mbox");
-_Static_assert(__builtin_offsetof(struct kvm_mbox, stage) == MB_STAGE, "mbox");
-_Static_assert(__builtin_offsetof(struct ks_frame, rflags) == MB_RFLAGS, "frame");
-
-/* The MSRs a vCPU starts with (kvm_setup_vcpu). */
-#define KVM_NMSRS 7
-struct kvm_msrs_start {
-	struct kvm_msrs hdr;
-	struct kvm_msr_entry e[KVM_NMSRS];
-};
-
-/* One KVM vCPU and what its thread keeps about it. */
-struct kvm_cpu {
-	int id;
-	int fd;
-	struct kvm_run *run;
-	struct kvm_mbox *mb;
-	pthread_t thread;      /* the one thread that runs it (cpu_start) */
-	bool started;
-	/* lock orders this vCPU's way into the guest (its thread, without
-	 * the big lock) against other threads that look at or change cur,
-	 * pcid_owner, need_reset and flush_pending (inval, space_destroy,
-	 * under the big lock); it is never held while the guest runs. */
-	pthread_mutex_t lock;
-	struct ks_space *cur;  /* space whose CR3 it has; NULL after a reset */
-	struct ks_space **pcid_owner; /* [4096]: whose entries a PCID may hold */
-	uint64_t cur_fs, cur_gs;
-	bool need_reset;
-	volatile sig_atomic_t kicked; /* kick() came: stop the guest */
-	/* The shootdown (kvm_flush): in_guest while its thread is in
-	 * KVM_RUN for a guest; trap_epoch counts its exits through the
-	 * trampoline, after which it runs no guest code before vkt_resume;
-	 * flush_pending makes that resume flush its TLB. */
-	_Atomic int in_guest;
-	_Atomic uint64_t trap_epoch;
-	_Atomic int flush_pending;
-	struct kvm_regs regs0; /* its start state, for resets */
-	struct kvm_sregs sregs0;
-	struct kvm_msrs_start msrs0;
-	uint64_t xcr0;         /* 0: no XSAVE */
-	uint64_t runs;
-	/* The last entry's requests and exit, for the diagnostic of an exit
-	 * that loses the registers (a triple fault). */
-	uint64_t last_newcr3, last_tlb, last_vector;
-};
-
-struct ks {
-	int kvm, vm;
-	size_t runsz;
-	uint8_t *mem;          /* the image, mapped here for KVM */
-	size_t memsize;
-	gpa_t resv;
-	int ncpus;
-	struct kvm_cpu cpus[KVM_MAXCPU];
-	bool pcid;             /* CR4.PCIDE on: spaces keep their TLB entries */
-	unsigned next_pcid;
-	sigset_t wake;         /* just KS_WAKE_SIGNAL */
-	bool pre_fault;        /* KVM_PRE_FAULT_MEMORY works */
-	bool xsave;            /* KVM_GET_XSAVE/SET_XSAVE (else GET_FPU) */
-	int inject;            /* test-only failure (VKERNEL_TEST_INJECT) */
-	struct ks_stats st;    /* counted with atomics */
-};
-
-struct ks_space {
-	struct ks_space_hdr hdr;
-	struct ks *ks;
-	gpa_t cr3;
-	unsigned pcid;         /* 1..4095 with PCID, else 0 */
-	/* vCPUs whose TLB may hold its stale entries: each flushes its
-	 * PCID when it next loads the space (bit c: vCPU c). */
-	_Atomic uint64_t stale;
-	uint64_t shoot;        /* vCPUs running it that flush() must kick */
-};
-
-#define KS_COUNT(ks, field, n) \
-	__atomic_fetch_add(&(ks)->st.field, (n), __ATOMIC_RELAXED)
-
-/* The vCPU the calling thread runs (cpu_start); vCPU 0 before. */
-static _Thread_local struct kvm_cpu *this_cpu;
-
-static struct kvm_cpu *
-my_cpu(struct ks *ks)
-{
-	return this_cpu != NULL ? this_cpu : &ks->cpus[0];
-}
 
 /* Checked ioctl: the result, or -errno (EINTR retried). */
 static long
@@ -164,24 +63,6 @@ __kvm_ioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : r;
 }
 
-static void *
-gpa_hva(struct ks *ks, gpa_t gpa)
-{
-	return ks->mem + gpa;
-}
-
-static gpa_t
-resv_gpa(struct ks *ks, int page)
-{
-	return ks->resv + (gpa_t)page * 0x1000;
-}
-
-/* vCPU c's page n (KVM_CPU_*). */
-static gpa_t
-cpu_gpa(struct ks *ks, int c, int n)
-{
-	return resv_gpa(ks, KVM_RESV_PAGES + c * KVM_CPU_PAGES + n);
-}
 
 /* The kernel tables, and each vCPU's code, mailbox, GDT, TSS, IDT and
  * stack in the reserved pages. */
@@ -454,6 +335,7 @@ kvm_init(struct ks **ksp, const struct ks_mem *mem, char *why, size_t whylen)
 
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return snprintf(why, whylen, "out of memory"), -1;
+	ks->ops = &ks_kvm_ops;
 	ks->kvm = ks->vm = -1;
 	ks->mem = MAP_FAILED;
 	ks->ncpus = mem->ncpus > 0 ? mem->ncpus : 1;
@@ -577,7 +459,7 @@ kvm_cpu_start(struct ks *ks, int cpu, char *why, size_t whylen)
 	c = &ks->cpus[cpu];
 	c->thread = pthread_self();
 	c->started = true;
-	this_cpu = c;
+	kvm_this_cpu = c;
 	return 0;
 }
 
@@ -602,167 +484,6 @@ kvm_fini(struct ks *ks)
 	if (ks->mem != MAP_FAILED)
 		munmap(ks->mem, ks->memsize);
 	free(ks);
-}
-
-static int
-kvm_space_create(struct ks *ks, gpa_t cr3, struct ks_space **spp)
-{
-	struct ks_space *sp;
-
-	if (cr3 == 0 || cr3 >= ks->memsize || cr3 & 0xfff)
-		return -EINVAL;
-	if ((sp = calloc(1, sizeof(*sp))) == NULL)
-		return -ENOMEM;
-	sp->hdr.ops = &ks_kvm_ops;
-	sp->ks = ks;
-	sp->cr3 = cr3;
-	if (ks->pcid)
-		sp->pcid = 1 + __atomic_fetch_add(&ks->next_pcid, 1,
-		    __ATOMIC_RELAXED) % 4095;
-	/* The trampoline's half of the address space. */
-	((uint64_t *)gpa_hva(ks, cr3))[511] =
-	    resv_gpa(ks, KVM_RESV_PDPT) | PTE_P | PTE_RW;
-	*spp = sp;
-	return 0;
-}
-
-/* A space goes once no task uses it: no vCPU runs it, but each must drop
- * it (a CR3 whose PML4 is about to be freed, a PCID that held it). */
-static void
-kvm_space_destroy(struct ks_space *sp)
-{
-	struct kvm_cpu *c;
-	int i;
-
-	if (sp == NULL)
-		return;
-	for (i = 0; i < sp->ks->ncpus; i++) {
-		c = &sp->ks->cpus[i];
-		pthread_mutex_lock(&c->lock);
-		if (c->cur == sp)
-			c->need_reset = true;
-		if (sp->pcid && c->pcid_owner[sp->pcid] == sp)
-			c->pcid_owner[sp->pcid] = NULL;
-		pthread_mutex_unlock(&c->lock);
-	}
-	((uint64_t *)gpa_hva(sp->ks, sp->cr3))[511] = 0;
-	free(sp);
-}
-
-/*
- * [gva, gva+len) of sp changed (the big lock held): this vCPU, if it has
- * sp loaded, queues invlpg for its next entry (a full flush when the batch
- * overflows); every other vCPU that has sp loaded must flush before it runs
- * guest code again (flush() kicks those that run it now); and every vCPU
- * flushes sp's PCID the next time it loads sp.
- */
-static void
-kvm_inval(struct ks_space *sp, gva_t gva, size_t len)
-{
-	struct ks *ks = sp->ks;
-	struct kvm_cpu *me = my_cpu(ks), *c;
-	struct kvm_mbox *mb = me->mb;
-	size_t n = (len + 0xfff) / 0x1000;
-	int i;
-
-	for (i = 0; i < ks->ncpus; i++) {
-		c = &ks->cpus[i];
-		if (c == me)
-			continue;
-		/* Under c->lock, c is either not yet in kvm_run's entry (its
-		 * switch to sp will see the stale bit, or its entry the
-		 * flush_pending) or past it (in_guest: flush() kicks it). */
-		pthread_mutex_lock(&c->lock);
-		__atomic_fetch_or(&sp->stale, 1ULL << i, __ATOMIC_SEQ_CST);
-		if (c->cur == sp) {
-			__atomic_store_n(&c->flush_pending, 1, __ATOMIC_SEQ_CST);
-			sp->shoot |= 1ULL << i;
-		}
-		pthread_mutex_unlock(&c->lock);
-	}
-	if (me->cur != sp) {
-		__atomic_fetch_or(&sp->stale, 1ULL << me->id, __ATOMIC_SEQ_CST);
-		return;
-	}
-	if (mb->flush)
-		return;
-	if (mb->ninval + n > MB_MAXINVAL) {
-		mb->flush = 1;
-		return;
-	}
-	while (n-- > 0) {
-		mb->inval[mb->ninval++] = gva;
-		gva += 0x1000;
-	}
-}
-
-static void
-kvm_map(struct ks_space *sp, gva_t gva, gpa_t gpa, size_t len, int prot)
-{
-	(void)gpa, (void)prot;
-	kvm_inval(sp, gva, len); /* only matters when an entry is replaced */
-}
-
-static void
-kvm_unmap(struct ks_space *sp, gva_t gva, size_t len)
-{
-	kvm_inval(sp, gva, len);
-}
-
-static void
-kvm_protect(struct ks_space *sp, gva_t gva, size_t len, int prot)
-{
-	(void)prot;
-	kvm_inval(sp, gva, len);
-}
-
-/*
- * The TLB shootdown: every other vCPU that ran sp when it changed and is
- * in the guest now is kicked (one signal per vCPU per batch), and waited
- * for until it has left the guest through the trampoline; it flushes on
- * its way back in (flush_pending), and runs no guest code before.  A vCPU
- * that is not in the guest flushes at its next entry.  Only then may the
- * caller reuse the pages the batch unmapped.
- */
-static int
-kvm_flush(struct ks_space *sp)
-{
-	struct ks *ks = sp->ks;
-	uint64_t epoch[KVM_MAXCPU], waiting = 0;
-	int i;
-
-	if (sp->shoot == 0)
-		return 0;
-	for (i = 0; i < ks->ncpus; i++) {
-		struct kvm_cpu *c = &ks->cpus[i];
-
-		if (!(sp->shoot & (1ULL << i)))
-			continue;
-		epoch[i] = __atomic_load_n(&c->trap_epoch, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST) &&
-		    c->started) {
-			waiting |= 1ULL << i;
-			pthread_kill(c->thread, KS_WAKE_SIGNAL);
-			KS_COUNT(ks, ipis, 1);
-		}
-	}
-	sp->shoot = 0;
-	if (waiting != 0)
-		KS_COUNT(ks, shootdowns, 1);
-	while (waiting != 0) {
-		for (i = 0; i < ks->ncpus; i++) {
-			struct kvm_cpu *c = &ks->cpus[i];
-
-			if ((waiting & (1ULL << i)) &&
-			    (!__atomic_load_n(&c->in_guest, __ATOMIC_SEQ_CST) ||
-			    __atomic_load_n(&c->trap_epoch, __ATOMIC_SEQ_CST) !=
-			    epoch[i]))
-				waiting &= ~(1ULL << i);
-		}
-		if (waiting != 0)
-			sched_yield();
-	}
-	return 0;
 }
 
 static void
@@ -814,59 +535,6 @@ kvm_dead(struct kvm_cpu *c, struct ks_trap *t, const char *fmt, ...)
 	pthread_mutex_lock(&c->lock);
 	c->need_reset = true;
 	pthread_mutex_unlock(&c->lock);
-}
-
-/*
- * Asks the trampoline to load sp's CR3.  With PCID the load keeps sp's TLB
- * entries (CR3 bit 63) unless sp changed since this vCPU last had it, or
- * its PCID last held another space's entries here.
- */
-static void
-kvm_switch(struct kvm_cpu *c, struct ks_space *sp)
-{
-	struct kvm_mbox *mb = c->mb;
-	uint64_t bit = 1ULL << c->id;
-	bool keep = false, stale;
-
-	if (c->cur != NULL && (mb->ninval || mb->flush))
-		/* its queued invalidations were not run */
-		__atomic_fetch_or(&c->cur->stale, bit, __ATOMIC_SEQ_CST);
-	mb->ninval = 0;
-	mb->flush = 0;
-	stale = __atomic_fetch_and(&sp->stale, ~bit, __ATOMIC_SEQ_CST) & bit;
-	if (sp->pcid) {
-		keep = !stale && c->pcid_owner[sp->pcid] == sp;
-		c->pcid_owner[sp->pcid] = sp;
-	}
-	mb->newcr3 = sp->cr3 | sp->pcid | (keep ? 1ULL << 63 : 0);
-	c->cur = sp;
-}
-
-/* A guest thread on kvm is only the space it runs in: the vCPU's state
- * (the frame, the FPU through fpu_save/fpu_load) is the vkernel's to
- * switch. */
-struct ks_thread {
-	struct ks_thread_hdr hdr;
-	struct ks_space *sp;
-};
-
-static int
-kvm_thread_create(struct ks_space *sp, struct ks_thread **thp)
-{
-	struct ks_thread *th;
-
-	if ((th = calloc(1, sizeof(*th))) == NULL)
-		return -ENOMEM;
-	th->hdr.ops = &ks_kvm_ops;
-	th->sp = sp;
-	*thp = th;
-	return 0;
-}
-
-static void
-kvm_thread_destroy(struct ks_thread *th)
-{
-	free(th);
 }
 
 static int
