@@ -58,11 +58,21 @@ file_ref(struct file *f)
 	return f;
 }
 
+static void (*file_release_hook)(struct file *f);
+
+void
+file_set_release_hook(void (*fn)(struct file *f))
+{
+	file_release_hook = fn;
+}
+
 void
 file_unref(struct file *f)
 {
 	if (f == NULL || --f->refs > 0)
 		return;
+	if (f->epitems != NULL && file_release_hook != NULL)
+		file_release_hook(f);
 	if (f->ops->close != NULL)
 		f->ops->close(f);
 	nfiles--;

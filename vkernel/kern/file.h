@@ -41,6 +41,15 @@ struct fileops {
 	 * NULL: not a directory. */
 	long (*getdents)(struct file *f, void *buf, size_t n);
 	void (*close)(struct file *f); /* the last reference went */
+	/* Optional, for poll, select and epoll: poll_time is when
+	 * (CLOCK_MONOTONIC ns) poll's answer changes by time alone, 0 never (a
+	 * timerfd's next expiry); poll_seq counts the wakeups so far that a poller for the
+	 * POLL* bits of events would have had (Linux's keyed wakeups: a write
+	 * for POLLIN, a read for POLLOUT), so that an edge-triggered epoll
+	 * sees a second write to a still readable file (NULL: only changes of
+	 * poll's bits count). */
+	uint64_t (*poll_time)(struct file *f);
+	uint64_t (*poll_seq)(struct file *f, uint32_t events);
 };
 
 /* An open file description, shared by dup and fork. */
@@ -56,6 +65,7 @@ struct file {
 	bool keyed, cacheable;  /* cacheable: a regular file */
 	mode_t fmt;
 	uint64_t dev, ino;
+	void *epitems;  /* the epoll entries watching it (epoll.c), or NULL */
 };
 
 /* A new open file (one reference), charged to the kernel memory budget
@@ -68,6 +78,10 @@ void file_set_max(size_t n);
 size_t file_count(void);
 struct file *file_ref(struct file *f);
 void file_unref(struct file *f);
+/* What happens to a file's epoll entries when its last reference goes,
+ * set once by epoll.c (file_unref calls it, before the close op, for a
+ * file whose epitems is not NULL), so file.c names nothing above it. */
+void file_set_release_hook(void (*fn)(struct file *f));
 bool file_readable(const struct file *f);
 bool file_writable(const struct file *f);
 /* Looks up (once) the key and type of the host file behind f, which has

@@ -35,6 +35,8 @@ struct pipe {
 	int readers, writers; /* open ends */
 	int files;            /* open files of it (ends, and O_PATH ones) */
 	struct waitq rq, wq;  /* waiting for data / for room */
+	uint64_t rseq, wseq;  /* reads and writes so far (poll_seq), ends
+	                         coming and going counting as both */
 	ino_t ino;
 };
 
@@ -186,6 +188,7 @@ pipe_read(struct file *f, struct proc *p, void *buf, size_t n)
 	pi->head = (pi->head + k) % VK_PIPE_SIZE;
 	pi->len -= k;
 	pipe_trim(pi);
+	pi->rseq++;
 	pipe_changed(pi);
 	return (long)k;
 }
@@ -218,6 +221,7 @@ pipe_write(struct file *f, struct proc *p, const void *buf, size_t n)
 		    (char *)buf + done, room, true);
 		pi->len += room;
 		done += room;
+		pi->wseq++;
 		pipe_changed(pi);
 	}
 	return (long)done;
@@ -242,6 +246,20 @@ pipe_poll(struct file *f)
 			ev |= POLLOUT | POLLWRNORM;
 	}
 	return ev;
+}
+
+/* A read end's pollers wait for writes, a write end's for reads. */
+static uint64_t
+pipe_seq(struct file *f, uint32_t events)
+{
+	struct pipe *pi = f->data;
+	uint64_t s = 0;
+
+	if (file_readable(f) && (events & (POLLIN | POLLRDNORM)))
+		s += pi->wseq;
+	if (file_writable(f) && (events & (POLLOUT | POLLWRNORM)))
+		s += pi->rseq;
+	return s;
 }
 
 static int
@@ -292,6 +310,8 @@ pipe_close(struct file *f)
 		pipe_free(pi);
 		return;
 	}
+	pi->rseq++;
+	pi->wseq++;
 	pipe_changed(pi);
 }
 
@@ -303,6 +323,7 @@ static const struct fileops pipe_ops = {
 	.stat = pipe_stat,
 	.ioctl = pipe_ioctl,
 	.close = pipe_close,
+	.poll_seq = pipe_seq,
 };
 
 int
@@ -360,6 +381,8 @@ pipe_reopen(struct file *f, int flags, struct file **fp)
 	if (file_writable(n))
 		pi->writers++;
 	pi->files++;
+	pi->rseq++;
+	pi->wseq++;
 	pipe_changed(pi);
 	*fp = n;
 	return 0;

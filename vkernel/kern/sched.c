@@ -456,6 +456,12 @@ sched_ncpus(void)
 	return nvcpus;
 }
 
+struct proc *
+sched_current(void)
+{
+	return this_cpu != NULL ? this_cpu->running : NULL;
+}
+
 int
 sched_cpu(void)
 {

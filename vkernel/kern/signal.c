@@ -174,6 +174,19 @@ sig_ignored(const struct tgroup *tg, int sig)
 	return h == VK_SIG_IGN || (h == VK_SIG_DFL && (SIGBIT(sig) & dfl_ignore));
 }
 
+/* How many signalfds watch each signal (sig_watch). */
+static int sig_watchers[VK_NSIG + 1];
+
+void
+sig_watch(uint64_t mask, int delta)
+{
+	int sig;
+
+	for (sig = 1; sig <= VK_NSIG; sig++)
+		if (mask & SIGBIT(sig))
+			sig_watchers[sig] += delta;
+}
+
 /* Every thread of tg that may still run takes a look at its signals. */
 static void
 sig_wake_all(struct tgroup *tg)
@@ -243,9 +256,12 @@ sig_post(struct proc *p, int sig, const siginfo_t *info)
 	tg->pending |= SIGBIT(sig);
 	tg->info[sig] = *info;
 	tg->info[sig].si_signo = sig;
-	/* A sleep it is in ends: the taker looks again. */
+	/* A sleep it is in ends: the taker looks again; signalfd's readers
+	 * and pollers wait on vk_pollq. */
 	if ((t = sig_taker(p, sig)) != NULL)
 		proc_wake(t);
+	if (sig_watchers[sig] > 0)
+		waitq_wakeup(&vk_pollq);
 }
 
 void
@@ -258,6 +274,8 @@ sig_post_thread(struct proc *t, int sig, const siginfo_t *info)
 	t->sig.info[sig] = *info;
 	t->sig.info[sig].si_signo = sig;
 	proc_wake(t);
+	if (sig_watchers[sig] > 0)
+		waitq_wakeup(&vk_pollq);
 }
 
 void

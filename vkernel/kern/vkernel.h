@@ -327,6 +327,9 @@ int sched_init(const struct sched_hooks *h, int ncpus);
 /* How many vCPUs, and which one the calling thread is (0 outside them). */
 int sched_ncpus(void);
 int sched_cpu(void);
+/* The task running on the calling vCPU (Linux's current: what a
+ * signalfd's poll looks at), or NULL outside a task. */
+struct proc *sched_current(void);
 /* What a task's stack is charged to the kernel memory budget (kmem.h),
  * from sched_add until the task is done: the stack is reserved, and only
  * touched as deep as the vkernel's code goes, 56 KiB at the deepest over
@@ -453,6 +456,11 @@ bool sig_pending(struct proc *p, uint64_t also);
  * with fd ready, 1 when a signal interrupted. */
 int sig_wait(struct proc *p, clockid_t clk, const struct timespec *until,
     int fd, uint64_t also);
+/* signalfd's: the signals of mask are watched by one more (delta 1) or
+ * one fewer (-1) signalfd; posting a watched signal wakes vk_pollq, where
+ * signalfd readers and pollers wait (others would see a wakeup for
+ * nothing). */
+void sig_watch(uint64_t mask, int delta);
 /* Takes the lowest pending signal in set (synchronous ones first): its
  * number and *info, or 0. */
 int sig_dequeue(struct proc *p, uint64_t set, siginfo_t *info);

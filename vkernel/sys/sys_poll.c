@@ -52,17 +52,21 @@ poll_unref(struct file **held, size_t n)
  * held[] (n slots), so that the host descriptors collected in host[] for
  * the sleep stay open whatever a sharer of the table closes meanwhile.
  * The number of entries with events; *nheld and *nhost say what to drop
- * and what to wait for.
+ * and what to wait for, *tnext when a file's answer changes by time alone
+ * (poll_time, a timerfd's expiry; 0 never).
  */
 static long
 do_poll_once(struct proc *p, struct pollfd *pfd, size_t n,
-    struct file **held, size_t *nheld, struct pollfd *host, int *nhost)
+    struct file **held, size_t *nheld, struct pollfd *host, int *nhost,
+    uint64_t *tnext)
 {
 	struct file *f;
 	long ready = 0;
+	uint64_t t;
 	size_t i;
 
 	*nheld = 0;
+	*tnext = 0;
 	*nhost = 0;
 	for (i = 0; i < n; i++) {
 		pfd[i].revents = 0;
@@ -74,6 +78,10 @@ do_poll_once(struct proc *p, struct pollfd *pfd, size_t n,
 			held[(*nheld)++] = file_ref(f);
 			pfd[i].revents = f->ops->poll(f) &
 			    (pfd[i].events | POLLERR | POLLHUP);
+			if (f->ops->poll_time != NULL &&
+			    (t = f->ops->poll_time(f)) != 0 &&
+			    (*tnext == 0 || t < *tnext))
+				*tnext = t;
 			if (f->hostfd >= 0 && *nhost < VK_SLEEP_MAXHOST)
 				host[(*nhost)++] = (struct pollfd){
 				    .fd = f->hostfd, .events = pfd[i].events };
@@ -96,20 +104,31 @@ do_poll(struct proc *p, struct pollfd *pfd, size_t n,
     const struct timespec *deadline)
 {
 	struct pollfd host[VK_SLEEP_MAXHOST];
+	struct timespec tdl;
+	const struct timespec *dl;
 	struct file **held;
 	size_t nheld;
+	uint64_t t;
 	int nhost, r;
 	long ready;
 
 	if ((held = copy_scratch(p, (n ? n : 1) * sizeof(*held))) == NULL)
 		return -ENOMEM;
 	for (;;) {
-		ready = do_poll_once(p, pfd, n, held, &nheld, host, &nhost);
+		ready = do_poll_once(p, pfd, n, held, &nheld, host, &nhost, &t);
 		if (ready > 0)
 			break;
-		r = proc_sleep(p, &vk_pollq, host, nhost, deadline);
+		dl = deadline;
+		if (t != 0 && (dl == NULL || t < ts_ns(dl))) {
+			tdl = (struct timespec){ (time_t)(t / 1000000000ULL),
+			    (long)(t % 1000000000ULL) };
+			dl = &tdl;
+		}
+		r = proc_sleep(p, &vk_pollq, host, nhost, dl);
 		poll_unref(held, nheld);
 		nheld = 0;
+		if (r == -ETIMEDOUT && dl != deadline)
+			continue; /* a file's time came: look again */
 		if (r == -ETIMEDOUT) {
 			ready = 0;
 			break;
