@@ -110,6 +110,14 @@ long sys_poll(struct proc *, const uint64_t *);
 long sys_ppoll(struct proc *, const uint64_t *);
 long sys_select(struct proc *, const uint64_t *);
 long sys_pselect6(struct proc *, const uint64_t *);
+/* sys_event.c: eventfd, timerfd, signalfd. */
+long sys_eventfd(struct proc *, const uint64_t *);
+long sys_eventfd2(struct proc *, const uint64_t *);
+long sys_timerfd_create(struct proc *, const uint64_t *);
+long sys_timerfd_settime(struct proc *, const uint64_t *);
+long sys_timerfd_gettime(struct proc *, const uint64_t *);
+long sys_signalfd(struct proc *, const uint64_t *);
+long sys_signalfd4(struct proc *, const uint64_t *);
 
 /* sys_file.c: descriptors: lseek, fstat, ioctl, close, dup, pipes, fcntl, flock. */
 long sys_lseek(struct proc *, const uint64_t *);
