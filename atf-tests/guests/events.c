@@ -1,14 +1,16 @@
-/* events.c: eventfd, timerfd and signalfd as Linux defines them, one mode per object (run natively and under vkernel with the same expectations). */
+/* events.c: eventfd, timerfd, signalfd and epoll as Linux defines them, one mode per object (run natively and under vkernel with the same expectations). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -342,6 +344,359 @@ signalfd_modes(void)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
 
+/* ---- epoll ---- */
+
+static int
+ep_add(int ep, int fd, uint32_t ev, uint64_t data)
+{
+	struct epoll_event e = { .events = ev, .data.u64 = data };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e) == 0 ? 0 : errno;
+}
+
+static int
+ep_wait1(int ep, int ms, struct epoll_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	return epoll_wait(ep, e, 1, ms);
+}
+
+static void
+epoll_pipe(void)
+{
+	struct epoll_event e;
+	char c;
+	int ep, p[2];
+
+	pipe2(p, O_NONBLOCK);
+	/* Level-triggered: reported while readable. */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	CHECK(ep >= 0 && fcntl(ep, F_GETFD) == FD_CLOEXEC, "create1");
+	CHECK(ep_add(ep, p[0], EPOLLIN, 11) == 0, "add");
+	CHECK(ep_wait1(ep, 0, &e) == 0, "empty");
+	write(p[1], "ab", 2);
+	CHECK(ep_wait1(ep, 0, &e) == 1 && e.events == EPOLLIN &&
+	    e.data.u64 == 11, "LT 1");
+	CHECK(ep_wait1(ep, 0, &e) == 1, "LT 2");
+	close(ep);
+	/* Edge-triggered: once per change. */
+	ep = epoll_create(1);
+	ep_add(ep, p[0], EPOLLIN | EPOLLET, 12);
+	CHECK(ep_wait1(ep, 0, &e) == 1 && e.data.u64 == 12, "ET 1");
+	CHECK(ep_wait1(ep, 0, &e) == 0, "ET again: none");
+	CHECK(read(p[0], &c, 1) == 1, "read 1 of 2");
+	CHECK(ep_wait1(ep, 0, &e) == 0, "ET: a read is no new event");
+	write(p[1], "c", 1);
+	CHECK(ep_wait1(ep, 0, &e) == 1, "ET new write");
+	CHECK(ep_wait1(ep, 0, &e) == 0, "ET none");
+	close(ep);
+	/* One-shot, re-armed by MOD. */
+	ep = epoll_create1(0);
+	ep_add(ep, p[0], EPOLLIN | EPOLLONESHOT, 13);
+	CHECK(ep_wait1(ep, 0, &e) == 1, "ONESHOT 1");
+	write(p[1], "d", 1);
+	CHECK(ep_wait1(ep, 0, &e) == 0, "ONESHOT disabled");
+	e.events = EPOLLIN | EPOLLONESHOT;
+	e.data.u64 = 14;
+	CHECK(epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &e) == 0, "MOD");
+	CHECK(ep_wait1(ep, 0, &e) == 1 && e.data.u64 == 14, "re-armed");
+	/* The write end: EPOLLOUT; EPOLLHUP once the writer goes. */
+	CHECK(ep_add(ep, p[1], EPOLLOUT, 15) == 0, "add write end");
+	CHECK(ep_wait1(ep, 0, &e) == 1 && e.events == EPOLLOUT &&
+	    e.data.u64 == 15, "EPOLLOUT");
+	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL) == 0, "DEL");
+	close(p[1]);
+	while (read(p[0], &c, 1) == 1)
+		;
+	e.events = EPOLLIN | EPOLLRDHUP;
+	e.data.u64 = 16;
+	epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &e);
+	CHECK(ep_wait1(ep, 0, &e) == 1 && (e.events & EPOLLHUP) &&
+	    !(e.events & EPOLLIN), "EPOLLHUP %x", e.events);
+	close(p[0]);
+	close(ep);
+}
+
+static void
+epoll_errors(const char *self)
+{
+	struct epoll_event e = { .events = EPOLLIN };
+	int ep, e2, e3, p[2], fd;
+
+	pipe(p);
+	ep = epoll_create1(0);
+	CHECK(ep_add(ep, p[0], EPOLLIN, 1) == 0, "add");
+	CHECK(ep_add(ep, p[0], EPOLLIN, 1) == EEXIST, "EEXIST");
+	CHECK(epoll_ctl(ep, EPOLL_CTL_MOD, p[1], &e) == -1 && errno == ENOENT,
+	    "MOD ENOENT");
+	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL) == -1 && errno == ENOENT,
+	    "DEL ENOENT");
+	CHECK(ep_add(ep, ep, EPOLLIN, 1) == EINVAL, "itself");
+	CHECK(ep_add(p[0], p[1], EPOLLIN, 1) == EINVAL, "not epoll");
+	CHECK(ep_add(ep, 999, EPOLLIN, 1) == EBADF, "EBADF");
+	CHECK(epoll_ctl(ep, 7, p[1], &e) == -1 && errno == EINVAL, "bad op");
+	fd = open(self, O_RDONLY);
+	CHECK(ep_add(ep, fd, EPOLLIN, 1) == EPERM, "regular file EPERM");
+	close(fd);
+	CHECK(ep_add(ep, p[1], EPOLLOUT | EPOLLEXCLUSIVE, 2) == 0,
+	    "EXCLUSIVE");
+	e.events = EPOLLOUT | EPOLLEXCLUSIVE;
+	CHECK(epoll_ctl(ep, EPOLL_CTL_MOD, p[1], &e) == -1 && errno == EINVAL,
+	    "MOD EXCLUSIVE");
+	CHECK(epoll_wait(ep, &e, 0, 0) == -1 && errno == EINVAL, "maxevents 0");
+	CHECK(epoll_wait(p[0], &e, 1, 0) == -1 && errno == EINVAL,
+	    "wait not epoll");
+	CHECK(syscall(SYS_epoll_create, 0) == -1 && errno == EINVAL,
+	    "create(0)");
+	CHECK(epoll_create1(1) == -1 && errno == EINVAL, "create1 flags");
+	/* Loops. */
+	e2 = epoll_create1(0);
+	e3 = epoll_create1(0);
+	CHECK(ep_add(ep, e2, EPOLLIN, 3) == 0, "nest");
+	CHECK(ep_add(e2, e3, EPOLLIN, 4) == 0, "nest 2");
+	CHECK(ep_add(e3, ep, EPOLLIN, 5) == ELOOP, "ELOOP 3");
+	CHECK(ep_add(e2, ep, EPOLLIN, 5) == ELOOP, "ELOOP 2");
+	close(e2);
+	close(e3);
+	close(ep);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void
+epoll_objects(void)
+{
+	struct epoll_event e, ev[4];
+	struct itimerspec it;
+	sigset_t s;
+	double t0;
+	int ep, inner, efd, tfd, sfd, n;
+
+	ep = epoll_create1(0);
+	inner = epoll_create1(0);
+	efd = eventfd(0, EFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	sigs(&s, SIGUSR1, 0);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	sfd = signalfd(-1, &s, SFD_NONBLOCK);
+	ep_add(ep, tfd, EPOLLIN, 2);
+	ep_add(ep, sfd, EPOLLIN, 3);
+	ep_add(inner, efd, EPOLLIN, 1);
+	ep_add(ep, inner, EPOLLIN, 4);
+	CHECK(epoll_wait(ep, ev, 4, 0) == 0, "nothing yet");
+	CHECK(pollin(inner, 0) == 0, "inner not ready");
+	/* eventfd through the nested set. */
+	wr64(efd, 1);
+	CHECK(pollin(inner, 0) == POLLIN, "inner ready");
+	CHECK(ep_wait1(ep, 0, &e) == 1 && e.data.u64 == 4 &&
+	    e.events == EPOLLIN, "nested: %llu", (unsigned long long)e.data.u64);
+	CHECK(ep_wait1(inner, 0, &e) == 1 && e.data.u64 == 1, "inner");
+	rd64(efd, &n);
+	/* Edge-triggered on an eventfd: each write is an event, a read is
+	 * not. */
+	e.events = EPOLLIN | EPOLLET;
+	e.data.u64 = 5;
+	epoll_ctl(inner, EPOLL_CTL_MOD, efd, &e);
+	wr64(efd, 2);
+	CHECK(ep_wait1(inner, 0, &e) == 1 && e.data.u64 == 5, "ET eventfd");
+	CHECK(ep_wait1(inner, 0, &e) == 0, "ET eventfd: once");
+	wr64(efd, 1);
+	CHECK(ep_wait1(inner, 0, &e) == 1, "ET eventfd: second write");
+	rd64(efd, &n);
+	wr64(efd, 1);
+	CHECK(ep_wait1(inner, 0, &e) == 1, "ET eventfd: after a read");
+	rd64(efd, &n);
+	/* timerfd wakes a blocked wait at its expiry. */
+	its(&it, 40, 0);
+	t0 = now();
+	timerfd_settime(tfd, 0, &it, NULL);
+	n = epoll_wait(ep, ev, 4, 3000);
+	CHECK(n == 1 && ev[0].data.u64 == 2 && now() - t0 >= 0.035 &&
+	    now() - t0 < 2, "timerfd: %d after %f", n, now() - t0);
+	rd64(tfd, &n);
+	/* signalfd: a blocked signal sent makes it ready. */
+	kill(getpid(), SIGUSR1);
+	n = epoll_wait(ep, ev, 4, 1000);
+	CHECK(n == 1 && ev[0].data.u64 == 3, "signalfd: %d", n);
+	{
+		struct signalfd_siginfo si;
+
+		CHECK(read(sfd, &si, sizeof(si)) == sizeof(si), "read sig");
+	}
+	CHECK(epoll_wait(ep, ev, 4, 0) == 0, "all taken");
+	close(sfd);
+	close(tfd);
+	close(efd);
+	close(inner);
+	close(ep);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+}
+
+/* An entry goes with its file's last descriptor (not with one of two). */
+static void
+epoll_close(void)
+{
+	struct epoll_event e;
+	int ep, p[2], q[2], d;
+
+	ep = epoll_create1(0);
+	pipe(p);
+	write(p[1], "x", 1);
+	ep_add(ep, p[0], EPOLLIN, 1);
+	CHECK(ep_wait1(ep, 0, &e) == 1, "ready");
+	d = dup(p[0]);
+	close(p[0]);
+	CHECK(ep_wait1(ep, 0, &e) == 1 && e.data.u64 == 1,
+	    "a dup keeps it");
+	close(d);
+	CHECK(ep_wait1(ep, 0, &e) == 0, "gone with the last");
+	pipe(q); /* takes p[0]'s number */
+	write(q[1], "y", 1);
+	CHECK(q[0] == p[0] && ep_add(ep, q[0], EPOLLIN, 2) == 0,
+	    "same number added again");
+	CHECK(ep_wait1(ep, 0, &e) == 1 && e.data.u64 == 2, "new entry");
+	close(q[0]);
+	close(q[1]);
+	close(p[1]);
+	close(ep);
+}
+
+/* A set is shared across fork; a child's write wakes the parent. */
+static void
+epoll_fork(void)
+{
+	struct epoll_event e;
+	int ep, efd, st;
+	double t0;
+	pid_t pid;
+
+	ep = epoll_create1(0);
+	efd = eventfd(0, 0);
+	if ((pid = fork()) == 0) {
+		if (ep_add(ep, efd, EPOLLIN, 77) != 0)
+			_exit(1);
+		msleep(100);
+		_exit(wr64(efd, 1) != 0);
+	}
+	t0 = now();
+	CHECK(ep_wait1(ep, 5000, &e) == 1 && e.data.u64 == 77 &&
+	    now() - t0 > 0.05, "woken by the child");
+	CHECK(ep_add(ep, efd, EPOLLIN, 1) == EEXIST, "the child's entry");
+	CHECK(waitpid(pid, &st, 0) == pid && st == 0, "child");
+	close(efd);
+	close(ep);
+}
+
+/* A sharer of the table (CLONE_FILES) closes what a blocked epoll_wait
+ * uses: the set stays while the wait holds it; a watched file whose last
+ * descriptor goes leaves the set. */
+static void
+epoll_race(void)
+{
+	struct epoll_event e;
+	int ep, efd, p[2], st;
+	long pid;
+
+	ep = epoll_create1(0);
+	efd = eventfd(0, 0);
+	pipe(p);
+	ep_add(ep, efd, EPOLLIN, 1);
+	ep_add(ep, p[0], EPOLLIN, 2);
+	pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		msleep(100);
+		close(ep);
+		close(p[0]);
+		signal(SIGPIPE, SIG_IGN);
+		write(p[1], "x", 1); /* EPIPE: its reader went */
+		msleep(50);
+		_exit(wr64(efd, 3) != 0);
+	}
+	CHECK(ep_wait1(ep, 5000, &e) == 1 && e.data.u64 == 1,
+	    "the eventfd, not the closed pipe: %llu",
+	    (unsigned long long)e.data.u64);
+	CHECK(epoll_wait(ep, &e, 1, 0) == -1 && errno == EBADF, "closed");
+	CHECK(waitpid((pid_t)pid, &st, 0) == pid && st == 0, "child");
+	close(efd);
+	close(p[1]);
+}
+
+/* The standard input, a host pipe: readable when the host writes, then
+ * EPOLLHUP at its end. */
+static void
+epoll_stdin(void)
+{
+	struct epoll_event e;
+	char buf[64];
+	int ep = epoll_create1(0);
+
+	CHECK(ep_add(ep, 0, EPOLLIN, 9) == 0, "add stdin");
+	CHECK(ep_wait1(ep, 10000, &e) == 1 && (e.events & EPOLLIN) &&
+	    e.data.u64 == 9, "stdin readable");
+	CHECK(read(0, buf, sizeof(buf)) == 5, "read data");
+	CHECK(ep_wait1(ep, 10000, &e) == 1 && (e.events & EPOLLHUP),
+	    "stdin hangup %x", e.events);
+	close(ep);
+}
+
+static volatile sig_atomic_t got;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	got++;
+}
+
+/* epoll_pwait's mask is the caller's while it waits. */
+static void
+epoll_sigmask(void)
+{
+	struct sigaction sa;
+	struct epoll_event e;
+	struct timespec ts = { 0, 50000000 };
+	sigset_t s, empty, cur;
+	double t0;
+	int ep, r, st;
+	pid_t pid;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigs(&s, SIGUSR1, 0);
+	sigemptyset(&empty);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	ep = epoll_create1(0);
+	if ((pid = fork()) == 0) {
+		msleep(100);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	r = epoll_pwait(ep, &e, 1, 5000, &empty);
+	CHECK(r == -1 && errno == EINTR && got == 1, "pwait EINTR %d %d",
+	    r, (int)got);
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	CHECK(sigismember(&cur, SIGUSR1), "mask restored");
+	waitpid(pid, &st, 0);
+	/* Without the mask the signal stays blocked: a timeout. */
+	kill(getpid(), SIGUSR1);
+	t0 = now();
+	CHECK(epoll_wait(ep, &e, 1, 100) == 0 && now() - t0 >= 0.09,
+	    "blocked: timeout");
+	CHECK(got == 1, "not delivered");
+	/* epoll_pwait2 (Linux 5.11): a timespec timeout, and the mask. */
+	t0 = now();
+	r = (int)syscall(441, ep, &e, 1, &ts, NULL, 8);
+	CHECK(r == 0 && now() - t0 >= 0.045, "pwait2 timeout");
+	r = (int)syscall(441, ep, &e, 1, &ts, &empty, 8);
+	CHECK(r == -1 && errno == EINTR && got == 2, "pwait2 mask");
+	r = (int)syscall(441, ep, &e, 1, &ts, &empty, 4);
+	CHECK(r == -1 && errno == EINVAL, "pwait2 sigsetsize");
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	CHECK(got == 2, "delivered once");
+	close(ep);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -356,6 +711,20 @@ main(int argc, char *argv[])
 		timerfd_modes();
 	if (all || strcmp(mode, "signalfd") == 0)
 		signalfd_modes();
+	if (all || strcmp(mode, "epoll") == 0) {
+		epoll_pipe();
+		epoll_errors(argv[0]);
+		epoll_close();
+	}
+	if (strcmp(mode, "stdin") == 0)
+		epoll_stdin();
+	if (all || strcmp(mode, "race") == 0)
+		epoll_race();
+	if (all || strcmp(mode, "epollobj") == 0) {
+		epoll_objects();
+		epoll_fork();
+		epoll_sigmask();
+	}
 	if (failures)
 		printf("%d of %d checks failed\n", failures, checks);
 	else

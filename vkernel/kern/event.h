@@ -1,4 +1,4 @@
-/* event.h: the event descriptors (eventfd, timerfd, signalfd), as kinds of struct file. */
+/* event.h: the event descriptors (eventfd, timerfd, signalfd) and epoll sets, as kinds of struct file. */
 #ifndef VKERNEL_EVENT_H
 #define VKERNEL_EVENT_H
 
@@ -37,5 +37,19 @@ int timerfd_get(struct file *f, struct itimerspec *cur);
  * thread's pending signals of the mask, then its process's. */
 int signalfd_new(uint64_t mask, int flags, struct file **fp);
 int signalfd_setmask(struct file *f, uint64_t mask);
+
+/* epoll.c: an epoll set.  epoll_ctl_file: op (EPOLL_CTL_ADD, MOD, DEL) of
+ * the entry for (tf, fd) with *ev (NULL for DEL), Linux's errors (EINVAL,
+ * EEXIST, ENOENT, ELOOP, EPERM, ENOMEM).  epoll_wait_file: up to max
+ * ready events into out, waiting until the deadline (CLOCK_MONOTONIC;
+ * NULL: none; a passed one: no wait): the number (0 at the deadline) or
+ * -EINTR.  The caller holds ep by a reference across the call. */
+struct epoll_event;
+int epoll_create_file(int flags, struct file **fp);
+bool epoll_is(const struct file *f);
+int epoll_ctl_file(struct file *ep, int op, int fd, struct file *tf,
+    const struct epoll_event *ev);
+long epoll_wait_file(struct proc *p, struct file *ep, struct epoll_event *out,
+    int max, const struct timespec *deadline);
 
 #endif /* VKERNEL_EVENT_H */

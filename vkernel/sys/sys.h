@@ -110,7 +110,7 @@ long sys_poll(struct proc *, const uint64_t *);
 long sys_ppoll(struct proc *, const uint64_t *);
 long sys_select(struct proc *, const uint64_t *);
 long sys_pselect6(struct proc *, const uint64_t *);
-/* sys_event.c: eventfd, timerfd, signalfd. */
+/* sys_event.c: eventfd, timerfd, signalfd, epoll. */
 long sys_eventfd(struct proc *, const uint64_t *);
 long sys_eventfd2(struct proc *, const uint64_t *);
 long sys_timerfd_create(struct proc *, const uint64_t *);
@@ -118,6 +118,12 @@ long sys_timerfd_settime(struct proc *, const uint64_t *);
 long sys_timerfd_gettime(struct proc *, const uint64_t *);
 long sys_signalfd(struct proc *, const uint64_t *);
 long sys_signalfd4(struct proc *, const uint64_t *);
+long sys_epoll_create(struct proc *, const uint64_t *);
+long sys_epoll_create1(struct proc *, const uint64_t *);
+long sys_epoll_ctl(struct proc *, const uint64_t *);
+long sys_epoll_wait(struct proc *, const uint64_t *);
+long sys_epoll_pwait(struct proc *, const uint64_t *);
+long sys_epoll_pwait2(struct proc *, const uint64_t *);
 
 /* sys_file.c: descriptors: lseek, fstat, ioctl, close, dup, pipes, fcntl, flock. */
 long sys_lseek(struct proc *, const uint64_t *);
