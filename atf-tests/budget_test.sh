@@ -1,5 +1,5 @@
 #!/usr/bin/env atf-sh
-# budget_test.sh: guests that hoard what the vkernel holds for them (processes, pipes, files, /proc snapshots, cached files) are refused with an errno, and the vkernel's resident memory stays under the bound docs/design.md states for -m 16m.
+# budget_test.sh: guests that hoard what the vkernel holds for them (processes, pipes, files, /proc snapshots, epoll entries, cached files) are refused with an errno, and the vkernel's resident memory stays under the bound docs/design.md states for -m 16m.
 
 . "$(atf_get_srcdir)/vk_common.sh"
 . "$(atf_get_srcdir)/proc_common.sh"
@@ -71,6 +71,18 @@ snapshots__proc_body()
 	done
 }
 
+atf_test_case epoll__entries
+epoll__entries_head()
+{
+	atf_set "descr" "epoll entries (one eventfd duplicated into set after set) until refused: ENOMEM at the kernel memory budget, under the bound"
+}
+epoll__entries_body()
+{
+	for v in glibc musl; do
+		hoard_check $v '^hoard epoll: [0-9]+ children .*, [0-9]+ made, last stopped by (ENFILE|ENOMEM|EMFILE)$' epoll 4
+	done
+}
+
 atf_test_case procs__blocked
 procs__blocked_head()
 {
@@ -100,6 +112,7 @@ atf_init_test_cases()
 	atf_add_test_case pipes__full
 	atf_add_test_case files__open
 	atf_add_test_case snapshots__proc
+	atf_add_test_case epoll__entries
 	atf_add_test_case procs__blocked
 	atf_add_test_case cache__files
 }

@@ -1,4 +1,4 @@
-/* hoard.c: guests that make the kernel hold as much as it will (processes, pipes full and empty, blocked readers and writers, open files, /proc snapshots, cached files) until it refuses; the vkernel must refuse with an errno, never grow past its memory bound. */
+/* hoard.c: guests that make the kernel hold as much as it will (processes, pipes full and empty, blocked readers and writers, open files, /proc snapshots, epoll entries, cached files) until it refuses; the vkernel must refuse with an errno, never grow past its memory bound. */
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -67,6 +69,30 @@ errname(int e)
 	}
 }
 
+/* The n-th epoll entry of a hoard: one eventfd duplicated EP_DUPS times,
+ * every duplicate in each of as many epoll sets as it takes (an entry is
+ * per file and descriptor).  0 or the errno that refused it. */
+#define EP_DUPS 256
+static int
+epoll_entry(long n)
+{
+	static int fds[EP_DUPS], ep = -1;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int i = (int)(n % EP_DUPS);
+
+	if (n == 0) {
+		if ((fds[0] = eventfd(0, 0)) < 0)
+			return errno;
+		for (i = 1; i < EP_DUPS; i++)
+			if ((fds[i] = dup(fds[0])) < 0)
+				return errno;
+		i = 0;
+	}
+	if (i == 0 && (ep = epoll_create1(0)) < 0)
+		return errno;
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) == 0 ? 0 : errno;
+}
+
 /* One child's hoard of what; returns the errno that stopped it. */
 static int
 hoard(const char *what, const char *arg)
@@ -94,6 +120,9 @@ hoard(const char *what, const char *arg)
 				e = errno;
 				break;
 			}
+		} else if (strcmp(what, "epoll") == 0) {
+			if ((e = epoll_entry(n)) != 0)
+				break;
 		} else if (strcmp(what, "snaps") == 0) {
 			if ((fd = open("/proc/self/maps", O_RDONLY)) < 0) {
 				e = errno;
