@@ -43,6 +43,8 @@ sig_case sleep__eintr sleep 0 'sleep ok\n' \
     "nanosleep and clock_nanosleep interrupted by a handled signal fail with EINTR (with or without SA_RESTART, as Linux) and report the time left"
 sig_case sigwait__timedwait_suspend sigwait 0 'sigwait ok\n' \
     "rt_sigtimedwait takes a blocked pending signal (or times out with EAGAIN, or takes a timer SIGALRM); rt_sigsuspend runs the handler and restores the mask"
+sig_case pwait__mask pwaitmask 0 'pwaitmask ok\n' \
+    "ppoll and pselect6 wait under their signal mask: a signal it lets in interrupts them (EINTR, handler run) and the old mask comes back; one it blocks stays pending"
 sig_case deliver__bad_stack badstack 139 '' \
     "A signal whose frame cannot be written (read-only altstack) kills the guest with SIGSEGV"
 
@@ -125,6 +127,7 @@ atf_init_test_cases()
 	atf_add_test_case sleep__eintr
 	atf_add_test_case restart__read
 	atf_add_test_case sigwait__timedwait_suspend
+	atf_add_test_case pwait__mask
 	atf_add_test_case deliver__bad_stack
 	atf_add_test_case sigreturn__forged
 	atf_add_test_case verbose__fault_line

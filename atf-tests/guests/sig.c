@@ -1,6 +1,7 @@
-/* sig.c: guest that exercises signal delivery (handlers, faults, masks, altstack, timers, waits, restarts, forged sigreturn frames) and prints what it saw, as it does natively. */
+/* sig.c: guest that exercises signal delivery (handlers, faults, masks, altstack, timers, waits and their masks, restarts, forged sigreturn frames) and prints what it saw, as it does natively. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/ucontext.h>
@@ -416,6 +418,57 @@ do_sigwait(void)
 	printf("sigwait %s\n", fails ? "FAILED" : "ok");
 }
 
+/*
+ * ppoll and pselect with a signal mask: a signal blocked outside the wait
+ * but not in the wait's mask interrupts it (EINTR, its handler runs), and
+ * the old mask is back afterwards; with the signal blocked in the wait's
+ * mask too, the wait times out and the signal stays pending.
+ */
+static void
+do_pwaitmask(void)
+{
+	struct timespec ts = { 5, 0 }, shortts = { 0, 200000000 };
+	sigset_t blk, open, now;
+	siginfo_t si;
+	fd_set rd;
+	int fd[2], r;
+
+	CHECK(pipe(fd) == 0, "pipe: %s", strerror(errno));
+	install(SIGALRM, record, 0);
+	sigemptyset(&blk);
+	sigaddset(&blk, SIGALRM);
+	sigprocmask(SIG_BLOCK, &blk, &open);
+	sigdelset(&open, SIGALRM);
+
+	oneshot(50000);
+	r = ppoll(&(struct pollfd){ .fd = fd[0], .events = POLLIN }, 1, &ts,
+	    &open);
+	CHECK(r == -1 && errno == EINTR, "ppoll: %d %s", r, strerror(errno));
+	CHECK(hits == 1 && last_sig == SIGALRM, "ppoll: hits %d", hits);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	CHECK(sigismember(&now, SIGALRM), "ppoll: mask not restored");
+
+	oneshot(50000);
+	FD_ZERO(&rd);
+	FD_SET(fd[0], &rd);
+	r = pselect(fd[0] + 1, &rd, NULL, NULL, &ts, &open);
+	CHECK(r == -1 && errno == EINTR, "pselect: %d %s", r,
+	    strerror(errno));
+	CHECK(hits == 2, "pselect: hits %d", hits);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	CHECK(sigismember(&now, SIGALRM), "pselect: mask not restored");
+
+	/* Blocked in the wait's mask too: a timeout, the signal pending. */
+	oneshot(50000);
+	r = ppoll(&(struct pollfd){ .fd = fd[0], .events = POLLIN }, 1,
+	    &shortts, &blk);
+	CHECK(r == 0, "blocked ppoll: %d %s", r, strerror(errno));
+	CHECK(hits == 2, "blocked ppoll: the handler ran");
+	CHECK(sigtimedwait(&blk, &si, &shortts) == SIGALRM,
+	    "SIGALRM not pending: %s", strerror(errno));
+	printf("pwaitmask %s\n", fails ? "FAILED" : "ok");
+}
+
 /* A stack the kernel cannot write: the signal kills with SIGSEGV. */
 static void
 do_badstack(void)
@@ -516,6 +569,7 @@ static const struct mode {
 	{ "itimer", do_itimer },
 	{ "sleep", do_sleep },
 	{ "sigwait", do_sigwait },
+	{ "pwaitmask", do_pwaitmask },
 	{ "badstack", do_badstack },
 	{ "forgerip", do_forge_rip },
 	{ "forgenoncanon", do_forge_noncanon },

@@ -294,4 +294,10 @@ long sys_capset(struct proc *, const uint64_t *);
 /* prctl's PR_CAPBSET_*, PR_*_KEEPCAPS, PR_*_NO_NEW_PRIVS, PR_CAP_AMBIENT. */
 long sys_prctl_cred(struct proc *, const uint64_t *);
 
+/* sys_signal.c, for the waits that take a signal mask (ppoll, pselect6,
+ * epoll_pwait): the mask set for the wait, and put back after it. */
+long sigmask_wait_begin(struct proc *p, uint64_t umask, uint64_t size,
+    uint64_t *old);
+void sigmask_wait_end(struct proc *p, uint64_t umask, uint64_t old, long r);
+
 #endif /* VKERNEL_SYS_H */

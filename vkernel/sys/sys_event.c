@@ -205,7 +205,7 @@ epoll_wait_common(struct proc *p, const uint64_t *a,
 {
 	struct epoll_event *out;
 	struct file *ep;
-	uint64_t mask, old = p->sigmask;
+	uint64_t old;
 	int max = (int)a[2];
 	long n;
 
@@ -221,22 +221,10 @@ epoll_wait_common(struct proc *p, const uint64_t *a,
 		return -EFAULT;
 	if ((out = copy_scratch(p, (size_t)max * sizeof(*out))) == NULL)
 		return -ENOMEM;
-	if (umask != 0) {
-		if (sigsetsize != sizeof(mask))
-			return -EINVAL;
-		if (copyin(p, &mask, umask, sizeof(mask)) != 0)
-			return -EFAULT;
-		p->sigmask = mask & ~SIG_UNBLOCKABLE;
-	}
+	if ((n = sigmask_wait_begin(p, umask, sigsetsize, &old)) < 0)
+		return n;
 	n = epoll_wait_file(p, ep, out, max, deadline);
-	if (umask != 0) {
-		if (n == -EINTR) {
-			p->sig.saved_mask = old;
-			p->sig.saved_mask_valid = true;
-		} else {
-			p->sigmask = old;
-		}
-	}
+	sigmask_wait_end(p, umask, old, n);
 	if (n > 0 && copyout(p, a[1], out, (size_t)n * sizeof(*out)) != 0)
 		return -EFAULT;
 	return n;

@@ -175,24 +175,11 @@ sys_poll(struct proc *p, const uint64_t *a)
 	return poll_common(p, a[0], a[1], dp);
 }
 
-/* The signal mask argument of ppoll/pselect6: checked, not yet applied
- * (signals are not delivered to handlers yet). */
-static long
-sigmask_arg(struct proc *p, uint64_t va, uint64_t size)
-{
-	uint64_t mask;
-
-	if (va == 0)
-		return 0;
-	if (size != sizeof(mask))
-		return -EINVAL;
-	return copyin(p, &mask, va, sizeof(mask)) ? -EFAULT : 0;
-}
-
 long
 sys_ppoll(struct proc *p, const uint64_t *a)
 {
 	struct timespec rel, deadline, left, *dp = NULL;
+	uint64_t old;
 	long r;
 
 	if (a[2] != 0) {
@@ -201,9 +188,10 @@ sys_ppoll(struct proc *p, const uint64_t *a)
 		if ((r = timeout_deadline(&rel, &deadline, &dp)) < 0)
 			return r;
 	}
-	if ((r = sigmask_arg(p, a[3], a[4])) < 0)
+	if ((r = sigmask_wait_begin(p, a[3], a[4], &old)) < 0)
 		return r;
 	r = poll_common(p, a[0], a[1], dp);
+	sigmask_wait_end(p, a[3], old, r);
 	if (dp != NULL && r >= 0) {
 		deadline_left(dp, &left);
 		if (copyout(p, a[2], &left, sizeof(left)) != 0)
@@ -312,7 +300,8 @@ long
 sys_pselect6(struct proc *p, const uint64_t *a)
 {
 	struct timespec rel, deadline, left, *dp = NULL;
-	struct { uint64_t ss, len; } sm;
+	struct { uint64_t ss, len; } sm = { 0, 0 };
+	uint64_t old;
 	long r;
 
 	if (a[4] != 0) {
@@ -321,13 +310,12 @@ sys_pselect6(struct proc *p, const uint64_t *a)
 		if ((r = timeout_deadline(&rel, &deadline, &dp)) < 0)
 			return r;
 	}
-	if (a[5] != 0) {
-		if (copyin(p, &sm, a[5], sizeof(sm)) != 0)
-			return -EFAULT;
-		if ((r = sigmask_arg(p, sm.ss, sm.len)) < 0)
-			return r;
-	}
+	if (a[5] != 0 && copyin(p, &sm, a[5], sizeof(sm)) != 0)
+		return -EFAULT;
+	if ((r = sigmask_wait_begin(p, sm.ss, sm.len, &old)) < 0)
+		return r;
 	r = do_select(p, a[0], a[1], a[2], a[3], dp);
+	sigmask_wait_end(p, sm.ss, old, r);
 	if (dp != NULL && r >= 0) {
 		deadline_left(dp, &left);
 		if (copyout(p, a[4], &left, sizeof(left)) != 0)

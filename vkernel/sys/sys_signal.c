@@ -123,6 +123,46 @@ sys_rt_sigsuspend(struct proc *p, const uint64_t *a)
 }
 
 /*
+ * A wait's own signal mask (ppoll, pselect6, epoll_pwait; Linux's
+ * set_user_sigmask): the mask at umask (size bytes) is p's while it waits,
+ * the old one in *old.  0, or -EINVAL / -EFAULT with nothing changed; umask
+ * 0 changes nothing.
+ */
+long
+sigmask_wait_begin(struct proc *p, uint64_t umask, uint64_t size,
+    uint64_t *old)
+{
+	uint64_t set;
+
+	*old = p->sigmask;
+	if (umask == 0)
+		return 0;
+	if (size != sizeof(set))
+		return -EINVAL;
+	if (copyin(p, &set, umask, sizeof(set)))
+		return -EFAULT;
+	p->sigmask = set & ~SIG_UNBLOCKABLE;
+	return 0;
+}
+
+/* The wait that began with sigmask_wait_begin ended with r: the old mask
+ * comes back now, or, when a signal interrupted the wait, once a handler
+ * frame holds it (at once when no handler runs), as after rt_sigsuspend,
+ * so that the signal the wait's mask let in is taken under that mask. */
+void
+sigmask_wait_end(struct proc *p, uint64_t umask, uint64_t old, long r)
+{
+	if (umask == 0)
+		return;
+	if (r == -EINTR || r == -ERESTARTNOHAND) {
+		p->sig.saved_mask = old;
+		p->sig.saved_mask_valid = true;
+	} else {
+		p->sigmask = old;
+	}
+}
+
+/*
  * Takes a pending signal of the set, waiting for one while the set is
  * unblocked: the signal, -EAGAIN at the timeout, -EINTR when another
  * (unblocked) signal came.
