@@ -21,6 +21,7 @@
 #include "file.h"
 #include "kmem.h"
 #include "lockf.h"
+#include "uipc.h"
 #include "vfs.h"
 
 #define EX_USAGE 64
@@ -614,6 +615,7 @@ main(int argc, char *argv[])
 	if (vk.verbose)
 		summary(ks, ops);
 	proc_table_fini();
+	uipc_fini(); /* rights still in flight, round a cycle or not */
 out:
 	if (ks != NULL)
 		ops->fini(ks);

@@ -66,6 +66,10 @@ describe(struct file *f, char *out, size_t len)
 		snprintf(out, len, "pipe:[%lu]", (unsigned long)st.st_ino);
 		return;
 	}
+	if (strcmp(f->ops->kind, "socket") == 0 && f->ops->stat(f, &st) == 0) {
+		snprintf(out, len, "socket:[%lu]", (unsigned long)st.st_ino);
+		return;
+	}
 	if (is_specfs_file(f)) {
 		snprintf(out, len, "%s", ((struct snap *)f->data)->path);
 		return;

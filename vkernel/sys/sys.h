@@ -90,6 +90,27 @@ int stat_path(struct proc *p, const char *gpath, bool follow,
     struct stat *st);
 void fd_link(int hostfd, char *buf, size_t len);
 
+/*
+ * sys_socket.c: what the socket calls share.
+ * sock_at: the socket at fd (held: fget): 0 and *fp, -EBADF, -ENOTSOCK.
+ * name_in: the guest's sockaddr_un at va (alen bytes) as a name: 0, 1
+ *   for the family alone (AF_UNSPEC too with unspec_ok), or -errno.
+ * name_target: name_in, and a path name resolved beneath the root to
+ *   the socket file's (dev, ino) (ECONNREFUSED: not a socket file).
+ * name_out: a name to the guest (va, its length at lenva), cut to the
+ *   guest's room, the full length reported.
+ * sock_install: f at a new descriptor (O_CLOEXEC from flags): the
+ *   number, or -errno with f dropped.
+ */
+struct uname;
+long sock_at(struct proc *p, uint64_t fd, struct file **fp);
+long name_in(struct proc *p, gva_t va, uint64_t alen, struct uname *n,
+    bool unspec_ok);
+long name_target(struct proc *p, gva_t va, uint64_t alen, struct uname *n,
+    bool unspec_ok);
+long name_out(struct proc *p, const struct uname *n, gva_t va, gva_t lenva);
+long sock_install(struct proc *p, struct file *f, int flags);
+
 /* ---- the handlers, by family (syscall.c's table names them) ---- */
 
 /* sys_rw.c: read and write, their vector and positional forms, sendfile. */
@@ -138,6 +159,26 @@ long sys_pipe2(struct proc *, const uint64_t *);
 long sys_pipe(struct proc *, const uint64_t *);
 long sys_fcntl(struct proc *, const uint64_t *);
 long sys_flock(struct proc *, const uint64_t *);
+
+/* sys_socket.c, sys_sockmsg.c: Unix-domain sockets. */
+long sys_socket(struct proc *, const uint64_t *);
+long sys_socketpair(struct proc *, const uint64_t *);
+long sys_bind(struct proc *, const uint64_t *);
+long sys_listen(struct proc *, const uint64_t *);
+long sys_connect(struct proc *, const uint64_t *);
+long sys_accept(struct proc *, const uint64_t *);
+long sys_accept4(struct proc *, const uint64_t *);
+long sys_shutdown(struct proc *, const uint64_t *);
+long sys_getsockname(struct proc *, const uint64_t *);
+long sys_getpeername(struct proc *, const uint64_t *);
+long sys_setsockopt(struct proc *, const uint64_t *);
+long sys_getsockopt(struct proc *, const uint64_t *);
+long sys_sendto(struct proc *, const uint64_t *);
+long sys_recvfrom(struct proc *, const uint64_t *);
+long sys_sendmsg(struct proc *, const uint64_t *);
+long sys_recvmsg(struct proc *, const uint64_t *);
+long sys_sendmmsg(struct proc *, const uint64_t *);
+long sys_recvmmsg(struct proc *, const uint64_t *);
 
 /* sys_fs.c: files by name: open, stat, unlink, rename, links, truncate, sync. */
 long sys_open(struct proc *, const uint64_t *);
@@ -265,7 +306,6 @@ long sys_getrlimit(struct proc *, const uint64_t *);
 long sys_exit(struct proc *, const uint64_t *);
 long sys_exit_group(struct proc *, const uint64_t *);
 long sys_prctl(struct proc *, const uint64_t *);
-long sys_getsockname(struct proc *, const uint64_t *);
 long sys_sysinfo(struct proc *, const uint64_t *);
 long sys_sched_getaffinity(struct proc *, const uint64_t *);
 long sys_sched_setaffinity(struct proc *, const uint64_t *);

@@ -248,13 +248,6 @@ sys_prctl(struct proc *p, const uint64_t *a)
 	}
 }
 
-/* getpeername, getsockname: no descriptor is a socket (yet). */
-long
-sys_getsockname(struct proc *p, const uint64_t *a)
-{
-	return fget(p, (long)a[0]) != NULL ? -ENOTSOCK : -EBADF;
-}
-
 /* sysinfo: the guest's memory and processes, the host's uptime. */
 long
 sys_sysinfo(struct proc *p, const uint64_t *a)
