@@ -80,6 +80,7 @@ pair_stream(void)
 static void
 pair_records(int type)
 {
+	static char big[1 << 20], back[1 << 20];
 	char buf[64];
 	struct msghdr mh;
 	struct iovec iov = { buf, 3 };
@@ -97,6 +98,15 @@ pair_records(int type)
 	CHECK(recv(sv[1], buf, sizeof(buf), 0) == 0, "empty record");
 	CHECK(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) == -1 &&
 	    errno == EAGAIN, "no more records");
+	memset(big, 'b', sizeof(big));
+	CHECK(write(sv[0], big, 100000) == 100000 &&
+	    read(sv[1], back, sizeof(back)) == 100000,
+	    "a 100000-byte record whole through write and read");
+	CHECK(send(sv[0], big, 150000, 0) == 150000 &&
+	    recv(sv[1], back, sizeof(back), 0) == 150000,
+	    "a 150000-byte record whole through send and recv");
+	CHECK(write(sv[0], big, sizeof(big)) == -1 && errno == EMSGSIZE,
+	    "a record past SO_SNDBUF: EMSGSIZE");
 	close(sv[0]);
 	if (type == SOCK_SEQPACKET)
 		CHECK(recv(sv[1], buf, sizeof(buf), 0) == 0, "seqpacket EOF");

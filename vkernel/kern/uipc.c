@@ -586,10 +586,12 @@ uipc_fini(void)
 	struct usock *s;
 
 	/* Only rights in flight can still hold sockets here (every
-	 * process has gone): freeing the queues frees them all. */
+	 * process has gone), and every such cycle runs through a receive
+	 * queue (a listener's pending connections are drained when its
+	 * file goes): freeing the queues frees them all. */
 	for (;;) {
-		for (s = usock_first(); s != NULL && s->head == NULL &&
-		    s->conn_head == NULL; s = s->all_next)
+		for (s = usock_first(); s != NULL && s->head == NULL;
+		    s = s->all_next)
 			;
 		if (s == NULL)
 			return;

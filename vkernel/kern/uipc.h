@@ -31,6 +31,7 @@ struct uname {
 };
 
 #define UIPC_MAXFD 253          /* SCM_MAX_FD: rights in one message */
+#define UIPC_RECMAX 425984      /* the largest record: twice wmem_max */
 
 /* A new socket of type (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET), with
  * O_NONBLOCK from flags, its creator p: 0 and *fp (one reference), or

@@ -14,6 +14,7 @@
 #include "sys.h"
 #include "file.h"
 #include "kmem.h"
+#include "uipc.h"
 
 #ifndef UIO_MAXIOV
 #define UIO_MAXIOV 1024
@@ -34,6 +35,34 @@ sys_epipe(struct proc *p)
 }
 
 /*
+ * The buffer for one read or write of want bytes on f (*bsize its size):
+ * a bounce buffer, or for a socket that keeps records, where one read or
+ * write is one record, one as large as the record up to UIPC_RECMAX
+ * (NULL past the budget: ENOMEM).
+ */
+static char *
+rw_buffer(struct proc *p, struct file *f, char *small, size_t *bsize,
+    size_t want)
+{
+	if (!uipc_is(f) || uipc_type(f) == SOCK_STREAM)
+		return copy_bounce(p, small, bsize);
+	*bsize = want < UIPC_RECMAX ? want : UIPC_RECMAX;
+	if (*bsize <= KMEM_SMALL) {
+		*bsize = KMEM_SMALL;
+		return small;
+	}
+	return copy_scratch(p, *bsize);
+}
+
+/* A write of len bytes that a socket keeping records cannot take as
+ * one: EMSGSIZE, as Linux. */
+static bool
+record_too_big(struct file *f, size_t len)
+{
+	return uipc_is(f) && uipc_type(f) != SOCK_STREAM && len > UIPC_RECMAX;
+}
+
+/*
  * Reads at most one chunk from f into the guest at va.  Like Linux, only
  * as many bytes are read as the guest can take, so a bad buffer never
  * consumes input.
@@ -47,7 +76,8 @@ read_to_guest(struct proc *p, struct file *f, gva_t va, size_t len)
 
 	if (len == 0)
 		return 0;
-	buf = copy_bounce(p, small, &bsize);
+	if ((buf = rw_buffer(p, f, small, &bsize, len)) == NULL)
+		return -ENOMEM;
 	if ((n = writable_prefix(p, va, len > bsize ? bsize : len)) == 0)
 		return -EFAULT;
 	if ((r = f->ops->read(f, p, buf, n)) <= 0)
@@ -66,15 +96,19 @@ write_from_guest(struct proc *p, struct file *f, gva_t va, size_t len)
 
 	if (len == 0)
 		return 0;
-	buf = copy_bounce(p, small, &bsize);
+	if (record_too_big(f, len))
+		return -EMSGSIZE;
+	if ((buf = rw_buffer(p, f, small, &bsize, len)) == NULL)
+		return -ENOMEM;
 	while (len > 0) {
 		size_t n = len > bsize ? bsize : len;
 
 		/* A file takes the bytes up to the first page the guest
 		 * cannot read (a short write, EFAULT if none), as Linux's
 		 * write_iter does; a pipe takes a chunk whole or not at all,
-		 * as Linux's pipe_write. */
-		if ((!pipe_is(f) && (n = readable_prefix(p, va, n)) == 0) ||
+		 * as Linux's pipe_write, and a socket a record. */
+		if ((!pipe_is(f) && !uipc_is(f) &&
+		    (n = readable_prefix(p, va, n)) == 0) ||
 		    copyin(p, buf, va, n) != 0)
 			return done > 0 ? done : -EFAULT;
 		if ((r = f->ops->write(f, p, buf, n)) < 0)
@@ -164,7 +198,8 @@ sys_readv(struct proc *p, const uint64_t *a)
 		return -EBADF;
 	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) < 0)
 		return total;
-	buf = copy_bounce(p, small, &bsize);
+	if ((buf = rw_buffer(p, f, small, &bsize, (size_t)total)) == NULL)
+		return -ENOMEM;
 	if (total > (long)bsize)
 		total = (long)bsize;
 	/* Only as much as the first buffers can take, as for read. */
@@ -210,7 +245,10 @@ sys_writev(struct proc *p, const uint64_t *a)
 		return -EBADF;
 	if ((total = sys_iov_in(p, fast, &iov, a[1], a[2])) < 0)
 		return total;
-	buf = copy_bounce(p, small, &bsize);
+	if (record_too_big(f, (size_t)total))
+		return -EMSGSIZE;
+	if ((buf = rw_buffer(p, f, small, &bsize, (size_t)total)) == NULL)
+		return -ENOMEM;
 	while (done < total) {
 		/* Gather up to a chunk. */
 		for (used = 0; i < a[2] && used < bsize;) {

@@ -14,7 +14,6 @@
 #include "uipc.h"
 
 #define SEND_CHUNK 65536      /* a stream send's piece */
-#define RECV_MAX   425984     /* the largest record (twice wmem_max) */
 #define CMSG_MAX   20480      /* Linux's optmem_max: the control buffer */
 #ifndef UIO_MAXIOV
 #define UIO_MAXIOV 1024
@@ -158,8 +157,8 @@ send_all(struct proc *p, struct file *f, struct sendargs *s, int flags)
 	long r = 0;
 
 	if (uipc_type(f) != SOCK_STREAM)
-		bsize = s->total > RECV_MAX ? RECV_MAX + 1 : s->total;
-	if (uipc_type(f) != SOCK_STREAM && s->total > RECV_MAX)
+		bsize = s->total > UIPC_RECMAX ? UIPC_RECMAX + 1 : s->total;
+	if (uipc_type(f) != SOCK_STREAM && s->total > UIPC_RECMAX)
 		r = -EMSGSIZE;
 	else if (uipc_type(f) != SOCK_STREAM)
 		buf = bsize == 0 ? small : copy_scratch(p, bsize);
@@ -395,7 +394,7 @@ static long
 recv_into(struct proc *p, struct file *f, const struct iovec *iov,
     uint64_t cnt, size_t total, struct urecv *r)
 {
-	size_t done = 0, bsize = total > RECV_MAX ? RECV_MAX : total;
+	size_t done = 0, bsize = total > UIPC_RECMAX ? UIPC_RECMAX : total;
 	bool more = uipc_type(f) == SOCK_STREAM &&
 	    (r->flags & (MSG_WAITALL | MSG_PEEK)) == MSG_WAITALL;
 	long n;
