@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -252,6 +253,57 @@ refused(const char *path)
 	    && errno == ECONNREFUSED, "sendto: ECONNREFUSED");
 	close(c);
 	return 0;
+}
+
+static int race_fd;
+static char race_buf[8];
+
+static void *
+race_reader(void *arg)
+{
+	(void)arg;
+	return (void *)(long)recv(race_fd, race_buf, sizeof(race_buf), 0);
+}
+
+/* A call blocked on a socket keeps it whatever happens meanwhile: a recv
+ * blocked while another thread closes its descriptor gets the bytes
+ * written later (as Linux: the file lives while in use); a send blocked
+ * on a full peer returns what it sent when the peer's process closes
+ * it, and the next fails with EPIPE. */
+static void
+race(void)
+{
+	static char buf[1 << 20];
+	pthread_t t;
+	void *res;
+	ssize_t n;
+	int sv[2], status;
+	pid_t pid;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	race_fd = sv[0];
+	CHECK(pthread_create(&t, NULL, race_reader, NULL) == 0, "thread");
+	usleep(100000);
+	CHECK(close(sv[0]) == 0, "close under the blocked recv");
+	CHECK(write(sv[1], "late", 4) == 4, "write after the close");
+	CHECK(pthread_join(t, &res) == 0 && (long)res == 4 &&
+	    memcmp(race_buf, "late", 4) == 0, "the blocked recv got %ld",
+	    (long)res);
+	close(sv[1]);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		usleep(200000);
+		_exit(0);
+	}
+	close(sv[1]);
+	n = send(sv[0], buf, sizeof(buf), MSG_NOSIGNAL);
+	CHECK(n > 0 && n < (ssize_t)sizeof(buf),
+	    "a send blocked on a full peer that goes: short, %zd", n);
+	CHECK(send(sv[0], buf, 1, MSG_NOSIGNAL) == -1 && errno == EPIPE,
+	    "then EPIPE");
+	CHECK(waitpid(pid, &status, 0) == pid, "child");
+	close(sv[0]);
 }
 
 /* Binds a stream socket at path and leaves the file behind. */
@@ -605,6 +657,8 @@ main(int argc, char *argv[])
 		rights(argv[2]);
 	if (strcmp(argv[1], "creds") == 0 || strcmp(argv[1], "all") == 0)
 		credentials();
+	if (strcmp(argv[1], "race") == 0 || strcmp(argv[1], "all") == 0)
+		race();
 	if (checks == 0) {
 		fprintf(stderr, "sockets: no mode %s\n", argv[1]);
 		return 2;
