@@ -158,7 +158,9 @@ send_all(struct proc *p, struct file *f, struct sendargs *s, int flags)
 
 	if (uipc_type(f) != SOCK_STREAM)
 		bsize = s->total > UIPC_RECMAX ? UIPC_RECMAX + 1 : s->total;
-	if (uipc_type(f) != SOCK_STREAM && s->total > UIPC_RECMAX)
+	if (flags & MSG_OOB)
+		r = -EOPNOTSUPP; /* out-of-band data is not built */
+	else if (uipc_type(f) != SOCK_STREAM && s->total > UIPC_RECMAX)
 		r = -EMSGSIZE;
 	else if (uipc_type(f) != SOCK_STREAM)
 		buf = bsize == 0 ? small : copy_scratch(p, bsize);
@@ -400,6 +402,8 @@ recv_into(struct proc *p, struct file *f, const struct iovec *iov,
 	long n;
 
 	r->nfds = 0;
+	if (r->flags & MSG_OOB)
+		return -EOPNOTSUPP; /* out-of-band data is not built */
 	if ((r->buf = copy_scratch(p, bsize > 0 ? bsize : 1)) == NULL)
 		return -ENOMEM;
 	do {
