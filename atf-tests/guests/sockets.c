@@ -429,6 +429,13 @@ procs(const char *dir)
 	    recvfrom(d, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen)
 	    == 2 && strcmp(from.sun_path, sb.sun_path) == 0,
 	    "recvfrom: the sender's path");
+	close(e);
+	e = socket(AF_UNIX, SOCK_DGRAM, 0);
+	flen = sizeof(from);
+	CHECK(sendto(e, "hi", 2, 0, (struct sockaddr *)&sa, sizeof(sa)) == 2 &&
+	    recvfrom(d, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen)
+	    == 2 && flen == 0, "recvfrom an unbound sender: no name, %d",
+	    (int)flen);
 	close(d);
 	close(e);
 	unlink(sa.sun_path);

@@ -375,17 +375,18 @@ iov_scatter(struct proc *p, const struct iovec *iov, uint64_t cnt,
 	return 0;
 }
 
-/* The sender's name for a receive: a datagram's, a connection's peer,
- * or just the family. */
+/* The sender's name for a receive: a datagram's, a connection's peer's;
+ * none (length 0) when the sender has no name, as Linux's
+ * unix_copy_addr. */
 static void
 recv_from(struct file *f, struct urecv *r, struct uname *n)
 {
 	if (r->from.len != 0)
 		*n = r->from;
-	else if (uipc_type(f) == SOCK_DGRAM || uipc_getname(f, true, n) != 0) {
+	else if (uipc_type(f) == SOCK_DGRAM || uipc_getname(f, true, n) != 0 ||
+	    n->len <= sizeof(sa_family_t)) {
 		memset(n, 0, sizeof(*n));
-		n->addr.sun_family = AF_UNIX;
-		n->len = sizeof(sa_family_t);
+		n->len = 0;
 	}
 }
 
