@@ -23,7 +23,7 @@ sockets_check()
 atf_test_case pair__stream_dgram_seqpacket
 pair__stream_dgram_seqpacket_head()
 {
-	atf_set "descr" "socketpair of each type: a stream joins writes, records keep their boundaries (MSG_TRUNC in msg_flags and as a flag), MSG_PEEK, EOF and EPIPE after shutdown and close, ECONNREFUSED for a closed DGRAM peer, SO_TYPE/SO_DOMAIN/SO_RCVBUF/SO_PEERCRED, fstat S_IFSOCK, the /proc fd link socket:[N], non-blocking EAGAIN and poll readiness"
+	atf_set "descr" "socketpair of each type: a stream joins writes, records keep their boundaries (MSG_TRUNC in msg_flags and as a flag), MSG_PEEK, EOF and EPIPE after shutdown and close, ECONNREFUSED for a closed DGRAM peer, SO_TYPE/SO_DOMAIN/SO_RCVBUF/SO_PEERCRED, fstat S_IFSOCK, the /proc fd link socket:[N], non-blocking EAGAIN and poll readiness, a listener's backlog (EAGAIN past it, room again after accept), SO_ACCEPTCONN"
 }
 pair__stream_dgram_seqpacket_body()
 {

@@ -306,6 +306,44 @@ race(void)
 	close(sv[0]);
 }
 
+/* A listener's backlog: connections past it wait, or (non-blocking)
+ * fail with EAGAIN, until one is accepted. */
+static void
+backlog(void)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int l, c[3], s, i, v = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    (size_t)snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
+	    "vk-backlog-%d", (int)getpid()));
+	CHECK((l = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0 &&
+	    bind(l, (struct sockaddr *)&sa, len) == 0 && listen(l, 1) == 0,
+	    "listen 1");
+	len = sizeof(v);
+	CHECK(getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 &&
+	    v == 1, "SO_ACCEPTCONN");
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(sa.sun_path + 1));
+	for (i = 0; i < 3; i++) {
+		c[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		errno = 0;
+		CHECK((connect(c[i], (struct sockaddr *)&sa, len) == 0) ==
+		    (i < 2) && (i < 2 || errno == EAGAIN),
+		    "connection %d of a backlog of 1", i);
+	}
+	CHECK((s = accept(l, NULL, NULL)) >= 0, "accept one");
+	CHECK(connect(c[2], (struct sockaddr *)&sa, len) == 0,
+	    "room again after accept");
+	close(s);
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+	close(l);
+}
+
 /* Binds a stream socket at path and leaves the file behind. */
 static void
 bind_only(const char *path)
@@ -657,6 +695,7 @@ main(int argc, char *argv[])
 		pair_records(SOCK_SEQPACKET);
 		pair_records(SOCK_DGRAM);
 		nonblock_poll();
+		backlog();
 	}
 	if (strcmp(argv[1], "names") == 0 || strcmp(argv[1], "all") == 0)
 		names(argv[2]);
