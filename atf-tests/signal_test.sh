@@ -48,6 +48,23 @@ sig_case pwait__mask pwaitmask 0 'pwaitmask ok\n' \
 sig_case deliver__bad_stack badstack 139 '' \
     "A signal whose frame cannot be written (read-only altstack) kills the guest with SIGSEGV"
 
+atf_test_case timers__two_vcpus
+timers__two_vcpus_head()
+{
+	atf_set "descr" "At -n 2, ITIMER_REAL reaches a process asleep without a deadline (pause, sigwaitinfo, sigsuspend) while the other vCPU polls: alarm, sigwait, sleep and itimer as at -n 1"
+}
+timers__two_vcpus_body()
+{
+	for m in alarm sigwait sleep itimer pwaitmask; do
+		for v in glibc musl; do
+			need_guest sig-$v
+			atf_check -s exit:0 -o inline:"before $m\n$m ok\n" \
+			    -e empty timeout 60 "$vk" -n 2 -m 64m \
+			    "$gdir/sig-$v" $m
+		done
+	done
+}
+
 atf_test_case segv__handler_resumes
 segv__handler_resumes_head()
 {
@@ -128,6 +145,7 @@ atf_init_test_cases()
 	atf_add_test_case restart__read
 	atf_add_test_case sigwait__timedwait_suspend
 	atf_add_test_case pwait__mask
+	atf_add_test_case timers__two_vcpus
 	atf_add_test_case deliver__bad_stack
 	atf_add_test_case sigreturn__forged
 	atf_add_test_case verbose__fault_line

@@ -276,8 +276,12 @@ proc_sleep(struct proc *p, struct waitq *wq, struct pollfd *hostfds,
 		waitq_add(wq, p);
 	p->sl_next = sleepers;
 	sleepers = p;
-	if (nhost > 0 || deadline != NULL)
-		poke(); /* the polling vCPU must wait for these too */
+	/* The polling vCPU must wait for these too: host descriptors, a
+	 * deadline, or the process's interval timer (sleepers_next), which a
+	 * sleep without either used to leave to a vCPU asleep in ppoll with
+	 * no timeout: SIGALRM never came to pause() at -n 2. */
+	if (nhost > 0 || deadline != NULL || p->tg->it_next != 0)
+		poke();
 	swapcontext(&p->ctx, &this_cpu->ctx);
 	/* Woken: by proc_wake, a host descriptor, the clock or a signal,
 	 * perhaps on another vCPU thread.  Others ran meanwhile: the host
