@@ -1,5 +1,5 @@
 #!/usr/bin/env atf-sh
-# fs_test.sh: the file system calls behave as on Linux with both libcs (each mode of the files guest runs natively first, then under vkernel -v, which must give every page back), no host descriptor leaks, and no path leaves the -r root.
+# fs_test.sh: the file system calls behave as on Linux with both libcs (each mode of the files guest runs natively first, then under vkernel -v, which must give every page back), FIFOs wait at open as Linux's do, no host descriptor leaks, and no path leaves the -r root.
 
 . "$(atf_get_srcdir)/vk_common.sh"
 . "$(atf_get_srcdir)/proc_common.sh"
@@ -43,6 +43,31 @@ fs_case errors__hostile errors \
     "ENAMETOOLONG, EFAULT (bad and unterminated paths), ENOENT for empty paths, EBADF, ENOTDIR dirfds, EINVAL flags"
 fs_case locks__between_processes locks \
     "fcntl F_SETLK/F_SETLKW/F_GETLK and OFD locks and flock conflict between two processes; a blocking lock waits for the holder and yields EINTR to a signal"
+
+atf_test_case fifo__opens_wait
+fifo__opens_wait_head()
+{
+	atf_set "descr" "mkfifo and mknod make FIFOs whose opens wait for the other end (ENXIO for a non-blocking writer, O_RDWR never waits, EINTR), whose data goes with the last close, natively first, then at -n 1 and -n 2; mknod of a device node is EPERM, of a directory EPERM, of a symlink EINVAL"
+}
+fifo__opens_wait_body()
+{
+	for v in glibc musl; do
+		need_guest fifo-$v
+		rm -rf "$PWD/d" && mkdir "$PWD/d"
+		atf_check -s exit:0 -o match:'^fifo ok: [0-9]+ checks$' -e empty \
+		    timeout 60 "$gdir/fifo-$v" all "$PWD/d"
+		for n in 1 2; do
+			atf_check -s exit:0 -o save:vk.out -e save:vk.err \
+			    timeout 120 "$vk" -v -n $n -m 64m \
+			    "$gdir/fifo-$v" all "$PWD/d"
+			only_line vk.out '^fifo ok: [0-9]+ checks$'
+			pages_back vk.err
+		done
+		atf_check -s exit:0 -o match:'^fifo ok: 2 checks$' -e empty \
+		    timeout 60 "$vk" -m 64m "$gdir/fifo-$v" chr "$PWD/d"
+		[ ! -e "$PWD/d/n" ] || atf_fail "a device node was made"
+	done
+}
 
 atf_test_case leak__host_descriptors
 leak__host_descriptors_head()
@@ -297,6 +322,7 @@ atf_init_test_cases()
 	atf_add_test_case names__directories_links
 	atf_add_test_case errors__hostile
 	atf_add_test_case locks__between_processes
+	atf_add_test_case fifo__opens_wait
 	atf_add_test_case leak__host_descriptors
 	atf_add_test_case root__confined
 	atf_add_test_case root__host_procfs_devices

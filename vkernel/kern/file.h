@@ -186,5 +186,14 @@ int pipe_create(struct file **rd, struct file **wr, int flags);
  * O_NONBLOCK.  0 and *fp, -EINVAL (f is no pipe) or -ENOMEM. */
 bool pipe_is(const struct file *f);
 int pipe_reopen(struct file *f, int flags, struct file **fp);
+/*
+ * Opens the FIFO whose host file is st (pathfd, an O_PATH descriptor of
+ * it, is the pipe's from now on, or closed) for p with open's flags:
+ * O_RDONLY waits for a writer unless O_NONBLOCK, O_WRONLY for a reader
+ * (with O_NONBLOCK: -ENXIO when none), O_RDWR never waits.  0 and *fp, or
+ * -ENXIO, -ENOMEM, -ENFILE, or the sleep's -ERESTARTSYS/-EINTR.
+ */
+int pipe_fifo_open(struct proc *p, int pathfd, const struct stat *st,
+    int flags, struct file **fp);
 
 #endif /* VKERNEL_FILE_H */

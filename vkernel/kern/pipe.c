@@ -1,4 +1,4 @@
-/* pipe.c: pipes with Linux's semantics: a 64 KiB ring, atomic writes up to PIPE_BUF, EOF and EPIPE when an end is gone. */
+/* pipe.c: pipes with Linux's semantics (a 64 KiB ring, atomic writes up to PIPE_BUF, EOF and EPIPE when an end is gone), and FIFOs: the guest's pipe behind a FIFO file beneath the root. */
 
 /*
  * Memory: a pipe's 64 KiB ring is made of 16 pages, each present only
@@ -11,6 +11,13 @@
  * but a write of up to PIPE_BUF bytes always fits an empty pipe and
  * nothing fails.  A guest that fills thousands of pipes holds at most the
  * budget, never the host's memory.
+ *
+ * FIFOs: a FIFO file beneath the root (mkfifo, mknod) is only a name on
+ * the host; the guest's opens of it meet in one pipe of the vkernel's,
+ * found by the file's (st_dev, st_ino) while any guest file of it is open,
+ * as gVisor keeps its own pipe behind a host FIFO.  Opens wait for the
+ * other end as Linux's fifo_open does; a host process that opens the same
+ * FIFO meets only other host processes, never the guest.
  */
 
 #include <errno.h>
@@ -19,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vkernel.h"
@@ -35,12 +43,23 @@ struct pipe {
 	int readers, writers; /* open ends */
 	int files;            /* open files of it (ends, and O_PATH ones) */
 	struct waitq rq, wq;  /* waiting for data / for room */
+	/* A FIFO's: its file's key, an O_PATH descriptor that holds the
+	 * inode (so the key is not reused while the pipe stands), the opens
+	 * of each end so far (an open that waits for the other end returns
+	 * once one came, even if it went again), and the waiting opens. */
+	bool fifo;
+	uint64_t dev, ino_host;
+	int pathfd;
+	uint64_t ropens, wopens;
+	struct waitq oq;
+	struct pipe *fnext;
 	uint64_t rseq, wseq;  /* reads and writes so far (poll_seq), ends
 	                         coming and going counting as both */
 	ino_t ino;
 };
 
 static ino_t pipe_ino = 0x70000;
+static struct pipe *fifos;  /* the FIFOs with an open file */
 
 /* A pipe is charged its own size and its first page from its creation to
  * its end; every other present page is charged while present. */
@@ -49,6 +68,16 @@ static ino_t pipe_ino = 0x70000;
 static void
 pipe_free(struct pipe *pi)
 {
+	struct pipe **pp;
+
+	if (pi->fifo) {
+		for (pp = &fifos; *pp != NULL; pp = &(*pp)->fnext)
+			if (*pp == pi) {
+				*pp = pi->fnext;
+				break;
+			}
+		close(pi->pathfd);
+	}
 	kmem_uncharge(PIPE_CHARGE);
 	free(pi);
 }
@@ -59,6 +88,7 @@ pipe_changed(struct pipe *pi)
 {
 	waitq_wakeup(&pi->rq);
 	waitq_wakeup(&pi->wq);
+	waitq_wakeup(&pi->oq);
 	waitq_wakeup(&vk_pollq);
 }
 
@@ -267,6 +297,8 @@ pipe_stat(struct file *f, struct stat *st)
 {
 	struct pipe *pi = f->data;
 
+	if (pi->fifo)  /* the FIFO file's own */
+		return fstat(pi->pathfd, st) != 0 ? -errno : 0;
 	memset(st, 0, sizeof(*st));
 	st->st_mode = S_IFIFO | 0600;
 	st->st_nlink = 1;
@@ -326,19 +358,31 @@ static const struct fileops pipe_ops = {
 	.poll_seq = pipe_seq,
 };
 
+/* A new pipe (no file yet), charged to the budget: NULL past it. */
+static struct pipe *
+pipe_new(void)
+{
+	struct pipe *pi;
+
+	if (!kmem_charge(PIPE_CHARGE))
+		return NULL;
+	if ((pi = calloc(1, sizeof(*pi))) == NULL) {
+		kmem_uncharge(PIPE_CHARGE);
+		return NULL;
+	}
+	pi->ino = pipe_ino++;
+	pi->pathfd = -1;
+	return pi;
+}
+
 int
 pipe_create(struct file **rd, struct file **wr, int flags)
 {
 	struct pipe *pi;
 	int err;
 
-	if (!kmem_charge(PIPE_CHARGE))
+	if ((pi = pipe_new()) == NULL)
 		return -ENOMEM;
-	if ((pi = calloc(1, sizeof(*pi))) == NULL) {
-		kmem_uncharge(PIPE_CHARGE);
-		return -ENOMEM;
-	}
-	pi->ino = pipe_ino++;
 	pi->readers = pi->writers = pi->files = 1;
 	if ((*rd = file_new(&pipe_ops, O_RDONLY | (flags & O_NONBLOCK),
 	    pi)) == NULL) {
@@ -384,6 +428,92 @@ pipe_reopen(struct file *f, int flags, struct file **fp)
 	pi->rseq++;
 	pi->wseq++;
 	pipe_changed(pi);
+	*fp = n;
+	return 0;
+}
+
+/*
+ * Waits, in an open of a FIFO, until the other end has been opened since
+ * (*opens moved) or is open now (*ends): 0, or -ERESTARTSYS / -EINTR when
+ * a signal came.  The caller's new file holds the pipe across the sleep.
+ */
+static int
+fifo_wait(struct proc *p, struct pipe *pi, const int *ends,
+    const uint64_t *opens)
+{
+	uint64_t seen = *opens;
+	int r;
+
+	while (*ends == 0 && *opens == seen)
+		if ((r = proc_sleep(p, &pi->oq, NULL, 0, NULL)) < 0)
+			return r;
+	return 0;
+}
+
+int
+pipe_fifo_open(struct proc *p, int pathfd, const struct stat *st, int flags,
+    struct file **fp)
+{
+	int acc = flags & O_ACCMODE;
+	struct pipe *pi;
+	struct file *n;
+	int r = 0;
+
+	if (acc != O_RDONLY && acc != O_WRONLY && acc != O_RDWR) {
+		close(pathfd);
+		return -EINVAL;
+	}
+	for (pi = fifos; pi != NULL; pi = pi->fnext)
+		if (pi->dev == (uint64_t)st->st_dev &&
+		    pi->ino_host == (uint64_t)st->st_ino)
+			break;
+	if (pi != NULL) {
+		close(pathfd);
+	} else {
+		if ((pi = pipe_new()) == NULL) {
+			close(pathfd);
+			return -ENOMEM;
+		}
+		pi->fifo = true;
+		pi->dev = st->st_dev;
+		pi->ino_host = st->st_ino;
+		pi->pathfd = pathfd;
+		pi->fnext = fifos;
+		fifos = pi;
+	}
+	/* Linux: a writer that would wait for no reader is ENXIO. */
+	if (acc == O_WRONLY && (flags & O_NONBLOCK) && pi->readers == 0) {
+		if (pi->files == 0)
+			pipe_free(pi);
+		return -ENXIO;
+	}
+	if ((n = file_new(&pipe_ops, flags & (O_ACCMODE | O_NONBLOCK),
+	    pi)) == NULL) {
+		r = -errno;
+		if (pi->files == 0)
+			pipe_free(pi);
+		return r;
+	}
+	pi->files++;
+	if (file_readable(n)) {
+		pi->readers++;
+		pi->ropens++;
+	}
+	if (file_writable(n)) {
+		pi->writers++;
+		pi->wopens++;
+	}
+	pi->rseq++;
+	pi->wseq++;
+	pipe_changed(pi);
+	if (acc == O_RDONLY && !(flags & O_NONBLOCK))
+		r = fifo_wait(p, pi, &pi->writers, &pi->wopens);
+	else if (acc == O_WRONLY)
+		r = fifo_wait(p, pi, &pi->readers, &pi->ropens);
+	if (r < 0) {
+		file_unref(n);  /* its close lets the other side know */
+		return r;
+	}
 	*fp = n;
 	return 0;
 }

@@ -356,7 +356,25 @@ open_missing(char *path, bool nofollow, int hflags, mode_t mode)
 int
 vfs_open(const char *gpath, int flags, mode_t mode)
 {
-	int hflags = host_flags(flags), fd, links;
+	return vfs_open_fifo(gpath, flags, mode, NULL);
+}
+
+/* May the caller open the file at fd (O_PATH) with flags: 0 or -errno. */
+static int
+may_open(int fd, int flags)
+{
+	static const int want[4] = { R_OK, W_OK, R_OK | W_OK, R_OK | W_OK };
+
+	if (faccessat(fd, "", want[flags & O_ACCMODE],
+	    AT_EMPTY_PATH | AT_EACCESS) != 0)
+		return -errno;
+	return 0;
+}
+
+int
+vfs_open_fifo(const char *gpath, int flags, mode_t mode, struct stat *fifo)
+{
+	int hflags = host_flags(flags), fd, links, r;
 	char path[PATH_MAX];
 	struct stat st;
 
@@ -388,6 +406,14 @@ vfs_open(const char *gpath, int flags, mode_t mode)
 		close(fd);
 		/* O_NOFOLLOW on a symlink; O_CREAT on a directory. */
 		return S_ISLNK(st.st_mode) ? -ELOOP : -EISDIR;
+	}
+	if (fifo != NULL && S_ISFIFO(st.st_mode)) {
+		if ((r = may_open(fd, flags)) < 0) {
+			close(fd);
+			return r;
+		}
+		*fifo = st;
+		return fd;
 	}
 	return checked(reopen(fd, hflags & ~(O_CREAT | O_NOFOLLOW), mode),
 	    true, &st);

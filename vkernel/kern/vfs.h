@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct proc;
@@ -45,6 +46,12 @@ int vfs_abspath(struct proc *p, int dirfd, const char *upath, char *out);
  * the same checks (through a dangling symlink, at its target, as Linux).
  */
 int vfs_open(const char *gpath, int flags, mode_t mode);
+/* vfs_open, except that a FIFO (without O_PATH) is not opened on the
+ * host: its O_PATH descriptor comes back, with its stat in *fifo, once
+ * the host says the caller may open it so (a FIFO is the guest's own pipe,
+ * pipe.c).  fifo->st_mode is left alone for anything else. */
+int vfs_open_fifo(const char *gpath, int flags, mode_t mode,
+    struct stat *fifo);
 /* vfs_open(gpath, O_PATH, follow ? 0 : O_NOFOLLOW): for the calls that
  * act on a file through its name (stat, readlink, chown, utimes...). */
 int vfs_open_path(const char *gpath, bool follow);

@@ -78,6 +78,8 @@ long sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
 struct file;
 struct stat;
 long path_in(struct proc *p, uint64_t dirfd, gva_t upath, char *gpath);
+long parent_at(struct proc *p, uint64_t dirfd, gva_t upath, bool create,
+    char *gpath, const char **base, int *pfd);
 long at_path(struct proc *p, uint64_t dirfd, gva_t upath, bool empty_ok,
     char *gpath, struct file **fp);
 struct file *file_at(struct proc *p, uint64_t fd);
@@ -182,6 +184,8 @@ long sys_recvmmsg(struct proc *, const uint64_t *);
 
 /* sys_fs.c: files by name: open, stat, unlink, rename, links, truncate, sync. */
 long sys_open(struct proc *, const uint64_t *);
+long sys_mknod(struct proc *, const uint64_t *);
+long sys_mknodat(struct proc *, const uint64_t *);
 long sys_openat(struct proc *, const uint64_t *);
 long sys_creat(struct proc *, const uint64_t *);
 long sys_newfstatat(struct proc *, const uint64_t *);

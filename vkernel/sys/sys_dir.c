@@ -45,13 +45,8 @@ do_mkdirat(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t mode)
 	long r;
 	int pfd;
 
-	if ((r = path_in(p, dirfd, upath, gpath)) < 0)
+	if ((r = parent_at(p, dirfd, upath, true, gpath, &base, &pfd)) < 0)
 		return r;
-	if (specfs_owns(gpath))
-		return specfs_refuse(p, gpath, true);
-	p->nhostcalls++;
-	if ((pfd = vfs_open_parent(gpath, &base)) < 0)
-		return pfd;
 	r = vfs_dot(base) ? -EEXIST : mkdirat(pfd, base,
 	    (mode_t)mode & 07777 & ~p->tg->umask) != 0 ? -errno : 0;
 	close(pfd);

@@ -75,6 +75,7 @@ static long
 open_file(struct proc *p, const char *gpath, int flags, mode_t mode,
     struct file **fp)
 {
+	struct stat st;
 	long r;
 	int fd;
 
@@ -86,8 +87,12 @@ open_file(struct proc *p, const char *gpath, int flags, mode_t mode,
 		return r;
 	}
 	p->nhostcalls++;
-	if ((fd = vfs_open(gpath, flags, mode & 07777 & ~p->tg->umask)) < 0)
+	st.st_mode = 0;
+	if ((fd = vfs_open_fifo(gpath, flags, mode & 07777 & ~p->tg->umask,
+	    &st)) < 0)
 		return fd;
+	if (S_ISFIFO(st.st_mode))
+		return pipe_fifo_open(p, fd, &st, flags, fp);
 	if ((*fp = file_vfs_new(fd, flags)) == NULL) {
 		int err = errno;
 
@@ -117,6 +122,45 @@ do_open(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t uflags,
 	if (r < 0)
 		file_unref(f);
 	return r;
+}
+
+/*
+ * mknod: a regular file, a FIFO (the guest's pipe behind it: pipe.c) or a
+ * socket file, beneath its parent as mkdir makes a directory.  Device
+ * nodes are EPERM, as for a process without CAP_MKNOD: a guest never
+ * makes a host device; a directory is EPERM, a symlink EINVAL, as Linux.
+ */
+static long
+do_mknodat(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t mode)
+{
+	char gpath[PATH_MAX];
+	mode_t type = (mode_t)mode & S_IFMT;
+	const char *base;
+	long r;
+	int pfd;
+
+	if (type == S_IFCHR || type == S_IFBLK || type == S_IFDIR)
+		return -EPERM;  /* a directory too, as Linux's may_mknod */
+	if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
+		return -EINVAL;
+	if ((r = parent_at(p, dirfd, upath, true, gpath, &base, &pfd)) < 0)
+		return r;
+	r = vfs_dot(base) ? -EEXIST : mknodat(pfd, base, (type ? type : S_IFREG) |
+	    ((mode_t)mode & 07777 & ~p->tg->umask), 0) != 0 ? -errno : 0;
+	close(pfd);
+	return r;
+}
+
+long
+sys_mknod(struct proc *p, const uint64_t *a)
+{
+	return do_mknodat(p, AT_FDCWD, a[0], a[1]);
+}
+
+long
+sys_mknodat(struct proc *p, const uint64_t *a)
+{
+	return do_mknodat(p, a[0], a[1], a[2]);
 }
 
 long
@@ -330,13 +374,8 @@ do_unlinkat(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t flags)
 
 	if (flags & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
-	if ((r = path_in(p, dirfd, upath, gpath)) < 0)
+	if ((r = parent_at(p, dirfd, upath, false, gpath, &base, &pfd)) < 0)
 		return r;
-	if (specfs_owns(gpath))
-		return specfs_refuse(p, gpath, false);
-	p->nhostcalls++;
-	if ((pfd = vfs_open_parent(gpath, &base)) < 0)
-		return pfd;
 	if (vfs_dot(base))
 		r = !(flags & AT_REMOVEDIR) ? -EISDIR :
 		    base[1] == '.' ? -ENOTEMPTY : -EINVAL;

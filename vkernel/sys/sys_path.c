@@ -36,6 +36,28 @@ path_in(struct proc *p, uint64_t dirfd, gva_t upath, char *gpath)
 	return vfs_abspath(p, (int)dirfd, path, gpath);
 }
 
+/*
+ * The parent directory of the name (dirfd, upath) that a call makes or
+ * removes: *pfd its host descriptor (the caller closes it) and *base the
+ * last component, inside gpath (PATH_MAX bytes).  0, or -errno: a name
+ * specfs owns is specfs_refuse's answer (create: the call makes it).
+ */
+long
+parent_at(struct proc *p, uint64_t dirfd, gva_t upath, bool create,
+    char *gpath, const char **base, int *pfd)
+{
+	long r;
+
+	if ((r = path_in(p, dirfd, upath, gpath)) < 0)
+		return r;
+	if (specfs_owns(gpath))
+		return specfs_refuse(p, gpath, create);
+	p->nhostcalls++;
+	if ((*pfd = vfs_open_parent(gpath, base)) < 0)
+		return *pfd;
+	return 0;
+}
+
 /* Like path_in, but with AT_EMPTY_PATH an empty path names dirfd itself:
  * 1 and *fp (NULL for AT_FDCWD: then gpath is the directory's path), or
  * 0 with gpath, or -errno. */
