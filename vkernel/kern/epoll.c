@@ -208,25 +208,10 @@ epoll_close(struct file *f)
 	kmem_free(ep, sizeof(*ep));
 }
 
-static int
-epoll_stat(struct file *f, struct stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IRUSR | S_IWUSR;
-	st->st_nlink = 1;
-	st->st_ino = 1;
-	st->st_dev = 0xd;
-	st->st_uid = getuid();
-	st->st_gid = getgid();
-	st->st_blksize = 4096;
-	return 0;
-}
-
 static const struct fileops epoll_ops = {
 	.kind = "eventpoll",
 	.poll = epoll_poll,
-	.stat = epoll_stat,
+	.stat = file_anon_stat,
 	.close = epoll_close,
 	.poll_time = epoll_time,
 	.poll_seq = epoll_seq,

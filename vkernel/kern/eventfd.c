@@ -36,22 +36,6 @@ struct eventfd {
 	uint64_t rseq, wseq;  /* reads and writes so far (poll_seq) */
 };
 
-/* A stat of an anonymous inode, as Linux's anon_inode_fs gives. */
-static int
-anon_stat(struct file *f, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IRUSR | S_IWUSR;
-	st->st_nlink = 1;
-	st->st_ino = 1;
-	st->st_dev = 0xd;
-	st->st_uid = getuid();
-	st->st_gid = getgid();
-	st->st_blksize = 4096;
-	(void)f;
-	return 0;
-}
-
 static void
 efd_changed(struct eventfd *e)
 {
@@ -146,7 +130,7 @@ static const struct fileops eventfd_ops = {
 	.read = efd_read,
 	.write = efd_write,
 	.poll = efd_poll,
-	.stat = anon_stat,
+	.stat = file_anon_stat,
 	.close = efd_close,
 	.poll_seq = efd_seq,
 };
@@ -272,7 +256,7 @@ static const struct fileops timerfd_ops = {
 	.kind = "timerfd",
 	.read = tfd_read,
 	.poll = tfd_poll,
-	.stat = anon_stat,
+	.stat = file_anon_stat,
 	.close = tfd_close,
 	.poll_time = tfd_time,
 	.poll_seq = tfd_seq,

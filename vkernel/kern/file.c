@@ -113,6 +113,27 @@ file_key(struct file *f)
 	return 0;
 }
 
+void
+file_pseudo_stat(struct stat *st, mode_t mode, ino_t ino, dev_t dev)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = mode;
+	st->st_nlink = 1;
+	st->st_ino = ino;
+	st->st_dev = dev;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_blksize = 4096;
+}
+
+int
+file_anon_stat(struct file *f, struct stat *st)
+{
+	(void)f;
+	file_pseudo_stat(st, S_IRUSR | S_IWUSR, 1, 0xd); /* anon_inode_fs */
+	return 0;
+}
+
 /* ---- the vkernel's standard streams ---- */
 
 /* Waits until the host descriptor is ready for events, or says why not. */

@@ -87,6 +87,13 @@ bool file_writable(const struct file *f);
 /* Looks up (once) the key and type of the host file behind f, which has
  * a host descriptor: 0 or -errno. */
 int file_key(struct file *f);
+/* The stat of a file with no host file behind it (a pipe, a socket, an
+ * anonymous inode), as Linux's pseudo file systems give: mode, inode and
+ * the file system's anonymous device, owned by the vkernel's ids. */
+void file_pseudo_stat(struct stat *st, mode_t mode, ino_t ino, dev_t dev);
+/* An anonymous inode's (eventfd, timerfd, signalfd, epoll): a fileops
+ * stat. */
+int file_anon_stat(struct file *f, struct stat *st);
 
 /* The vkernel's own standard streams (hostfd 0, 1, 2), wrapped as files
  * on duplicates of them.  NULL with errno set on failure. */

@@ -299,14 +299,8 @@ pipe_stat(struct file *f, struct stat *st)
 
 	if (pi->fifo)  /* the FIFO file's own */
 		return fstat(pi->pathfd, st) != 0 ? -errno : 0;
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFIFO | 0600;
-	st->st_nlink = 1;
-	st->st_ino = pi->ino;
-	st->st_dev = 0xc; /* Linux's pipefs is an anonymous device too */
-	st->st_uid = getuid();
-	st->st_gid = getgid();
-	st->st_blksize = 4096;
+	/* Linux's pipefs is an anonymous device too */
+	file_pseudo_stat(st, S_IFIFO | 0600, pi->ino, 0xc);
 	return 0;
 }
 

@@ -103,21 +103,6 @@ sfd_poll(struct file *f)
 	return p != NULL && sfd_has(f->data, p) ? POLLIN | POLLRDNORM : 0;
 }
 
-static int
-sfd_stat(struct file *f, struct stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IRUSR | S_IWUSR;
-	st->st_nlink = 1;
-	st->st_ino = 1;
-	st->st_dev = 0xd;
-	st->st_uid = getuid();
-	st->st_gid = getgid();
-	st->st_blksize = 4096;
-	return 0;
-}
-
 static void
 sfd_close(struct file *f)
 {
@@ -131,7 +116,7 @@ static const struct fileops signalfd_ops = {
 	.kind = "signalfd",
 	.read = sfd_read,
 	.poll = sfd_poll,
-	.stat = sfd_stat,
+	.stat = file_anon_stat,
 	.close = sfd_close,
 };
 

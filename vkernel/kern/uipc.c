@@ -656,14 +656,8 @@ usock_stat(struct file *f, struct stat *st)
 {
 	struct usock *s = f->data;
 
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFSOCK | 0777;
-	st->st_nlink = 1;
-	st->st_ino = s->ino;
-	st->st_dev = 0x8; /* Linux's sockfs is an anonymous device */
-	st->st_uid = getuid();
-	st->st_gid = getgid();
-	st->st_blksize = 4096;
+	/* Linux's sockfs is an anonymous device */
+	file_pseudo_stat(st, S_IFSOCK | 0777, s->ino, 0x8);
 	return 0;
 }
 
