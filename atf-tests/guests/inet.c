@@ -181,6 +181,40 @@ tcp(int af)
 	close(s);
 }
 
+/* recvmmsg's timeout, as Linux: looked at after each datagram, what is
+ * left written back; a bad one EINVAL. */
+static void
+mmsg(int u, int v)
+{
+	struct mmsghdr mm[4];
+	struct iovec iov[4];
+	char bufs[4][16];
+	struct timespec ts = { 0, 0 };
+	int i;
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < 4; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = sizeof(bufs[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (i = 0; i < 3; i++)
+		CHECK(send(v, "abc", 3, 0) == 3, "send %d", i);
+	usleep(50000);
+	CHECK(recvmmsg(u, mm, 4, 0, &ts) == 1 && mm[0].msg_len == 3,
+	    "recvmmsg with a timeout of 0: one datagram");
+	ts.tv_sec = 5;
+	CHECK(recvmmsg(u, mm, 2, 0, &ts) == 2 && mm[1].msg_len == 3,
+	    "recvmmsg: the other two");
+	CHECK(ts.tv_sec <= 5 && (ts.tv_sec < 5 || ts.tv_nsec == 0) &&
+	    ts.tv_sec >= 3, "what is left of the timeout: %ld.%09ld",
+	    (long)ts.tv_sec, ts.tv_nsec);
+	ts.tv_nsec = 1000000000;
+	CHECK(recvmmsg(u, mm, 2, MSG_DONTWAIT, &ts) == -1 && errno == EINVAL,
+	    "a bad timeout: EINVAL");
+}
+
 /* UDP: sendto/recvfrom with the sender's address, recvmsg's name,
  * MSG_PEEK, MSG_TRUNC, connect, FIONREAD, a receive timeout. */
 static void
@@ -237,6 +271,7 @@ udp(int af)
 	    tv.tv_sec == 0 && tv.tv_usec == 200000, "SO_RCVTIMEO read back");
 	CHECK(recv(u, buf, sizeof(buf), MSG_DONTWAIT) == -1 &&
 	    errno == EAGAIN, "MSG_DONTWAIT");
+	mmsg(u, v);
 	close(u);
 	close(v);
 }

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include "sys.h"
+#include "clock.h"
 #include "file.h"
 #include "inet.h"
 #include "uipc.h"
@@ -454,17 +455,31 @@ sys_recvfrom(struct proc *p, const uint64_t *a)
 	return (e = name_out(p, &from, a[4], a[5])) < 0 ? e : n;
 }
 
+/*
+ * recvmmsg's timeout is Linux's: checked after each message received (a
+ * receive that blocks is not cut short by it), what is left of it
+ * written back at the end; EINVAL for a bad timespec.
+ */
 long
 sys_recvmmsg(struct proc *p, const uint64_t *a)
 {
 	struct file *f;
 	uint64_t i, n = a[2] > UIO_MAXIOV ? UIO_MAXIOV : a[2];
+	struct timespec ts, dl;
 	int flags = (int)a[3];
 	unsigned len;
 	long r;
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (a[4] != 0) {
+		if (copyin(p, &ts, a[4], sizeof(ts)) != 0)
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+		    ts.tv_nsec >= 1000000000)
+			return -EINVAL;
+		deadline_after(&dl, &ts);
+	}
 	for (i = 0; i < n; i++) {
 		gva_t va = a[1] + i * sizeof(struct mmsghdr);
 
@@ -479,6 +494,15 @@ sys_recvmmsg(struct proc *p, const uint64_t *a)
 		copy_scratch_release(p);
 		if (flags & MSG_WAITFORONE)
 			flags |= MSG_DONTWAIT;
+		if (a[4] != 0 && deadline_passed(&dl)) {
+			i++;
+			break;
+		}
+	}
+	if (a[4] != 0) {
+		deadline_left(&dl, &ts);
+		if (copyout(p, a[4], &ts, sizeof(ts)) != 0)
+			return -EFAULT;
 	}
 	return i > 0 ? (long)i : r;
 }
