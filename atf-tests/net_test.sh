@@ -223,6 +223,112 @@ user__pasta_body()
 	    timeout 30 "$vk" -v -I user -m 64m "$gdir/inet-glibc" probe 9
 }
 
+# py_check SCRIPT ARGS...: Debian's python3 runs the script (written by the
+# case) natively, then under vkernel, with the same output.
+py_check()
+{
+	[ -x /usr/bin/python3 ] ||
+	    atf_skip "no /usr/bin/python3: install python3"
+	/usr/bin/python3 -c 'import asyncio, socketserver, multiprocessing' \
+	    2>/dev/null || atf_skip "python3's standard library is missing: install python3"
+	vk_setup
+	atf_check -s exit:0 -o save:native.out timeout 120 /usr/bin/python3 "$@"
+	atf_check -s exit:0 -o file:native.out -e empty \
+	    timeout 300 "$vk" -m 512m /usr/bin/python3 "$PWD/$1" "$PWD"
+}
+
+atf_test_case debian__python3_socketserver
+debian__python3_socketserver_head()
+{
+	atf_set "descr" "Debian's python3 socketserver: a threading TCP server on 127.0.0.1 and a threading Unix stream server on a path, each echoing lines to a client, as natively"
+}
+debian__python3_socketserver_body()
+{
+	cat >ss.py <<'EOF'
+import os, socket, socketserver, sys, threading
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(b"echo " + line)
+def run(server, connect):
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    with connect() as c:
+        f = c.makefile("rwb")
+        for w in (b"one\n", b"two\n"):
+            f.write(w); f.flush()
+            print(f.readline().decode(), end="")
+        f.close()
+    server.shutdown(); server.server_close()
+tcp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Echo)
+run(tcp, lambda: socket.create_connection(tcp.server_address))
+path = os.path.join(sys.argv[1], "echo.sock")
+unix = socketserver.ThreadingUnixStreamServer(path, Echo)
+def uconn():
+    s = socket.socket(socket.AF_UNIX); s.connect(path); return s
+run(unix, uconn)
+os.unlink(path)
+print("socketserver done")
+EOF
+	py_check ss.py "$PWD"
+}
+
+atf_test_case debian__python3_asyncio
+debian__python3_asyncio_head()
+{
+	atf_set "descr" "Debian's python3 asyncio: start_server on 127.0.0.1 and open_connection to localhost in one event loop (epoll), as natively"
+}
+debian__python3_asyncio_body()
+{
+	cat >aio.py <<'EOF'
+import asyncio
+async def handle(r, w):
+    while (line := await r.readline()):
+        w.write(line.upper()); await w.drain()
+    w.close()
+async def main():
+    srv = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = srv.sockets[0].getsockname()[1]
+    r, w = await asyncio.open_connection("localhost", port)
+    for word in ("alpha\n", "beta\n"):
+        w.write(word.encode()); await w.drain()
+        print((await r.readline()).decode(), end="")
+    w.close(); await w.wait_closed()
+    srv.close(); await srv.wait_closed()
+    print("asyncio done")
+asyncio.run(main())
+EOF
+	py_check aio.py
+}
+
+atf_test_case debian__busybox_nc
+debian__busybox_nc_head()
+{
+	atf_set "descr" "busybox nc listens on 127.0.0.1 in the background and busybox nc sends it a line, in a busybox shell under vkernel, as natively"
+}
+debian__busybox_nc_body()
+{
+	vk_setup
+	[ -x /bin/busybox ] || atf_skip "no /bin/busybox: install busybox-static"
+	cat >nc.sh <<'EOF'
+p=$1
+busybox nc -l -p $p > got.txt &
+i=0
+while [ $i -lt 50 ]; do
+	echo "hello from nc" | busybox nc 127.0.0.1 $p && break
+	i=$((i + 1)); sleep 0.1
+done
+wait
+cat got.txt
+EOF
+	p=$(port)
+	atf_check -s exit:0 -o inline:"hello from nc\n" -e ignore \
+	    timeout 60 /bin/busybox sh nc.sh $p
+	rm -f got.txt
+	atf_check -s exit:0 -o inline:"hello from nc\n" -e ignore \
+	    timeout 120 "$vk" -m 64m /bin/busybox sh "$PWD/nc.sh" $((p + 1))
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case loopback__tcp_udp
@@ -233,4 +339,7 @@ atf_init_test_cases()
 	atf_add_test_case killed__nothing_left
 	atf_add_test_case debian__python3_sockets
 	atf_add_test_case user__pasta
+	atf_add_test_case debian__python3_socketserver
+	atf_add_test_case debian__python3_asyncio
+	atf_add_test_case debian__busybox_nc
 }
