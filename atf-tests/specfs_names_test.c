@@ -178,7 +178,10 @@ ATF_TC_BODY(getdents__listings, tc)
 	ATF_CHECK_STREQ(names, ". .. cmdline comm cwd environ exe fd maps "
 	    "stat status task ");
 	listing("/proc/sys/kernel", names, sizeof(names));
-	ATF_CHECK_STREQ(names, ". .. hostname osrelease ostype ");
+	ATF_CHECK_STREQ(names, ". .. hostname msgmax msgmnb msgmni osrelease "
+	    "ostype sem shmall shmmax shmmni ");
+	listing("/proc/sysvipc", names, sizeof(names));
+	ATF_CHECK_STREQ(names, ". .. msg sem shm ");
 	/* The process table is empty here: /proc lists no number, not even
 	 * the host's pid 1. */
 	listing("/proc", names, sizeof(names));

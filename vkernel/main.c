@@ -22,6 +22,7 @@
 #include "kmem.h"
 #include "lockf.h"
 #include "uipc.h"
+#include "ipc.h"
 #include "vfs.h"
 
 #define EX_USAGE 64
@@ -612,6 +613,11 @@ main(int argc, char *argv[])
 	rc = WIFSIGNALED(proc_init_status()) ?
 	    128 + WTERMSIG(proc_init_status()) :
 	    WEXITSTATUS(proc_init_status());
+	/* IPC objects live past their processes; they go before the
+	 * summary counts the pages left. */
+	ipc_sem_fini();
+	ipc_msg_fini();
+	ipc_shm_fini();
 	if (vk.verbose)
 		summary(ks, ops);
 	proc_table_fini();

@@ -1,0 +1,149 @@
+#!/usr/bin/env atf-sh
+# ipc_test.sh: System V semaphores, message queues and shared memory behave as on Linux and stay private to one vkernel (the sysvipc guest, run natively first with the same expectations; util-linux's ipcs, ipcmk and ipcrm).
+
+. "$(atf_get_srcdir)/vk_common.sh"
+. "$(atf_get_srcdir)/proc_common.sh"
+
+# ipc_check GUEST MODE: `GUEST MODE` passes natively and then under
+# vkernel (both libcs, also at -n 2), printing "MODE ok: N checks" with
+# the same N and nothing on stderr; the vkernel's malloc poisons what it
+# frees (glibc.malloc.perturb), so an object used after it went crashes
+# rather than working by luck.
+ipc_check()
+{
+	for v in glibc musl; do
+		need_guest $1-$v
+		timeout 60 "$gdir/$1-$v" $2 >native.out 2>native.err ||
+		    atf_fail "$1 $2 failed natively: $(cat native.out native.err)"
+		grep -Eq "^$2 ok: [0-9]+ checks$" native.out ||
+		    atf_fail "$1 $2 natively: $(cat native.out)"
+		atf_check -s exit:0 -o file:native.out -e empty \
+		    env GLIBC_TUNABLES=glibc.malloc.perturb=165 \
+		    timeout 60 "$vk" -m 64m "$gdir/$1-$v" $2
+		atf_check -s exit:0 -o file:native.out -e empty \
+		    timeout 60 "$vk" -n 2 -m 64m "$gdir/$1-$v" $2
+	done
+}
+
+# ipc_case NAME GUEST MODE DESCRIPTION: defines the test case NAME.
+ipc_case()
+{
+	atf_test_case $1
+	eval "$1_head() { atf_set descr '$4'; }"
+	eval "$1_body() { ipc_check $2 $3; }"
+}
+
+ipc_case sem__ops_waits_errors sysvipc sem \
+    "semget (keys, IPC_CREAT|IPC_EXCL, nsems bounds), semctl (GETVAL/SETVAL/GETALL/SETALL/GETPID, IPC_STAT/IPC_SET, IPC_INFO/SEM_INFO/SEM_STAT, ERANGE), semop atomicity across two semaphores, IPC_NOWAIT EAGAIN, wait-for-zero, ERANGE, EFBIG, E2BIG and EINVAL for nsops (an unsigned int), EFAULT, bad ids, EACCES/EPERM as nobody; a child blocked until posts (GETNCNT, GETZCNT), semtimedop timing out after its time, EINTR even with SA_RESTART, IPC_RMID waking a sleeper with EIDRM"
+ipc_case sem__undo_exit_fork_threads sysvipc semundo \
+    "SEM_UNDO: applied when a child exits, not when its own fork child exits (not inherited), shared with a thread (applied only at the process end), cleared by SETVAL, applied after SIGKILL"
+ipc_case msg__types_waits_rmid sysvipc msg \
+    "msgsnd/msgrcv: type 0, >0, <0 (lowest first), MSG_EXCEPT, MSG_NOERROR, E2BIG (the message stays), ENOMSG, EINVAL for type 0, sizes past MSGMAX or negative, EFAULT both ways; IPC_STAT counts and pids, IPC_SET msg_qbytes, a full queue EAGAIN and a sender blocked until a receive, a receiver blocked until its type comes, EIDRM to a sleeper, EINTR, IPC_INFO, MSG_STAT"
+ipc_case shm__fork_exec_rmid sysvipc shm \
+    "shmget/shmat: zero-filled, shared with a fork child both ways, nattch counts (fork, exec detaches, exit), SHM_RDONLY writes SIGSEGV, shmdt by the attach address only (EINVAL inside or twice), SHM_RND, EINVAL for a taken range unless SHM_REMAP, IPC_RMID while attached (SHM_DEST, key 0, still usable, gone with the last detach), keys and sizes (EINVAL past SHMMAX or the segment), EACCES/EPERM as nobody, SHM_STAT, IPC_INFO"
+ipc_case proc__sysvipc_limits sysvipc proc \
+    "/proc/sysvipc/{sem,msg,shm} list the objects made with their keys, modes, sizes, pids and counts in the columns of Linux; /proc/sys/kernel/{sem,msgmax,msgmnb,msgmni,shmmni} say what IPC_INFO says; the objects leave the files with IPC_RMID"
+
+atf_test_case ipcs__util_linux
+ipcs__util_linux_head()
+{
+	atf_set "descr" "Debian's ipcs -l shows the vkernel's limits; ipcmk makes a segment, an array and a queue that ipcs lists; ipcrm -a removes them"
+}
+ipcs__util_linux_body()
+{
+	vk_setup
+	[ -x /usr/bin/ipcs ] && [ -x /usr/bin/ipcmk ] ||
+	    atf_fail "util-linux's ipcs and ipcmk are not installed"
+	atf_check -s exit:0 -o save:limits.out -e empty \
+	    timeout 60 "$vk" -m 64m /usr/bin/ipcs -l
+	has_line limits.out "max semaphores per array = 32000"
+	has_line limits.out "max semaphores system wide = 1024000"
+	has_line limits.out "max ops per semop call = 500"
+	has_line limits.out "max size of message (bytes) = 8192"
+	has_line limits.out "max number of segments = 4096"
+	atf_check -s exit:0 -o save:made.out -e empty \
+	    timeout 60 "$vk" -m 64m /bin/sh -c \
+	    'ipcmk -M 8192 && ipcmk -S 3 && ipcmk -Q && ipcs &&
+	     ipcrm -a && echo removed && ipcs'
+	# Before "removed": one of each; after: none.
+	sed -n '1,/^removed$/p' made.out >before.out
+	sed -n '/^removed$/,$p' made.out >after.out
+	grep -Eq '^0x[0-9a-f]+ +0 +root +644 +8192 +0' before.out ||
+	    atf_fail "no segment: $(cat made.out)"
+	grep -Eq '^0x[0-9a-f]+ +0 +root +644 +3 *$' before.out ||
+	    atf_fail "no array: $(cat made.out)"
+	grep -Eq '^0x[0-9a-f]+ +0 +root +644 +0 +0 *$' before.out ||
+	    atf_fail "no queue: $(cat made.out)"
+	grep -Eq '^0x' after.out && atf_fail "left after ipcrm: $(cat made.out)"
+	true
+}
+
+atf_test_case isolation__second_vkernel
+isolation__second_vkernel_head()
+{
+	atf_set "descr" "Objects one vkernel holds by a key are not seen by a second vkernel started meanwhile, nor by the host (ipcs), and nothing is on the host after the first is killed with SIGKILL"
+}
+isolation__second_vkernel_body()
+{
+	need_guest sysvipc-glibc
+	key=$(( 0x5f000000 + ($$ & 0xffff) ))
+	hex=$(printf '0x%08x' $key)
+	setsid "$vk" -m 64m "$gdir/sysvipc-glibc" hold $key >hold.out 2>&1 &
+	i=0
+	until grep -q holding hold.out; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || atf_fail "holder did not start: $(cat hold.out)"
+		sleep 0.1
+	done
+	atf_check -s exit:0 -o inline:"absent ok: 3 checks\n" -e empty \
+	    timeout 60 "$vk" -m 64m "$gdir/sysvipc-glibc" absent $key
+	atf_check -s exit:0 -o inline:"absent ok: 3 checks\n" -e empty \
+	    timeout 60 "$vk" -m 64m "$gdir/sysvipc-musl" absent $key
+	if [ -x /usr/bin/ipcs ]; then
+		ipcs -a | grep -i "$hex" && atf_fail "the host sees $hex"
+	fi
+	pid=$(pgrep -f "vkernel -m 64m .*sysvipc-glibc hold $key" | head -1)
+	[ -n "$pid" ] || atf_fail "no holder"
+	sid=$(ps -o sid= -p $pid | tr -d ' ')
+	kill -KILL $pid
+	wait
+	leftovers_check "$sid" "sysvipc-glibc hold $key"
+	if [ -x /usr/bin/ipcs ]; then
+		ipcs -a | grep -i "$hex" && atf_fail "left on the host: $hex"
+	fi
+	true
+}
+
+atf_test_case leak__freed_at_exit
+leak__freed_at_exit_head()
+{
+	atf_set "descr" "Objects left at exit (a 1 MiB segment with its pages, queued messages, a pending SEM_UNDO, a sleeper in semop killed) are freed when the vkernel ends: every page back and the kernel memory that of a program that made none"
+}
+leak__freed_at_exit_body()
+{
+	need_guest sysvipc-glibc
+	atf_check -s exit:0 -o ignore -e save:hello.err \
+	    timeout 60 "$vk" -v -m 64m "$gdir/hello-glibc"
+	for v in glibc musl; do
+		atf_check -s exit:0 -o inline:"leave ok: 3 checks\n" \
+		    -e save:leave.err timeout 60 "$vk" -v -m 64m \
+		    "$gdir/sysvipc-$v" leave
+		pages_back leave.err
+		base=$(grep '^vkernel: kernel memory: ' hello.err | cut -d' ' -f4)
+		now=$(grep '^vkernel: kernel memory: ' leave.err | cut -d' ' -f4)
+		[ -n "$base" ] && [ "$base" = "$now" ] ||
+		    atf_fail "kernel memory at exit $now, a plain program's $base"
+	done
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case sem__ops_waits_errors
+	atf_add_test_case sem__undo_exit_fork_threads
+	atf_add_test_case msg__types_waits_rmid
+	atf_add_test_case shm__fork_exec_rmid
+	atf_add_test_case proc__sysvipc_limits
+	atf_add_test_case ipcs__util_linux
+	atf_add_test_case isolation__second_vkernel
+	atf_add_test_case leak__freed_at_exit
+}
