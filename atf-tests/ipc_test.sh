@@ -1,5 +1,5 @@
 #!/usr/bin/env atf-sh
-# ipc_test.sh: System V semaphores, message queues and shared memory behave as on Linux and stay private to one vkernel (the sysvipc guest, run natively first with the same expectations; util-linux's ipcs, ipcmk and ipcrm).
+# ipc_test.sh: System V semaphores, message queues and shared memory, and POSIX message queues, behave as on Linux and stay private to one vkernel (the sysvipc and mqueue guests, run natively first with the same expectations; util-linux's ipcs, ipcmk and ipcrm).
 
 . "$(atf_get_srcdir)/vk_common.sh"
 . "$(atf_get_srcdir)/proc_common.sh"
@@ -25,6 +25,21 @@ ipc_check()
 	done
 }
 
+# start_holder OUT CMD...: runs CMD in a session of its own in the
+# background, its output in OUT, and waits until it says "holding".
+start_holder()
+{
+	sh_out=$1
+	shift
+	setsid "$@" >"$sh_out" 2>&1 &
+	i=0
+	until grep -q holding "$sh_out"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || atf_fail "holder did not start: $(cat "$sh_out")"
+		sleep 0.1
+	done
+}
+
 # ipc_case NAME GUEST MODE DESCRIPTION: defines the test case NAME.
 ipc_case()
 {
@@ -43,6 +58,13 @@ ipc_case shm__fork_exec_rmid sysvipc shm \
     "shmget/shmat: zero-filled, shared with a fork child both ways, nattch counts (fork, exec detaches, exit), SHM_RDONLY writes SIGSEGV, shmdt by the attach address only (EINVAL inside or twice), SHM_RND, EINVAL for a taken range unless SHM_REMAP, IPC_RMID while attached (SHM_DEST, key 0, still usable, gone with the last detach), keys and sizes (EINVAL past SHMMAX or the segment), EACCES/EPERM as nobody, SHM_STAT, IPC_INFO"
 ipc_case proc__sysvipc_limits sysvipc proc \
     "/proc/sysvipc/{sem,msg,shm} list the objects made with their keys, modes, sizes, pids and counts in the columns of Linux; /proc/sys/kernel/{sem,msgmax,msgmnb,msgmni,shmmni} say what IPC_INFO says; the objects leave the files with IPC_RMID"
+
+ipc_case mq__open_send_receive mqueue basic \
+    "mq_open (O_CREAT, O_EXCL, default and given attributes, access modes, EEXIST, ENOENT, EINVAL attributes, names with a slash, empty or too long, EFAULT), priorities (highest first, FIFO within one), EMSGSIZE both ways, EINVAL priority, EBADF, EFAULT, O_NONBLOCK EAGAIN both ways through mq_setattr, mq_unlink (the queue lives on while open, a new one takes the name), EACCES as nobody"
+ipc_case mq__waits_poll_notify mqueue wait \
+    "poll and epoll on a queue (POLLOUT empty, POLLIN with a message, POLLIN only when full), a receiver blocked until a child sends, a sender blocked on a full queue until a receive, mq_timedsend ETIMEDOUT after its time, a time passed, EINVAL timeout, EINTR, mq_notify SIGEV_SIGNAL once with SI_MESGQ, the value and the sender pid, EBUSY for another process, removal, EINVAL signal, EFAULT"
+ipc_case mq__limits_rlimit mqueue limits \
+    "/proc/sys/fs/mqueue/{msg_max,msgsize_max,queues_max}; RLIMIT_MSGQUEUE bounds the bytes the queues of a user may hold (EMFILE), an unlinked queue counting while it is open"
 
 atf_test_case ipcs__util_linux
 ipcs__util_linux_head()
@@ -81,20 +103,15 @@ ipcs__util_linux_body()
 atf_test_case isolation__second_vkernel
 isolation__second_vkernel_head()
 {
-	atf_set "descr" "Objects one vkernel holds by a key are not seen by a second vkernel started meanwhile, nor by the host (ipcs), and nothing is on the host after the first is killed with SIGKILL"
+	atf_set "descr" "System V objects one vkernel holds by a key, and a POSIX queue by its name, are not seen by a second vkernel started meanwhile, nor by the host (ipcs, and the guests run natively), and nothing is on the host after the first is killed with SIGKILL"
 }
 isolation__second_vkernel_body()
 {
 	need_guest sysvipc-glibc
+	need_guest mqueue-glibc
 	key=$(( 0x5f000000 + ($$ & 0xffff) ))
 	hex=$(printf '0x%08x' $key)
-	setsid "$vk" -m 64m "$gdir/sysvipc-glibc" hold $key >hold.out 2>&1 &
-	i=0
-	until grep -q holding hold.out; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || atf_fail "holder did not start: $(cat hold.out)"
-		sleep 0.1
-	done
+	start_holder hold.out "$vk" -m 64m "$gdir/sysvipc-glibc" hold $key
 	atf_check -s exit:0 -o inline:"absent ok: 3 checks\n" -e empty \
 	    timeout 60 "$vk" -m 64m "$gdir/sysvipc-glibc" absent $key
 	atf_check -s exit:0 -o inline:"absent ok: 3 checks\n" -e empty \
@@ -102,12 +119,28 @@ isolation__second_vkernel_body()
 	if [ -x /usr/bin/ipcs ]; then
 		ipcs -a | grep -i "$hex" && atf_fail "the host sees $hex"
 	fi
+	atf_check -s exit:0 -o inline:"absent ok: 3 checks\n" -e empty \
+	    "$gdir/sysvipc-glibc" absent $key
+	# A POSIX queue the same way.
+	name=/vkhold-$$
+	start_holder mqhold.out "$vk" -m 64m "$gdir/mqueue-glibc" hold $name
+	atf_check -s exit:0 -o inline:"absent ok: 2 checks\n" -e empty \
+	    timeout 60 "$vk" -m 64m "$gdir/mqueue-musl" absent $name
+	atf_check -s exit:0 -o inline:"absent ok: 2 checks\n" -e empty \
+	    "$gdir/mqueue-glibc" absent $name
+	mqpid=$(pgrep -f "vkernel -m 64m .*mqueue-glibc hold $name" | head -1)
+	[ -n "$mqpid" ] || atf_fail "no queue holder"
+	mqsid=$(ps -o sid= -p $mqpid | tr -d ' ')
+	kill -KILL $mqpid
 	pid=$(pgrep -f "vkernel -m 64m .*sysvipc-glibc hold $key" | head -1)
 	[ -n "$pid" ] || atf_fail "no holder"
 	sid=$(ps -o sid= -p $pid | tr -d ' ')
 	kill -KILL $pid
 	wait
 	leftovers_check "$sid" "sysvipc-glibc hold $key"
+	leftovers_check "$mqsid" "mqueue-glibc hold $name"
+	atf_check -s exit:0 -o inline:"absent ok: 2 checks\n" -e empty \
+	    "$gdir/mqueue-glibc" absent $name
 	if [ -x /usr/bin/ipcs ]; then
 		ipcs -a | grep -i "$hex" && atf_fail "left on the host: $hex"
 	fi
@@ -117,7 +150,7 @@ isolation__second_vkernel_body()
 atf_test_case leak__freed_at_exit
 leak__freed_at_exit_head()
 {
-	atf_set "descr" "Objects left at exit (a 1 MiB segment with its pages, queued messages, a pending SEM_UNDO, a sleeper in semop killed) are freed when the vkernel ends: every page back and the kernel memory that of a program that made none"
+	atf_set "descr" "Objects left at exit (a 1 MiB segment with its pages, queued messages, a pending SEM_UNDO, a sleeper in semop killed; POSIX queues with messages, named or unlinked and open) are freed when the vkernel ends: every page back and the kernel memory that of a program that made none"
 }
 leak__freed_at_exit_body()
 {
@@ -133,6 +166,12 @@ leak__freed_at_exit_body()
 		now=$(grep '^vkernel: kernel memory: ' leave.err | cut -d' ' -f4)
 		[ -n "$base" ] && [ "$base" = "$now" ] ||
 		    atf_fail "kernel memory at exit $now, a plain program's $base"
+		atf_check -s exit:0 -o inline:"leave ok: 3 checks\n" \
+		    -e save:mqleave.err timeout 60 "$vk" -v -m 64m \
+		    "$gdir/mqueue-$v" leave
+		now=$(grep '^vkernel: kernel memory: ' mqleave.err | cut -d' ' -f4)
+		[ "$base" = "$now" ] ||
+		    atf_fail "kernel memory after queues $now, a plain program's $base"
 	done
 }
 
@@ -143,6 +182,9 @@ atf_init_test_cases()
 	atf_add_test_case msg__types_waits_rmid
 	atf_add_test_case shm__fork_exec_rmid
 	atf_add_test_case proc__sysvipc_limits
+	atf_add_test_case mq__open_send_receive
+	atf_add_test_case mq__waits_poll_notify
+	atf_add_test_case mq__limits_rlimit
 	atf_add_test_case ipcs__util_linux
 	atf_add_test_case isolation__second_vkernel
 	atf_add_test_case leak__freed_at_exit

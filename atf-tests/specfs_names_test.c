@@ -182,6 +182,8 @@ ATF_TC_BODY(getdents__listings, tc)
 	    "ostype sem shmall shmmax shmmni ");
 	listing("/proc/sysvipc", names, sizeof(names));
 	ATF_CHECK_STREQ(names, ". .. msg sem shm ");
+	listing("/proc/sys/fs/mqueue", names, sizeof(names));
+	ATF_CHECK_STREQ(names, ". .. msg_max msgsize_max queues_max ");
 	/* The process table is empty here: /proc lists no number, not even
 	 * the host's pid 1. */
 	listing("/proc", names, sizeof(names));

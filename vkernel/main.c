@@ -23,6 +23,7 @@
 #include "lockf.h"
 #include "uipc.h"
 #include "ipc.h"
+#include "mqueue.h"
 #include "vfs.h"
 
 #define EX_USAGE 64
@@ -618,6 +619,7 @@ main(int argc, char *argv[])
 	ipc_sem_fini();
 	ipc_msg_fini();
 	ipc_shm_fini();
+	mqueue_fini();
 	if (vk.verbose)
 		summary(ks, ops);
 	proc_table_fini();

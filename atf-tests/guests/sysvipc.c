@@ -18,48 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static int checks, failures;
-
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL line %d: ", __LINE__);			\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
+#include "ipc_guest.h"
 
 /* The C libraries' wrappers differ (musl's semctl wants the union);
  * the raw calls are what the kernel sees. */
 #define SEMCTL(id, n, cmd, arg) syscall(SYS_semctl, (id), (n), (cmd), (arg))
-#define BADPTR ((void *)16)
 #define SEMOPM_ 500
-
-union semun_ {
-	int val;
-	struct semid_ds *buf;
-	unsigned short *array;
-	struct seminfo *info;
-};
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 /* A key nobody else on the host uses while we run natively. */
 static key_t
@@ -74,17 +38,6 @@ semop1(int id, int num, int op, int flg)
 	struct sembuf b = { (unsigned short)num, (short)op, (short)flg };
 
 	return semop(id, &b, 1);
-}
-
-/* The child's exit code: 0 when it passed. */
-static int
-waitcode(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static void

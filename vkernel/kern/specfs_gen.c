@@ -19,6 +19,7 @@
 #include "file.h"
 #include "kmem.h"
 #include "ipc.h"
+#include "mqueue.h"
 
 #include "specfs_gen.h"
 
@@ -57,11 +58,15 @@ static const struct ent tid_ents[] = {
 	{ "maps", K_FILE, W_MAPS }, { "stat", K_FILE, W_STAT },
 	{ "status", K_FILE, W_STATUS },
 };
-static const struct ent sys_ents[] = { { "kernel", K_DIR, W_KERNEL } };
-/* System V IPC's: /proc/sysvipc (ipc.h's limits). */
+static const struct ent sys_ents[] = { { "fs", K_DIR, W_SYSFSD },
+	{ "kernel", K_DIR, W_KERNEL } };
+/* IPC's: /proc/sysvipc, /proc/sys/fs/mqueue (ipc.h's, mqueue.h's limits). */
 static const struct ent sysvipc_ents[] = { { "msg", K_FILE, W_SVMSG },
 	{ "sem", K_FILE, W_SVSEM }, { "shm", K_FILE, W_SVSHM } };
-
+static const struct ent sysfsd_ents[] = { { "mqueue", K_DIR, W_MQDIR } };
+static const struct ent mq_ents[] = { { "msg_max", K_FILE, W_MQMSGMAX },
+	{ "msgsize_max", K_FILE, W_MQSIZEMAX },
+	{ "queues_max", K_FILE, W_MQQMAX } };
 /* /sys: only what C libraries read to count CPUs. */
 static const struct ent sysfs_ents[] = { { "devices", K_DIR, W_SYSDEV } };
 static const struct ent sysdev_ents[] = { { "system", K_DIR, W_SYSSYS } };
@@ -205,6 +210,8 @@ table(enum what dir, size_t *n)
 	case W_SYS: return T(sys_ents);
 	case W_KERNEL: return T(kernel_ents);
 	case W_SYSVIPC: return T(sysvipc_ents);
+	case W_SYSFSD: return T(sysfsd_ents);
+	case W_MQDIR: return T(mq_ents);
 	case W_SYSFS: return T(sysfs_ents);
 	case W_SYSDEV: return T(sysdev_ents);
 	case W_SYSSYS: return T(syssys_ents);
@@ -721,6 +728,9 @@ generate(struct proc *p, const struct node *n, struct sbuf *s)
 	case W_MSGMAX: sb_printf(s, "%d\n", IPC_MSGMAX); break;
 	case W_MSGMNB: sb_printf(s, "%d\n", IPC_MSGMNB); break;
 	case W_MSGMNI: sb_printf(s, "%d\n", IPC_MSGMNI); break;
+	case W_MQMSGMAX: sb_printf(s, "%d\n", MQ_MSG_MAX); break;
+	case W_MQSIZEMAX: sb_printf(s, "%d\n", MQ_MSGSIZE_MAX); break;
+	case W_MQQMAX: sb_printf(s, "%d\n", MQ_QUEUES_MAX); break;
 	default: return -ENOENT;
 	}
 	return s->err;

@@ -115,7 +115,7 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_setrlimit] = sys_setrlimit,
 	[SYS_exit] = sys_exit,
 	[SYS_exit_group] = sys_exit_group,
-	/* sys_ipc.c */
+	/* sys_ipc.c, sys_mqueue.c */
 	[SYS_semget] = sys_semget,
 	[SYS_semop] = sys_semop,
 	[SYS_semtimedop] = sys_semtimedop,
@@ -128,6 +128,12 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_shmat] = sys_shmat,
 	[SYS_shmdt] = sys_shmdt,
 	[SYS_shmctl] = sys_shmctl,
+	[SYS_mq_open] = sys_mq_open,
+	[SYS_mq_unlink] = sys_mq_unlink,
+	[SYS_mq_timedsend] = sys_mq_timedsend,
+	[SYS_mq_timedreceive] = sys_mq_timedreceive,
+	[SYS_mq_notify] = sys_mq_notify,
+	[SYS_mq_getsetattr] = sys_mq_getsetattr,
 	/* sys_socket.c, sys_sockmsg.c */
 	[SYS_socket] = sys_socket,
 	[SYS_socketpair] = sys_socketpair,
