@@ -419,7 +419,8 @@ msg_basic(void)
 	CHECK(msgrcv(id, &m, sizeof(m.text), 0, 0) == 3 && m.type == 2,
 	    "its message");
 
-	/* A receiver blocked until a send; then one woken by IPC_RMID. */
+	/* A receiver blocked until a send; then one woken by IPC_RMID, and
+	 * a sender blocked on a full queue too. */
 	pid = fork();
 	if (pid == 0) {
 		ssize_t k = msgrcv(id, &m, sizeof(m.text), 9, 0);
@@ -435,8 +436,14 @@ msg_basic(void)
 	msleep(100);
 	CHECK(msgrcv(id, &m, sizeof(m.text), 0, IPC_NOWAIT) == 2 &&
 	    m.type == 8, "8 stayed");
+	CHECK(snd(id, 1, "full-up", 0) == 0, "fill again");
+	pid_t sender = fork();
+	if (sender == 0)
+		_exit(snd(id, 1, "more", 0) == -1 && errno == EIDRM ? 0 : 1);
+	msleep(100);
 	CHECK(msgctl(id, IPC_RMID, NULL) == 0, "IPC_RMID");
 	CHECK((r = waitcode(pid)) == 0, "receiver: %d", r);
+	CHECK((r = waitcode(sender)) == 0, "blocked sender: %d", r);
 	CHECK(msgsnd(id, &m, 1, 0) == -1 && errno == EINVAL, "gone");
 
 	r = msgctl(0, IPC_INFO, (struct msqid_ds *)&mi);
@@ -526,8 +533,21 @@ shm_basic(const char *self)
 	CHECK(shmat(id, want, 0) == (void *)-1 && errno == EINVAL,
 	    "overlapping");
 	CHECK(shmat(id, want, SHM_REMAP) == want, "SHM_REMAP");
+	CHECK(shmat(id, NULL, SHM_REMAP) == (void *)-1 && errno == EINVAL,
+	    "SHM_REMAP without an address");
 	CHECK(nattch(id) == 2, "nattch 2 (%ld)", nattch(id));
 	CHECK(shmdt(want) == 0, "shmdt");
+
+	/* An attach split in two by mprotect counts twice, as Linux counts
+	 * its VMAs; shmdt at its address takes both pieces. */
+	q = shmat(id, NULL, 0);
+	CHECK(q != (void *)-1 && mprotect(q, 4096, PROT_READ) == 0,
+	    "split an attach");
+	CHECK(nattch(id) == 3, "pieces count: %ld", nattch(id));
+	CHECK(shmdt(q) == 0 && nattch(id) == 1, "shmdt of both: %ld",
+	    nattch(id));
+	CHECK(mprotect(q + 4096, 4096, PROT_READ) == -1 && errno == ENOMEM,
+	    "the second piece is gone too");
 
 	/* exec detaches. */
 	pid = fork();

@@ -160,9 +160,9 @@ ipc_shmat(struct proc *p, int id, uint64_t addr, int flg, uint64_t *out)
 		if (!(flg & SHM_RND))
 			return -EINVAL;
 		addr = trunc_page(addr);
-		if (addr == 0 && (flg & SHM_REMAP))
-			return -EINVAL;
 	}
+	if (addr == 0 && (flg & SHM_REMAP))
+		return -EINVAL; /* nothing to replace */
 	if ((s = seg_find(id)) == NULL)
 		return -EINVAL;
 	if (flg & SHM_RDONLY) {
