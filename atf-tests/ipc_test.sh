@@ -147,6 +147,23 @@ isolation__second_vkernel_body()
 	true
 }
 
+atf_test_case hostile__random_arguments
+hostile__random_arguments_head()
+{
+	atf_set "descr" "200000 System V IPC and POSIX queue calls with random ids, commands, sizes, flags and pointers (four seeds, -n 1 and -n 2, under the poisoning malloc): the vkernel answers every one, the guest ends, and every page comes back"
+}
+hostile__random_arguments_body()
+{
+	need_guest sysvipc-glibc
+	for seed in 1 2 3 4; do
+		atf_check -s exit:0 -o inline:"fuzz ok: 1 checks\n" \
+		    -e save:fuzz.err env GLIBC_TUNABLES=glibc.malloc.perturb=165 \
+		    timeout 120 "$vk" -v -n $(( seed % 2 + 1 )) -m 64m \
+		    "$gdir/sysvipc-glibc" fuzz $seed
+		pages_back fuzz.err
+	done
+}
+
 atf_test_case leak__freed_at_exit
 leak__freed_at_exit_head()
 {
@@ -187,5 +204,6 @@ atf_init_test_cases()
 	atf_add_test_case mq__limits_rlimit
 	atf_add_test_case ipcs__util_linux
 	atf_add_test_case isolation__second_vkernel
+	atf_add_test_case hostile__random_arguments
 	atf_add_test_case leak__freed_at_exit
 }

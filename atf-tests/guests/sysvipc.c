@@ -759,6 +759,86 @@ leave(void)
 	msleep(50);
 }
 
+/* fuzz SEED: 200000 IPC calls (System V and POSIX queues) with random
+ * arguments: ids, commands, sizes, flags, and pointers into a scratch
+ * buffer, at random or past the end of memory; nothing blocks (IPC_NOWAIT
+ * everywhere, no timeouts, queues at descriptors that do not exist).
+ * Only under vkernel (natively it would leave host objects behind): the
+ * vkernel must answer each with an errno or a result and give every page
+ * back at the end. */
+static char scratch[1 << 16];
+
+static uint64_t
+rnd64(void)
+{
+	return ((uint64_t)random() << 33) ^ ((uint64_t)random() << 11) ^
+	    (uint64_t)random();
+}
+
+static uint64_t
+fuzz_arg(void)
+{
+	switch (random() % 8) {
+	case 0: return 0;
+	case 1: return (uint64_t)(uintptr_t)(scratch + random() % 60000);
+	case 2: return rnd64();
+	case 3: return (uint64_t)(random() % 40);
+	case 4: return (uint64_t)-1;
+	case 5: return 16;
+	case 6: return (uint64_t)(uintptr_t)(scratch + random() % 64);
+	default: return (uint64_t)(random() % 70000);
+	}
+}
+
+static void
+fuzz(unsigned seed)
+{
+	static const int nrs[] = { SYS_semget, SYS_semop, SYS_semtimedop,
+	    SYS_semctl, SYS_msgget, SYS_msgsnd, SYS_msgrcv, SYS_msgctl,
+	    SYS_shmget, SYS_shmat, SYS_shmdt, SYS_shmctl, SYS_mq_open,
+	    SYS_mq_unlink, SYS_mq_timedsend, SYS_mq_timedreceive,
+	    SYS_mq_notify, SYS_mq_getsetattr };
+	struct sembuf *sb = (struct sembuf *)scratch;
+	uint64_t a[6];
+	int i, k, nr;
+
+	srandom(seed);
+	for (i = 0; i < 200000; i++) {
+		nr = nrs[random() % (sizeof(nrs) / sizeof(nrs[0]))];
+		for (k = 0; k < 6; k++)
+			a[k] = fuzz_arg();
+		switch (nr) {
+		case SYS_semop:
+		case SYS_semtimedop:
+			a[1] = (uint64_t)(uintptr_t)scratch;
+			a[2] &= 7;
+			a[3] = 0;
+			for (k = 0; k < 8; k++)
+				sb[k].sem_flg |= IPC_NOWAIT;
+			break;
+		case SYS_msgsnd:
+			a[3] |= IPC_NOWAIT;
+			break;
+		case SYS_msgrcv:
+			a[4] |= IPC_NOWAIT;
+			break;
+		case SYS_shmat:
+			a[1] = 0; /* never over the program itself */
+			a[2] &= ~(uint64_t)SHM_REMAP;
+			break;
+		case SYS_shmdt:
+			a[0] = rnd64() & ~(uint64_t)0xfff;
+			break;
+		case SYS_mq_timedsend:
+		case SYS_mq_timedreceive:
+			a[0] = 100; /* no such descriptor */
+			break;
+		}
+		syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
+	CHECK(1, "survived");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -775,6 +855,8 @@ main(int argc, char *argv[])
 		return 0;
 	if (strcmp(mode, "leave") == 0)
 		leave();
+	if (strcmp(mode, "fuzz") == 0 && argc > 2)
+		fuzz((unsigned)atoi(argv[2]));
 	if (strcmp(mode, "hold") == 0 && argc > 2)
 		hold((key_t)strtol(argv[2], NULL, 0));
 	if (strcmp(mode, "absent") == 0 && argc > 2)
