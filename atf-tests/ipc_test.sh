@@ -164,6 +164,30 @@ hostile__random_arguments_body()
 	done
 }
 
+atf_test_case budget__hoarding
+budget__hoarding_head()
+{
+	atf_set "descr" "At -m 16m, semaphore arrays of 32000 until SEMMNS (ENOSPC), 1 GiB segments until SHMMNI (ENOSPC), message queues filled with 8 KiB messages until the kernel memory budget (ENOMEM), POSIX queues filled until queues_max (ENOSPC): each refused with an errno, every page back, and the vkernel resident size under the bound of design.md"
+}
+budget__hoarding_body()
+{
+	for v in glibc musl; do
+		need_guest sysvipc-$v
+		atf_check -s exit:0 -o save:out -e save:err \
+		    /usr/bin/time -o time.out -f 'rss %M' \
+		    timeout 300 "$vk" -v -m 16m "$gdir/sysvipc-$v" hoard
+		cat out
+		has_line out "hoard sem: 32 arrays, stopped by ENOSPC"
+		has_line out "hoard shm: 4096 segments, stopped by ENOSPC"
+		grep -Eq '^hoard msg: [0-9]+ queues, [0-9]+ bytes, stopped by ENOMEM$' out ||
+		    atf_fail "message queues not stopped by ENOMEM: $(cat out)"
+		has_line out "hoard mq: 256 queues, 262144 bytes, stopped by ENOSPC"
+		has_line out "hoard ok: 1 checks"
+		pages_back err
+		rss_check time.out 16
+	done
+}
+
 atf_test_case leak__freed_at_exit
 leak__freed_at_exit_head()
 {
@@ -205,5 +229,6 @@ atf_init_test_cases()
 	atf_add_test_case ipcs__util_linux
 	atf_add_test_case isolation__second_vkernel
 	atf_add_test_case hostile__random_arguments
+	atf_add_test_case budget__hoarding
 	atf_add_test_case leak__freed_at_exit
 }

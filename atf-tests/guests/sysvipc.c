@@ -1,6 +1,8 @@
 /* sysvipc.c: System V semaphores, message queues and shared memory as Linux defines them, one mode per kind (run natively and under vkernel with the same expectations). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -759,6 +761,88 @@ leave(void)
 	msleep(50);
 }
 
+/* hoard: makes each kind until the vkernel refuses, filling queues
+ * with messages, and says what stopped it (one line a kind); then
+ * removes everything.  Only under vkernel, at -m 16m. */
+static const char *
+errname(int e)
+{
+	return e == ENOSPC ? "ENOSPC" : e == ENOMEM ? "ENOMEM" :
+	    e == EMFILE ? "EMFILE" : e == EAGAIN ? "EAGAIN" : strerror(e);
+}
+
+static void
+hoard(void)
+{
+	static int ids[32768];
+	struct mbuf m;
+	struct mq_attr qa = { .mq_maxmsg = 1, .mq_msgsize = 1024 };
+	int n, e, k;
+	long bytes = 0;
+
+	/* Semaphore arrays of SEMMSL each. */
+	for (n = 0; n < 32768 && (ids[n] = semget(IPC_PRIVATE, 32000, 0600)) >= 0;
+	    n++)
+		;
+	e = errno;
+	printf("hoard sem: %d arrays, stopped by %s\n", n, errname(e));
+	while (n > 0)
+		SEMCTL(ids[--n], 0, IPC_RMID, 0);
+
+	/* Segments of 1 GiB, never touched: the table stops them. */
+	for (n = 0; n < 32768 && (ids[n] = shmget(IPC_PRIVATE, 1 << 30,
+	    0600)) >= 0; n++)
+		;
+	e = errno;
+	printf("hoard shm: %d segments, stopped by %s\n", n, errname(e));
+	while (n > 0)
+		shmctl(ids[--n], IPC_RMID, NULL);
+
+	/* Message queues, each filled with 8 KiB messages. */
+	memset(m.text, 'm', sizeof(m.text));
+	m.type = 1;
+	e = 0;
+	for (n = 0; n < 32768 && e == 0; n++) {
+		if ((ids[n] = msgget(IPC_PRIVATE, 0600)) < 0) {
+			e = errno;
+			break;
+		}
+		for (k = 0; msgsnd(ids[n], &m, 8192, IPC_NOWAIT) == 0; k++)
+			bytes += 8192;
+		if (errno != EAGAIN)
+			e = errno;
+	}
+	printf("hoard msg: %d queues, %ld bytes, stopped by %s\n", n, bytes,
+	    errname(e));
+	while (n > 0)
+		msgctl(ids[--n], IPC_RMID, NULL);
+
+	/* POSIX queues of one 1 KiB message, filled: RLIMIT_MSGQUEUE
+	 * would let 752 be made, queues_max stops them first. */
+	e = 0;
+	bytes = 0;
+	for (n = 0; n < 32768 && e == 0; n++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "/hoard-%d", n);
+		if ((ids[n] = mq_open(name, O_CREAT | O_RDWR | O_NONBLOCK,
+		    0600, &qa)) < 0) {
+			e = errno;
+			break;
+		}
+		mq_unlink(name);
+		for (k = 0; mq_send(ids[n], m.text, 1024, 0) == 0; k++)
+			bytes += 1024;
+		if (errno != EAGAIN)
+			e = errno;
+	}
+	printf("hoard mq: %d queues, %ld bytes, stopped by %s\n", n, bytes,
+	    errname(e));
+	while (n > 0)
+		close(ids[--n]);
+	CHECK(1, "hoarded");
+}
+
 /* fuzz SEED: 200000 IPC calls (System V and POSIX queues) with random
  * arguments: ids, commands, sizes, flags, and pointers into a scratch
  * buffer, at random or past the end of memory; nothing blocks (IPC_NOWAIT
@@ -855,6 +939,8 @@ main(int argc, char *argv[])
 		return 0;
 	if (strcmp(mode, "leave") == 0)
 		leave();
+	if (strcmp(mode, "hoard") == 0)
+		hoard();
 	if (strcmp(mode, "fuzz") == 0 && argc > 2)
 		fuzz((unsigned)atoi(argv[2]));
 	if (strcmp(mode, "hold") == 0 && argc > 2)
