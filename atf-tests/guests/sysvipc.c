@@ -26,6 +26,8 @@
  * the raw calls are what the kernel sees. */
 #define SEMCTL(id, n, cmd, arg) syscall(SYS_semctl, (id), (n), (cmd), (arg))
 #define SEMOPM_ 500
+#define FUTEX_WAIT_ 0                /* linux/futex.h, which musl lacks */
+#define FUTEX_WAKE_ 1
 
 /* A key nobody else on the host uses while we run natively. */
 static key_t
@@ -550,6 +552,26 @@ shm_basic(const char *self)
 	    nattch(id));
 	CHECK(mprotect(q + 4096, 4096, PROT_READ) == -1 && errno == ENOMEM,
 	    "the second piece is gone too");
+
+	/* A shared futex between two attaches at two addresses: the key
+	 * is the segment, whatever the address. */
+	uint32_t *word = (uint32_t *)(p + 4096);
+	*word = 0;
+	pid = fork();
+	if (pid == 0) {
+		char *c;
+
+		if ((c = shmat(id, NULL, 0)) == (void *)-1 || c == p)
+			_exit(2);
+		uint32_t *w = (uint32_t *)(c + 4096);
+		while (*(volatile uint32_t *)w == 0)
+			syscall(SYS_futex, w, FUTEX_WAIT_, 0, NULL, NULL, 0);
+		_exit(*w == 7 ? 0 : 3);
+	}
+	msleep(100);
+	*word = 7;
+	syscall(SYS_futex, word, FUTEX_WAKE_, 1, NULL, NULL, 0);
+	CHECK((r = waitcode(pid)) == 0, "futex across attaches: %d", r);
 
 	/* exec detaches. */
 	pid = fork();
