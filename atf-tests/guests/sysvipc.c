@@ -803,8 +803,8 @@ hoard(void)
 	long bytes = 0;
 
 	/* Semaphore arrays of SEMMSL each. */
-	for (n = 0; n < 32768 && (ids[n] = semget(IPC_PRIVATE, 32000, 0600)) >= 0;
-	    n++)
+	for (n = 0; n < 32768 &&
+	    (ids[n] = semget(IPC_PRIVATE, 32000, 0600)) >= 0; n++)
 		;
 	e = errno;
 	printf("hoard sem: %d arrays, stopped by %s\n", n, errname(e));

@@ -66,7 +66,8 @@ static int used_sems;                /* semaphores in all arrays */
 static size_t
 arr_size(int nsems)
 {
-	return sizeof(struct semarr) + (size_t)nsems * sizeof(((struct semarr *)0)->sem[0]);
+	return sizeof(struct semarr) +
+	    (size_t)nsems * sizeof(((struct semarr *)0)->sem[0]);
 }
 
 static size_t
