@@ -23,6 +23,8 @@
 #include "knet.h"
 #include "lockf.h"
 #include "uipc.h"
+#include "ipc.h"
+#include "mqueue.h"
 #include "vfs.h"
 
 #define EX_USAGE 64
@@ -643,6 +645,12 @@ main(int argc, char *argv[])
 	rc = WIFSIGNALED(proc_init_status()) ?
 	    128 + WTERMSIG(proc_init_status()) :
 	    WEXITSTATUS(proc_init_status());
+	/* IPC objects live past their processes; they go before the
+	 * summary counts the pages left. */
+	ipc_sem_fini();
+	ipc_msg_fini();
+	ipc_shm_fini();
+	mqueue_fini();
 	if (vk.verbose)
 		summary(ks, ops);
 	proc_table_fini();

@@ -193,6 +193,26 @@ long sys_pipe(struct proc *, const uint64_t *);
 long sys_fcntl(struct proc *, const uint64_t *);
 long sys_flock(struct proc *, const uint64_t *);
 
+/* sys_ipc.c: System V IPC; sys_mqueue.c: POSIX message queues. */
+long sys_semget(struct proc *, const uint64_t *);
+long sys_semop(struct proc *, const uint64_t *);
+long sys_semtimedop(struct proc *, const uint64_t *);
+long sys_semctl(struct proc *, const uint64_t *);
+long sys_msgget(struct proc *, const uint64_t *);
+long sys_msgsnd(struct proc *, const uint64_t *);
+long sys_msgrcv(struct proc *, const uint64_t *);
+long sys_msgctl(struct proc *, const uint64_t *);
+long sys_shmget(struct proc *, const uint64_t *);
+long sys_shmat(struct proc *, const uint64_t *);
+long sys_shmdt(struct proc *, const uint64_t *);
+long sys_shmctl(struct proc *, const uint64_t *);
+long sys_mq_open(struct proc *, const uint64_t *);
+long sys_mq_unlink(struct proc *, const uint64_t *);
+long sys_mq_timedsend(struct proc *, const uint64_t *);
+long sys_mq_timedreceive(struct proc *, const uint64_t *);
+long sys_mq_notify(struct proc *, const uint64_t *);
+long sys_mq_getsetattr(struct proc *, const uint64_t *);
+
 /* sys_socket.c, sys_sockmsg.c: Unix-domain sockets. */
 long sys_socket(struct proc *, const uint64_t *);
 long sys_socketpair(struct proc *, const uint64_t *);
