@@ -354,8 +354,9 @@ int vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
  * fslot: MAP_SHARED (VM_ENTRY_SHARED in flags) maps fobj's pages, and
  * writes dirty them; MAP_PRIVATE maps them read-only through a private
  * layer that takes a copy on the first write.  With VM_ENTRY_SHARED fobj
- * may be an anonymous object (a System V segment's, shmat).  maxprot bounds mprotect
- * (no write for a shared mapping of a file not open for writing).  Takes
+ * may be an anonymous object (a System V segment's, shmat).  maxprot
+ * bounds mprotect (no write for a shared mapping of a file not open for
+ * writing).  Takes
  * its own references to fobj. */
 int vm_map_file(struct vm_map *map, gva_t start, size_t len, int prot,
     int maxprot, int flags, bool fixed, struct vm_object *fobj, size_t fslot);
