@@ -60,7 +60,7 @@ loopback__nonblock_names_body()
 atf_test_case contain__host_socket
 contain__host_socket_head()
 {
-	atf_set "descr" "What no guest may ask of its host socket, though root could natively: SO_ATTACH_FILTER (a pointer the host would follow), SO_MARK, TCP_ULP (ENOPROTOOPT), raw IP (EPERM), netlink families but route and AF_PACKET, a netlink message to another port (EPERM), huge or bad addresses (EINVAL, EFAULT)"
+	atf_set "descr" "What no guest may ask of its host socket, though root could natively: SO_ATTACH_FILTER (a pointer the host would follow), SO_MARK, TCP_ULP (ENOPROTOOPT), raw IP (EPERM), netlink families but route and AF_PACKET, a netlink message to another port (EPERM), huge or bad addresses (EINVAL, EFAULT); network sockets bounded per vkernel (ENOBUFS past one per 256 KiB of -m)"
 }
 contain__host_socket_body()
 {
@@ -71,6 +71,11 @@ contain__host_socket_body()
 		atf_check -s exit:0 -o match:"^inet ok: [0-9]+ checks$" \
 		    -e empty timeout 60 "$vk" -I host -m 64m "$gdir/inet-$v" \
 		    contain
+		# one network socket per 256 KiB of -m, at least 256
+		atf_check -s exit:0 -o inline:"256 sockets, then ENOBUFS\n" \
+		    -e empty timeout 60 "$vk" -m 64m "$gdir/inet-$v" hoard
+		atf_check -s exit:0 -o inline:"1024 sockets, then ENOBUFS\n" \
+		    -e empty timeout 60 "$vk" -m 256m "$gdir/inet-$v" hoard
 	done
 }
 

@@ -100,6 +100,12 @@ setup_netns(void)
 	    "0");
 	(void)write_file("/proc/sys/net/ipv4/ping_group_range",
 	    "0 2147483647");
+	/* A TCP socket's buffers grow to at most 1 MiB each way here (the
+	 * host's default lets them reach 4 and 6 MiB): with the vkernel's
+	 * bound on its sockets, that bounds the host kernel memory a guest
+	 * can hold (tcp_rmem and tcp_wmem are the namespace's own). */
+	(void)write_file("/proc/sys/net/ipv4/tcp_rmem", "4096 131072 1048576");
+	(void)write_file("/proc/sys/net/ipv4/tcp_wmem", "4096 16384 1048576");
 	return r;
 }
 

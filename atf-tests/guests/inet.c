@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -485,6 +486,25 @@ contain(void)
 	close(s);
 }
 
+/* Opens datagram sockets until refused: prints how many and why. */
+static int
+hoard(void)
+{
+	struct rlimit rl;
+	int n = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	while (socket(AF_INET, SOCK_DGRAM, 0) >= 0)
+		n++;
+	printf("%d sockets, then %s\n", n, errno == ENOBUFS ? "ENOBUFS" :
+	    errno == EMFILE ? "EMFILE" : errno == ENFILE ? "ENFILE" :
+	    strerror(errno));
+	return 0;
+}
+
 /* connect to addr (127.0.0.1 if NULL) at port: prints what happened
  * (the test compares the guest's network with the host's). */
 static int
@@ -547,9 +567,11 @@ main(int argc, char *argv[])
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: inet all|tcp|udp|nonblock|names|unpriv|"
-		    "contain | probe PORT [ADDR] | serve PORT SECONDS\n");
+		    "contain | hoard | probe PORT [ADDR] | serve PORT SECONDS\n");
 		return 2;
 	}
+	if (strcmp(argv[1], "hoard") == 0)
+		return hoard();
 	if (strcmp(argv[1], "probe") == 0 && argc > 2)
 		return probe(atoi(argv[2]), argc > 3 ? argv[3] : NULL);
 	if (strcmp(argv[1], "serve") == 0 && argc > 3)

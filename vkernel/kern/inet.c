@@ -19,6 +19,7 @@
 #include "file.h"
 #include "inet.h"
 #include "kmem.h"
+#include "log.h"
 #include "knet.h"
 
 /* capability bits (linux/capability.h) */
@@ -32,6 +33,19 @@ struct isock {
 };
 
 static const struct fileops isock_ops;
+static int nsocks;    /* network sockets open now */
+
+/* How many network sockets a vkernel may hold at once: one per 256 KiB
+ * of guest memory, 256 to 4096.  Each holds host kernel memory (its
+ * buffers) that no budget of the vkernel's counts, so their number is
+ * bounded apart from the open-file limit: ENOBUFS past it. */
+static int
+isock_max(void)
+{
+	size_t n = vk.memsize / (256 << 10);
+
+	return n < 256 ? 256 : n > 4096 ? 4096 : (int)n;
+}
 
 bool
 inet_family(int domain)
@@ -83,6 +97,10 @@ isock_new(int hfd, int domain, int type, int protocol, int flags,
 {
 	struct isock *s;
 
+	if (nsocks >= isock_max()) {
+		close(hfd);
+		return -ENOBUFS;
+	}
 	if ((s = kmem_alloc(sizeof(*s))) == NULL) {
 		close(hfd);
 		return -ENOMEM;
@@ -98,6 +116,7 @@ isock_new(int hfd, int domain, int type, int protocol, int flags,
 		return errno == ENFILE ? -ENFILE : -ENOMEM;
 	}
 	(*fp)->hostfd = hfd;
+	nsocks++;
 	return 0;
 }
 
@@ -109,6 +128,8 @@ inet_create(struct proc *p, int domain, int type, int protocol, int flags,
 
 	if ((r = check_kind(domain, type, protocol)) < 0)
 		return r;
+	if (nsocks >= isock_max())
+		return -ENOBUFS;
 	p->nhostcalls++;
 	if ((hfd = knet_socket(domain, type, protocol)) < 0)
 		return hfd;
@@ -637,6 +658,7 @@ isock_ioctl(struct file *f, struct proc *p, unsigned long req, void *arg,
 static void
 isock_close(struct file *f)
 {
+	nsocks--;
 	close(f->hostfd);
 	kmem_free(f->data, sizeof(struct isock));
 }
