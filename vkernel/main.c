@@ -21,6 +21,7 @@
 #include "file.h"
 #include "kmem.h"
 #include "lockf.h"
+#include "shm.h"
 #include "uipc.h"
 #include "vfs.h"
 
@@ -171,6 +172,7 @@ guest_limits(size_t mem, const struct rlimit *nofile)
 	size_t files = mem / 10240 > 8192 ? mem / 10240 : 8192;
 
 	kmem_set_limit(mem / 4 + (16ULL << 20));
+	shm_set_limit(mem);
 	if (nofile->rlim_cur != RLIM_INFINITY && files > nofile->rlim_cur / 2)
 		files = nofile->rlim_cur / 2;
 	file_set_max(files);

@@ -297,6 +297,17 @@ unmap_file_pages(struct vm_object *fobj, size_t first)
 		vm_map_unmap_file(&vm->map, fobj, first);
 }
 
+bool
+proc_file_maps_writable(const struct vm_object *fobj)
+{
+	struct vmspace *vm;
+
+	for (vm = vmspaces; vm != NULL; vm = vm->next)
+		if (vm_map_maps_writable(&vm->map, fobj))
+			return true;
+	return false;
+}
+
 /* What an address space is charged to the kernel memory budget: its
  * struct, its pmap's, and its host side's (on sw the space's queues, the
  * first page of its control page and its record of host mappings; the

@@ -18,6 +18,7 @@
 #include "vkernel.h"
 #include "file.h"
 #include "kmem.h"
+#include "shm.h"
 #include "specfs.h"
 #include "vfs.h"
 #include "specfs_gen.h"
@@ -72,6 +73,10 @@ describe(struct file *f, char *out, size_t len)
 	}
 	if (is_specfs_file(f)) {
 		snprintf(out, len, "%s", ((struct snap *)f->data)->path);
+		return;
+	}
+	if (file_shm(f) != NULL) {
+		shm_describe(file_shm(f), out, len);
 		return;
 	}
 	if (f->hostfd >= 0) {
@@ -573,6 +578,8 @@ reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 		    flags | O_NOFOLLOW : flags & ~O_NOFOLLOW, fp);
 	if (pipe_is(f))
 		return pipe_reopen(f, flags, fp);
+	if (file_shm(f) != NULL)  /* the object again, seals and all */
+		return file_shm_new(file_shm(f), flags, fp);
 	if (file_is_vfs(f))
 		return vfs_file(vfs_reopen(f->hostfd, flags, f->flags, true),
 		    flags, fp);
@@ -717,7 +724,9 @@ specfs_host_fd(struct proc *p, const char *gpath, bool follow, int flags,
 	if (n.kind == K_HOST)
 		fd = vfs_open(n.path, flags | (follow ? 0 : O_NOFOLLOW), 0);
 	else if (n.kind == K_FD && (f = fd_file(p, &n, false)) != NULL &&
-	    file_is_vfs(f))
+	    file_shm(f) != NULL && (flags & O_ACCMODE) != O_RDONLY)
+		return -EPERM; /* truncate(2) would pass the seals */
+	else if (n.kind == K_FD && f != NULL && file_is_vfs(f))
 		fd = vfs_reopen(f->hostfd, flags, f->flags, true);
 	else
 		return 0;

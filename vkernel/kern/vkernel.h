@@ -232,6 +232,9 @@ void proc_table_fini(void);
 int vmspace_new(struct ks *ks, struct vmspace **vmp);
 struct vmspace *vmspace_ref(struct vmspace *vm);
 void vmspace_unref(struct vmspace *vm);
+/* Whether any address space has a shared mapping of file object fobj that
+ * is or may become writable (F_SEAL_WRITE's EBUSY). */
+bool proc_file_maps_writable(const struct vm_object *fobj);
 /* A guest thread's way into vm's space (kshim.h's thread_create): 0,
  * -EAGAIN or -ENOMEM.  proc_vm_drop: p leaves its space, thread first. */
 int vmspace_thread(struct vmspace *vm, struct ks_thread **thp);

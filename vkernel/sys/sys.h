@@ -161,6 +161,9 @@ long sys_pipe2(struct proc *, const uint64_t *);
 long sys_pipe(struct proc *, const uint64_t *);
 long sys_fcntl(struct proc *, const uint64_t *);
 long sys_flock(struct proc *, const uint64_t *);
+/* sys_shm.c: memfd_create; fcntl's F_ADD_SEALS and F_GET_SEALS on f. */
+long sys_memfd_create(struct proc *, const uint64_t *);
+long sys_fcntl_seals(struct proc *p, struct file *f, int cmd, uint64_t arg);
 
 /* sys_socket.c, sys_sockmsg.c: Unix-domain sockets. */
 long sys_socket(struct proc *, const uint64_t *);

@@ -16,6 +16,7 @@
 
 #include "sys.h"
 #include "file.h"
+#include "shm.h"
 #include "specfs.h"
 #include "vfs.h"
 
@@ -671,11 +672,17 @@ sys_ftruncate(struct proc *p, const uint64_t *a)
 		return r;
 	if ((int64_t)a[1] < 0 || !file_writable(f))
 		return -EINVAL;
+	/* A shared memory object's seals and budget first. */
+	if (file_shm(f) != NULL &&
+	    (r = shm_resize_check(file_shm(f), (off_t)a[1])) != 0)
+		return r;
 	p->nhostcalls++;
-	if (ftruncate(f->hostfd, (off_t)a[1]) != 0)
-		return -errno;
-	file_cache_truncate(f, (off_t)a[1]);
-	return 0;
+	r = ftruncate(f->hostfd, (off_t)a[1]) != 0 ? -errno : 0;
+	if (file_shm(f) != NULL)
+		shm_wrote(file_shm(f));
+	if (r == 0)
+		file_cache_truncate(f, (off_t)a[1]);
+	return r;
 }
 
 long
@@ -690,9 +697,15 @@ sys_fallocate(struct proc *p, const uint64_t *a)
 		return -EINVAL;
 	if (!file_writable(f))
 		return -EBADF;
+	if (file_shm(f) != NULL && (r = shm_fallocate_check(file_shm(f),
+	    (int)a[1], (off_t)a[2], (off_t)a[3])) != 0)
+		return r;
 	p->nhostcalls++;
-	return fallocate(f->hostfd, (int)a[1], (off_t)a[2], (off_t)a[3]) != 0 ?
+	r = fallocate(f->hostfd, (int)a[1], (off_t)a[2], (off_t)a[3]) != 0 ?
 	    -errno : 0;
+	if (file_shm(f) != NULL)
+		shm_wrote(file_shm(f));
+	return r;
 }
 
 long

@@ -257,6 +257,8 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_chdir] = sys_chdir,
 	[SYS_fchdir] = sys_fchdir,
 	[SYS_fdatasync] = sys_fsync,
+	/* sys_shm.c */
+	[SYS_memfd_create] = sys_memfd_create,
 };
 
 /*

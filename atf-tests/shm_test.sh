@@ -1,0 +1,93 @@
+#!/usr/bin/env atf-sh
+# shm_test.sh: memfd_create and its seals behave as on Linux (the memfd guest is checked natively first), their bytes are bounded per vkernel, and Python's memfd works.
+
+. "$(atf_get_srcdir)/vk_common.sh"
+
+# guest_check GUEST MODE: `GUEST MODE` passes natively and then under
+# vkernel (both libcs, also at -n 2), printing "MODE ok: N checks" with
+# the same N and nothing on stderr; the vkernel's malloc poisons what it
+# frees (glibc.malloc.perturb), so an object used after it went crashes
+# rather than working by luck.
+guest_check()
+{
+	for v in glibc musl; do
+		need_guest $1-$v
+		timeout 60 "$gdir/$1-$v" $2 >native.out 2>native.err ||
+		    atf_fail "$1 $2 failed natively: $(cat native.out native.err)"
+		grep -Eq "^$2 ok: [0-9]+ checks$" native.out ||
+		    atf_fail "$1 $2 natively: $(cat native.out)"
+		atf_check -s exit:0 -o file:native.out -e empty \
+		    env GLIBC_TUNABLES=glibc.malloc.perturb=165 \
+		    timeout 60 "$vk" -m 64m "$gdir/$1-$v" $2
+		atf_check -s exit:0 -o file:native.out -e empty \
+		    timeout 60 "$vk" -n 2 -m 64m "$gdir/$1-$v" $2
+	done
+}
+
+# guest_case NAME GUEST MODE DESCRIPTION: defines the test case NAME.
+guest_case()
+{
+	atf_test_case $1
+	eval "$1_head() { atf_set descr '$4'; }"
+	eval "$1_body() { guest_check $2 $3; }"
+}
+
+guest_case memfd__file_map_fork memfd memfd \
+    "memfd_create: read, write, pread, pwrite, ftruncate, fstat (mode 0777), MFD_CLOEXEC, the /proc/self/fd link /memfd:NAME (deleted), shared mappings seen by write(2) and read(2) across fork, a private copy, a reopen through /proc/self/fd (O_TRUNC too), EINVAL for bad flags and a 250-byte name, ENODEV for a bad huge page size, EFAULT for a bad name, F_SEAL_SEAL without MFD_ALLOW_SEALING"
+guest_case memfd__seals memfd seals \
+    "Seals: SHRINK and GROW refuse ftruncate, O_TRUNC, truncate(2) through the /proc link, writes past the end (a write across it is cut at the page), fallocate; WRITE is EBUSY while a shared writable mapping exists, then refuses write, pwrite, a reopen, hole punching, shared writable mappings and mprotect to write (private copies still write); FUTURE_WRITE leaves older mappings writing; SEAL ends sealing; EINVAL for an unknown seal and a pipe, EPERM through a read-only file, EBADF"
+
+atf_test_case memfd__bound
+memfd__bound_head()
+{
+	atf_set descr "At -m 16m the bytes of all memfds stop at 16 MiB (ftruncate and write ENOSPC), a mapping keeps them charged after its descriptor closed until munmap, objects stop at the budget, and all comes back (under vkernel only: the host has more)"
+}
+memfd__bound_body()
+{
+	for v in glibc musl; do
+		need_guest memfd-$v
+		atf_check -s exit:0 -o match:"^bound ok: [0-9]+ checks$" \
+		    -e empty timeout 120 "$vk" -m 16m "$gdir/memfd-$v" bound
+	done
+}
+
+atf_test_case memfd__python
+memfd__python_head()
+{
+	atf_set descr "Debian python3 os.memfd_create, mmap and fcntl seals print what they print natively"
+}
+memfd__python_body()
+{
+	[ -x /usr/bin/python3 ] ||
+	    atf_skip "no /usr/bin/python3: install python3-minimal"
+	vk_setup
+	cat >mfd.py <<'PY'
+import os, mmap, fcntl
+fd = os.memfd_create("py", os.MFD_ALLOW_SEALING)
+os.write(fd, b"x" * 8192)
+m = mmap.mmap(fd, 8192)
+m[0:5] = b"hello"
+print(os.pread(fd, 5, 0), os.readlink("/proc/self/fd/%d" % fd))
+m.close()
+fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK)
+print(fcntl.fcntl(fd, fcntl.F_GET_SEALS))
+for what, call in (("write", lambda: os.write(fd, b"y")),
+                   ("ftruncate", lambda: os.ftruncate(fd, 0))):
+    try:
+        call()
+    except OSError as e:
+        print(what, e.errno)
+PY
+	/usr/bin/python3 mfd.py >native.out 2>&1 ||
+	    atf_fail "python3 failed natively: $(cat native.out)"
+	atf_check -s exit:0 -o file:native.out -e empty \
+	    timeout 60 "$vk" -m 64m /usr/bin/python3 mfd.py
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case memfd__file_map_fork
+	atf_add_test_case memfd__seals
+	atf_add_test_case memfd__bound
+	atf_add_test_case memfd__python
+}
