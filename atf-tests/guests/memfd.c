@@ -282,6 +282,134 @@ seals(void)
 	close(fd);
 }
 
+/* ---- POSIX shared memory: /dev/shm ---- */
+
+static int
+in_dir(const char *dir, const char *name)
+{
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int found = 0;
+
+	if (dp == NULL)
+		return -1;
+	while ((d = readdir(dp)) != NULL)
+		if (strcmp(d->d_name, name) == 0)
+			found = d->d_type == DT_REG ? 1 : 2;
+	closedir(dp);
+	return found;
+}
+
+static void
+posix(void)
+{
+	char name[64], path[80], link[PATH_MAX], want[PATH_MAX], buf[16];
+	struct stat st;
+	int fd, fd2, ro, wst;
+	char *m, *m2;
+	pid_t pid;
+
+	umask(022);
+	snprintf(name, sizeof(name), "/vkt-shm-%d", (int)getpid());
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	CHECK(stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (st.st_mode & 07777) == 01777, "/dev/shm %o", st.st_mode);
+	CHECK(shm_open(name, O_RDWR, 0) < 0 && errno == ENOENT, "absent");
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0666);
+	CHECK(fd >= 0, "shm_open O_CREAT");
+	CHECK(fcntl(fd, F_GETFD) == FD_CLOEXEC, "cloexec");
+	CHECK(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 07777) == 0644 && st.st_size == 0, "mode %o",
+	    st.st_mode);
+	CHECK(shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600) < 0 &&
+	    errno == EEXIST, "EEXIST");
+	CHECK(in_dir("/dev/shm", name + 1) == 1, "listed");
+	fdlink(fd, link, sizeof(link));
+	CHECK(strcmp(link, path) == 0, "link %s", link);
+	CHECK(fcntl(fd, F_GET_SEALS) == F_SEAL_SEAL, "seals");
+	CHECK(ERR(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW)) == EPERM, "no sealing");
+	CHECK(ftruncate(fd, 8192) == 0, "ftruncate");
+	CHECK(stat(path, &st) == 0 && st.st_size == 8192, "stat by name");
+	CHECK(fchmod(fd, 0600) == 0 && stat(path, &st) == 0 &&
+	    (st.st_mode & 07777) == 0600, "fchmod");
+	m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(m != MAP_FAILED, "mmap");
+	if (m == MAP_FAILED)
+		return;
+	strcpy(m, "parent");
+
+	/* Another process opens it by name. */
+	if ((pid = fork()) == 0) {
+		int c = shm_open(name, O_RDWR, 0);
+		char *cm;
+
+		if (c < 0)
+			_exit(1);
+		cm = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, c, 0);
+		if (cm == MAP_FAILED || strcmp(cm, "parent") != 0)
+			_exit(2);
+		strcpy(cm + 4096, "child");
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &wst, 0) == pid && wst == 0, "child %#x", wst);
+	CHECK(strcmp(m + 4096, "child") == 0, "the child's write");
+
+	/* Read-only opens, O_TRUNC. */
+	ro = shm_open(name, O_RDONLY, 0);
+	CHECK(ro >= 0 && ERR(write(ro, "x", 1)) == EBADF, "read-only");
+	CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0) ==
+	    MAP_FAILED && errno == EACCES, "no writable map");
+	CHECK(pread(ro, buf, 6, 0) == 6 && memcmp(buf, "parent", 6) == 0,
+	    "read");
+	close(ro);
+	fd2 = shm_open(name, O_RDWR | O_TRUNC, 0);
+	CHECK(fd2 >= 0 && fsize(fd) == 0, "O_TRUNC");
+	CHECK(ftruncate(fd2, 4096) == 0 && pwrite(fd2, "again", 5, 0) == 5,
+	    "grow again");
+	close(fd2);
+	CHECK(m[0] == 'a', "the map follows");
+
+	/* Unlinked: gone by name, alive while open and mapped. */
+	CHECK(shm_unlink(name) == 0, "shm_unlink");
+	CHECK(shm_unlink(name) < 0 && errno == ENOENT, "unlinked twice");
+	CHECK(shm_open(name, O_RDWR, 0) < 0 && errno == ENOENT, "gone");
+	CHECK(in_dir("/dev/shm", name + 1) == 0, "not listed");
+	snprintf(want, sizeof(want), "%s (deleted)", path);
+	fdlink(fd, link, sizeof(link));
+	CHECK(strcmp(link, want) == 0, "link %s", link);
+	CHECK(pread(fd, buf, 5, 0) == 5 && memcmp(buf, "again", 5) == 0,
+	    "still there");
+	fd2 = shm_open(name, O_RDWR | O_CREAT, 0600);
+	CHECK(fd2 >= 0 && fsize(fd2) == 0, "a new object by the name");
+	m2 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0);
+	CHECK(m2 != MAP_FAILED && ftruncate(fd2, 4096) == 0 && m2[0] == 0,
+	    "not the old one");
+	CHECK(shm_unlink(name) == 0, "shm_unlink");
+	munmap(m2, 4096);
+	munmap(m, 8192);
+	close(fd2);
+	close(fd);
+	CHECK(stat(path, &st) < 0 && errno == ENOENT, "no name left");
+}
+
+/* Under vkernel: /dev/shm is the vkernel's own.  "iso NAME": NAME (a
+ * host object's, or another vkernel's) is not there, and ours is not
+ * the host's; "iso NAME S" then holds ours S seconds. */
+static void
+iso(const char *name, int hold)
+{
+	char path[80];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/shm/%s", name);
+	CHECK(open(path, O_RDONLY) < 0 && errno == ENOENT, "%s not seen", path);
+	CHECK(in_dir("/dev/shm", name) == 0, "not listed");
+	fd = shm_open("/vkt-iso-guest", O_RDWR | O_CREAT, 0600);
+	CHECK(fd >= 0 && ftruncate(fd, 4096) == 0, "a guest object");
+	if (hold > 0)
+		sleep((unsigned)hold);
+}
+
 /*
  * Under vkernel -m 16m only: the bytes of all memfds are bounded by -m
  * (ENOSPC past it, as a full tmpfs), a mapping keeps its object's bytes
@@ -331,6 +459,22 @@ bound(void)
 	    errno == EMFILE), "%d objects", n);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
+	/* /dev/shm names count too, and go with shm_unlink. */
+	for (n = 0; n < 8192; n++) {
+		char nm[32];
+
+		snprintf(nm, sizeof(nm), "/many-%d", n);
+		if ((fd = shm_open(nm, O_RDWR | O_CREAT, 0600)) < 0)
+			break;
+		close(fd);
+	}
+	CHECK(n < 8192 && n <= 4096 && errno == ENOSPC, "%d names", n);
+	for (i = 0; i < n; i++) {
+		char nm[32];
+
+		snprintf(nm, sizeof(nm), "/many-%d", i);
+		shm_unlink(nm);
+	}
 	fd = mfd("after", 0);
 	CHECK(fd >= 0 && ftruncate(fd, 1 << 20) == 0, "room at the end");
 	free(fds);
@@ -347,8 +491,12 @@ main(int argc, char **argv)
 		seals();
 	else if (strcmp(mode, "bound") == 0)
 		bound();
+	else if (strcmp(mode, "posix") == 0)
+		posix();
+	else if (strcmp(mode, "iso") == 0 && argc > 2)
+		iso(argv[2], argc > 3 ? atoi(argv[3]) : 0);
 	else {
-		fprintf(stderr, "usage: memfd memfd|seals|bound\n");
+		fprintf(stderr, "usage: memfd memfd|seals|bound|posix|iso NAME\n");
 		return 2;
 	}
 	if (failures)

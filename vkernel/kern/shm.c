@@ -20,7 +20,7 @@ struct shm {
 	int hostfd;                /* the object's own, read-write */
 	uint64_t dev, ino;
 	unsigned seals;
-	bool posix, unlinked;      /* a /dev/shm entry; its name gone */
+	bool posix, named;         /* a /dev/shm entry; its name stands */
 	off_t size;                /* the host file's, as last set here */
 	off_t alloc;               /* fallocate's KEEP_SIZE end past size */
 	uint64_t charged;          /* in the budget: page-rounded extent */
@@ -191,8 +191,9 @@ shm_open_fd(struct shm *s, int flags)
 	int acc = flags & O_ACCMODE, fd, d;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", s->hostfd);
-	fd = open(path, (acc == O_WRONLY ? O_WRONLY : acc == O_RDWR ? O_RDWR :
-	    O_RDONLY) | (flags & O_APPEND) | O_CLOEXEC);
+	fd = open(path, flags & O_PATH ? O_PATH | O_CLOEXEC :
+	    (acc == O_WRONLY ? O_WRONLY : acc == O_RDWR ? O_RDWR : O_RDONLY) |
+	    (flags & O_APPEND) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fd < 3) {
@@ -217,9 +218,62 @@ shm_describe(const struct shm *s, char *out, size_t len)
 {
 	if (s->posix)
 		snprintf(out, len, "/dev/shm/%s%s", s->name,
-		    s->unlinked ? " (deleted)" : "");
+		    s->named ? "" : " (deleted)");
 	else
 		snprintf(out, len, "/memfd:%s (deleted)", s->name);
+}
+
+struct shm *
+shm_lookup(const char *name)
+{
+	struct shm *s;
+
+	for (s = objects; s != NULL; s = s->next)
+		if (s->named && strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+void
+shm_take_name(struct shm *s)
+{
+	s->named = true;
+	shm_ref(s);
+}
+
+void
+shm_drop_name(struct shm *s)
+{
+	s->named = false;
+	shm_unref(s);
+}
+
+struct shm *
+shm_next(const struct shm *prev)
+{
+	struct shm *s = prev != NULL ? prev->next : objects;
+
+	while (s != NULL && !s->named)
+		s = s->next;
+	return s;
+}
+
+const char *
+shm_name(const struct shm *s)
+{
+	return s->name;
+}
+
+int
+shm_stat(const struct shm *s, struct stat *st)
+{
+	return fstat(s->hostfd, st) == 0 ? 0 : -errno;
+}
+
+int
+shm_chmod(struct shm *s, mode_t mode)
+{
+	return fchmod(s->hostfd, mode & 07777) == 0 ? 0 : -errno;
 }
 
 unsigned

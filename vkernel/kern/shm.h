@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -22,7 +23,7 @@
  */
 struct shm;
 
-#define SHM_NAME_MAX 249   /* memfd_create's: NAME_MAX less "memfd:" */
+#define SHM_NAME_MAX 255   /* NAME_MAX (memfd_create's own is 249) */
 #define SHM_MAX      4096  /* objects alive at once per vkernel */
 
 /* The seals (Linux's F_SEAL_*): */
@@ -48,9 +49,25 @@ int shm_create(const char *name, bool posix, unsigned seals, mode_t mode,
 struct shm *shm_ref(struct shm *s);
 void shm_unref(struct shm *s);
 
+/*
+ * /dev/shm's names.  shm_lookup: the object named name, or NULL.
+ * shm_take_name: s takes name (the directory holds a reference), which must
+ * be free.  shm_drop_name: the name goes (the object with its last file or
+ * mapping, "(deleted)" meanwhile).  shm_next: the named object after
+ * prev (NULL: the first), NULL at the end, for a listing.
+ */
+struct shm *shm_lookup(const char *name);
+void shm_take_name(struct shm *s);
+void shm_drop_name(struct shm *s);
+struct shm *shm_next(const struct shm *prev);
+const char *shm_name(const struct shm *s);
+/* The host file's stat; chmod of the object (open's mode once created). */
+int shm_stat(const struct shm *s, struct stat *st);
+int shm_chmod(struct shm *s, mode_t mode);
+
 /* A new host descriptor on s for a guest file opened with flags
- * (O_ACCMODE, O_APPEND): the host checks the access against the object's
- * mode.  The descriptor or -errno. */
+ * (O_ACCMODE, O_APPEND, O_PATH): the host checks the access against the
+ * object's mode.  The descriptor or -errno. */
 int shm_open_fd(struct shm *s, int flags);
 /* The host file's key (what the page cache finds it by). */
 void shm_key(const struct shm *s, uint64_t *dev, uint64_t *ino);

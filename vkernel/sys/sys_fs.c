@@ -82,7 +82,8 @@ open_file(struct proc *p, const char *gpath, int flags, mode_t mode,
 
 	if (specfs_owns(gpath)) {
 		/* A /proc link may lead to a host file and truncate it. */
-		if ((r = specfs_open(p, gpath, flags, fp)) == 0 &&
+		if ((r = specfs_open_mode(p, gpath, flags,
+		    mode & 07777 & ~p->tg->umask, fp)) == 0 &&
 		    (flags & O_TRUNC))
 			open_truncated(*fp);
 		return r;
@@ -375,6 +376,10 @@ do_unlinkat(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t flags)
 
 	if (flags & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
+	/* A /dev/shm name is specfs's to remove (shm_unlink). */
+	if (!(flags & AT_REMOVEDIR) && path_in(p, dirfd, upath, gpath) == 0 &&
+	    specfs_owns(gpath) && (r = specfs_unlink(p, gpath)) <= 0)
+		return r;
 	if ((r = parent_at(p, dirfd, upath, false, gpath, &base, &pfd)) < 0)
 		return r;
 	if (vfs_dot(base))

@@ -15,6 +15,7 @@
 #define MFD_FLAGS (MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | \
     MFD_NOEXEC_SEAL | MFD_EXEC)
 #define MFD_HUGE_BITS (0x3fU << 26)  /* MFD_HUGE_MASK << MFD_HUGE_SHIFT */
+#define MFD_NAME_MAX 249             /* NAME_MAX less "memfd:" */
 
 /*
  * memfd_create(name, flags): a new shared memory object (shm.c) and a
@@ -28,7 +29,7 @@
 long
 sys_memfd_create(struct proc *p, const uint64_t *a)
 {
-	char name[SHM_NAME_MAX + 2];
+	char name[MFD_NAME_MAX + 2];
 	unsigned flags = (unsigned)a[1], seals;
 	struct shm *s;
 	struct file *f;
@@ -42,7 +43,7 @@ sys_memfd_create(struct proc *p, const uint64_t *a)
 		return -EINVAL;
 	if ((r = copyinstr(p, name, a[0], sizeof(name))) < 0)
 		return r == -ENAMETOOLONG ? -EINVAL : r;
-	if (r > SHM_NAME_MAX)
+	if (r > MFD_NAME_MAX)
 		return -EINVAL;
 	/* A huge page size x86-64 has not (2 MiB, 1 GiB, or the default)
 	 * is ENODEV, as Linux finds no hstate for it. */
