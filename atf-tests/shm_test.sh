@@ -3,35 +3,6 @@
 
 . "$(atf_get_srcdir)/vk_common.sh"
 
-# guest_check GUEST MODE: `GUEST MODE` passes natively and then under
-# vkernel (both libcs, also at -n 2), printing "MODE ok: N checks" with
-# the same N and nothing on stderr; the vkernel's malloc poisons what it
-# frees (glibc.malloc.perturb), so an object used after it went crashes
-# rather than working by luck.
-guest_check()
-{
-	for v in glibc musl; do
-		need_guest $1-$v
-		timeout 60 "$gdir/$1-$v" $2 >native.out 2>native.err ||
-		    atf_fail "$1 $2 failed natively: $(cat native.out native.err)"
-		grep -Eq "^$2 ok: [0-9]+ checks$" native.out ||
-		    atf_fail "$1 $2 natively: $(cat native.out)"
-		atf_check -s exit:0 -o file:native.out -e empty \
-		    env GLIBC_TUNABLES=glibc.malloc.perturb=165 \
-		    timeout 60 "$vk" -m 64m "$gdir/$1-$v" $2
-		atf_check -s exit:0 -o file:native.out -e empty \
-		    timeout 60 "$vk" -n 2 -m 64m "$gdir/$1-$v" $2
-	done
-}
-
-# guest_case NAME GUEST MODE DESCRIPTION: defines the test case NAME.
-guest_case()
-{
-	atf_test_case $1
-	eval "$1_head() { atf_set descr '$4'; }"
-	eval "$1_body() { guest_check $2 $3; }"
-}
-
 guest_case memfd__file_map_fork memfd memfd \
     "memfd_create: read, write, pread, pwrite, ftruncate, fstat (mode 0777), MFD_CLOEXEC, the /proc/self/fd link /memfd:NAME (deleted), shared mappings seen by write(2) and read(2) across fork, a private copy, a reopen through /proc/self/fd (O_TRUNC too), EINVAL for bad flags and a 250-byte name, ENODEV for a bad huge page size, EFAULT for a bad name, F_SEAL_SEAL without MFD_ALLOW_SEALING"
 guest_case memfd__seals memfd seals \

@@ -30,6 +30,7 @@
 #include "file.h"
 #include "futex.h"
 #include "kmem.h"
+#include "pidfd.h"
 #include "vfs.h"
 
 static struct proc *allproc;
@@ -270,6 +271,7 @@ proc_free(struct proc *p)
 	fdtab_free(p->fds);
 	proc_vm_drop(p);
 	cred_fini(&p->cred);
+	pidref_gone(p);
 	tgroup_leave(p);
 	proc_fpu_free(p);
 	for (pp = &allproc; *pp != NULL; pp = &(*pp)->all_next)
@@ -777,6 +779,7 @@ proc_exec_alone(struct proc *p)
 	p->exit_signal = l->exit_signal;
 	p->did_exec = l->did_exec;
 	p->status = l->status;
+	pidref_move(l, p);
 	l->parent = NULL;
 	l->children = NULL;
 	l->exit_signal = -1;
@@ -914,6 +917,7 @@ proc_end(struct proc *l)
 	l->tg->jobctl = 0;
 	l->tg->it_next = 0;
 	l->zombie = true;
+	pidref_exited(l);
 	proc_notify_parent(l);
 }
 

@@ -173,6 +173,7 @@ struct proc {
 	bool did_exec;               /* setpgid: EACCES after exec */
 	struct proc *vforker;        /* the parent a vfork holds, until exec/exit */
 	bool vfork_done;             /* (in the parent) the vfork child let go */
+	struct pidref *pidref;       /* (a leader) what its pidfds hold (pidfd.c) */
 
 	/* The task (sched.c): its own C stack and context. */
 	enum task_state state;
