@@ -594,7 +594,9 @@ reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 	if (file_is_vfs(f))
 		return vfs_file(vfs_reopen(f->hostfd, flags, f->flags, true),
 		    flags, fp);
-	if (f->hostfd < 0)
+	/* An anonymous inode: an inotify instance's host descriptor is the
+	 * vkernel's, shared by all. */
+	if (f->hostfd < 0 || strcmp(f->ops->kind, "inotify") == 0)
 		return -ENXIO;
 	return reopen_stream(f, flags, fp);
 }

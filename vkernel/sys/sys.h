@@ -161,6 +161,11 @@ long sys_pipe2(struct proc *, const uint64_t *);
 long sys_pipe(struct proc *, const uint64_t *);
 long sys_fcntl(struct proc *, const uint64_t *);
 long sys_flock(struct proc *, const uint64_t *);
+/* sys_inotify.c: inotify. */
+long sys_inotify_init(struct proc *, const uint64_t *);
+long sys_inotify_init1(struct proc *, const uint64_t *);
+long sys_inotify_add_watch(struct proc *, const uint64_t *);
+long sys_inotify_rm_watch(struct proc *, const uint64_t *);
 /* sys_pidfd.c: process descriptors. */
 long sys_pidfd_open(struct proc *, const uint64_t *);
 long sys_pidfd_send_signal(struct proc *, const uint64_t *);
