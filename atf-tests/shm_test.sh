@@ -3,6 +3,19 @@
 
 . "$(atf_get_srcdir)/vk_common.sh"
 
+# python_check SCRIPT: Debian's python3 prints the same running SCRIPT
+# natively and under vkernel.
+python_check()
+{
+	[ -x /usr/bin/python3 ] ||
+	    atf_skip "no /usr/bin/python3: install python3-minimal"
+	vk_setup
+	/usr/bin/python3 "$1" >native.out 2>&1 ||
+	    atf_fail "python3 failed natively: $(cat native.out)"
+	atf_check -s exit:0 -o file:native.out -e empty \
+	    timeout 60 "$vk" -m 64m /usr/bin/python3 "$1"
+}
+
 guest_case memfd__file_map_fork memfd memfd \
     "memfd_create: read, write, pread, pwrite, ftruncate, fstat (mode 0777), MFD_CLOEXEC, the /proc/self/fd link /memfd:NAME (deleted), shared mappings seen by write(2) and read(2) across fork, a private copy, a reopen through /proc/self/fd (O_TRUNC too), EINVAL for bad flags and a 250-byte name, ENODEV for a bad huge page size, EFAULT for a bad name, F_SEAL_SEAL without MFD_ALLOW_SEALING"
 guest_case memfd__seals memfd seals \
@@ -42,9 +55,6 @@ posix__python_head()
 }
 posix__python_body()
 {
-	[ -x /usr/bin/python3 ] ||
-	    atf_skip "no /usr/bin/python3: install python3-minimal"
-	vk_setup
 	cat >shm.py <<'PY'
 from multiprocessing import shared_memory
 import os
@@ -56,10 +66,7 @@ print(bytes(t.buf[:5]), t.size >= 100, name in os.listdir("/dev/shm"))
 t.close(); s.close(); s.unlink()
 print(os.path.exists("/dev/shm/" + name))
 PY
-	/usr/bin/python3 shm.py >native.out 2>&1 ||
-	    atf_fail "python3 failed natively: $(cat native.out)"
-	atf_check -s exit:0 -o file:native.out -e empty \
-	    timeout 60 "$vk" -m 64m /usr/bin/python3 shm.py
+	python_check shm.py
 }
 
 atf_test_case memfd__bound
@@ -83,9 +90,6 @@ memfd__python_head()
 }
 memfd__python_body()
 {
-	[ -x /usr/bin/python3 ] ||
-	    atf_skip "no /usr/bin/python3: install python3-minimal"
-	vk_setup
 	cat >mfd.py <<'PY'
 import os, mmap, fcntl
 fd = os.memfd_create("py", os.MFD_ALLOW_SEALING)
@@ -103,10 +107,7 @@ for what, call in (("write", lambda: os.write(fd, b"y")),
     except OSError as e:
         print(what, e.errno)
 PY
-	/usr/bin/python3 mfd.py >native.out 2>&1 ||
-	    atf_fail "python3 failed natively: $(cat native.out)"
-	atf_check -s exit:0 -o file:native.out -e empty \
-	    timeout 60 "$vk" -m 64m /usr/bin/python3 mfd.py
+	python_check mfd.py
 }
 
 atf_init_test_cases()
