@@ -28,13 +28,14 @@ struct shm {
 };
 
 static struct shm *objects;
-static size_t nobjects;
+static size_t nobjects, max_objects = SHM_MAX;
 static uint64_t used, limit;
 
 void
-shm_set_limit(uint64_t bytes)
+shm_set_limit(uint64_t bytes, size_t objects)
 {
 	limit = bytes;
+	max_objects = objects < SHM_MAX ? objects : SHM_MAX;
 }
 
 uint64_t
@@ -95,7 +96,7 @@ shm_create(const char *name, bool posix, unsigned seals, mode_t mode,
 	struct stat st;
 	int fd, d;
 
-	if (nobjects >= SHM_MAX)
+	if (nobjects >= max_objects)
 		return posix ? -ENOSPC : -ENFILE;
 	if (limit != 0 && used + PAGE_SIZE > limit)
 		return -ENOSPC;

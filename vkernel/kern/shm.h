@@ -24,7 +24,7 @@
 struct shm;
 
 #define SHM_NAME_MAX 255   /* NAME_MAX (memfd_create's own is 249) */
-#define SHM_MAX      4096  /* objects alive at once per vkernel */
+#define SHM_MAX      4096  /* objects alive at once per vkernel, at most */
 
 /* The seals (Linux's F_SEAL_*): */
 #define SHM_SEAL_SEAL         0x0001
@@ -36,8 +36,9 @@ struct shm;
 #define SHM_SEALS_ALL         0x003f
 
 /* The bytes all objects' sizes (page-rounded, at least a page each) may
- * add up to: -m, as a tmpfs of the guest's memory; 0 is no limit. */
-void shm_set_limit(uint64_t bytes);
+ * add up to: -m, as a tmpfs of the guest's memory; 0 is no limit; and how
+ * many objects may live (each holds a host descriptor: at most SHM_MAX). */
+void shm_set_limit(uint64_t bytes, size_t objects);
 uint64_t shm_used(void);
 
 /* A new object (one reference) named name, shown as "/memfd:NAME" when
