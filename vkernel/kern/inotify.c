@@ -231,7 +231,9 @@ dispatch(const struct inotify_event *ev)
 static void
 drain(void)
 {
-	char buf[8192] __attribute__((aligned(8)));
+	/* Room for several events (one is at most 16 + NAME_MAX + 1 bytes)
+	 * without deepening the task's stack much: poll and epoll call it. */
+	char buf[2048] __attribute__((aligned(8)));
 	const struct inotify_event *ev;
 	ssize_t n, off;
 
