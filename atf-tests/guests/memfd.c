@@ -329,6 +329,8 @@ posix(void)
 	CHECK(fcntl(fd, F_GET_SEALS) == F_SEAL_SEAL, "seals");
 	CHECK(ERR(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW)) == EPERM, "no sealing");
 	CHECK(ftruncate(fd, 8192) == 0, "ftruncate");
+	CHECK(truncate(path, 100) == 0 && fsize(fd) == 100 &&
+	    truncate(path, 8192) == 0, "truncate by name");
 	CHECK(stat(path, &st) == 0 && st.st_size == 8192, "stat by name");
 	CHECK(fchmod(fd, 0600) == 0 && stat(path, &st) == 0 &&
 	    (st.st_mode & 07777) == 0600, "fchmod");

@@ -803,3 +803,18 @@ specfs_unlink(struct proc *p, const char *gpath)
 	shm_drop_name(shm_lookup(strrchr(n.path, '/') + 1));
 	return 0;
 }
+
+struct shm *
+specfs_shm(struct proc *p, const char *gpath)
+{
+	struct file *f;
+	struct node n;
+
+	if (walk(p, gpath, true, &n) != 0)
+		return NULL;
+	if (n.kind == K_SHM)
+		return shm_lookup(strrchr(n.path, '/') + 1);
+	if (n.kind == K_FD && (f = fd_file(p, &n, false)) != NULL)
+		return file_shm(f);
+	return NULL;
+}

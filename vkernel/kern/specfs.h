@@ -66,6 +66,9 @@ int specfs_open(struct proc *p, const char *gpath, int flags,
  * by the umask); specfs_open makes one 0600. */
 int specfs_open_mode(struct proc *p, const char *gpath, int flags,
     mode_t mode, struct file **fp);
+/* The shared memory object gpath names (/dev/shm/NAME, or a
+ * /proc/PID/fd/N link to a file on one; followed), else NULL. */
+struct shm *specfs_shm(struct proc *p, const char *gpath);
 /* unlink of gpath: 0 when it was a /dev/shm name (shm.c), now gone; 1
  * when gpath is no such name (the caller refuses as for any specfs name);
  * or -errno of the walk. */

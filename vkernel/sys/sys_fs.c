@@ -645,15 +645,38 @@ truncate_refuse(struct proc *p, const char *gpath)
 	return S_ISREG(st.st_mode) ? specfs_refuse(p, gpath, false) : -EINVAL;
 }
 
+/* truncate(2) of a shared memory object by name: its seals and budget
+ * first, through a host descriptor the host checks the access of. */
+static long
+truncate_shm(struct shm *s, off_t size)
+{
+	int fd = shm_open_fd(s, O_WRONLY);
+	long r;
+
+	if (fd < 0)
+		return fd;
+	if ((r = shm_resize_check(s, size)) == 0 && ftruncate(fd, size) != 0)
+		r = -errno;
+	shm_wrote(s);
+	if (r == 0)
+		vm_file_truncate_fd(fd, size);
+	close(fd);
+	return r;
+}
+
 long
 sys_truncate(struct proc *p, const uint64_t *a)
 {
 	char gpath[PATH_MAX];
+	struct shm *s;
 	long r;
 	int fd;
 
 	if ((r = path_in(p, AT_FDCWD, a[0], gpath)) < 0)
 		return r;
+	if ((int64_t)a[1] >= 0 && specfs_owns(gpath) &&
+	    (s = specfs_shm(p, gpath)) != NULL)
+		return truncate_shm(s, (off_t)a[1]);
 	if ((int64_t)a[1] < 0)
 		return -EINVAL;
 	if ((r = host_fd(p, gpath, true, O_WRONLY, &fd)) < 0)
