@@ -15,19 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int checks, failures;
-
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL line %d: ", __LINE__);			\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
-
-#define ERR(call) ((call) == -1 ? errno : 0)
+#include "vk_check.h"
 
 static const char *dir;
 static char evbuf[65536] __attribute__((aligned(8)));
@@ -330,9 +318,5 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: inotify inotify|host|bound DIR\n");
 		return 2;
 	}
-	if (failures)
-		printf("%s: %d of %d checks failed\n", mode, failures, checks);
-	else
-		printf("%s ok: %d checks\n", mode, checks);
-	return failures != 0;
+	return check_report(mode);
 }

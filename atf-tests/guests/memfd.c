@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vk_check.h"
+
 #ifndef F_ADD_SEALS
 #define F_ADD_SEALS (1024 + 9)
 #define F_GET_SEALS (1024 + 10)
@@ -33,21 +35,6 @@
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 0x0004U
 #endif
-
-static int checks, failures;
-
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL line %d: ", __LINE__);			\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
-
-/* The errno of a call that should fail: 0 if it succeeded. */
-#define ERR(call) ((call) == -1 ? errno : 0)
 
 static int
 mfd(const char *name, unsigned flags)
@@ -501,9 +488,5 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: memfd memfd|seals|bound|posix|iso NAME\n");
 		return 2;
 	}
-	if (failures)
-		printf("%s: %d of %d checks failed\n", mode, failures, checks);
-	else
-		printf("%s ok: %d checks\n", mode, checks);
-	return failures != 0;
+	return check_report(mode);
 }

@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vk_check.h"
+
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
@@ -21,20 +23,6 @@
 #define CLONE_PIDFD 0x00001000
 #endif
 #define PIDFD_NONBLOCK O_NONBLOCK
-
-static int checks, failures;
-
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL line %d: ", __LINE__);			\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
-
-#define ERR(call) ((call) == -1 ? errno : 0)
 
 static int
 pidfd_open(pid_t pid, unsigned flags)
@@ -306,9 +294,5 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: pidfd pidfd|clone\n");
 		return 2;
 	}
-	if (failures)
-		printf("%s: %d of %d checks failed\n", mode, failures, checks);
-	else
-		printf("%s ok: %d checks\n", mode, checks);
-	return failures != 0;
+	return check_report(mode);
 }
