@@ -278,6 +278,11 @@ clone_pidfd(void)
 	close(pfd);
 	CHECK(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD,
 	    0, &pfd, 0, 0) < 0 && errno == EINVAL, "with PARENT_SETTID");
+	pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, (int *)8, 0, 0);
+	if (pid == 0)
+		syscall(SYS_exit_group, 0);
+	CHECK(pid < 0 && errno == EFAULT && wait(NULL) < 0 && errno == ECHILD,
+	    "EFAULT and no child");
 }
 
 int

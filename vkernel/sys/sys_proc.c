@@ -77,6 +77,10 @@ do_fork(struct proc *p, uint64_t flags, int csig, gva_t stack, gva_t ptid,
 	 * Linux reserves it, and taken out of a child's copied table. */
 	if ((flags & CLONE_PIDFD) && (flags & (CLONE_THREAD | CLONE_DETACHED)))
 		return -EINVAL;
+	/* Where the pidfd goes must take it before there is a child, as
+	 * Linux fails with EFAULT and makes none. */
+	if ((flags & CLONE_PIDFD) && copyout(p, pidfdp, &pfd, sizeof(pfd)))
+		return -EFAULT;
 	if ((flags & CLONE_PIDFD) && ((err = pidfd_new(NULL, 0, &pf)) != 0 ||
 	    (pfd = fdtab_alloc(p->fds, pf, 0, sys_nofile(p), true)) < 0)) {
 		if (pf != NULL)
