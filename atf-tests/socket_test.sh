@@ -43,7 +43,7 @@ names__path_and_abstract_body()
 atf_test_case rights__scm_rights
 rights__scm_rights_head()
 {
-	atf_set "descr" "SCM_RIGHTS passes a pipe end and a file to a child (MSG_CMSG_CLOEXEC), a short control buffer gives MSG_CTRUNC and closes the rights, rights never received are closed with their socket (the pipe reader sees EOF), a socket sent over itself does not stop the vkernel from exiting"
+	atf_set "descr" "SCM_RIGHTS passes a pipe end and a file to a child (MSG_CMSG_CLOEXEC), a short control buffer gives MSG_CTRUNC and closes the rights, rights never received are closed with their socket (the pipe reader sees EOF), a socket sent over itself does not stop the vkernel from exiting, and one that holds a pipe's writer is collected (EOF on the pipe)"
 }
 rights__scm_rights_body()
 {
@@ -197,8 +197,25 @@ debian__python_socketpair_body()
 	    'import socket; a,b=socket.socketpair(); a.send(b"x"); print(b.recv(1))'
 }
 
+atf_test_case cycles__collected
+cycles__collected_head()
+{
+	atf_set "descr" "20000 sockets each sent over itself with a pipe's writer and left: collected as they go (Linux's unix_gc), so the guest never runs out of files (-m 64m allows 8192) and the last pipe sees EOF"
+}
+cycles__collected_body()
+{
+	for v in glibc musl; do
+		need_guest sockets-$v
+		atf_check -s exit:0 -o match:"^sockets ok: 2 checks$" \
+		    timeout 120 "$gdir/sockets-$v" cycles 20000
+		atf_check -s exit:0 -o match:"^sockets ok: 2 checks$" -e empty \
+		    timeout 300 "$vk" -m 64m "$gdir/sockets-$v" cycles 20000
+	done
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case cycles__collected
 	atf_add_test_case pair__stream_dgram_seqpacket
 	atf_add_test_case names__path_and_abstract
 	atf_add_test_case rights__scm_rights

@@ -178,7 +178,12 @@ ATF_TC_BODY(getdents__listings, tc)
 	ATF_CHECK_STREQ(names, ". .. cmdline comm cwd environ exe fd maps "
 	    "stat status task ");
 	listing("/proc/sys/kernel", names, sizeof(names));
-	ATF_CHECK_STREQ(names, ". .. hostname osrelease ostype ");
+	ATF_CHECK_STREQ(names, ". .. hostname msgmax msgmnb msgmni osrelease "
+	    "ostype sem shmall shmmax shmmni ");
+	listing("/proc/sysvipc", names, sizeof(names));
+	ATF_CHECK_STREQ(names, ". .. msg sem shm ");
+	listing("/proc/sys/fs/mqueue", names, sizeof(names));
+	ATF_CHECK_STREQ(names, ". .. msg_max msgsize_max queues_max ");
 	/* The process table is empty here: /proc lists no number, not even
 	 * the host's pid 1. */
 	listing("/proc", names, sizeof(names));

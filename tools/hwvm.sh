@@ -246,6 +246,10 @@ mount -o bind /results /host/tmp/hwvm-results
     echo "cpus=$(grep -c '^processor' /proc/cpuinfo)"
 } >/results/probe
 
+# Loopback up, as on any machine (the network tests compare a guest's
+# own loopback with the host's).
+ip link set lo up 2>&3 || echo "lo up failed" >&3
+
 # Run the command; its own exit status goes to /results/status.
 chroot /host /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 TERM=dumb VKERNEL_HW_VM=1 /bin/sh /tmp/hwvm-results/cmd.sh \

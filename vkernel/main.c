@@ -20,9 +20,12 @@
 #include "sys.h"
 #include "file.h"
 #include "kmem.h"
+#include "knet.h"
 #include "lockf.h"
 #include "shm.h"
 #include "uipc.h"
+#include "ipc.h"
+#include "mqueue.h"
 #include "vfs.h"
 
 #define EX_USAGE 64
@@ -40,15 +43,22 @@ static void
 usage(FILE *fp, bool full)
 {
 	fprintf(fp,
-	    "usage: vkernel [-dhv] [-e name=value[:name=value...]] [-i memfile] "
-	    "[-m size]\n"
-	    "               [-n ncpus] [-p pidfile] [-r root] program [args ...]\n"
+	    "usage: vkernel [-dhv] [-e name=value[:name=value...]] "
+	    "[-I none|host|user]\n"
+	    "               [-i memfile] [-m size] [-n ncpus] [-p pidfile] "
+	    "[-r root]\n"
+	    "               program [args ...]\n"
 	    "       vkernel -P\n");
 	if (full)
 		fprintf(fp,
 		    "  -d          software paging even where hw paging can run\n"
 		    "  -e n=v:...  put variables in the guest's environment\n"
 		    "  -h          print this help and exit\n"
+		    "  -I net      the guest network: none (default: loopback only, "
+		    "a network\n"
+		    "              namespace of its own), host (the host's), user "
+		    "(outbound\n"
+		    "              through pasta, from Debian's passt)\n"
 		    "  -i memfile  keep the guest memory image in memfile\n"
 		    "  -m size     guest memory, e.g. 64m or 1g (default 256m)\n"
 		    "  -n ncpus    guest threads run on up to ncpus vCPUs at once (1 to 256;\n"
@@ -155,6 +165,7 @@ banner(const struct cpu_features *f, const char *paging, const char *why)
 	vk_log("memory: %s (%zu pages, %zu free)", mem, ps.total, ps.free);
 	vk_log("vCPUs: %d (-n), each a host thread%s", vk.ncpus,
 	    vk.ncpus > 1 ? " running guest code in parallel" : "");
+	vk_log("network: %s (-I)", knet_describe());
 }
 
 /*
@@ -259,6 +270,7 @@ struct opts {
 	const char *memfile;
 	uint64_t mem;
 	int ncpus;                   /* -n */
+	enum knet_mode net;          /* -I */
 	char **extra;                /* -e name=value, in order */
 	size_t nextra;
 };
@@ -287,7 +299,7 @@ parse_args(int argc, char *argv[], struct opts *o)
 	char *end;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "+de:hi:m:n:Pp:r:v")) != -1) {
+	while ((ch = getopt(argc, argv, "+de:hI:i:m:n:Pp:r:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			o->force_sw = true;
@@ -298,6 +310,17 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case 'h':
 			usage(stdout, true);
 			exit(0);
+		case 'I':
+			if (strcmp(optarg, "none") == 0)
+				o->net = KNET_NONE;
+			else if (strcmp(optarg, "host") == 0)
+				o->net = KNET_HOST;
+			else if (strcmp(optarg, "user") == 0)
+				o->net = KNET_USER;
+			else
+				bad_usage("-I %s: expected none, host or user",
+				    optarg);
+			break;
 		case 'i':
 			o->memfile = optarg;
 			break;
@@ -594,6 +617,16 @@ main(int argc, char *argv[])
 	prog = find_program(argv[0]);
 	if ((rc = host_setup(&nofile)) != 0)
 		return rc;
+	/* The guest network's factory is forked now, while the vkernel is
+	 * small and has one thread; without a namespace AF_INET is EACCES,
+	 * said in one line, never the host's network instead. */
+	if (knet_init(o.net, why, sizeof(why)) != 0) {
+		vk_log("%s", why);
+		if (o.net == KNET_USER) {
+			rc = EX_UNAVAILABLE;
+			goto out;
+		}
+	}
 	if ((rc = machine_setup(&o, ops, &nofile, &ks)) != 0)
 		goto out;
 	if (vk.verbose)
@@ -617,6 +650,12 @@ main(int argc, char *argv[])
 	rc = WIFSIGNALED(proc_init_status()) ?
 	    128 + WTERMSIG(proc_init_status()) :
 	    WEXITSTATUS(proc_init_status());
+	/* IPC objects live past their processes; they go before the
+	 * summary counts the pages left. */
+	ipc_sem_fini();
+	ipc_msg_fini();
+	ipc_shm_fini();
+	mqueue_fini();
 	if (vk.verbose)
 		summary(ks, ops);
 	proc_table_fini();
@@ -624,6 +663,7 @@ main(int argc, char *argv[])
 out:
 	if (ks != NULL)
 		ops->fini(ks);
+	knet_fini();
 	vm_phys_fini();
 	if (pidfh != NULL)
 		pidfile_remove(pidfh);

@@ -117,9 +117,16 @@ rdwr(void)
 {
 	char buf[4];
 	int fd;
+	char link[64], got[512];
+	ssize_t n;
 
 	fd = open(path1, O_RDWR);
 	CHECK(fd >= 0, "O_RDWR");
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	CHECK(strcmp(got, path1) == 0, "/proc/self/fd names the FIFO: %s",
+	    got);
 	CHECK(write(fd, "zz", 2) == 2, "write to itself");
 	CHECK(read(fd, buf, 1) == 1 && buf[0] == 'z', "read back");
 	close(fd);

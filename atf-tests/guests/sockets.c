@@ -553,6 +553,59 @@ recv_fds(int s, int *fds, int cap, int *flags)
 	return n;
 }
 
+/* A socket that only a message on itself holds, holding a pipe's
+ * writer: nobody can ever receive it, so it is collected (Linux's
+ * unix_gc, asynchronous on newer kernels) and the reader sees EOF. */
+static void
+gc_cycle(void)
+{
+	struct pollfd pfd;
+	int sv[2], p[2];
+	char b;
+
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && pipe(p) == 0,
+	    "socketpair, pipe");
+	CHECK(send_fds(sv[0], &p[1], 1) == 1 && send_fds(sv[0], &sv[1], 1) == 1,
+	    "a pipe's writer, then the receiving socket over itself");
+	close(p[1]);
+	close(sv[1]);
+	close(sv[0]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 5000) == 1 && read(p[0], &b, 1) == 0,
+	    "the cycle is collected: EOF on the pipe");
+	close(p[0]);
+}
+
+/* n cycles (a socket sent over itself, holding a pipe's writer), each
+ * left at once: all collected as they go, never running out of files;
+ * the last one's pipe sees EOF. */
+static void
+cycles(int n)
+{
+	struct pollfd pfd;
+	int i, sv[2], p[2] = { -1, -1 };
+	char b;
+
+	for (i = 0; i < n; i++) {
+		if (p[0] >= 0)
+			close(p[0]);
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0 || pipe(p) != 0)
+			break;
+		if (send_fds(sv[0], &p[1], 1) != 1 ||
+		    send_fds(sv[0], &sv[1], 1) != 1)
+			break;
+		close(p[1]);
+		close(sv[1]);
+		close(sv[0]);
+	}
+	CHECK(i == n, "%d of %d cycles made", i, n);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 5000) == 1 && read(p[0], &b, 1) == 0,
+	    "the last cycle collected too");
+}
+
 static void
 rights(const char *dir)
 {
@@ -613,6 +666,7 @@ rights(const char *dir)
 	close(sv[0]);
 	close(sv[1]);
 	unlink(path);
+	gc_cycle();
 }
 
 static void
@@ -688,6 +742,8 @@ main(int argc, char *argv[])
 		bind_only(argv[2]);
 	if (strcmp(argv[1], "hoard") == 0)
 		hoard(atoi(argv[2]));
+	if (strcmp(argv[1], "cycles") == 0)
+		cycles(atoi(argv[2]));
 	if (strcmp(argv[1], "procs") == 0 || strcmp(argv[1], "all") == 0)
 		procs(argv[2]);
 	if (strcmp(argv[1], "pair") == 0 || strcmp(argv[1], "all") == 0) {

@@ -24,7 +24,7 @@ static int checks, failures;
 
 /* The mode's last line (the tests compare it with the native run's) and
  * main's exit status. */
-static int
+static inline int
 check_report(const char *mode)
 {
 	if (failures)

@@ -200,6 +200,9 @@ int pipe_create(struct file **rd, struct file **wr, int flags);
  * Linux's fifo_open): reader, writer or both by flags' O_ACCMODE, plus
  * O_NONBLOCK.  0 and *fp, -EINVAL (f is no pipe) or -ENOMEM. */
 bool pipe_is(const struct file *f);
+/* A FIFO's O_PATH descriptor of its file (the pipe's: not to be closed),
+ * or -1 for a pipe made by pipe(2) or a file that is no pipe. */
+int pipe_fifo_pathfd(const struct file *f);
 int pipe_reopen(struct file *f, int flags, struct file **fp);
 /*
  * Opens the FIFO whose host file is st (pathfd, an O_PATH descriptor of

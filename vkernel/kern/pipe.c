@@ -402,6 +402,14 @@ pipe_is(const struct file *f)
 }
 
 int
+pipe_fifo_pathfd(const struct file *f)
+{
+	const struct pipe *pi = f->data;
+
+	return pipe_is(f) && pi->fifo ? pi->pathfd : -1;
+}
+
+int
 pipe_reopen(struct file *f, int flags, struct file **fp)
 {
 	struct pipe *pi = f->data;

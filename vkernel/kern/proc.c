@@ -29,6 +29,7 @@
 #include "vkernel.h"
 #include "file.h"
 #include "futex.h"
+#include "ipc.h"
 #include "kmem.h"
 #include "pidfd.h"
 #include "vfs.h"
@@ -944,8 +945,10 @@ proc_teardown(struct proc *p)
 	waitq_wakeup(&tg->threadq);
 	if (tg->nlive > 0)
 		return;
-	/* The last task of the process: it ends, with the group's status
-	 * (exit_group, a fatal signal) or else its leader's own. */
+	/* The last task of the process: its SEM_UNDO adjustments are
+	 * applied; it ends, with the group's status (exit_group, a fatal
+	 * signal) or else its leader's own. */
+	ipc_sem_exit(tg);
 	if (tg->exiting)
 		l->status = tg->exit_status;
 	proc_end(l);

@@ -63,6 +63,10 @@ describe(struct file *f, char *out, size_t len)
 	struct stat st;
 	ssize_t n;
 
+	/* A FIFO's is its file's guest path, as Linux's */
+	if (pipe_fifo_pathfd(f) >= 0 &&
+	    vfs_fd_path(pipe_fifo_pathfd(f), out, len) == 0)
+		return;
 	if (pipe_is(f) && f->ops->stat(f, &st) == 0) {
 		snprintf(out, len, "pipe:[%lu]", (unsigned long)st.st_ino);
 		return;

@@ -18,6 +18,8 @@
 #include "vkernel.h"
 #include "file.h"
 #include "kmem.h"
+#include "ipc.h"
+#include "mqueue.h"
 
 #include "shm.h"
 #include "specfs_gen.h"
@@ -29,8 +31,9 @@
 static const struct ent dev_ents[] = {
 	{ "fd", K_LINK, W_DEVFD }, { "full", K_DEV, W_FULL },
 	{ "null", K_DEV, W_NULL }, { "random", K_DEV, W_RANDOM },
-	{ "shm", K_DIR, W_SHMDIR }, { "stderr", K_LINK, W_STDERR }, { "stdin", K_LINK, W_STDIN },
-	{ "stdout", K_LINK, W_STDOUT }, { "tty", K_DEV, W_TTY },
+	{ "shm", K_DIR, W_SHMDIR }, { "stderr", K_LINK, W_STDERR },
+	{ "stdin", K_LINK, W_STDIN }, { "stdout", K_LINK, W_STDOUT },
+	{ "tty", K_DEV, W_TTY },
 	{ "urandom", K_DEV, W_URANDOM }, { "zero", K_DEV, W_ZERO },
 };
 static const struct ent proc_ents[] = {
@@ -38,7 +41,8 @@ static const struct ent proc_ents[] = {
 	{ "filesystems", K_FILE, W_FILESYSTEMS },
 	{ "loadavg", K_FILE, W_LOADAVG }, { "meminfo", K_FILE, W_MEMINFO },
 	{ "self", K_LINK, W_SELF }, { "stat", K_FILE, W_PROCSTAT },
-	{ "sys", K_DIR, W_SYS }, { "thread-self", K_LINK, W_THREADSELF },
+	{ "sys", K_DIR, W_SYS }, { "sysvipc", K_DIR, W_SYSVIPC },
+	{ "thread-self", K_LINK, W_THREADSELF },
 	{ "uptime", K_FILE, W_UPTIME },
 };
 static const struct ent pid_ents[] = {
@@ -56,7 +60,15 @@ static const struct ent tid_ents[] = {
 	{ "maps", K_FILE, W_MAPS }, { "stat", K_FILE, W_STAT },
 	{ "status", K_FILE, W_STATUS },
 };
-static const struct ent sys_ents[] = { { "kernel", K_DIR, W_KERNEL } };
+static const struct ent sys_ents[] = { { "fs", K_DIR, W_SYSFSD },
+	{ "kernel", K_DIR, W_KERNEL } };
+/* IPC's: /proc/sysvipc, /proc/sys/fs/mqueue (ipc.h's, mqueue.h's limits). */
+static const struct ent sysvipc_ents[] = { { "msg", K_FILE, W_SVMSG },
+	{ "sem", K_FILE, W_SVSEM }, { "shm", K_FILE, W_SVSHM } };
+static const struct ent sysfsd_ents[] = { { "mqueue", K_DIR, W_MQDIR } };
+static const struct ent mq_ents[] = { { "msg_max", K_FILE, W_MQMSGMAX },
+	{ "msgsize_max", K_FILE, W_MQSIZEMAX },
+	{ "queues_max", K_FILE, W_MQQMAX } };
 /* /sys: only what C libraries read to count CPUs. */
 static const struct ent sysfs_ents[] = { { "devices", K_DIR, W_SYSDEV } };
 static const struct ent sysdev_ents[] = { { "system", K_DIR, W_SYSSYS } };
@@ -66,8 +78,11 @@ static const struct ent syscpu_ents[] = {
 	{ "present", K_FILE, W_CPUPRESENT },
 };
 static const struct ent kernel_ents[] = {
-	{ "hostname", K_FILE, W_HOSTNAME }, { "osrelease", K_FILE, W_OSRELEASE },
-	{ "ostype", K_FILE, W_OSTYPE },
+	{ "hostname", K_FILE, W_HOSTNAME }, { "msgmax", K_FILE, W_MSGMAX },
+	{ "msgmnb", K_FILE, W_MSGMNB }, { "msgmni", K_FILE, W_MSGMNI },
+	{ "osrelease", K_FILE, W_OSRELEASE }, { "ostype", K_FILE, W_OSTYPE },
+	{ "sem", K_FILE, W_SEMLIM }, { "shmall", K_FILE, W_SHMALL },
+	{ "shmmax", K_FILE, W_SHMMAX }, { "shmmni", K_FILE, W_SHMMNI },
 };
 
 static void
@@ -196,6 +211,9 @@ table(enum what dir, size_t *n)
 	case W_TID: return T(tid_ents);
 	case W_SYS: return T(sys_ents);
 	case W_KERNEL: return T(kernel_ents);
+	case W_SYSVIPC: return T(sysvipc_ents);
+	case W_SYSFSD: return T(sysfsd_ents);
+	case W_MQDIR: return T(mq_ents);
 	case W_SYSFS: return T(sysfs_ents);
 	case W_SYSDEV: return T(sysdev_ents);
 	case W_SYSSYS: return T(syssys_ents);
@@ -599,6 +617,68 @@ gen_loadavg(struct sbuf *s)
 	}
 	sb_printf(s, "0.00 0.00 0.00 %d/%d %d\n", run, all, (int)last);
 }
+/* /proc/sysvipc/{shm,sem,msg}: one line per object in Linux's format
+ * (ipc/shm.c, sem.c, msg.c's proc_show), as ipcs reads them. */
+static void
+gen_sysv_shm(struct sbuf *s)
+{
+	struct ipc_shm_stat st;
+	struct ipc_obj *o;
+	int pos = 0;
+
+	sb_printf(s, "       key      shmid perms                  size  cpid"
+	    "  lpid nattch   uid   gid  cuid  cgid      atime      dtime"
+	    "      ctime                   rss                  swap\n");
+	for (; (o = ipc_next(IPC_SHM_K, &pos)) != NULL; pos++) {
+		ipc_shm_info(o, &st);
+		sb_printf(s, "%10d %10d  %4o %21zu %5u %5u  %5zu %5u %5u %5u "
+		    "%5u %10llu %10llu %10llu %21zu %21u\n", o->key, o->id,
+		    o->mode, st.size, (unsigned)st.cpid, (unsigned)st.lpid,
+		    st.nattch, o->uid, o->gid, o->cuid, o->cgid,
+		    (unsigned long long)st.atime, (unsigned long long)st.dtime,
+		    (unsigned long long)o->ctime, st.rss, 0u);
+	}
+}
+
+static void
+gen_sysv_sem(struct sbuf *s)
+{
+	struct ipc_obj *o;
+	time_t otime;
+	int pos = 0, nsems;
+
+	sb_printf(s, "       key      semid perms      nsems   uid   gid  cuid"
+	    "  cgid      otime      ctime\n");
+	for (; (o = ipc_next(IPC_SEM_K, &pos)) != NULL; pos++) {
+		ipc_sem_info(o, &nsems, &otime);
+		sb_printf(s, "%10d %10d  %4o %10u %5u %5u %5u %5u %10llu "
+		    "%10llu\n", o->key, o->id, o->mode, (unsigned)nsems,
+		    o->uid, o->gid, o->cuid, o->cgid,
+		    (unsigned long long)otime, (unsigned long long)o->ctime);
+	}
+}
+
+static void
+gen_sysv_msg(struct sbuf *s)
+{
+	struct ipc_msg_stat st;
+	struct ipc_obj *o;
+	int pos = 0;
+
+	sb_printf(s, "       key      msqid perms      cbytes       qnum lspid"
+	    " lrpid   uid   gid  cuid  cgid      stime      rtime      ctime"
+	    "\n");
+	for (; (o = ipc_next(IPC_MSG_K, &pos)) != NULL; pos++) {
+		ipc_msg_info(o, &st);
+		sb_printf(s, "%10d %10d  %4o  %10zu %10zu %5u %5u %5u %5u %5u "
+		    "%5u %10llu %10llu %10llu\n", o->key, o->id, o->mode,
+		    st.cbytes, st.qnum, (unsigned)st.lspid, (unsigned)st.lrpid,
+		    o->uid, o->gid, o->cuid, o->cgid,
+		    (unsigned long long)st.stime, (unsigned long long)st.rtime,
+		    (unsigned long long)o->ctime);
+	}
+}
+
 /* The contents of file n: 0, or -errno (ENOENT: its process is gone). */
 int
 generate(struct proc *p, const struct node *n, struct sbuf *s)
@@ -637,6 +717,22 @@ generate(struct proc *p, const struct node *n, struct sbuf *s)
 		sb_printf(s, "%s\n", uname(&u) == 0 ? u.release : "");
 		break;
 	case W_HOSTNAME: sb_printf(s, "vkernel\n"); break;
+	case W_SVSHM: gen_sysv_shm(s); break;
+	case W_SVSEM: gen_sysv_sem(s); break;
+	case W_SVMSG: gen_sysv_msg(s); break;
+	case W_SHMMAX: sb_printf(s, "%llu\n", IPC_SHMMAX); break;
+	case W_SHMALL: sb_printf(s, "%llu\n", IPC_SHMALL); break;
+	case W_SHMMNI: sb_printf(s, "%d\n", IPC_SHMMNI); break;
+	case W_SEMLIM:
+		sb_printf(s, "%d\t%d\t%d\t%d\n", IPC_SEMMSL, IPC_SEMMNS,
+		    IPC_SEMOPM, IPC_SEMMNI);
+		break;
+	case W_MSGMAX: sb_printf(s, "%d\n", IPC_MSGMAX); break;
+	case W_MSGMNB: sb_printf(s, "%d\n", IPC_MSGMNB); break;
+	case W_MSGMNI: sb_printf(s, "%d\n", IPC_MSGMNI); break;
+	case W_MQMSGMAX: sb_printf(s, "%d\n", MQ_MSG_MAX); break;
+	case W_MQSIZEMAX: sb_printf(s, "%d\n", MQ_MSGSIZE_MAX); break;
+	case W_MQQMAX: sb_printf(s, "%d\n", MQ_QUEUES_MAX); break;
 	default: return -ENOENT;
 	}
 	return s->err;

@@ -550,6 +550,10 @@ uipc_send(struct file *f, struct proc *p, struct usend *u)
 	int err, i;
 	long r;
 
+	/* Rights sent: the garbage of earlier sends goes first (a guest
+	 * that builds cycles in a loop leaves at most one round of them). */
+	if (u->nfds > 0)
+		usock_gc(&usock_ops);
 	if (s->type != SOCK_STREAM && u->n + 32 > (size_t)s->sndbuf)
 		r = -EMSGSIZE;
 	else if ((to = send_target(s, u, &err)) == NULL)
@@ -689,6 +693,7 @@ static void
 usock_fclose(struct file *f)
 {
 	usock_close(f->data);
+	usock_gc(&usock_ops);
 }
 
 static const struct fileops usock_ops = {

@@ -32,6 +32,7 @@
 #define US_BUF_DEFAULT 212992   /* Linux's rmem_default and wmem_default */
 
 static struct usock *all_socks;
+size_t usock_nrights;
 static ino_t usock_ino = 0x90000;
 
 struct usock *
@@ -142,6 +143,7 @@ msg_free(struct umsg *m)
 {
 	int i;
 
+	usock_nrights -= (size_t)m->nfds;
 	for (i = 0; i < m->nfds; i++)
 		file_unref(m->fds[i]);
 	if (m->fds != NULL)
@@ -216,6 +218,7 @@ msg_rights(struct umsg *m, struct usend *u)
 		return -ENOMEM;
 	memcpy(m->fds, u->fds, sz);
 	m->nfds = u->nfds;
+	usock_nrights += (size_t)m->nfds;
 	u->nfds = 0;
 	return 0;
 }
@@ -325,6 +328,7 @@ take_rights(struct umsg *m, struct urecv *r, bool peek)
 		r->fds[r->nfds++] = peek ? file_ref(m->fds[i]) : m->fds[i];
 	if (peek || m->fds == NULL)
 		return;
+	usock_nrights -= (size_t)m->nfds;
 	kmem_free(m->fds, (size_t)m->nfds * sizeof(m->fds[0]));
 	m->fds = NULL;
 	m->nfds = 0;

@@ -49,6 +49,12 @@ struct usock {
 	struct waitq wq;        /* every change: readers, writers, accept,
 	                           connect */
 	ino_t ino;
+	/* usock_gc's, meaningful only while it runs */
+	int gc_inflight, gc_internal; /* refs from queued rights: all, and
+	                                 from candidates' queues */
+	struct file *gc_file;   /* its file, seen in flight */
+	bool gc_cand, gc_reach;
+	struct usock *gc_next;
 };
 
 /* What a message costs its receiver's rcvbuf beyond its bytes (as
@@ -78,7 +84,14 @@ long usock_deliver(struct usock *from, struct usock *to, struct proc *p,
     bool nonblock, struct usend *u);
 long usock_recv(struct usock *s, struct proc *p, bool nonblock,
     struct urecv *r);
-/* Every socket (uipc_fini). */
+/* Every socket (uipc_fini, usock_gc). */
 struct usock *usock_first(void);
+/* Rights in flight now, in every queue. */
+extern size_t usock_nrights;
+
+/* uipc_gc.c: frees the queues of the sockets (files of ops) that only
+ * rights in flight hold, round cycles; nothing while none are in flight
+ * or when called from inside itself. */
+void usock_gc(const struct fileops *ops);
 
 #endif /* VKERNEL_UIPC_VAR_H */

@@ -33,6 +33,7 @@ struct vk_sigaction {
 };
 
 struct fdtab;
+struct sem_undo;
 struct file;
 
 /* Files one system call may hold at once (fget, file.h). */
@@ -131,6 +132,7 @@ struct tgroup {
 	struct waitq threadq;        /* woken as each thread is torn down
 	                                (an execve waits for the others) */
 	uint64_t dead_cpu_ns;        /* CPU time of its threads gone */
+	struct sem_undo *semundo;    /* SEM_UNDO records (ipc_sem.c) */
 };
 
 /* How far a task has got: running (or runnable), or done. */

@@ -53,6 +53,13 @@ long sys_epipe(struct proc *p);
 struct iovec;
 long sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
     uint64_t va, uint64_t cnt);
+/* Copies n bytes between a buffer and the guest's iovecs (cnt of
+ * them), from byte skip of them on: gather in, scatter out.  0 or
+ * -EFAULT. */
+long sys_iov_gather(struct proc *p, const struct iovec *iov, uint64_t cnt,
+    size_t skip, char *buf, size_t n);
+long sys_iov_scatter(struct proc *p, const struct iovec *iov, uint64_t cnt,
+    size_t skip, const char *buf, size_t n);
 
 /*
  * sys_path.c: what the calls on files share.
@@ -94,7 +101,8 @@ void fd_link(int hostfd, char *buf, size_t len);
 
 /*
  * sys_socket.c: what the socket calls share.
- * sock_at: the socket at fd (held: fget): 0 and *fp, -EBADF, -ENOTSOCK.
+ * sock_at: the socket at fd (held: fget), Unix-domain or network
+ *   (inet_is): 0 and *fp, -EBADF, -ENOTSOCK.
  * name_in: the guest's sockaddr_un at va (alen bytes) as a name: 0, 1
  *   for the family alone (AF_UNSPEC too with unspec_ok), or -errno.
  * name_target: name_in, and a path name resolved beneath the root to
@@ -112,6 +120,29 @@ long name_target(struct proc *p, gva_t va, uint64_t alen, struct uname *n,
     bool unspec_ok);
 long name_out(struct proc *p, const struct uname *n, gva_t va, gva_t lenva);
 long sock_install(struct proc *p, struct file *f, int flags);
+
+/*
+ * sys_inet.c: the socket calls on a network socket (kern/inet.h), which
+ * sys_socket.c and sys_sockmsg.c hand over once they find one: the
+ * file is held, a the call's arguments (va a msghdr).  accept is
+ * sys_socket.c's (kern/inet.c's inet_accept, then sock_install).
+ */
+long sysinet_bind(struct proc *p, struct file *f, const uint64_t *a);
+long sysinet_connect(struct proc *p, struct file *f, const uint64_t *a);
+/* An address to the guest (va, its length at lenva): cut to the
+ * guest's room, the full length reported, as Linux's move_addr_to_user. */
+long sysinet_addr_out(struct proc *p, const void *sa, socklen_t len,
+    gva_t va, gva_t lenva);
+long sysinet_getname(struct proc *p, struct file *f, const uint64_t *a,
+    bool peer);
+long sysinet_setsockopt(struct proc *p, struct file *f, const uint64_t *a);
+long sysinet_getsockopt(struct proc *p, struct file *f, const uint64_t *a);
+long sysinet_sendmsg(struct proc *p, struct file *f, gva_t va, int flags);
+long sysinet_sendto(struct proc *p, struct file *f, const uint64_t *a);
+long sysinet_recvmsg(struct proc *p, struct file *f, gva_t va, int flags);
+long sysinet_recvfrom(struct proc *p, struct file *f, const uint64_t *a);
+/* The interface requests (inet_ifreq), whose arguments hold input. */
+long sysinet_ioctl(struct proc *p, struct file *f, const uint64_t *a);
 
 /* ---- the handlers, by family (syscall.c's table names them) ---- */
 
@@ -177,6 +208,26 @@ long sys_signal_send(struct proc *p, struct proc *t, int sig,
 /* sys_shm.c: memfd_create; fcntl's F_ADD_SEALS and F_GET_SEALS on f. */
 long sys_memfd_create(struct proc *, const uint64_t *);
 long sys_fcntl_seals(struct proc *p, struct file *f, int cmd, uint64_t arg);
+
+/* sys_ipc.c: System V IPC; sys_mqueue.c: POSIX message queues. */
+long sys_semget(struct proc *, const uint64_t *);
+long sys_semop(struct proc *, const uint64_t *);
+long sys_semtimedop(struct proc *, const uint64_t *);
+long sys_semctl(struct proc *, const uint64_t *);
+long sys_msgget(struct proc *, const uint64_t *);
+long sys_msgsnd(struct proc *, const uint64_t *);
+long sys_msgrcv(struct proc *, const uint64_t *);
+long sys_msgctl(struct proc *, const uint64_t *);
+long sys_shmget(struct proc *, const uint64_t *);
+long sys_shmat(struct proc *, const uint64_t *);
+long sys_shmdt(struct proc *, const uint64_t *);
+long sys_shmctl(struct proc *, const uint64_t *);
+long sys_mq_open(struct proc *, const uint64_t *);
+long sys_mq_unlink(struct proc *, const uint64_t *);
+long sys_mq_timedsend(struct proc *, const uint64_t *);
+long sys_mq_timedreceive(struct proc *, const uint64_t *);
+long sys_mq_notify(struct proc *, const uint64_t *);
+long sys_mq_getsetattr(struct proc *, const uint64_t *);
 
 /* sys_socket.c, sys_sockmsg.c: Unix-domain sockets. */
 long sys_socket(struct proc *, const uint64_t *);

@@ -14,6 +14,8 @@
 
 #include "sys.h"
 #include "file.h"
+#include "inet.h"
+#include "uipc.h"
 #include "kmem.h"
 #include "lockf.h"
 
@@ -83,6 +85,8 @@ sys_ioctl(struct proc *p, const uint64_t *a)
 	case FIONBIO:
 		return fionbio(p, f, a[2]);
 	}
+	if (inet_ifreq(a[1]) && (inet_is(f) || uipc_is(f)))
+		return sysinet_ioctl(p, f, a);
 	if (f->ops->ioctl == NULL)
 		return -ENOTTY;
 	memset(buf, 0, sizeof(buf));

@@ -183,6 +183,54 @@ sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
 	return (long)total;
 }
 
+/* Copies n guest bytes from the iovecs, skipping the first skip. */
+long
+sys_iov_gather(struct proc *p, const struct iovec *iov, uint64_t cnt,
+    size_t skip, char *buf, size_t n)
+{
+	uint64_t i;
+	size_t k;
+
+	for (i = 0; i < cnt && n > 0; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - skip;
+		if (k > n)
+			k = n;
+		if (copyin(p, buf, (gva_t)iov[i].iov_base + skip, k) != 0)
+			return -EFAULT;
+		buf += k;
+		n -= k;
+		skip = 0;
+	}
+	return 0;
+}
+
+/* Scatters n bytes over the iovecs, from byte skip of them on. */
+long
+sys_iov_scatter(struct proc *p, const struct iovec *iov, uint64_t cnt,
+    size_t skip, const char *buf, size_t n)
+{
+	uint64_t i;
+	size_t k;
+
+	for (i = 0; i < cnt && n > 0; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - skip < n ? iov[i].iov_len - skip : n;
+		if (copyout(p, (gva_t)iov[i].iov_base + skip, buf, k) != 0)
+			return -EFAULT;
+		buf += k;
+		n -= k;
+		skip = 0;
+	}
+	return 0;
+}
+
 /* readv: one read of up to a chunk, scattered over the iovecs. */
 long
 sys_readv(struct proc *p, const uint64_t *a)

@@ -15,6 +15,7 @@
 #include "sys.h"
 #include "file.h"
 #include "specfs.h"
+#include "inet.h"
 #include "uipc.h"
 #include "vfs.h"
 
@@ -28,7 +29,7 @@ sock_at(struct proc *p, uint64_t fd, struct file **fp)
 {
 	if ((*fp = fget(p, (long)fd)) == NULL)
 		return -EBADF;
-	return uipc_is(*fp) ? 0 : -ENOTSOCK;
+	return uipc_is(*fp) || inet_is(*fp) ? 0 : -ENOTSOCK;
 }
 
 /* The path of a path name, absolute: 0 or -errno. */
@@ -191,15 +192,12 @@ sock_type(uint64_t arg, int *flags)
 	return type;
 }
 
-/* socket's checks: the type, or -errno.  Only AF_UNIX is built: the
- * other families are EAFNOSUPPORT. */
+/* socket's checks for AF_UNIX: the type, or -errno. */
 static int
 sock_args(const uint64_t *a, int *flags)
 {
 	int type;
 
-	if (a[0] != AF_UNIX)
-		return -EAFNOSUPPORT;
 	if ((type = sock_type(a[1], flags)) < 0)
 		return type;
 	return a[2] != 0 && a[2] != AF_UNIX ? -EPROTONOSUPPORT : type;
@@ -223,6 +221,17 @@ sys_socket(struct proc *p, const uint64_t *a)
 	struct file *f;
 	int type, flags, r;
 
+	if (inet_family((int)a[0])) {
+		type = (int)(a[1] & ~(uint64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC));
+		flags = (a[1] & SOCK_NONBLOCK ? O_NONBLOCK : 0) |
+		    (a[1] & SOCK_CLOEXEC ? O_CLOEXEC : 0);
+		if ((r = inet_create(p, (int)a[0], type, (int)a[2], flags,
+		    &f)) < 0)
+			return r;
+		return sock_install(p, f, flags);
+	}
+	if (a[0] != AF_UNIX)
+		return -EAFNOSUPPORT;
 	if ((type = sock_args(a, &flags)) < 0)
 		return type;
 	if ((r = uipc_create(p, type, flags, &f)) < 0)
@@ -236,6 +245,8 @@ sys_socketpair(struct proc *p, const uint64_t *a)
 	struct file *f0, *f1;
 	int type, flags, fds[2], r;
 
+	if (a[0] != AF_UNIX)
+		return inet_family((int)a[0]) ? -EOPNOTSUPP : -EAFNOSUPPORT;
 	if ((type = sock_args(a, &flags)) < 0)
 		return type;
 	if ((r = uipc_pair(p, type, flags, &f0, &f1)) < 0)
@@ -266,6 +277,8 @@ sys_bind(struct proc *p, const uint64_t *a)
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (inet_is(f))
+		return sysinet_bind(p, f, a);
 	if ((r = name_in(p, a[1], a[2], &n, false)) < 0)
 		return r;
 	if (r == 1)
@@ -285,6 +298,8 @@ sys_listen(struct proc *p, const uint64_t *a)
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (inet_is(f))
+		return inet_listen(f, (int)a[1]);
 	return uipc_listen(f, p, (int)a[1]);
 }
 
@@ -297,12 +312,35 @@ sys_connect(struct proc *p, const uint64_t *a)
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (inet_is(f))
+		return sysinet_connect(p, f, a);
 	if ((r = name_target(p, a[1], a[2], &n, true)) < 0)
 		return r;
 	if (r == 1)
 		return uipc_type(f) == SOCK_DGRAM ? uipc_connect(f, p, NULL) :
 		    -EINVAL;
 	return uipc_connect(f, p, &n);
+}
+
+/* accept on a network socket: the connection's file installed, its
+ * peer's address given out. */
+static long
+inet_do_accept(struct proc *p, struct file *f, const uint64_t *a, int fl)
+{
+	struct sockaddr_storage sa;
+	struct file *nf;
+	socklen_t len;
+	long r, fd;
+
+	if ((r = inet_accept(f, p, fl, &sa, &len, &nf)) < 0)
+		return r;
+	if ((fd = sock_install(p, nf, fl)) < 0)
+		return fd;
+	if ((r = sysinet_addr_out(p, &sa, len, a[1], a[2])) < 0) {
+		fdtab_close(p->fds, fd);
+		return r;
+	}
+	return fd;
 }
 
 static long
@@ -319,6 +357,8 @@ do_accept(struct proc *p, const uint64_t *a, uint64_t flags)
 	    (flags & SOCK_CLOEXEC ? O_CLOEXEC : 0);
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (inet_is(f))
+		return inet_do_accept(p, f, a, fl);
 	if ((r = uipc_accept(f, p, fl, &nf)) < 0)
 		return r;
 	if ((fd = sock_install(p, nf, fl)) < 0)
@@ -355,6 +395,8 @@ sys_shutdown(struct proc *p, const uint64_t *a)
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (inet_is(f))
+		return inet_shutdown(f, (int)a[1]);
 	return uipc_shutdown(f, (int)a[1]);
 }
 
@@ -367,6 +409,8 @@ do_getname(struct proc *p, const uint64_t *a, bool peer)
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (inet_is(f))
+		return sysinet_getname(p, f, a, peer);
 	if ((r = uipc_getname(f, peer, &n)) < 0)
 		return r;
 	return name_out(p, &n, a[1], a[2]);
@@ -416,6 +460,8 @@ sys_setsockopt(struct proc *p, const uint64_t *a)
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (inet_is(f))
+		return sysinet_setsockopt(p, f, a);
 	if (a[1] != SOL_SOCKET)
 		return -EOPNOTSUPP;
 	if (opt == SO_RCVTIMEO || opt == SO_SNDTIMEO ||
@@ -458,6 +504,8 @@ sys_getsockopt(struct proc *p, const uint64_t *a)
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (inet_is(f))
+		return sysinet_getsockopt(p, f, a);
 	if (a[1] != SOL_SOCKET)
 		return -EOPNOTSUPP;
 	if (opt == SO_PEERCRED) {

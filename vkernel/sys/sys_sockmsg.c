@@ -10,7 +10,9 @@
 #include <sys/un.h>
 
 #include "sys.h"
+#include "clock.h"
 #include "file.h"
+#include "inet.h"
 #include "uipc.h"
 
 #define SEND_CHUNK 65536      /* a stream send's piece */
@@ -120,31 +122,6 @@ control_in(struct proc *p, struct sendargs *s, gva_t va, size_t len)
 	return 0;
 }
 
-/* Copies n guest bytes from the iovecs, skipping the first skip. */
-static long
-iov_gather(struct proc *p, const struct iovec *iov, uint64_t cnt,
-    size_t skip, char *buf, size_t n)
-{
-	uint64_t i;
-	size_t k;
-
-	for (i = 0; i < cnt && n > 0; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - skip;
-		if (k > n)
-			k = n;
-		if (copyin(p, buf, (gva_t)iov[i].iov_base + skip, k) != 0)
-			return -EFAULT;
-		buf += k;
-		n -= k;
-		skip = 0;
-	}
-	return 0;
-}
-
 /* Sends s's bytes from f: records whole, a stream in pieces (the
  * rights with the first).  Bytes sent or -errno (EPIPE with SIGPIPE
  * unless MSG_NOSIGNAL). */
@@ -175,7 +152,8 @@ send_all(struct proc *p, struct file *f, struct sendargs *s, int flags)
 	s->nfds = 0;
 	while (r == 0 && buf != NULL) {
 		n = s->total - done < bsize ? s->total - done : bsize;
-		if ((r = iov_gather(p, s->iov, s->iovcnt, done, buf, n)) < 0)
+		if ((r = sys_iov_gather(p, s->iov, s->iovcnt, done, buf,
+		    n)) < 0)
 			break;
 		u.buf = buf;
 		u.n = n;
@@ -203,6 +181,8 @@ do_sendmsg(struct proc *p, struct file *f, gva_t va, int flags)
 	struct msghdr mh;
 	long r;
 
+	if (inet_is(f))
+		return sysinet_sendmsg(p, f, va, flags);
 	if (copyin(p, &mh, va, sizeof(mh)) != 0)
 		return -EFAULT;
 	if ((s = copy_scratch(p, sizeof(*s))) == NULL)
@@ -249,6 +229,8 @@ sys_sendto(struct proc *p, const uint64_t *a)
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (inet_is(f))
+		return sysinet_sendto(p, f, a);
 	if ((s = copy_scratch(p, sizeof(*s))) == NULL)
 		return -ENOMEM;
 	memset(s, 0, offsetof(struct sendargs, fds));
@@ -352,29 +334,6 @@ control_out(struct proc *p, struct file *f, struct urecv *r, gva_t va,
 		r->msg_flags |= MSG_CTRUNC;
 }
 
-/* Scatters n bytes over the iovecs, from byte skip of them on. */
-static long
-iov_scatter(struct proc *p, const struct iovec *iov, uint64_t cnt,
-    size_t skip, const char *buf, size_t n)
-{
-	uint64_t i;
-	size_t k;
-
-	for (i = 0; i < cnt && n > 0; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - skip < n ? iov[i].iov_len - skip : n;
-		if (copyout(p, (gva_t)iov[i].iov_base + skip, buf, k) != 0)
-			return -EFAULT;
-		buf += k;
-		n -= k;
-		skip = 0;
-	}
-	return 0;
-}
-
 /* The sender's name for a receive: a datagram's, a connection's peer's;
  * none (length 0) when the sender has no name, as Linux's
  * unix_copy_addr. */
@@ -411,7 +370,7 @@ recv_into(struct proc *p, struct file *f, const struct iovec *iov,
 		r->len = total - done < bsize ? total - done : bsize;
 		if ((n = uipc_recv(f, p, r)) <= 0)
 			return done > 0 ? (long)done : n;
-		if (iov_scatter(p, iov, cnt, done, r->buf,
+		if (sys_iov_scatter(p, iov, cnt, done, r->buf,
 		    (size_t)n < r->len ? (size_t)n : r->len) != 0)
 			return done > 0 ? (long)done : -EFAULT;
 		done += (size_t)n;
@@ -429,6 +388,8 @@ do_recvmsg(struct proc *p, struct file *f, gva_t va, int flags)
 	size_t used = 0;
 	long n, total;
 
+	if (inet_is(f))
+		return sysinet_recvmsg(p, f, va, flags);
 	if (copyin(p, &mh, va, sizeof(mh)) != 0)
 		return -EFAULT;
 	if ((total = sys_iov_in(p, fast, &iov, (gva_t)mh.msg_iov,
@@ -480,6 +441,8 @@ sys_recvfrom(struct proc *p, const uint64_t *a)
 
 	if ((n = sock_at(p, a[0], &f)) < 0)
 		return n;
+	if (inet_is(f))
+		return sysinet_recvfrom(p, f, a);
 	if ((r = copy_scratch(p, sizeof(*r))) == NULL)
 		return -ENOMEM;
 	r->flags = (int)a[3];
@@ -492,17 +455,31 @@ sys_recvfrom(struct proc *p, const uint64_t *a)
 	return (e = name_out(p, &from, a[4], a[5])) < 0 ? e : n;
 }
 
+/*
+ * recvmmsg's timeout is Linux's: checked after each message received (a
+ * receive that blocks is not cut short by it), what is left of it
+ * written back at the end; EINVAL for a bad timespec.
+ */
 long
 sys_recvmmsg(struct proc *p, const uint64_t *a)
 {
 	struct file *f;
 	uint64_t i, n = a[2] > UIO_MAXIOV ? UIO_MAXIOV : a[2];
+	struct timespec ts, dl;
 	int flags = (int)a[3];
 	unsigned len;
 	long r;
 
 	if ((r = sock_at(p, a[0], &f)) < 0)
 		return r;
+	if (a[4] != 0) {
+		if (copyin(p, &ts, a[4], sizeof(ts)) != 0)
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+		    ts.tv_nsec >= 1000000000)
+			return -EINVAL;
+		deadline_after(&dl, &ts);
+	}
 	for (i = 0; i < n; i++) {
 		gva_t va = a[1] + i * sizeof(struct mmsghdr);
 
@@ -517,6 +494,15 @@ sys_recvmmsg(struct proc *p, const uint64_t *a)
 		copy_scratch_release(p);
 		if (flags & MSG_WAITFORONE)
 			flags |= MSG_DONTWAIT;
+		if (a[4] != 0 && deadline_passed(&dl)) {
+			i++;
+			break;
+		}
+	}
+	if (a[4] != 0) {
+		deadline_left(&dl, &ts);
+		if (copyout(p, a[4], &ts, sizeof(ts)) != 0)
+			return -EFAULT;
 	}
 	return i > 0 ? (long)i : r;
 }

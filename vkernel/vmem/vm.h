@@ -143,7 +143,8 @@ struct vm_object {
 	int hostfd;                  /* the cache's own descriptor */
 	bool fdrw;                   /* hostfd is read-write */
 	uint64_t dev, ino;           /* the key: st_dev, st_ino */
-	size_t nshared;              /* VM_ENTRY_SHARED entries on it */
+	size_t nshared;              /* VM_ENTRY_SHARED entries on it (a
+	                                segment's attaches, shm_nattch) */
 	struct vm_object *fnext;     /* the table of file objects */
 };
 /* An object of npages empty slots; NULL past the metadata limit, on ENOMEM
@@ -356,8 +357,10 @@ int vm_map_anon(struct vm_map *map, gva_t start, size_t len, int prot,
 /* mmap of a file: as vm_map_anon, over file object fobj from its slot
  * fslot: MAP_SHARED (VM_ENTRY_SHARED in flags) maps fobj's pages, and
  * writes dirty them; MAP_PRIVATE maps them read-only through a private
- * layer that takes a copy on the first write.  maxprot bounds mprotect
- * (no write for a shared mapping of a file not open for writing).  Takes
+ * layer that takes a copy on the first write.  With VM_ENTRY_SHARED fobj
+ * may be an anonymous object (a System V segment's, shmat).  maxprot
+ * bounds mprotect (no write for a shared mapping of a file not open for
+ * writing).  Takes
  * its own references to fobj. */
 int vm_map_file(struct vm_map *map, gva_t start, size_t len, int prot,
     int maxprot, int flags, bool fixed, struct vm_object *fobj, size_t fslot);

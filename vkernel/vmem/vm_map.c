@@ -11,15 +11,16 @@
 #define FILEOBJ(o) ((o)->hostfd >= 0)
 #define SHARED_FILE(e) (SHARED(e) && FILEOBJ((e)->obj))
 
-/* An entry's references to its objects: obj, backing, and a shared file
- * mapping's count in its object (dirty pages stay dirty while any). */
+/* An entry's references to its objects: obj, backing, and a shared
+ * mapping's count in its object (a file's dirty pages stay dirty while
+ * any; a System V segment's count of attaches). */
 static void
 entry_hold(struct vm_map_entry *e)
 {
 	vm_object_ref(e->obj);
 	if (e->backing != NULL)
 		vm_object_ref(e->backing);
-	if (SHARED_FILE(e))
+	if (SHARED(e))
 		e->obj->nshared++;
 }
 
@@ -28,7 +29,7 @@ entry_hold(struct vm_map_entry *e)
 static void
 entry_drop(struct vm_map_entry *e)
 {
-	if (SHARED_FILE(e) && --e->obj->nshared == 0)
+	if (SHARED(e) && --e->obj->nshared == 0 && FILEOBJ(e->obj))
 		(void)vm_file_sync(e->obj, 0, e->obj->npages, true);
 	vm_object_unref(e->obj);
 	if (e->backing != NULL)
@@ -183,7 +184,10 @@ try_merge(struct vm_map *map, struct vm_map_entry *e)
 		if (n->offset != tail)
 			return false;
 	} else {
+		/* Never an object with a release of its own (a file's, a
+		 * System V segment's): its pages are its. */
 		if (o->refs != 1 || n->obj->refs != 1 || tail != o->npages ||
+		    o->release != NULL || n->obj->release != NULL ||
 		    vm_object_append(o, n->obj, n->offset, k) != 0)
 			return false;
 	}
@@ -294,10 +298,10 @@ map_insert(struct vm_map *map, gva_t start, size_t len, int prot,
 	/* The new object's creation reference stands for this entry's. */
 	if (e->backing != NULL)
 		vm_object_ref(e->backing);
-	if (fobj != NULL && (flags & VM_ENTRY_SHARED)) {
+	if (fobj != NULL && (flags & VM_ENTRY_SHARED))
 		vm_object_ref(fobj);
-		fobj->nshared++;
-	}
+	if (flags & VM_ENTRY_SHARED)
+		e->obj->nshared++;
 	if (fixed && (error = map_remove(map, start, len, 0)) != 0) {
 		entry_drop(e);
 		entry_free(e);
@@ -326,7 +330,8 @@ int
 vm_map_file(struct vm_map *map, gva_t start, size_t len, int prot,
     int maxprot, int flags, bool fixed, struct vm_object *fobj, size_t fslot)
 {
-	if (fobj == NULL || !FILEOBJ(fobj) || (prot & ~maxprot) != 0)
+	if (fobj == NULL || (!FILEOBJ(fobj) && !(flags & VM_ENTRY_SHARED)) ||
+	    (prot & ~maxprot) != 0)
 		return -EINVAL;
 	if (fslot > VM_OBJECT_MAXPAGES ||
 	    len / PAGE_SIZE > VM_OBJECT_MAXPAGES - fslot ||
