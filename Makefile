@@ -97,11 +97,11 @@ $(TESTDIR)/%_test: atf-tests/%_test.sh
 	@mkdir -p $(@D)
 	cp $< $@ && chmod +x $@
 
-$(TESTDIR)/guests/%-glibc: atf-tests/guests/%.c
+$(TESTDIR)/guests/%-glibc: atf-tests/guests/%.c $(wildcard atf-tests/guests/*.h)
 	@mkdir -p $(@D)
 	gcc -static -O1 -o $@ $<
 
-$(TESTDIR)/guests/%-musl: atf-tests/guests/%.c
+$(TESTDIR)/guests/%-musl: atf-tests/guests/%.c $(wildcard atf-tests/guests/*.h)
 	@mkdir -p $(@D)
 	musl-gcc -static -O1 -o $@ $<
 

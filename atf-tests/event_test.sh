@@ -3,46 +3,17 @@
 
 . "$(atf_get_srcdir)/vk_common.sh"
 
-# event_check MODE: `events MODE` passes natively and then under vkernel
-# (both libcs, also at -n 2), printing "MODE ok: N checks" with the same N
-# and nothing on stderr; the vkernel's malloc poisons what it frees
-# (glibc.malloc.perturb), so an entry or object used after it went
-# crashes rather than working by luck.
-event_check()
-{
-	for v in glibc musl; do
-		need_guest events-$v
-		timeout 60 "$gdir/events-$v" $1 >native.out 2>native.err ||
-		    atf_fail "events $1 failed natively: $(cat native.out native.err)"
-		grep -Eq "^$1 ok: [0-9]+ checks$" native.out ||
-		    atf_fail "events $1 natively: $(cat native.out)"
-		atf_check -s exit:0 -o file:native.out -e empty \
-		    env GLIBC_TUNABLES=glibc.malloc.perturb=165 \
-		    timeout 60 "$vk" -m 64m "$gdir/events-$v" $1
-		atf_check -s exit:0 -o file:native.out -e empty \
-		    timeout 60 "$vk" -n 2 -m 64m "$gdir/events-$v" $1
-	done
-}
-
-# event_case NAME MODE DESCRIPTION: defines the test case NAME.
-event_case()
-{
-	atf_test_case $1
-	eval "$1_head() { atf_set descr '$3'; }"
-	eval "$1_body() { event_check $2; }"
-}
-
-event_case eventfd__counter_semaphore_fork eventfd \
+guest_case eventfd__counter_semaphore_fork events eventfd \
     "eventfd: the counter and EFD_SEMAPHORE, EINVAL for short reads and writes and 2^64-1, overflow (EAGAIN, and a write blocked until another process reads), a read blocked until another process writes, poll bits, flags, the /proc/self/fd link anon_inode:[eventfd]"
-event_case timerfd__oneshot_interval_abs timerfd \
+guest_case timerfd__oneshot_interval_abs events timerfd \
     "timerfd: a one-shot read blocks until the time, an interval counts its expirations (bounded by the time measured), an absolute CLOCK_REALTIME time wakes poll, a time passed counts the periods missed, gettime and the old value, disarming, EINVAL and the alarm clocks"
-event_case signalfd__read_mask_fork signalfd \
+guest_case signalfd__read_mask_fork events signalfd \
     "signalfd: reads a blocked signal sent with kill (signo, code, pid, uid) and takes it off the pending set, EAGAIN, poll readiness, a mask changed on an existing signalfd, two records in one read, a read blocked until another process sends, EINVAL"
-event_case epoll__pipe_errors_close epoll \
+guest_case epoll__pipe_errors_close events epoll \
     "epoll on pipes: level against edge triggering (a new write is an event, a read is not), EPOLLONESHOT and MOD re-arming, EPOLLOUT, EPOLLHUP, EEXIST, ENOENT, EINVAL (itself, not an epoll, bad op, maxevents, EPOLLEXCLUSIVE with MOD), EBADF, EPERM for a regular file, ELOOP through nested sets, an entry kept by a dup and gone with the last descriptor"
-event_case epoll__objects_fork_sigmask epollobj \
+guest_case epoll__objects_fork_sigmask events epollobj \
     "epoll over eventfd (edge-triggered too), timerfd (a blocked wait woken at the expiry), signalfd and a nested set; a set shared across fork whose child adds an entry and wakes the parent; epoll_pwait and epoll_pwait2 wait with their mask (EINTR and the handler, the old mask back), epoll_wait leaves a blocked signal pending"
-event_case epoll__sharer_closes race \
+guest_case epoll__sharer_closes events race \
     "A CLONE_FILES sharer closes the set and a watched pipe while epoll_wait sleeps: the wait goes on with the set, the closed file leaves it, a later eventfd write is reported"
 
 atf_test_case epoll__host_stdin

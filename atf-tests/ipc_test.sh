@@ -4,27 +4,6 @@
 . "$(atf_get_srcdir)/vk_common.sh"
 . "$(atf_get_srcdir)/proc_common.sh"
 
-# ipc_check GUEST MODE: `GUEST MODE` passes natively and then under
-# vkernel (both libcs, also at -n 2), printing "MODE ok: N checks" with
-# the same N and nothing on stderr; the vkernel's malloc poisons what it
-# frees (glibc.malloc.perturb), so an object used after it went crashes
-# rather than working by luck.
-ipc_check()
-{
-	for v in glibc musl; do
-		need_guest $1-$v
-		timeout 60 "$gdir/$1-$v" $2 >native.out 2>native.err ||
-		    atf_fail "$1 $2 failed natively: $(cat native.out native.err)"
-		grep -Eq "^$2 ok: [0-9]+ checks$" native.out ||
-		    atf_fail "$1 $2 natively: $(cat native.out)"
-		atf_check -s exit:0 -o file:native.out -e empty \
-		    env GLIBC_TUNABLES=glibc.malloc.perturb=165 \
-		    timeout 60 "$vk" -m 64m "$gdir/$1-$v" $2
-		atf_check -s exit:0 -o file:native.out -e empty \
-		    timeout 60 "$vk" -n 2 -m 64m "$gdir/$1-$v" $2
-	done
-}
-
 # start_holder OUT CMD...: runs CMD in a session of its own in the
 # background, its output in OUT, and waits until it says "holding".
 start_holder()
@@ -40,30 +19,22 @@ start_holder()
 	done
 }
 
-# ipc_case NAME GUEST MODE DESCRIPTION: defines the test case NAME.
-ipc_case()
-{
-	atf_test_case $1
-	eval "$1_head() { atf_set descr '$4'; }"
-	eval "$1_body() { ipc_check $2 $3; }"
-}
-
-ipc_case sem__ops_waits_errors sysvipc sem \
+guest_case sem__ops_waits_errors sysvipc sem \
     "semget (keys, IPC_CREAT|IPC_EXCL, nsems bounds), semctl (GETVAL/SETVAL/GETALL/SETALL/GETPID, IPC_STAT/IPC_SET, IPC_INFO/SEM_INFO/SEM_STAT, ERANGE), semop atomicity across two semaphores, IPC_NOWAIT EAGAIN, wait-for-zero, ERANGE, EFBIG, E2BIG and EINVAL for nsops (an unsigned int), EFAULT, bad ids, EACCES/EPERM as nobody; a child blocked until posts (GETNCNT, GETZCNT), semtimedop timing out after its time, EINTR even with SA_RESTART, IPC_RMID waking a sleeper with EIDRM"
-ipc_case sem__undo_exit_fork_threads sysvipc semundo \
+guest_case sem__undo_exit_fork_threads sysvipc semundo \
     "SEM_UNDO: applied when a child exits, not when its own fork child exits (not inherited), shared with a thread (applied only at the process end), cleared by SETVAL, applied after SIGKILL"
-ipc_case msg__types_waits_rmid sysvipc msg \
+guest_case msg__types_waits_rmid sysvipc msg \
     "msgsnd/msgrcv: type 0, >0, <0 (lowest first), MSG_EXCEPT, MSG_NOERROR, E2BIG (the message stays), ENOMSG, EINVAL for type 0, sizes past MSGMAX or negative, EFAULT both ways; IPC_STAT counts and pids, IPC_SET msg_qbytes, a full queue EAGAIN and a sender blocked until a receive, a receiver blocked until its type comes, EIDRM to a blocked receiver and a blocked sender, EINTR, IPC_INFO, MSG_STAT"
-ipc_case shm__fork_exec_rmid sysvipc shm \
+guest_case shm__fork_exec_rmid sysvipc shm \
     "shmget/shmat: zero-filled, shared with a fork child both ways, nattch counts (fork, exec detaches, exit), SHM_RDONLY writes SIGSEGV, shmdt by the attach address only (EINVAL inside or twice), SHM_RND, EINVAL for a taken range unless SHM_REMAP (and SHM_REMAP without an address), an attach split by mprotect counting twice and shmdt taking both pieces, a shared futex between two attaches at two addresses, IPC_RMID while attached (SHM_DEST, key 0, still usable, gone with the last detach), keys and sizes (EINVAL past SHMMAX or the segment), EACCES/EPERM as nobody, SHM_STAT, IPC_INFO"
-ipc_case proc__sysvipc_limits sysvipc proc \
+guest_case proc__sysvipc_limits sysvipc proc \
     "/proc/sysvipc/{sem,msg,shm} list the objects made with their keys, modes, sizes, pids and counts in the columns of Linux; /proc/sys/kernel/{sem,msgmax,msgmnb,msgmni,shmmni} say what IPC_INFO says; the objects leave the files with IPC_RMID"
 
-ipc_case mq__open_send_receive mqueue basic \
+guest_case mq__open_send_receive mqueue basic \
     "mq_open (O_CREAT, O_EXCL, default and given attributes, access modes, EEXIST, ENOENT, EINVAL attributes, names with a slash, empty or too long, EFAULT), priorities (highest first, FIFO within one), EMSGSIZE both ways, EINVAL priority, EBADF, EFAULT, O_NONBLOCK EAGAIN both ways through mq_setattr, mq_unlink (the queue lives on while open, a new one takes the name), EACCES as nobody"
-ipc_case mq__waits_poll_notify mqueue wait \
+guest_case mq__waits_poll_notify mqueue wait \
     "poll and epoll on a queue (POLLOUT empty, POLLIN with a message, POLLIN only when full), a receiver blocked until a child sends, a sender blocked on a full queue until a receive, mq_timedsend ETIMEDOUT after its time, a time passed, EINVAL timeout, EINTR, mq_notify SIGEV_SIGNAL once with SI_MESGQ, the value and the sender pid, EBUSY for another process, removal, EINVAL signal, EFAULT"
-ipc_case mq__limits_rlimit mqueue limits \
+guest_case mq__limits_rlimit mqueue limits \
     "/proc/sys/fs/mqueue/{msg_max,msgsize_max,queues_max}; RLIMIT_MSGQUEUE bounds the bytes the queues of a user may hold (EMFILE), an unlinked queue counting while it is open"
 
 atf_test_case ipcs__util_linux

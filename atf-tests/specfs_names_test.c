@@ -170,7 +170,7 @@ ATF_TC_BODY(getdents__listings, tc)
 
 	setup();
 	listing("/dev", names, sizeof(names));
-	ATF_CHECK_STREQ(names, ". .. fd full null random stderr stdin stdout "
+	ATF_CHECK_STREQ(names, ". .. fd full null random shm stderr stdin stdout "
 	    "tty urandom zero ");
 	listing("/proc/self/fd", names, sizeof(names));
 	ATF_CHECK_STREQ(names, ". .. 0 1 ");

@@ -95,3 +95,32 @@ rss_check()
 	[ "$rss" -le "$bound" ] ||
 	    atf_fail "peak resident $rss KiB passed the bound $bound KiB"
 }
+
+# guest_check GUEST MODE: `GUEST MODE` passes natively and then under
+# vkernel (both libcs, also at -n 2), printing "MODE ok: N checks" with
+# the same N and nothing on stderr; the vkernel's malloc poisons what it
+# frees (glibc.malloc.perturb), so an object used after it went crashes
+# rather than working by luck.
+guest_check()
+{
+	for v in glibc musl; do
+		need_guest $1-$v
+		timeout 60 "$gdir/$1-$v" $2 >native.out 2>native.err ||
+		    atf_fail "$1 $2 failed natively: $(cat native.out native.err)"
+		grep -Eq "^$2 ok: [0-9]+ checks$" native.out ||
+		    atf_fail "$1 $2 natively: $(cat native.out)"
+		atf_check -s exit:0 -o file:native.out -e empty \
+		    env GLIBC_TUNABLES=glibc.malloc.perturb=165 \
+		    timeout 60 "$vk" -m 64m "$gdir/$1-$v" $2
+		atf_check -s exit:0 -o file:native.out -e empty \
+		    timeout 60 "$vk" -n 2 -m 64m "$gdir/$1-$v" $2
+	done
+}
+
+# guest_case NAME GUEST MODE DESCRIPTION: defines the test case NAME.
+guest_case()
+{
+	atf_test_case $1
+	eval "$1_head() { atf_set descr '$4'; }"
+	eval "$1_body() { guest_check $2 $3; }"
+}

@@ -22,6 +22,7 @@
 #include "kmem.h"
 #include "knet.h"
 #include "lockf.h"
+#include "shm.h"
 #include "uipc.h"
 #include "ipc.h"
 #include "mqueue.h"
@@ -182,6 +183,10 @@ guest_limits(size_t mem, const struct rlimit *nofile)
 	size_t files = mem / 10240 > 8192 ? mem / 10240 : 8192;
 
 	kmem_set_limit(mem / 4 + (16ULL << 20));
+	/* Shared memory objects hold a host descriptor each, out of the
+	 * half left to the vkernel: an eighth of them at most. */
+	shm_set_limit(mem, nofile->rlim_cur == RLIM_INFINITY ? SHM_MAX :
+	    nofile->rlim_cur / 8);
 	if (nofile->rlim_cur != RLIM_INFINITY && files > nofile->rlim_cur / 2)
 		files = nofile->rlim_cur / 2;
 	file_set_max(files);

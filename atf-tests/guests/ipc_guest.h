@@ -9,18 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static int checks, failures;
-
-/* One expectation: counted, and a FAIL line when it does not hold. */
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL line %d: ", __LINE__);			\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
+#include "vk_check.h"  /* the check counter: CHECK */
 
 /* An address no guest maps (EFAULT). */
 #define BADPTR ((void *)16)

@@ -13,6 +13,7 @@
 #include "vkernel.h"
 #include "file.h"
 #include "kmem.h"
+#include "shm.h"
 
 /* Open files in the vkernel now, and how many may be (file_set_max). */
 static size_t nfiles, files_max;
@@ -333,13 +334,39 @@ vfs_read(struct file *f, struct proc *p, void *buf, size_t n)
 	return r;
 }
 
+/*
+ * A shared memory object's file (data: its struct shm) asks shm.c before
+ * a write changes bytes or size (seals, the budget): how much of n bytes
+ * at off (-1: at the file's offset, or its end with O_APPEND) may go.
+ */
+static long
+shm_room(struct file *f, off_t off, size_t n)
+{
+	struct stat st;
+
+	if (off < 0 && (f->flags & O_APPEND))
+		off = fstat(f->hostfd, &st) == 0 ? st.st_size : -1;
+	else if (off < 0)
+		off = lseek(f->hostfd, 0, SEEK_CUR);
+	if (off < 0)
+		return -errno;
+	return shm_write_room(f->data, off, n);
+}
+
 static long
 vfs_write(struct file *f, struct proc *p, const void *buf, size_t n)
 {
-	long r = host_write(f, p, buf, n);
 	struct vm_object *o;
 	off_t end;
+	long r;
 
+	if (f->data != NULL && (r = shm_room(f, -1, n)) <= 0)
+		return r;
+	else if (f->data != NULL)
+		n = (size_t)r;
+	r = host_write(f, p, buf, n);
+	if (f->data != NULL)
+		shm_wrote(f->data);
 	if (r > 0 && (o = vfs_cache(f)) != NULL &&
 	    (end = lseek(f->hostfd, 0, SEEK_CUR)) >= r)
 		vm_file_update(o, end - r, buf, (size_t)r);
@@ -360,8 +387,16 @@ vfs_pread(struct file *f, void *buf, size_t n, off_t off)
 static long
 vfs_pwrite(struct file *f, const void *buf, size_t n, off_t off)
 {
-	long r = host_pwrite(f, buf, n, off);
 	struct vm_object *o;
+	long r;
+
+	if (f->data != NULL && (r = shm_room(f, off, n)) <= 0)
+		return r;
+	else if (f->data != NULL)
+		n = (size_t)r;
+	r = host_pwrite(f, buf, n, off);
+	if (f->data != NULL)
+		shm_wrote(f->data);
 
 	if (r > 0 && (o = vfs_cache(f)) != NULL)
 		vm_file_update(o, off, buf, (size_t)r);
@@ -387,6 +422,14 @@ file_cache_sync(struct file *f)
 	return vm_file_sync(o, 0, o->npages, true);
 }
 
+static void
+vfs_close(struct file *f)
+{
+	host_close(f);
+	if (f->data != NULL)
+		shm_unref(f->data);
+}
+
 static const struct fileops vfs_ops = {
 	.kind = "file",
 	.read = vfs_read,
@@ -398,7 +441,7 @@ static const struct fileops vfs_ops = {
 	.stat = host_stat,
 	.ioctl = vfs_ioctl,
 	.getdents = vfs_getdents,
-	.close = host_close,
+	.close = vfs_close,
 };
 
 /* The bits of open(2)'s flags F_GETFL reports (Linux keeps them in
@@ -426,6 +469,41 @@ bool
 file_is_vfs(const struct file *f)
 {
 	return f->ops == &vfs_ops;
+}
+
+int
+file_shm_new(struct shm *s, int flags, struct file **fp)
+{
+	struct file *f;
+	int fd, r;
+
+	if (flags & O_DIRECTORY)
+		return -ENOTDIR;
+	if ((fd = shm_open_fd(s, flags)) < 0)
+		return fd;
+	if ((f = file_vfs_new(fd, flags)) == NULL) {
+		close(fd);
+		return -errno;
+	}
+	f->data = shm_ref(s);
+	if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) {
+		if ((r = shm_resize_check(s, 0)) == 0 && ftruncate(fd, 0) != 0)
+			r = -errno;
+		shm_wrote(s);
+		if (r != 0) {
+			file_unref(f);
+			return r;
+		}
+		file_cache_truncate(f, 0);
+	}
+	*fp = f;
+	return 0;
+}
+
+struct shm *
+file_shm(const struct file *f)
+{
+	return f->ops == &vfs_ops ? f->data : NULL;
 }
 
 struct file *

@@ -113,6 +113,14 @@ struct file *file_host_new(int hostfd, int flags);
  */
 struct file *file_vfs_new(int hostfd, int flags);
 bool file_is_vfs(const struct file *f);
+/* A "file" file on shared memory object s (shm.h: a memfd, a /dev/shm
+ * entry) with open's flags (O_TRUNC truncates, if the seals let it),
+ * holding a reference to s, whose writes ask s's seals and budget
+ * first: 0 and *fp, or -errno.  file_shm: the
+ * object of such a file, else NULL. */
+struct shm;
+int file_shm_new(struct shm *s, int flags, struct file **fp);
+struct shm *file_shm(const struct file *f);
 /* The page cache after the host file of f was truncated to size (the
  * pages past it leave the cache and every mapping: vm_file_truncate), and
  * fsync's write-back of its dirty pages (0 or -errno).  No-ops when the

@@ -31,6 +31,7 @@
 #include "futex.h"
 #include "ipc.h"
 #include "kmem.h"
+#include "pidfd.h"
 #include "vfs.h"
 
 static struct proc *allproc;
@@ -271,6 +272,7 @@ proc_free(struct proc *p)
 	fdtab_free(p->fds);
 	proc_vm_drop(p);
 	cred_fini(&p->cred);
+	pidref_gone(p);
 	tgroup_leave(p);
 	proc_fpu_free(p);
 	for (pp = &allproc; *pp != NULL; pp = &(*pp)->all_next)
@@ -296,6 +298,17 @@ unmap_file_pages(struct vm_object *fobj, size_t first)
 
 	for (vm = vmspaces; vm != NULL; vm = vm->next)
 		vm_map_unmap_file(&vm->map, fobj, first);
+}
+
+bool
+proc_file_maps_writable(const struct vm_object *fobj)
+{
+	struct vmspace *vm;
+
+	for (vm = vmspaces; vm != NULL; vm = vm->next)
+		if (vm_map_maps_writable(&vm->map, fobj))
+			return true;
+	return false;
 }
 
 /* What an address space is charged to the kernel memory budget: its
@@ -767,6 +780,7 @@ proc_exec_alone(struct proc *p)
 	p->exit_signal = l->exit_signal;
 	p->did_exec = l->did_exec;
 	p->status = l->status;
+	pidref_move(l, p);
 	l->parent = NULL;
 	l->children = NULL;
 	l->exit_signal = -1;
@@ -904,6 +918,7 @@ proc_end(struct proc *l)
 	l->tg->jobctl = 0;
 	l->tg->it_next = 0;
 	l->zombie = true;
+	pidref_exited(l);
 	proc_notify_parent(l);
 }
 

@@ -18,6 +18,7 @@
 #include "vkernel.h"
 #include "file.h"
 #include "kmem.h"
+#include "shm.h"
 #include "specfs.h"
 #include "vfs.h"
 #include "specfs_gen.h"
@@ -78,6 +79,10 @@ describe(struct file *f, char *out, size_t len)
 		snprintf(out, len, "%s", ((struct snap *)f->data)->path);
 		return;
 	}
+	if (file_shm(f) != NULL) {
+		shm_describe(file_shm(f), out, len);
+		return;
+	}
 	if (f->hostfd >= 0) {
 		if (vfs_fd_path(f->hostfd, out, len) == 0)
 			return;
@@ -127,6 +132,12 @@ child(struct proc *p, const struct node *d, const char *name, struct node *c)
 			c->kind = K_DIR, c->what = W_PROC;
 		else if (d->what == W_ROOT && strcmp(name, "sys") == 0)
 			c->kind = K_DIR, c->what = W_SYSFS;
+		return 0;
+	}
+	if (d->what == W_SHMDIR) {
+		if (shm_lookup(name) == NULL)
+			return -ENOENT;
+		c->kind = K_SHM, c->what = W_SHM;
 		return 0;
 	}
 	if (d->pid != 0 && find(p, d->pid) == NULL)
@@ -400,6 +411,7 @@ static int
 node_stat(struct proc *p, const struct node *n, struct stat *st)
 {
 	char target[PATH_MAX];
+	struct shm *s;
 	struct file *f;
 	struct timespec now;
 	int fd, rc;
@@ -417,6 +429,9 @@ node_stat(struct proc *p, const struct node *n, struct stat *st)
 		return f->ops->stat(f, st);
 	case K_DEV:
 		return stat(dev_host(n->what), st) == 0 ? 0 : -errno;
+	case K_SHM:
+		return (s = shm_lookup(strrchr(n->path, '/') + 1)) != NULL ?
+		    shm_stat(s, st) : -ENOENT;
 	default:
 		break;
 	}
@@ -430,7 +445,8 @@ node_stat(struct proc *p, const struct node *n, struct stat *st)
 	st->st_blksize = 1024;
 	st->st_atim = st->st_mtim = st->st_ctim = now;
 	if (n->kind == K_DIR) {
-		st->st_mode = S_IFDIR | (n->what == W_DEV ? 0755 : 0555);
+		st->st_mode = S_IFDIR | (n->what == W_DEV ? 0755 :
+		    n->what == W_SHMDIR ? 01777 : 0555);
 	} else if (n->kind == K_LINK) {
 		st->st_mode = S_IFLNK | (n->what == W_FD ? fd_mode(p, n) : 0777);
 		if (link_target(p, n, target, sizeof(target)) == 0)
@@ -577,10 +593,14 @@ reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 		    flags | O_NOFOLLOW : flags & ~O_NOFOLLOW, fp);
 	if (pipe_is(f))
 		return pipe_reopen(f, flags, fp);
+	if (file_shm(f) != NULL)  /* the object again, seals and all */
+		return file_shm_new(file_shm(f), flags, fp);
 	if (file_is_vfs(f))
 		return vfs_file(vfs_reopen(f->hostfd, flags, f->flags, true),
 		    flags, fp);
-	if (f->hostfd < 0)
+	/* An anonymous inode: an inotify instance's host descriptor is the
+	 * vkernel's, shared by all. */
+	if (f->hostfd < 0 || strcmp(f->ops->kind, "inotify") == 0)
 		return -ENXIO;
 	return reopen_stream(f, flags, fp);
 }
@@ -620,10 +640,33 @@ open_snap(struct proc *p, const struct node *n, int flags, struct file **fp)
 	return rc;
 }
 
-/* ENOENT of a name to create in one of our directories is EACCES, as
- * for Linux's read-only /proc and /dev entries. */
+/* A new /dev/shm object named name with mode, opened with flags (the
+ * open's access even when mode denies it, as for a file just made; the
+ * directory holds it by name). */
 static int
-missing(struct proc *p, const char *gpath, int flags)
+shm_make(const char *name, int flags, mode_t mode, struct file **fp)
+{
+	struct shm *s;
+	int rc;
+
+	if ((flags & O_DIRECTORY) || (flags & O_TMPFILE & ~O_DIRECTORY))
+		return -EISDIR;
+	if ((rc = shm_create(name, true, SHM_SEAL_SEAL, 0600, &s)) != 0)
+		return rc;
+	if ((rc = file_shm_new(s, flags, fp)) == 0 &&
+	    (rc = shm_chmod(s, mode)) == 0)
+		shm_take_name(s);
+	else if (rc == 0)
+		file_unref(*fp);
+	shm_unref(s);
+	return rc;
+}
+
+/* ENOENT of a name to create in one of our directories is EACCES, as
+ * for Linux's read-only /proc and /dev entries; /dev/shm makes it. */
+static int
+missing(struct proc *p, const char *gpath, int flags, mode_t mode,
+    struct file **fp)
 {
 	char parent[PATH_MAX], *sl;
 	struct node d;
@@ -633,18 +676,29 @@ missing(struct proc *p, const char *gpath, int flags)
 	snprintf(parent, sizeof(parent), "%s", gpath);
 	if ((sl = strrchr(parent, '/')) != NULL)
 		sl[sl == parent ? 1 : 0] = '\0';
-	return walk(p, parent, true, &d) == 0 && d.kind == K_DIR ? -EACCES :
-	    -ENOENT;
+	if (walk(p, parent, true, &d) != 0 || d.kind != K_DIR)
+		return -ENOENT;
+	if (d.what == W_SHMDIR && sl != NULL && sl[1] != '\0' &&
+	    gpath[strlen(gpath) - 1] != '/')
+		return shm_make(gpath + (sl - parent) + 1, flags, mode, fp);
+	return -EACCES;
 }
 
 int
 specfs_open(struct proc *p, const char *gpath, int flags, struct file **fp)
 {
+	return specfs_open_mode(p, gpath, flags, 0600, fp);
+}
+
+int
+specfs_open_mode(struct proc *p, const char *gpath, int flags, mode_t mode,
+    struct file **fp)
+{
 	struct node n;
 	int acc = flags & O_PATH ? O_RDONLY : flags & O_ACCMODE, rc;
 
 	if ((rc = walk(p, gpath, !(flags & O_NOFOLLOW), &n)) != 0)
-		return rc == -ENOENT ? missing(p, gpath, flags) : rc;
+		return rc == -ENOENT ? missing(p, gpath, flags, mode, fp) : rc;
 	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 		return -EEXIST;
 	if ((flags & O_DIRECTORY) && (n.kind == K_FILE || n.kind == K_DEV))
@@ -657,6 +711,9 @@ specfs_open(struct proc *p, const char *gpath, int flags, struct file **fp)
 		return flags & O_PATH ? open_snap(p, &n, flags, fp) : -ELOOP;
 	case K_FD:
 		return reopen(p, &n, flags, fp);
+	case K_SHM:
+		return file_shm_new(shm_lookup(strrchr(n.path, '/') + 1), flags,
+		    fp);
 	case K_DEV:
 		return open_dev(n.what, flags, fp);
 	case K_DIR:
@@ -720,8 +777,14 @@ specfs_host_fd(struct proc *p, const char *gpath, bool follow, int flags,
 		return rc;
 	if (n.kind == K_HOST)
 		fd = vfs_open(n.path, flags | (follow ? 0 : O_NOFOLLOW), 0);
+	else if (n.kind == K_SHM && (flags & O_ACCMODE) != O_RDONLY)
+		return -EPERM; /* truncate(2) would pass the budget */
+	else if (n.kind == K_SHM)
+		fd = shm_open_fd(shm_lookup(strrchr(n.path, '/') + 1), O_PATH);
 	else if (n.kind == K_FD && (f = fd_file(p, &n, false)) != NULL &&
-	    file_is_vfs(f))
+	    file_shm(f) != NULL && (flags & O_ACCMODE) != O_RDONLY)
+		return -EPERM; /* truncate(2) would pass the seals */
+	else if (n.kind == K_FD && f != NULL && file_is_vfs(f))
 		fd = vfs_reopen(f->hostfd, flags, f->flags, true);
 	else
 		return 0;
@@ -729,4 +792,33 @@ specfs_host_fd(struct proc *p, const char *gpath, bool follow, int flags,
 		return fd;
 	*hostfd = fd;
 	return 0;
+}
+
+int
+specfs_unlink(struct proc *p, const char *gpath)
+{
+	struct node n;
+	int rc;
+
+	if ((rc = walk(p, gpath, false, &n)) != 0)
+		return rc == -ENOENT ? 1 : rc;
+	if (n.kind != K_SHM)
+		return 1;
+	shm_drop_name(shm_lookup(strrchr(n.path, '/') + 1));
+	return 0;
+}
+
+struct shm *
+specfs_shm(struct proc *p, const char *gpath)
+{
+	struct file *f;
+	struct node n;
+
+	if (walk(p, gpath, true, &n) != 0)
+		return NULL;
+	if (n.kind == K_SHM)
+		return shm_lookup(strrchr(n.path, '/') + 1);
+	if (n.kind == K_FD && (f = fd_file(p, &n, false)) != NULL)
+		return file_shm(f);
+	return NULL;
 }

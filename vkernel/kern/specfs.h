@@ -38,7 +38,9 @@ struct file;
  *   linux_dirent64 records); /proc/PID/fd/N is a new open of the same
  *   file under the re-open rule (vfs_reopen for a guest file beneath the
  *   root, the same pipe, the same specfs name or device; the vkernel's
- *   streams never with more access than they have: EACCES).
+ *   streams never with more access than they have: EACCES).  /dev/shm
+ *   holds shared memory objects by name (shm.c): O_CREAT makes one with
+ *   mode (already masked by the umask), O_EXCL, O_TRUNC as for files.
  * specfs_stat: stat (follow: of what a symlink names) into *st; 0 or
  *   -errno.  /proc files say size 0, as Linux's do.
  * specfs_readlink: a symlink's target (/proc/self, /proc/self/exe,
@@ -60,6 +62,17 @@ struct file;
 bool specfs_owns(const char *gpath);
 int specfs_open(struct proc *p, const char *gpath, int flags,
     struct file **fp);
+/* specfs_open with open's mode for a name O_CREAT makes (already masked
+ * by the umask); specfs_open makes one 0600. */
+int specfs_open_mode(struct proc *p, const char *gpath, int flags,
+    mode_t mode, struct file **fp);
+/* The shared memory object gpath names (/dev/shm/NAME, or a
+ * /proc/PID/fd/N link to a file on one; followed), else NULL. */
+struct shm *specfs_shm(struct proc *p, const char *gpath);
+/* unlink of gpath: 0 when it was a /dev/shm name (shm.c), now gone; 1
+ * when gpath is no such name (the caller refuses as for any specfs name);
+ * or -errno of the walk. */
+int specfs_unlink(struct proc *p, const char *gpath);
 int specfs_stat(struct proc *p, const char *gpath, bool follow,
     struct stat *st);
 long specfs_readlink(struct proc *p, const char *gpath, char *buf,

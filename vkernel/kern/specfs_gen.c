@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "mqueue.h"
 
+#include "shm.h"
 #include "specfs_gen.h"
 
 #define SNAP_FILE_MAX   (16u << 20)      /* one snapshot's text at most */
@@ -30,8 +31,9 @@
 static const struct ent dev_ents[] = {
 	{ "fd", K_LINK, W_DEVFD }, { "full", K_DEV, W_FULL },
 	{ "null", K_DEV, W_NULL }, { "random", K_DEV, W_RANDOM },
-	{ "stderr", K_LINK, W_STDERR }, { "stdin", K_LINK, W_STDIN },
-	{ "stdout", K_LINK, W_STDOUT }, { "tty", K_DEV, W_TTY },
+	{ "shm", K_DIR, W_SHMDIR }, { "stderr", K_LINK, W_STDERR },
+	{ "stdin", K_LINK, W_STDIN }, { "stdout", K_LINK, W_STDOUT },
+	{ "tty", K_DEV, W_TTY },
 	{ "urandom", K_DEV, W_URANDOM }, { "zero", K_DEV, W_ZERO },
 };
 static const struct ent proc_ents[] = {
@@ -944,6 +946,7 @@ list_numbers(struct proc *p, const struct node *d, struct snap *sn)
 {
 	char name[24], path[PATH_MAX];
 	struct proc *q;
+	struct shm *s;
 	pid_t *pids;
 	int i, n, fd, found, rc = 0;
 
@@ -960,6 +963,15 @@ list_numbers(struct proc *p, const struct node *d, struct snap *sn)
 			rc = rc ? rc : dir_add(sn, name, DT_DIR, ino_of(path));
 		}
 		free(pids);
+		return rc;
+	}
+	if (d->what == W_SHMDIR) {  /* the objects' names (shm.c) */
+		for (s = shm_next(NULL); s != NULL && rc == 0; s = shm_next(s)) {
+			strcpy(path, d->path);
+			rc = path_push(path, shm_name(s));
+			rc = rc ? rc : dir_add(sn, shm_name(s), DT_REG,
+			    ino_of(path));
+		}
 		return rc;
 	}
 	if (d->what == W_SYSCPU) {

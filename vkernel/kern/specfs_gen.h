@@ -17,7 +17,7 @@ struct fileops;
 #define SPECFS_DEV      makedev(0, 22)   /* st_dev of our synthetic names */
 
 /* What a name is. */
-enum kind { K_HOST, K_DIR, K_FILE, K_LINK, K_DEV, K_FD };
+enum kind { K_HOST, K_DIR, K_FILE, K_LINK, K_DEV, K_FD, K_SHM };
 
 /* Which one. */
 enum what {
@@ -35,6 +35,7 @@ enum what {
 	W_SVSHM, W_SVSEM, W_SVMSG, W_SHMMAX, W_SHMALL, W_SHMMNI, W_SEMLIM,
 	W_MSGMAX, W_MSGMNB, W_MSGMNI, W_MQMSGMAX, W_MQSIZEMAX, W_MQQMAX,
 	W_NULL, W_ZERO, W_FULL, W_RANDOM, W_URANDOM, W_TTY, /* devices */
+	W_SHMDIR, W_SHM,                                /* /dev/shm (shm.c) */
 };
 
 struct ent {

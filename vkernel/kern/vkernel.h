@@ -175,6 +175,7 @@ struct proc {
 	bool did_exec;               /* setpgid: EACCES after exec */
 	struct proc *vforker;        /* the parent a vfork holds, until exec/exit */
 	bool vfork_done;             /* (in the parent) the vfork child let go */
+	struct pidref *pidref;       /* (a leader) what its pidfds hold (pidfd.c) */
 
 	/* The task (sched.c): its own C stack and context. */
 	enum task_state state;
@@ -234,6 +235,9 @@ void proc_table_fini(void);
 int vmspace_new(struct ks *ks, struct vmspace **vmp);
 struct vmspace *vmspace_ref(struct vmspace *vm);
 void vmspace_unref(struct vmspace *vm);
+/* Whether any address space has a shared mapping of file object fobj that
+ * is or may become writable (F_SEAL_WRITE's EBUSY). */
+bool proc_file_maps_writable(const struct vm_object *fobj);
 /* A guest thread's way into vm's space (kshim.h's thread_create): 0,
  * -EAGAIN or -ENOMEM.  proc_vm_drop: p leaves its space, thread first. */
 int vmspace_thread(struct vmspace *vm, struct ks_thread **thp);

@@ -192,6 +192,22 @@ long sys_pipe2(struct proc *, const uint64_t *);
 long sys_pipe(struct proc *, const uint64_t *);
 long sys_fcntl(struct proc *, const uint64_t *);
 long sys_flock(struct proc *, const uint64_t *);
+/* sys_inotify.c: inotify. */
+long sys_inotify_init(struct proc *, const uint64_t *);
+long sys_inotify_init1(struct proc *, const uint64_t *);
+long sys_inotify_add_watch(struct proc *, const uint64_t *);
+long sys_inotify_rm_watch(struct proc *, const uint64_t *);
+/* sys_pidfd.c: process descriptors. */
+long sys_pidfd_open(struct proc *, const uint64_t *);
+long sys_pidfd_send_signal(struct proc *, const uint64_t *);
+long sys_pidfd_getfd(struct proc *, const uint64_t *);
+/* sys_signal.c: sig (0: only the check) from p to t's process as kill(2)
+ * sends it (info NULL: SI_USER from p) or with info: 0 or -EPERM. */
+long sys_signal_send(struct proc *p, struct proc *t, int sig,
+    const siginfo_t *info);
+/* sys_shm.c: memfd_create; fcntl's F_ADD_SEALS and F_GET_SEALS on f. */
+long sys_memfd_create(struct proc *, const uint64_t *);
+long sys_fcntl_seals(struct proc *p, struct file *f, int cmd, uint64_t arg);
 
 /* sys_ipc.c: System V IPC; sys_mqueue.c: POSIX message queues. */
 long sys_semget(struct proc *, const uint64_t *);

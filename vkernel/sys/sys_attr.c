@@ -13,6 +13,7 @@
 
 #include "sys.h"
 #include "file.h"
+#include "shm.h"
 #include "specfs.h"
 #include "vfs.h"
 
@@ -138,6 +139,9 @@ sys_fchmod(struct proc *p, const uint64_t *a)
 
 	if ((r = vfs_file_at(p, a[0], &f)) < 0)
 		return r == -EINVAL ? -EPERM : r;
+	if (file_shm(f) != NULL &&
+	    (r = shm_chmod_check(file_shm(f), (mode_t)a[1])) != 0)
+		return r;
 	p->nhostcalls++;
 	return fchmod(f->hostfd, (mode_t)a[1] & 07777) != 0 ? -errno : 0;
 }

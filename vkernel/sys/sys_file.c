@@ -324,6 +324,9 @@ sys_fcntl(struct proc *p, const uint64_t *a)
 		return f->flags;
 	case F_SETFL:
 		return setfl(p, f, (int)a[2]);
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		return sys_fcntl_seals(p, f, (int)a[1], a[2]);
 	case F_GETPIPE_SZ:
 		return strcmp(f->ops->kind, "pipe") == 0 ? VK_PIPE_SIZE :
 		    -EBADF;

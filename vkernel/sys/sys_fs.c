@@ -16,6 +16,7 @@
 
 #include "sys.h"
 #include "file.h"
+#include "shm.h"
 #include "specfs.h"
 #include "vfs.h"
 
@@ -81,7 +82,8 @@ open_file(struct proc *p, const char *gpath, int flags, mode_t mode,
 
 	if (specfs_owns(gpath)) {
 		/* A /proc link may lead to a host file and truncate it. */
-		if ((r = specfs_open(p, gpath, flags, fp)) == 0 &&
+		if ((r = specfs_open_mode(p, gpath, flags,
+		    mode & 07777 & ~p->tg->umask, fp)) == 0 &&
 		    (flags & O_TRUNC))
 			open_truncated(*fp);
 		return r;
@@ -374,6 +376,10 @@ do_unlinkat(struct proc *p, uint64_t dirfd, gva_t upath, uint64_t flags)
 
 	if (flags & ~(uint64_t)AT_REMOVEDIR)
 		return -EINVAL;
+	/* A /dev/shm name is specfs's to remove (shm_unlink). */
+	if (!(flags & AT_REMOVEDIR) && path_in(p, dirfd, upath, gpath) == 0 &&
+	    specfs_owns(gpath) && (r = specfs_unlink(p, gpath)) <= 0)
+		return r;
 	if ((r = parent_at(p, dirfd, upath, false, gpath, &base, &pfd)) < 0)
 		return r;
 	if (vfs_dot(base))
@@ -639,15 +645,38 @@ truncate_refuse(struct proc *p, const char *gpath)
 	return S_ISREG(st.st_mode) ? specfs_refuse(p, gpath, false) : -EINVAL;
 }
 
+/* truncate(2) of a shared memory object by name: its seals and budget
+ * first, through a host descriptor the host checks the access of. */
+static long
+truncate_shm(struct shm *s, off_t size)
+{
+	int fd = shm_open_fd(s, O_WRONLY);
+	long r;
+
+	if (fd < 0)
+		return fd;
+	if ((r = shm_resize_check(s, size)) == 0 && ftruncate(fd, size) != 0)
+		r = -errno;
+	shm_wrote(s);
+	if (r == 0)
+		vm_file_truncate_fd(fd, size);
+	close(fd);
+	return r;
+}
+
 long
 sys_truncate(struct proc *p, const uint64_t *a)
 {
 	char gpath[PATH_MAX];
+	struct shm *s;
 	long r;
 	int fd;
 
 	if ((r = path_in(p, AT_FDCWD, a[0], gpath)) < 0)
 		return r;
+	if ((int64_t)a[1] >= 0 && specfs_owns(gpath) &&
+	    (s = specfs_shm(p, gpath)) != NULL)
+		return truncate_shm(s, (off_t)a[1]);
 	if ((int64_t)a[1] < 0)
 		return -EINVAL;
 	if ((r = host_fd(p, gpath, true, O_WRONLY, &fd)) < 0)
@@ -671,11 +700,17 @@ sys_ftruncate(struct proc *p, const uint64_t *a)
 		return r;
 	if ((int64_t)a[1] < 0 || !file_writable(f))
 		return -EINVAL;
+	/* A shared memory object's seals and budget first. */
+	if (file_shm(f) != NULL &&
+	    (r = shm_resize_check(file_shm(f), (off_t)a[1])) != 0)
+		return r;
 	p->nhostcalls++;
-	if (ftruncate(f->hostfd, (off_t)a[1]) != 0)
-		return -errno;
-	file_cache_truncate(f, (off_t)a[1]);
-	return 0;
+	r = ftruncate(f->hostfd, (off_t)a[1]) != 0 ? -errno : 0;
+	if (file_shm(f) != NULL)
+		shm_wrote(file_shm(f));
+	if (r == 0)
+		file_cache_truncate(f, (off_t)a[1]);
+	return r;
 }
 
 long
@@ -690,9 +725,15 @@ sys_fallocate(struct proc *p, const uint64_t *a)
 		return -EINVAL;
 	if (!file_writable(f))
 		return -EBADF;
+	if (file_shm(f) != NULL && (r = shm_fallocate_check(file_shm(f),
+	    (int)a[1], (off_t)a[2], (off_t)a[3])) != 0)
+		return r;
 	p->nhostcalls++;
-	return fallocate(f->hostfd, (int)a[1], (off_t)a[2], (off_t)a[3]) != 0 ?
+	r = fallocate(f->hostfd, (int)a[1], (off_t)a[2], (off_t)a[3]) != 0 ?
 	    -errno : 0;
+	if (file_shm(f) != NULL)
+		shm_wrote(file_shm(f));
+	return r;
 }
 
 long

@@ -9,6 +9,7 @@
 
 #include "sys.h"
 #include "file.h"
+#include "shm.h"
 
 static int
 prot_of(uint64_t prot)
@@ -119,6 +120,7 @@ mmap_file(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
 	int maxprot = KS_PROT_READ | KS_PROT_WRITE | KS_PROT_EXEC;
 	struct vm_object *fobj;
 	struct file *f;
+	bool maywrite;
 	long va, rc;
 	int err = 0;
 
@@ -129,6 +131,12 @@ mmap_file(struct proc *p, gva_t addr, uint64_t len, int prot, int eflags,
 		return rc;
 	if (shared && !file_writable(f))
 		maxprot &= ~KS_PROT_WRITE;
+	/* A write seal: no shared writable mapping, now or by mprotect. */
+	if (file_shm(f) != NULL && ((rc = shm_mmap_check(file_shm(f), shared,
+	    prot & KS_PROT_WRITE, &maywrite)) != 0 || !maywrite))
+		maxprot &= ~KS_PROT_WRITE;
+	if (rc != 0)
+		return rc;
 	if ((fobj = vm_file_get(f->hostfd, ((uint64_t)off + len) / PAGE_SIZE,
 	    &err)) == NULL)
 		return err;

@@ -1,6 +1,7 @@
 /* sys_proc.c: the process system calls: fork, vfork, clone and clone3 (threads too), execve, wait4, waitid, getppid, process groups and sessions. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include "sys.h"
+#include "file.h"
+#include "pidfd.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -32,19 +35,23 @@
  *   exits) or CLONE_VM alone (a process sharing the address space).
  *   CLONE_FILES shares the descriptor table.
  * CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID and
- * CLONE_CHILD_CLEARTID are honoured; sharing the directory or the signal
- * actions between processes (CLONE_FS, CLONE_SIGHAND without a thread),
- * CLONE_PARENT, pidfds and namespaces are EINVAL.  stack is the child's
- * rsp (0: the caller's).  The child's id, or -errno.
+ * CLONE_CHILD_CLEARTID are honoured; CLONE_PIDFD stores a close-on-exec
+ * pidfd of the child at pidfdp (not with CLONE_THREAD or CLONE_DETACHED:
+ * EINVAL); sharing the directory or the signal actions between processes
+ * (CLONE_FS, CLONE_SIGHAND without a thread), CLONE_PARENT and namespaces
+ * are EINVAL.  stack is the child's rsp (0: the caller's).  The child's
+ * id, or -errno.
  */
 static long
 do_fork(struct proc *p, uint64_t flags, int csig, gva_t stack, gva_t ptid,
-    gva_t ctid, uint64_t tls)
+    gva_t ctid, uint64_t tls, gva_t pidfdp)
 {
 	const uint64_t ok = CLONE_VM | CLONE_VFORK | CLONE_FILES |
 	    CLONE_FS | CLONE_SIGHAND | CLONE_THREAD | CLONE_PARENT_SETTID |
 	    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SETTLS |
-	    CLONE_HARMLESS;
+	    CLONE_HARMLESS | CLONE_PIDFD;
+	struct file *pf = NULL;
+	int pfd = -1;
 	const uint64_t thread = CLONE_THREAD | CLONE_SIGHAND | CLONE_VM |
 	    CLONE_FS;
 	bool vfork = (flags & (CLONE_VM | CLONE_VFORK)) ==
@@ -66,14 +73,37 @@ do_fork(struct proc *p, uint64_t flags, int csig, gva_t stack, gva_t ptid,
 	}
 	if ((flags & CLONE_SETTLS) && tls >= KS_USER_MAX)
 		return -EPERM;
+	/* The pidfd's descriptor is taken before the child is made, as
+	 * Linux reserves it, and taken out of a child's copied table. */
+	if ((flags & CLONE_PIDFD) && (flags & (CLONE_THREAD | CLONE_DETACHED)))
+		return -EINVAL;
+	/* Where the pidfd goes must take it before there is a child, as
+	 * Linux fails with EFAULT and makes none. */
+	if ((flags & CLONE_PIDFD) && copyout(p, pidfdp, &pfd, sizeof(pfd)))
+		return -EFAULT;
+	if ((flags & CLONE_PIDFD) && ((err = pidfd_new(NULL, 0, &pf)) != 0 ||
+	    (pfd = fdtab_alloc(p->fds, pf, 0, sys_nofile(p), true)) < 0)) {
+		if (pf != NULL)
+			file_unref(pf);
+		return err != 0 ? err : pfd;
+	}
 	if (flags & CLONE_THREAD)
 		c = proc_thread(p, (flags & CLONE_FILES) != 0, &err);
 	else
 		c = proc_fork(p, (flags & CLONE_VM) != 0,
 		    (flags & CLONE_FILES) != 0, &err);
-	if (c == NULL)
+	if (c == NULL) {
+		if (pfd >= 0)
+			(void)fdtab_close(p->fds, pfd);
 		return err;
+	}
 	pid = c->pid;
+	if (pf != NULL) {
+		if (c->fds != p->fds)
+			(void)fdtab_close(c->fds, pfd);
+		pidfd_attach(pf, c);
+		(void)copyout(p, pidfdp, &pfd, sizeof(pfd));
+	}
 	if (!(flags & CLONE_THREAD))
 		c->exit_signal = csig;
 	if (stack != 0)
@@ -105,14 +135,14 @@ long
 sys_fork(struct proc *p, const uint64_t *a)
 {
 	(void)a;
-	return do_fork(p, 0, SIGCHLD, 0, 0, 0, 0);
+	return do_fork(p, 0, SIGCHLD, 0, 0, 0, 0, 0);
 }
 
 long
 sys_vfork(struct proc *p, const uint64_t *a)
 {
 	(void)a;
-	return do_fork(p, CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0);
+	return do_fork(p, CLONE_VM | CLONE_VFORK, SIGCHLD, 0, 0, 0, 0, 0);
 }
 
 /* x86-64 order: flags (exit signal in the low byte), stack, parent_tid,
@@ -120,8 +150,12 @@ sys_vfork(struct proc *p, const uint64_t *a)
 long
 sys_clone(struct proc *p, const uint64_t *a)
 {
+	/* clone stores the pidfd where the parent's tid would go. */
+	if ((a[0] & (CLONE_PIDFD | CLONE_PARENT_SETTID)) ==
+	    (CLONE_PIDFD | CLONE_PARENT_SETTID))
+		return -EINVAL;
 	return do_fork(p, a[0] & ~(uint64_t)CSIGNAL, (int)(a[0] & CSIGNAL),
-	    a[1], a[2], a[3], a[4]);
+	    a[1], a[2], a[3], a[4], a[2]);
 }
 
 /* Linux's struct clone_args (the first version, 64 bytes, then set_tid
@@ -162,7 +196,7 @@ sys_clone3(struct proc *p, const uint64_t *a)
 	if (ca.stack != 0)
 		stack = ca.stack + ca.stack_size;
 	return do_fork(p, ca.flags, (int)ca.exit_signal, stack, ca.parent_tid,
-	    ca.child_tid, ca.tls);
+	    ca.child_tid, ca.tls, ca.pidfd);
 }
 
 /* ---- waiting for children ---- */
@@ -291,6 +325,8 @@ sys_waitid(struct proc *p, const uint64_t *a)
 {
 	struct waitreq w = { .idtype = (int)a[0], .id = (pid_t)a[1],
 	    .options = (int)a[3] };
+	struct file *pf = NULL;
+	struct proc *t;
 	siginfo_t si;
 	int r;
 
@@ -311,11 +347,29 @@ sys_waitid(struct proc *p, const uint64_t *a)
 		if (w.id == 0)
 			w.id = p->tg->pgid;
 		break;
+	case P_PIDFD:
+		/* The pidfd's process, by its pid while its entry stands
+		 * (ECHILD once reaped, or if it is no child); a non-blocking
+		 * pidfd makes the wait EAGAIN where it would sleep. */
+		if (w.id < 0)
+			return -EINVAL;
+		if ((pf = fget(p, w.id)) == NULL || !pidfd_is(pf))
+			return -EBADF;
+		if ((t = pidfd_proc(pf)) == NULL)
+			return -ECHILD;
+		w.idtype = P_PID;
+		w.id = t->pid;
+		if (pf->flags & O_NONBLOCK)
+			w.options |= WNOHANG;
+		break;
 	default:
-		return -EINVAL; /* P_PIDFD: no pidfds yet */
+		return -EINVAL;
 	}
 	if ((r = do_wait(p, &w)) < 0)
 		return r;
+	if (r == 0 && pf != NULL && (pf->flags & O_NONBLOCK) &&
+	    !(a[3] & WNOHANG))
+		return -EAGAIN;
 	memset(&si, 0, sizeof(si));
 	if (r == 1) {
 		si.si_signo = SIGCHLD;

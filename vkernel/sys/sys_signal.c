@@ -290,6 +290,20 @@ send_from(struct proc *p, struct proc *t, int sig, int code)
 	return 0;
 }
 
+long
+sys_signal_send(struct proc *p, struct proc *t, int sig, const siginfo_t *info)
+{
+	int rc;
+
+	if (info == NULL)
+		return send_from(p, t, sig, SI_USER);
+	if ((rc = kill_permitted(p, t, sig)) != 0)
+		return rc;
+	if (sig != 0 && !t->zombie)
+		sig_post(t, sig, info);
+	return 0;
+}
+
 /*
  * kill: pid > 0 one process (a zombie counts as found, as on Linux),
  * 0 the caller's group, -1 every process but pid 1 and the caller,

@@ -276,6 +276,17 @@ static const sys_fn systab[NSYSCALLS] = {
 	[SYS_chdir] = sys_chdir,
 	[SYS_fchdir] = sys_fchdir,
 	[SYS_fdatasync] = sys_fsync,
+	/* sys_inotify.c */
+	[SYS_inotify_init] = sys_inotify_init,
+	[SYS_inotify_init1] = sys_inotify_init1,
+	[SYS_inotify_add_watch] = sys_inotify_add_watch,
+	[SYS_inotify_rm_watch] = sys_inotify_rm_watch,
+	/* sys_pidfd.c */
+	[SYS_pidfd_open] = sys_pidfd_open,
+	[SYS_pidfd_send_signal] = sys_pidfd_send_signal,
+	[SYS_pidfd_getfd] = sys_pidfd_getfd,
+	/* sys_shm.c */
+	[SYS_memfd_create] = sys_memfd_create,
 };
 
 /*

@@ -270,6 +270,10 @@ size_t vm_file_reclaim(size_t want);
  * object; reclaim NULL.
  */
 void vm_file_set_unmapper(void (*fn)(struct vm_object *fobj, size_t first));
+/* fn(dev, ino) after the object of file (dev, ino) left the cache (its
+ * last mapping went), set by whoever keeps something alive for it (shm.c:
+ * a memfd's bytes stay charged while mapped). */
+void vm_file_set_release_hook(void (*fn)(uint64_t dev, uint64_t ino));
 /*
  * The reclaim of last resort, when a fault finds no page even after
  * vm_file_reclaim: the unmapper (NULL: every file) takes every cache page
@@ -434,6 +438,10 @@ int vm_map_remap(struct vm_map *map, gva_t old, size_t oldlen, size_t newlen,
  */
 void vm_map_unmap_file(struct vm_map *map, struct vm_object *fobj,
     size_t first);
+/* Whether map has a shared mapping of file object fobj that is or may
+ * become writable (Linux's VM_SHARED|VM_MAYWRITE: F_SEAL_WRITE's EBUSY). */
+bool vm_map_maps_writable(const struct vm_map *map,
+    const struct vm_object *fobj);
 /* mincore: vec[i] is 1 if page i of [start, start+len) is resident (has a
  * page in its object), else 0; len is rounded up to pages, 0 is fine.
  * -EINVAL for a misaligned start or a range outside the map, -ENOMEM if

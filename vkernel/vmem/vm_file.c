@@ -16,6 +16,8 @@
 #define NBUCKETS 256
 static struct vm_object *table[NBUCKETS];
 static struct vm_file_stats stats;
+/* Told when a file's object leaves the cache (vm_file_set_release_hook). */
+static void (*release_hook)(uint64_t dev, uint64_t ino);
 
 static unsigned
 bucket(uint64_t dev, uint64_t ino)
@@ -339,6 +341,14 @@ vm_file_release(struct vm_object *obj)
 	close(obj->hostfd);
 	obj->hostfd = -1;
 	obj->release = NULL;
+	if (release_hook != NULL)
+		release_hook(obj->dev, obj->ino);
+}
+
+void
+vm_file_set_release_hook(void (*fn)(uint64_t dev, uint64_t ino))
+{
+	release_hook = fn;
 }
 
 /* vm_file_reclaim, and with mapped_too vm_file_reclaim_mapped's drop. */

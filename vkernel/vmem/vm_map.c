@@ -784,6 +784,18 @@ vm_map_unmap_file(struct vm_map *map, struct vm_object *fobj, size_t first)
 	map->fault_next = 0;
 }
 
+bool
+vm_map_maps_writable(const struct vm_map *map, const struct vm_object *fobj)
+{
+	const struct vm_map_entry *e;
+
+	for (e = map->head.next; e != &map->head; e = e->next)
+		if (SHARED_FILE(e) && e->obj == fobj &&
+		    (e->maxprot & KS_PROT_WRITE))
+			return true;
+	return false;
+}
+
 int
 vm_map_mincore(struct vm_map *map, gva_t start, size_t len,
     unsigned char *vec)
