@@ -22,7 +22,7 @@ guest_case memfd__seals memfd seals \
     "Seals: SHRINK and GROW refuse ftruncate, O_TRUNC, truncate(2) through the /proc link, writes past the end (a write across it is cut at the page), fallocate; WRITE is EBUSY while a shared writable mapping exists, then refuses write, pwrite, a reopen, hole punching, shared writable mappings and mprotect to write (private copies still write); FUTURE_WRITE leaves older mappings writing; SEAL ends sealing; EINVAL for an unknown seal and a pipe, EPERM through a read-only file, EBADF"
 
 guest_case posix__shm_open_unlink memfd posix \
-    "shm_open and shm_unlink (glibc and musl open and unlink /dev/shm/NAME): O_CREAT with the mode less the umask, O_EXCL (EEXIST), ENOENT, readdir of /dev/shm (mode 01777), stat by name, fchmod, F_SEAL_SEAL, another process opening it by name and seeing the mapping, read-only opens (EBADF, EACCES for a writable map), O_TRUNC, unlink leaving open and mapped objects alive (the /proc link says (deleted)) and the name free for a new object"
+    "shm_open and shm_unlink (glibc and musl open and unlink /dev/shm/NAME): O_CREAT with the mode less the umask, O_EXCL (EEXIST), ENOENT, readdir of /dev/shm (mode 01777), stat by name, fchmod, F_SEAL_SEAL, another process opening it by name and seeing the mapping, read-only opens (EBADF, EACCES for a writable map), O_TRUNC, unlink leaving open and mapped objects alive (the /proc link says (deleted)) and the name free for a new object; link and rename in /dev/shm (st_nlink counts the names, rename over another object), named semaphores (sem_open, O_EXCL, sem_post by name from a child, sem_unlink)"
 
 atf_test_case posix__isolated
 posix__isolated_head()
@@ -67,6 +67,34 @@ t.close(); s.close(); s.unlink()
 print(os.path.exists("/dev/shm/" + name))
 PY
 	python_check shm.py
+}
+
+atf_test_case posix__python_multiprocessing
+posix__python_multiprocessing_head()
+{
+	atf_set descr "Debian python3 multiprocessing: a Pool of two workers maps a function and a Queue carries values from a Process (named POSIX semaphores made by sem_open's link in /dev/shm, pipes, shared memory futexes), as natively"
+}
+posix__python_multiprocessing_body()
+{
+	/usr/bin/python3 -c 'import multiprocessing.pool' 2>/dev/null ||
+	    atf_skip "python3's multiprocessing is missing: install python3"
+	cat >mp.py <<'PY'
+import multiprocessing as mp
+def sq(x): return x * x
+def producer(q):
+    for i in range(5): q.put(i * 10)
+    q.put(None)
+if __name__ == "__main__":
+    with mp.Pool(2) as p:
+        print(p.map(sq, range(10)))
+    q = mp.Queue()
+    pr = mp.Process(target=producer, args=(q,)); pr.start()
+    got = []
+    while (v := q.get()) is not None: got.append(v)
+    pr.join()
+    print(got, pr.exitcode)
+PY
+	python_check mp.py
 }
 
 atf_test_case memfd__bound
@@ -119,4 +147,5 @@ atf_init_test_cases()
 	atf_add_test_case posix__shm_open_unlink
 	atf_add_test_case posix__isolated
 	atf_add_test_case posix__python
+	atf_add_test_case posix__python_multiprocessing
 }

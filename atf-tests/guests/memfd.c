@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -381,6 +382,65 @@ posix(void)
 	CHECK(stat(path, &st) < 0 && errno == ENOENT, "no name left");
 }
 
+/* link and rename within /dev/shm (glibc's and musl's sem_open make a
+ * temporary name and link it to the real one), and named semaphores
+ * shared with a child. */
+static void
+names(void)
+{
+	char a[64], b[64], c[64], nm[64], buf[4];
+	struct stat sa, sb;
+	sem_t *s, *t;
+	pid_t pid;
+	int fd, st;
+
+	snprintf(a, sizeof(a), "/dev/shm/vkt-a-%d", (int)getpid());
+	snprintf(b, sizeof(b), "/dev/shm/vkt-b-%d", (int)getpid());
+	snprintf(c, sizeof(c), "/dev/shm/vkt-c-%d", (int)getpid());
+	fd = open(a, O_RDWR | O_CREAT | O_EXCL, 0600);
+	CHECK(fd >= 0 && write(fd, "xyz", 3) == 3, "an object by open(2)");
+	CHECK(link(a, b) == 0, "link in /dev/shm");
+	CHECK(link(a, b) < 0 && errno == EEXIST, "link to a taken name");
+	CHECK(stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_ino == sb.st_ino && sb.st_nlink == 2,
+	    "one object, two names: st_nlink %d", (int)sb.st_nlink);
+	CHECK(unlink(a) == 0 && access(a, F_OK) < 0 && errno == ENOENT,
+	    "the first name gone");
+	close(fd);
+	fd = open(b, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, 3) == 3 && memcmp(buf, "xyz", 3) == 0,
+	    "the object by its second name");
+	close(fd);
+	CHECK(rename(b, c) == 0 && access(b, F_OK) < 0 && access(c, F_OK) == 0,
+	    "rename in /dev/shm");
+	fd = open(a, O_RDWR | O_CREAT | O_EXCL, 0600);
+	CHECK(fd >= 0 && rename(c, a) == 0, "rename over another object");
+	close(fd);
+	fd = open(a, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, 3) == 3 && memcmp(buf, "xyz", 3) == 0,
+	    "the renamed object replaced the other");
+	close(fd);
+	CHECK(unlink(a) == 0 && access(c, F_OK) < 0, "none left");
+
+	snprintf(nm, sizeof(nm), "/vkt-sem-%d", (int)getpid());
+	s = sem_open(nm, O_CREAT | O_EXCL, 0600, 1);
+	CHECK(s != SEM_FAILED, "sem_open O_CREAT");
+	CHECK(sem_open(nm, O_CREAT | O_EXCL, 0600, 1) == SEM_FAILED &&
+	    errno == EEXIST, "sem_open O_EXCL: EEXIST");
+	CHECK(sem_wait(s) == 0 && sem_trywait(s) < 0 && errno == EAGAIN,
+	    "sem_wait, then EAGAIN");
+	if ((pid = fork()) == 0) {
+		t = sem_open(nm, 0);
+		_exit(t != SEM_FAILED && sem_post(t) == 0 ? 0 : 1);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "a child posts by name");
+	CHECK(sem_trywait(s) == 0, "the child's post seen");
+	CHECK(sem_unlink(nm) == 0 && sem_open(nm, 0) == SEM_FAILED &&
+	    errno == ENOENT, "sem_unlink");
+	sem_close(s);
+}
+
 /* Under vkernel: /dev/shm is the vkernel's own.  "iso NAME": NAME (a
  * host object's, or another vkernel's) is not there, and ours is not
  * the host's; "iso NAME S" then holds ours S seconds. */
@@ -480,8 +540,10 @@ main(int argc, char **argv)
 		seals();
 	else if (strcmp(mode, "bound") == 0)
 		bound();
-	else if (strcmp(mode, "posix") == 0)
+	else if (strcmp(mode, "posix") == 0) {
 		posix();
+		names();
+	}
 	else if (strcmp(mode, "iso") == 0 && argc > 2)
 		iso(argv[2], argc > 3 ? atoi(argv[3]) : 0);
 	else {

@@ -20,14 +20,26 @@ struct shm {
 	int hostfd;                /* the object's own, read-write */
 	uint64_t dev, ino;
 	unsigned seals;
-	bool posix, named;         /* a /dev/shm entry; its name stands */
+	bool posix;                /* a /dev/shm entry */
+	int nlink;                 /* its names in /dev/shm */
 	off_t size;                /* the host file's, as last set here */
 	off_t alloc;               /* fallocate's KEEP_SIZE end past size */
 	uint64_t charged;          /* in the budget: page-rounded extent */
 	char name[SHM_NAME_MAX + 1];
 };
 
+/* A name in /dev/shm: one reference to its object.  link and rename
+ * give an object more than one, as glibc's sem_open does (a temporary
+ * name, then link to the real one). */
+struct shm_name {
+	struct shm_name *next;
+	struct shm *obj;
+	char name[SHM_NAME_MAX + 1];
+};
+
 static struct shm *objects;
+static struct shm_name *names;
+static size_t nnames;
 static size_t nobjects, max_objects = SHM_MAX;
 static uint64_t used, limit;
 
@@ -219,56 +231,90 @@ shm_describe(const struct shm *s, char *out, size_t len)
 {
 	if (s->posix)
 		snprintf(out, len, "/dev/shm/%s%s", s->name,
-		    s->named ? "" : " (deleted)");
+		    s->nlink > 0 ? "" : " (deleted)");
 	else
 		snprintf(out, len, "/memfd:%s (deleted)", s->name);
+}
+
+static struct shm_name **
+name_slot(const char *name)
+{
+	struct shm_name **np;
+
+	for (np = &names; *np != NULL; np = &(*np)->next)
+		if (strcmp((*np)->name, name) == 0)
+			return np;
+	return NULL;
 }
 
 struct shm *
 shm_lookup(const char *name)
 {
-	struct shm *s;
+	struct shm_name **np = name_slot(name);
 
-	for (s = objects; s != NULL; s = s->next)
-		if (s->named && strcmp(s->name, name) == 0)
-			return s;
-	return NULL;
+	return np != NULL ? (*np)->obj : NULL;
 }
 
-void
-shm_take_name(struct shm *s)
+int
+shm_link(struct shm *s, const char *name)
 {
-	s->named = true;
-	shm_ref(s);
+	struct shm_name *n;
+
+	if (name_slot(name) != NULL)
+		return -EEXIST;
+	if (strlen(name) > SHM_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (nnames >= max_objects)
+		return -ENOSPC;
+	if ((n = kmem_alloc(sizeof(*n))) == NULL)
+		return -ENOMEM;
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->obj = shm_ref(s);
+	n->next = names;
+	names = n;
+	nnames++;
+	s->nlink++;
+	return 0;
 }
 
-void
-shm_drop_name(struct shm *s)
+int
+shm_unlink_name(const char *name)
 {
-	s->named = false;
-	shm_unref(s);
-}
+	struct shm_name **np = name_slot(name), *n;
 
-struct shm *
-shm_next(const struct shm *prev)
-{
-	struct shm *s = prev != NULL ? prev->next : objects;
-
-	while (s != NULL && !s->named)
-		s = s->next;
-	return s;
+	if (np == NULL)
+		return -ENOENT;
+	n = *np;
+	*np = n->next;
+	nnames--;
+	n->obj->nlink--;
+	shm_unref(n->obj);
+	kmem_free(n, sizeof(*n));
+	return 0;
 }
 
 const char *
-shm_name(const struct shm *s)
+shm_next_name(const char *prev)
 {
-	return s->name;
+	struct shm_name *n = names;
+
+	if (prev != NULL) {
+		while (n != NULL && n->name != prev)
+			n = n->next;
+		n = n != NULL ? n->next : NULL;
+	}
+	return n != NULL ? n->name : NULL;
 }
 
 int
 shm_stat(const struct shm *s, struct stat *st)
 {
-	return fstat(s->hostfd, st) == 0 ? 0 : -errno;
+	if (fstat(s->hostfd, st) != 0)
+		return -errno;
+	/* A /dev/shm object's links are its names here (0 once unlinked,
+	 * as tmpfs); a memfd's is 1, as Linux's. */
+	st->st_nlink = s->posix ? (nlink_t)s->nlink : 1;
+	return 0;
 }
 
 int

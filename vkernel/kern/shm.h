@@ -51,17 +51,19 @@ struct shm *shm_ref(struct shm *s);
 void shm_unref(struct shm *s);
 
 /*
- * /dev/shm's names.  shm_lookup: the object named name, or NULL.
- * shm_take_name: s takes name (the directory holds a reference), which must
- * be free.  shm_drop_name: the name goes (the object with its last file or
- * mapping, "(deleted)" meanwhile).  shm_next: the named object after
- * prev (NULL: the first), NULL at the end, for a listing.
+ * /dev/shm's names, each holding its object by a reference.
+ * shm_lookup: the object named name, or NULL.  shm_link: s gets the
+ * name too (0, -EEXIST, -ENAMETOOLONG, -ENOSPC past SHM_MAX names,
+ * -ENOMEM).  shm_unlink_name: the name goes (the object with its last
+ * name, file or mapping, "(deleted)" once it has no name): 0 or
+ * -ENOENT.  shm_next_name: the name after prev (a pointer it gave,
+ * NULL: the first), NULL at the end, for a listing; valid until the
+ * next change.
  */
 struct shm *shm_lookup(const char *name);
-void shm_take_name(struct shm *s);
-void shm_drop_name(struct shm *s);
-struct shm *shm_next(const struct shm *prev);
-const char *shm_name(const struct shm *s);
+int shm_link(struct shm *s, const char *name);
+int shm_unlink_name(const char *name);
+const char *shm_next_name(const char *prev);
 /* The host file's stat; chmod of the object (open's mode once created). */
 int shm_stat(const struct shm *s, struct stat *st);
 int shm_chmod(struct shm *s, mode_t mode);

@@ -654,9 +654,7 @@ shm_make(const char *name, int flags, mode_t mode, struct file **fp)
 	if ((rc = shm_create(name, true, SHM_SEAL_SEAL, 0600, &s)) != 0)
 		return rc;
 	if ((rc = file_shm_new(s, flags, fp)) == 0 &&
-	    (rc = shm_chmod(s, mode)) == 0)
-		shm_take_name(s);
-	else if (rc == 0)
+	    ((rc = shm_chmod(s, mode)) != 0 || (rc = shm_link(s, name)) != 0))
 		file_unref(*fp);
 	shm_unref(s);
 	return rc;
@@ -804,8 +802,54 @@ specfs_unlink(struct proc *p, const char *gpath)
 		return rc == -ENOENT ? 1 : rc;
 	if (n.kind != K_SHM)
 		return 1;
-	shm_drop_name(shm_lookup(strrchr(n.path, '/') + 1));
-	return 0;
+	return shm_unlink_name(strrchr(n.path, '/') + 1);
+}
+
+/* The name a new /dev/shm entry at gpath would have (a pointer into
+ * gpath), or NULL if gpath is not in /dev/shm. */
+static const char *
+shm_new_name(struct proc *p, const char *gpath)
+{
+	char parent[PATH_MAX], *sl;
+	struct node d;
+
+	snprintf(parent, sizeof(parent), "%s", gpath);
+	if ((sl = strrchr(parent, '/')) == NULL || sl[1] == '\0')
+		return NULL;
+	sl[sl == parent ? 1 : 0] = '\0';
+	if (walk(p, parent, true, &d) != 0 || d.kind != K_DIR ||
+	    d.what != W_SHMDIR)
+		return NULL;
+	return gpath + (sl - parent) + 1;
+}
+
+int
+specfs_shm_link(struct proc *p, const char *from, const char *to,
+    bool rename, bool noreplace)
+{
+	struct node n, t;
+	const char *name;
+	struct shm *s;
+	int rc;
+
+	if (walk(p, from, false, &n) != 0 || n.kind != K_SHM)
+		return 1;
+	if ((name = shm_new_name(p, to)) == NULL)
+		return 1;
+	s = shm_lookup(strrchr(n.path, '/') + 1);
+	if (walk(p, to, false, &t) == 0) {
+		if (t.kind != K_SHM || !rename || noreplace)
+			return -EEXIST;
+		if (shm_lookup(name) == s)
+			return 0;  /* the same file: nothing, as rename(2) */
+	}
+	shm_ref(s);
+	if (rename && shm_lookup(name) != NULL)
+		(void)shm_unlink_name(name);
+	if ((rc = shm_link(s, name)) == 0 && rename)
+		rc = shm_unlink_name(strrchr(n.path, '/') + 1);
+	shm_unref(s);
+	return rc;
 }
 
 struct shm *

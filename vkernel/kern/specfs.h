@@ -73,6 +73,12 @@ struct shm *specfs_shm(struct proc *p, const char *gpath);
  * when gpath is no such name (the caller refuses as for any specfs name);
  * or -errno of the walk. */
 int specfs_unlink(struct proc *p, const char *gpath);
+/* link (rename false) or rename of the /dev/shm entry from to the name
+ * to in /dev/shm: 0 or -errno (-EEXIST when to exists and may not be
+ * replaced), or 1 when either is not a /dev/shm entry (the caller
+ * refuses it as for any specfs name). */
+int specfs_shm_link(struct proc *p, const char *from, const char *to,
+    bool rename, bool noreplace);
 int specfs_stat(struct proc *p, const char *gpath, bool follow,
     struct stat *st);
 long specfs_readlink(struct proc *p, const char *gpath, char *buf,

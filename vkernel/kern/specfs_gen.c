@@ -946,7 +946,7 @@ list_numbers(struct proc *p, const struct node *d, struct snap *sn)
 {
 	char name[24], path[PATH_MAX];
 	struct proc *q;
-	struct shm *s;
+	const char *nm;
 	pid_t *pids;
 	int i, n, fd, found, rc = 0;
 
@@ -966,11 +966,11 @@ list_numbers(struct proc *p, const struct node *d, struct snap *sn)
 		return rc;
 	}
 	if (d->what == W_SHMDIR) {  /* the objects' names (shm.c) */
-		for (s = shm_next(NULL); s != NULL && rc == 0; s = shm_next(s)) {
+		for (nm = shm_next_name(NULL); nm != NULL && rc == 0;
+		    nm = shm_next_name(nm)) {
 			strcpy(path, d->path);
-			rc = path_push(path, shm_name(s));
-			rc = rc ? rc : dir_add(sn, shm_name(s), DT_REG,
-			    ino_of(path));
+			rc = path_push(path, nm);
+			rc = rc ? rc : dir_add(sn, nm, DT_REG, ino_of(path));
 		}
 		return rc;
 	}

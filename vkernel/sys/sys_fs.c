@@ -445,8 +445,14 @@ do_renameat2(struct proc *p, uint64_t od, gva_t uold, uint64_t nd,
 	if (flags & RENAME_WHITEOUT)
 		return -EPERM;  /* makes a device node: as without CAP_MKNOD */
 	if ((r = path_in(p, od, uold, g1)) < 0 ||
-	    (r = path_in(p, nd, unew, g2)) < 0 ||
-	    (r = two_parents(p, g1, g2, &pfd1, &b1, &pfd2, &b2)) < 0)
+	    (r = path_in(p, nd, unew, g2)) < 0)
+		return r;
+	/* Within /dev/shm: specfs's names (RENAME_EXCHANGE is not built). */
+	if (specfs_owns(g1) && specfs_owns(g2) && !(flags & RENAME_EXCHANGE) &&
+	    (r = specfs_shm_link(p, g1, g2, true,
+	    flags & RENAME_NOREPLACE)) <= 0)
+		return r;
+	if ((r = two_parents(p, g1, g2, &pfd1, &b1, &pfd2, &b2)) < 0)
 		return r;
 	if (vfs_dot(b1) || vfs_dot(b2))
 		r = -EBUSY;
@@ -524,6 +530,9 @@ do_linkat(struct proc *p, uint64_t od, gva_t uold, uint64_t nd, gva_t unew,
 		close(fd);
 		return r;
 	}
+	if (specfs_owns(g1) && specfs_owns(g2) &&
+	    (r = specfs_shm_link(p, g1, g2, false, true)) <= 0)
+		return r;
 	if ((r = two_parents(p, g1, g2, &pfd1, &b1, &pfd2, &b2)) < 0)
 		return r;
 	if (vfs_dot(b1) || vfs_dot(b2))
