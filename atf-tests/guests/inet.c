@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vk_check.h"
+
 /* Linux's netlink and socket-filter ABI (<linux/...> is not in musl's
  * include path). */
 struct nlmsghdr {
@@ -77,17 +79,6 @@ struct sock_fprog {
 #define TCP_ULP 31
 #endif
 
-static int checks, failures;
-
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL line %d: ", __LINE__);			\
-		printf(__VA_ARGS__);					\
-		printf(" (errno %d %s)\n", errno, strerror(errno));	\
-	}								\
-} while (0)
 
 static double
 now(void)
@@ -592,10 +583,5 @@ main(int argc, char *argv[])
 		unprivileged();
 	if (strcmp(argv[1], "contain") == 0)
 		contain();
-	if (failures > 0) {
-		printf("inet: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("inet ok: %d checks\n", checks);
-	return 0;
+	return check_report("inet");
 }
