@@ -139,7 +139,11 @@ tcp(int af)
 		if (connect(c, (struct sockaddr *)&sa, len) != 0)
 			_exit(10);
 		memset(buf, 'c', sizeof(buf));
-		if (send(c, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
+		/* in two halves, a pause between: MSG_WAITALL waits on */
+		if (send(c, buf, sizeof(buf) / 2, 0) != (ssize_t)sizeof(buf) / 2)
+			_exit(11);
+		usleep(200000);
+		if (send(c, buf, sizeof(buf) / 2, 0) != (ssize_t)sizeof(buf) / 2)
 			_exit(11);
 		if (recv(c, buf, sizeof(buf), MSG_WAITALL) !=
 		    (ssize_t)sizeof(buf) || buf[sizeof(buf) - 1] != 'p')

@@ -263,8 +263,7 @@ do_recv(struct proc *p, struct file *f, struct imsg *m, int flags,
 		n = m->total - done < bsize ? m->total - done : bsize;
 		io.iov_base = buf;
 		io.iov_len = n;
-		if ((r = inet_recv(f, p, &mh, done > 0 ? flags | MSG_DONTWAIT :
-		    flags)) < 0)
+		if ((r = inet_recv(f, p, &mh, flags)) < 0)
 			break;
 		k = (size_t)r < n ? (size_t)r : n;
 		if (sys_iov_scatter(p, m->iov, m->iovcnt, done, buf, k) != 0) {
