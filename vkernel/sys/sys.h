@@ -53,13 +53,11 @@ long sys_epipe(struct proc *p);
 struct iovec;
 long sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
     uint64_t va, uint64_t cnt);
-/* Copies n bytes between a buffer and the guest's iovecs (cnt of
- * them), from byte skip of them on: gather in, scatter out.  0 or
+/* Copies len bytes between buf and the guest's iovecs (cnt of them),
+ * from byte skip of them on: out, to the guest; else into buf.  0 or
  * -EFAULT. */
-long sys_iov_gather(struct proc *p, const struct iovec *iov, uint64_t cnt,
-    size_t skip, char *buf, size_t n);
-long sys_iov_scatter(struct proc *p, const struct iovec *iov, uint64_t cnt,
-    size_t skip, const char *buf, size_t n);
+int sys_iov_copy(struct proc *p, const struct iovec *iov, uint64_t cnt,
+    size_t skip, char *buf, size_t len, bool out);
 
 /*
  * sys_path.c: what the calls on files share.

@@ -211,8 +211,8 @@ do_send(struct proc *p, struct file *f, struct imsg *m, int flags)
 	mh.msg_iovlen = 1;
 	do {
 		n = m->total - done < bsize ? m->total - done : bsize;
-		if ((r = sys_iov_gather(p, m->iov, m->iovcnt, done, buf,
-		    n)) < 0)
+		if ((r = sys_iov_copy(p, m->iov, m->iovcnt, done, buf,
+		    n, false)) < 0)
 			break;
 		io.iov_base = buf;
 		io.iov_len = n;
@@ -266,7 +266,8 @@ do_recv(struct proc *p, struct file *f, struct imsg *m, int flags,
 		if ((r = inet_recv(f, p, &mh, flags)) < 0)
 			break;
 		k = (size_t)r < n ? (size_t)r : n;
-		if (sys_iov_scatter(p, m->iov, m->iovcnt, done, buf, k) != 0) {
+		if (sys_iov_copy(p, m->iov, m->iovcnt, done, buf, k,
+		    true) != 0) {
 			r = -EFAULT;
 			break;
 		}
@@ -308,6 +309,24 @@ msg_in(struct proc *p, gva_t va, struct msghdr *gh, struct imsg *m)
 	return 0;
 }
 
+/* sendto's and recvfrom's one buffer (len bytes at va) as a message
+ * without name or control; NULL past the budget. */
+static struct imsg *
+msg_buf(struct proc *p, gva_t va, uint64_t len)
+{
+	struct imsg *m;
+
+	if ((m = copy_scratch(p, sizeof(*m))) == NULL)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->iov = m->fast;
+	m->fast[0].iov_base = (void *)va;
+	m->fast[0].iov_len = len > MAX_RW_COUNT ? MAX_RW_COUNT : len;
+	m->iovcnt = 1;
+	m->total = m->fast[0].iov_len;
+	return m;
+}
+
 long
 sysinet_sendmsg(struct proc *p, struct file *f, gva_t va, int flags)
 {
@@ -327,14 +346,8 @@ sysinet_sendto(struct proc *p, struct file *f, const uint64_t *a)
 {
 	struct imsg *m;
 
-	if ((m = copy_scratch(p, sizeof(*m))) == NULL)
+	if ((m = msg_buf(p, a[1], a[2])) == NULL)
 		return -ENOMEM;
-	memset(m, 0, sizeof(*m));
-	m->iov = m->fast;
-	m->fast[0].iov_base = (void *)a[1];
-	m->fast[0].iov_len = a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2];
-	m->iovcnt = 1;
-	m->total = m->fast[0].iov_len;
 	m->name = a[4];
 	m->namelen = a[4] != 0 ? a[5] : 0;
 	return do_send(p, f, m, (int)a[3]);
@@ -374,18 +387,12 @@ sysinet_recvfrom(struct proc *p, struct file *f, const uint64_t *a)
 	int mflags;
 	long n, r;
 
-	if ((m = copy_scratch(p, sizeof(*m))) == NULL)
+	if ((m = msg_buf(p, a[1], a[2])) == NULL)
 		return -ENOMEM;
-	memset(m, 0, sizeof(*m));
-	m->iov = m->fast;
-	m->fast[0].iov_base = (void *)a[1];
-	m->fast[0].iov_len = a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2];
-	m->iovcnt = 1;
-	m->total = m->fast[0].iov_len;
 	if ((n = do_recv(p, f, m, (int)a[3], &mflags)) < 0)
 		return n;
-	return (r = sysinet_addr_out(p, &m->from, m->fromlen, a[4], a[5])) < 0 ? r :
-	    n;
+	r = sysinet_addr_out(p, &m->from, m->fromlen, a[4], a[5]);
+	return r < 0 ? r : n;
 }
 
 /* ---- interface requests ---- */

@@ -183,54 +183,6 @@ sys_iov_in(struct proc *p, struct iovec *fast, struct iovec **iovp,
 	return (long)total;
 }
 
-/* Copies n guest bytes from the iovecs, skipping the first skip. */
-long
-sys_iov_gather(struct proc *p, const struct iovec *iov, uint64_t cnt,
-    size_t skip, char *buf, size_t n)
-{
-	uint64_t i;
-	size_t k;
-
-	for (i = 0; i < cnt && n > 0; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - skip;
-		if (k > n)
-			k = n;
-		if (copyin(p, buf, (gva_t)iov[i].iov_base + skip, k) != 0)
-			return -EFAULT;
-		buf += k;
-		n -= k;
-		skip = 0;
-	}
-	return 0;
-}
-
-/* Scatters n bytes over the iovecs, from byte skip of them on. */
-long
-sys_iov_scatter(struct proc *p, const struct iovec *iov, uint64_t cnt,
-    size_t skip, const char *buf, size_t n)
-{
-	uint64_t i;
-	size_t k;
-
-	for (i = 0; i < cnt && n > 0; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - skip < n ? iov[i].iov_len - skip : n;
-		if (copyout(p, (gva_t)iov[i].iov_base + skip, buf, k) != 0)
-			return -EFAULT;
-		buf += k;
-		n -= k;
-		skip = 0;
-	}
-	return 0;
-}
-
 /* readv: one read of up to a chunk, scattered over the iovecs. */
 long
 sys_readv(struct proc *p, const uint64_t *a)
@@ -393,11 +345,9 @@ pos_file(struct proc *p, uint64_t fd, bool write, struct file **fp)
 	return 0;
 }
 
-/* Copies len bytes between buf and the iovecs, from byte skip of them
- * on (out: to the guest).  0 or -EFAULT. */
-static int
-iov_copy(struct proc *p, const struct iovec *iov, uint64_t cnt, size_t skip,
-    char *buf, size_t len, bool out)
+int
+sys_iov_copy(struct proc *p, const struct iovec *iov, uint64_t cnt,
+    size_t skip, char *buf, size_t len, bool out)
 {
 	uint64_t i;
 
@@ -444,7 +394,7 @@ do_preadv(struct proc *p, const uint64_t *a, int64_t off)
 	p->nhostcalls++;
 	if ((r = f->ops->pread(f, buf, (size_t)total, (off_t)off)) <= 0)
 		return r;
-	return iov_copy(p, iov, a[2], 0, buf, (size_t)r, true) ? -EFAULT : r;
+	return sys_iov_copy(p, iov, a[2], 0, buf, (size_t)r, true) ? -EFAULT : r;
 }
 
 /* pwritev/pwritev2: gathered and written a chunk at a time. */
@@ -468,7 +418,7 @@ do_pwritev(struct proc *p, const uint64_t *a, int64_t off)
 		size_t n = (size_t)(total - done) > bsize ? bsize :
 		    (size_t)(total - done);
 
-		if (iov_copy(p, iov, a[2], (size_t)done, buf, n, false) != 0)
+		if (sys_iov_copy(p, iov, a[2], (size_t)done, buf, n, false) != 0)
 			return done > 0 ? done : -EFAULT;
 		p->nhostcalls++;
 		if ((r = f->ops->pwrite(f, buf, n, (off_t)(off + done))) < 0)

@@ -152,8 +152,8 @@ send_all(struct proc *p, struct file *f, struct sendargs *s, int flags)
 	s->nfds = 0;
 	while (r == 0 && buf != NULL) {
 		n = s->total - done < bsize ? s->total - done : bsize;
-		if ((r = sys_iov_gather(p, s->iov, s->iovcnt, done, buf,
-		    n)) < 0)
+		if ((r = sys_iov_copy(p, s->iov, s->iovcnt, done, buf,
+		    n, false)) < 0)
 			break;
 		u.buf = buf;
 		u.n = n;
@@ -370,8 +370,8 @@ recv_into(struct proc *p, struct file *f, const struct iovec *iov,
 		r->len = total - done < bsize ? total - done : bsize;
 		if ((n = uipc_recv(f, p, r)) <= 0)
 			return done > 0 ? (long)done : n;
-		if (sys_iov_scatter(p, iov, cnt, done, r->buf,
-		    (size_t)n < r->len ? (size_t)n : r->len) != 0)
+		if (sys_iov_copy(p, iov, cnt, done, r->buf,
+		    (size_t)n < r->len ? (size_t)n : r->len, true) != 0)
 			return done > 0 ? (long)done : -EFAULT;
 		done += (size_t)n;
 	} while (more && done < total && r->nfds == 0);
