@@ -20,6 +20,8 @@
 #include "sys.h"
 #include "file.h"
 #include "kmem.h"
+#include "console.h"
+#include "kcons.h"
 #include "knet.h"
 #include "lockf.h"
 #include "shm.h"
@@ -91,6 +93,7 @@ on_signal(int sig)
 {
 	if (pidpath != NULL)
 		unlink(pidpath);
+	kcons_restore();
 	_exit(128 + sig);
 }
 
@@ -559,6 +562,10 @@ start_init(struct ks *ks, const char *prog, char *argv[], struct proc **initp)
 		vk_log("cannot create the guest process: %s", strerror(-rc));
 		return EX_OSERR;
 	}
+	if ((rc = console_attach(init)) != 0) {
+		vk_log("cannot give the guest its console: %s", strerror(-rc));
+		return EX_OSERR;
+	}
 	if ((rc = proc_exec(init, prog, argv, vk.env, why, sizeof(why))) != 0) {
 		vk_log("%s: %s", prog, why);
 		proc_vm_drop(init);
@@ -629,6 +636,12 @@ main(int argc, char *argv[])
 	}
 	if ((rc = machine_setup(&o, ops, &nofile, &ks)) != 0)
 		goto out;
+	/* The host terminal, if stdin is one, becomes the guest's console. */
+	if (console_init(0, 1, why, sizeof(why)) < 0) {
+		vk_log("%s", why);
+		rc = EX_OSERR;
+		goto out;
+	}
 	if (vk.verbose)
 		banner(&feat, path == VK_PAGING_HW ? "hw" : "sw", why);
 	vm_page_stats(&ps);
@@ -646,6 +659,7 @@ main(int argc, char *argv[])
 		goto out;
 	sched_run(0);
 	vcpus_join();
+	console_fini();
 	cred_host_own(); /* the vkernel's own work from here on (the pidfile) */
 	rc = WIFSIGNALED(proc_init_status()) ?
 	    128 + WTERMSIG(proc_init_status()) :

@@ -27,6 +27,7 @@
 
 #include "vkernel.h"
 #include "trap.h"
+#include "tty.h"
 #include "sys.h"
 
 /* A guest access of the vkernel's (copyin/copyout) ran out of guest
@@ -147,5 +148,8 @@ trap_run(struct proc *p)
 		trap_oom(p);
 		sched_after_trap(p);
 	}
+	/* The process's last task: a session leader lets its terminal go. */
+	if (p->tg->nlive == 1)
+		tty_proc_exit(p);
 	proc_teardown(p);
 }

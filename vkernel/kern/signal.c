@@ -36,8 +36,6 @@
 #define VK_SA_RESTART   0x10000000ULL
 #define VK_SA_NODEFER   0x40000000ULL
 #define VK_SA_RESETHAND 0x80000000ULL
-#define VK_SIG_DFL      0ULL
-#define VK_SIG_IGN      1ULL
 #define VK_SS_ONSTACK   1
 #define VK_SS_DISABLE   2
 #define VK_SS_AUTODISARM (1U << 31)

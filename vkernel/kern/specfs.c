@@ -22,6 +22,8 @@
 #include "specfs.h"
 #include "vfs.h"
 #include "specfs_gen.h"
+#include "console.h"
+#include "tty.h"
 
 /*
  * A guest path is walked here component by component from the guest's
@@ -46,7 +48,6 @@ dev_host(enum what w)
 	case W_FULL: return "/dev/full";
 	case W_RANDOM: return "/dev/random";
 	case W_URANDOM: return "/dev/urandom";
-	case W_TTY: return "/dev/tty";
 	default: return NULL;
 	}
 }
@@ -77,6 +78,10 @@ describe(struct file *f, char *out, size_t len)
 	}
 	if (is_specfs_file(f)) {
 		snprintf(out, len, "%s", ((struct snap *)f->data)->path);
+		return;
+	}
+	if (tty_of(f) != NULL) {
+		snprintf(out, len, "%s", tty_name(tty_of(f)));
 		return;
 	}
 	if (file_shm(f) != NULL) {
@@ -407,6 +412,27 @@ fd_mode(struct proc *p, const struct node *n)
 	return m;
 }
 
+/* /dev/tty (c 5,0, anyone's) and /dev/console (the console's own, else
+ * c 5,1 as Linux's). */
+static void
+term_stat(enum what w, struct stat *st)
+{
+	struct tty *cons = console_tty();
+
+	if (w == W_CONSOLE && cons != NULL) {
+		tty_stat(cons, st);
+		return;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_dev = SPECFS_DEV;
+	st->st_ino = ino_of(w == W_TTY ? "/dev/tty" : "/dev/console");
+	st->st_mode = S_IFCHR | (w == W_TTY ? 0666 : 0600);
+	st->st_nlink = 1;
+	st->st_gid = 5;
+	st->st_rdev = makedev(5, w == W_TTY ? 0 : 1);
+	st->st_blksize = 1024;
+}
+
 static int
 node_stat(struct proc *p, const struct node *n, struct stat *st)
 {
@@ -428,6 +454,10 @@ node_stat(struct proc *p, const struct node *n, struct stat *st)
 			return -ENOENT;
 		return f->ops->stat(f, st);
 	case K_DEV:
+		if (n->what == W_TTY || n->what == W_CONSOLE) {
+			term_stat(n->what, st);
+			return 0;
+		}
 		return stat(dev_host(n->what), st) == 0 ? 0 : -errno;
 	case K_SHM:
 		return (s = shm_lookup(strrchr(n->path, '/') + 1)) != NULL ?
@@ -486,8 +516,7 @@ host_file(int fd, int flags, struct file **fp)
 	return 0;
 }
 
-/* The host's character device behind ours, by its fixed name; /dev/tty
- * is the vkernel's controlling terminal, ENXIO without one. */
+/* The host's character device behind ours, by its fixed name. */
 static int
 open_dev(enum what w, int flags, struct file **fp)
 {
@@ -497,13 +526,25 @@ open_dev(enum what w, int flags, struct file **fp)
 	return host_file(fd < 0 ? -errno : fd, flags, fp);
 }
 
+/* /dev/tty: p's controlling terminal (ENXIO without one); /dev/console:
+ * the console (ENXIO when the vkernel has none). */
+static int
+open_term(struct proc *p, enum what w, int flags, struct file **fp)
+{
+	struct tty *t = w == W_TTY ? tty_ctty(p) : console_tty();
+
+	if (t == NULL)
+		return -ENXIO;
+	return tty_open(p, t, w == W_TTY ? flags | O_NOCTTY : flags, fp);
+}
+
 /* Which of our devices the host device st is (by its device number), or
  * W_ROOT for none. */
 static enum what
 dev_of(const struct stat *st)
 {
 	static const enum what devs[] = { W_NULL, W_ZERO, W_FULL, W_RANDOM,
-	    W_URANDOM, W_TTY };
+	    W_URANDOM };
 	struct stat d;
 	size_t i;
 
@@ -595,6 +636,8 @@ reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 		return pipe_reopen(f, flags, fp);
 	if (file_shm(f) != NULL)  /* the object again, seals and all */
 		return file_shm_new(file_shm(f), flags, fp);
+	if (tty_of(f) != NULL)
+		return tty_open(p, tty_of(f), flags, fp);
 	if (file_is_vfs(f))
 		return vfs_file(vfs_reopen(f->hostfd, flags, f->flags, true),
 		    flags, fp);
@@ -713,6 +756,8 @@ specfs_open_mode(struct proc *p, const char *gpath, int flags, mode_t mode,
 		return file_shm_new(shm_lookup(strrchr(n.path, '/') + 1), flags,
 		    fp);
 	case K_DEV:
+		if (n.what == W_TTY || n.what == W_CONSOLE)
+			return open_term(p, n.what, flags, fp);
 		return open_dev(n.what, flags, fp);
 	case K_DIR:
 		return acc != O_RDONLY ? -EISDIR : open_snap(p, &n, flags, fp);

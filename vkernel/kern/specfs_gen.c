@@ -23,12 +23,14 @@
 
 #include "shm.h"
 #include "specfs_gen.h"
+#include "tty.h"
 
 #define SNAP_FILE_MAX   (16u << 20)      /* one snapshot's text at most */
 #define ARGS_MAX        (2u << 20)       /* cmdline, environ: exec's limit */
 
 /* Directory contents, in listing order. */
 static const struct ent dev_ents[] = {
+	{ "console", K_DEV, W_CONSOLE },
 	{ "fd", K_LINK, W_DEVFD }, { "full", K_DEV, W_FULL },
 	{ "null", K_DEV, W_NULL }, { "random", K_DEV, W_RANDOM },
 	{ "shm", K_DIR, W_SHMDIR }, { "stderr", K_LINK, W_STDERR },
@@ -454,14 +456,17 @@ gen_stat(struct proc *p, struct proc *q, struct sbuf *s)
 	struct proc *pp = q->tg->leader != NULL ? q->tg->leader->parent : NULL;
 	struct vmspace *vm = q->vm;
 	struct vmtotals t;
+	struct tty *ct;
 	uint64_t ign, cgt;
 
 	vm_totals(vm, &t);
 	sig_masks(q, &ign, &cgt);
 	/* 1-9: pid (comm) state ppid pgrp session tty_nr tpgid flags */
-	sb_printf(s, "%d (%s) %c %d %d %d 0 -1 0 ", (int)q->pid, q->comm,
+	ct = tty_ctty(q);
+	sb_printf(s, "%d (%s) %c %d %d %d %u %d 0 ", (int)q->pid, q->comm,
 	    state_char(p, q), pp != NULL ? (int)pp->tg->tgid : 0,
-	    (int)q->tg->pgid, (int)q->tg->sid);
+	    (int)q->tg->pgid, (int)q->tg->sid,
+	    ct != NULL ? tty_nr(ct) : 0, ct != NULL && tty_fg_pgrp(ct) != 0 ? (int)tty_fg_pgrp(ct) : -1);
 	/* 10-22: minflt cminflt majflt cmajflt utime stime cutime cstime
 	 * priority nice num_threads itrealvalue starttime */
 	sb_printf(s, "%llu 0 0 0 0 0 0 0 20 0 %d 0 0 ",

@@ -35,6 +35,7 @@ enum what {
 	W_SVSHM, W_SVSEM, W_SVMSG, W_SHMMAX, W_SHMALL, W_SHMMNI, W_SEMLIM,
 	W_MSGMAX, W_MSGMNB, W_MSGMNI, W_MQMSGMAX, W_MQSIZEMAX, W_MQQMAX,
 	W_NULL, W_ZERO, W_FULL, W_RANDOM, W_URANDOM, W_TTY, /* devices */
+	W_CONSOLE,
 	W_SHMDIR, W_SHM,                                /* /dev/shm (shm.c) */
 };
 

@@ -41,6 +41,8 @@ struct vk_termios2 {
  *   sleeps until tty_output_room).
  * input_room: optional; a reader took input, so tty_input would take
  *   more now (the console's reader goes on, a pty master's writers wake).
+ * closed: optional; a file of the terminal was closed (tty_nfiles says
+ *   how many are left: a pty's master reads EIO once none is).
  * release: the last reference to the terminal went; free the device's
  *   part (data).
  */
@@ -49,6 +51,7 @@ struct tty_dev {
 	bool (*out_ready)(struct tty *t);
 	int out_hostfd;
 	void (*input_room)(struct tty *t);
+	void (*closed)(struct tty *t);
 	void (*release)(struct tty *t);
 };
 
@@ -68,6 +71,11 @@ void tty_unref(struct tty *t);
 void *tty_data(const struct tty *t);
 const char *tty_name(const struct tty *t);
 dev_t tty_rdev(const struct tty *t);
+/* rdev as Linux's new_encode_dev packs it: TIOCGDEV, and tty_nr in
+ * /proc/PID/stat. */
+unsigned tty_nr(const struct tty *t);
+/* Open files of the terminal (tty_file_new's, not yet closed). */
+int tty_nfiles(const struct tty *t);
 /* What stat and fstat say of the terminal (its /dev name and every file
  * of it alike, so that ttyname's comparison holds): a character device
  * rdev, mode 0620 (the console 0600), owned by owner_uid (the opener of a
@@ -129,12 +137,12 @@ int tty_open(struct proc *p, struct tty *t, int flags, struct file **fp);
 
 /* p's controlling terminal (its process's), or NULL. */
 struct tty *tty_ctty(const struct proc *p);
-/* fork: the child's process shares the parent's controlling terminal
- * (one more reference); the process's end drops it. */
-void tty_fork(struct tgroup *child, const struct tgroup *parent);
-void tty_exit(struct proc *p);
-/* setsid: p's process leaves its controlling terminal behind. */
-void tty_setsid(struct proc *p);
+/* p's controlling terminal is its session's: the terminal whose session
+ * is p's (so fork and setsid need nothing of this file; a non-leader's
+ * TIOCNOTTY changes nothing).  tty_proc_exit: p's process ends; a
+ * session leader's end sends its terminal's foreground group SIGHUP and
+ * SIGCONT and frees the terminal for another session. */
+void tty_proc_exit(struct proc *p);
 /*
  * The job control checks before p reads (tty_check_read) or writes, or
  * changes the settings of (tty_check_change: TCSETS*, TIOCSPGRP,

@@ -31,6 +31,8 @@
 struct vk_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
+#define VK_SIG_DFL      0ULL  /* handler: the default action */
+#define VK_SIG_IGN      1ULL  /* handler: ignored */
 
 struct fdtab;
 struct sem_undo;

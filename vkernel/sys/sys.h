@@ -142,6 +142,10 @@ long sysinet_recvfrom(struct proc *p, struct file *f, const uint64_t *a);
 /* The interface requests (inet_ifreq), whose arguments hold input. */
 long sysinet_ioctl(struct proc *p, struct file *f, const uint64_t *a);
 
+/* The terminal requests on a terminal's file or a pty's master
+ * (sys_tty.c): -ENOTTY for any other file. */
+long systty_ioctl(struct proc *p, struct file *f, const uint64_t *a);
+
 /* ---- the handlers, by family (syscall.c's table names them) ---- */
 
 /* sys_rw.c: read and write, their vector and positional forms, sendfile. */

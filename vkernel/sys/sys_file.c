@@ -15,6 +15,7 @@
 #include "sys.h"
 #include "file.h"
 #include "inet.h"
+#include "tty.h"
 #include "uipc.h"
 #include "kmem.h"
 #include "lockf.h"
@@ -87,6 +88,8 @@ sys_ioctl(struct proc *p, const uint64_t *a)
 	}
 	if (inet_ifreq(a[1]) && (inet_is(f) || uipc_is(f)))
 		return sysinet_ioctl(p, f, a);
+	if (tty_of(f) != NULL)
+		return systty_ioctl(p, f, a);
 	if (f->ops->ioctl == NULL)
 		return -ENOTTY;
 	memset(buf, 0, sizeof(buf));

@@ -1,0 +1,163 @@
+/* sys_tty.c: the terminal ioctls (termios, window size, sessions and groups, pseudo-terminal requests) on the console, pty slaves and pty masters. */
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+
+#include "sys.h"
+#include "cred.h"
+#include "file.h"
+#include "tty.h"
+
+/* termios2's requests, by number (glibc's headers lack the struct). */
+#define VK_TCGETS2  0x802c542aUL
+#define VK_TCSETS2  0x402c542bUL
+#define VK_TCSETSW2 0x402c542cUL
+#define VK_TCSETSF2 0x402c542dUL
+
+static long
+put_int(struct proc *p, uint64_t va, int v)
+{
+	return copyout(p, va, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long
+get_int(struct proc *p, uint64_t va, int *v)
+{
+	return copyin(p, v, va, sizeof(*v)) ? -EFAULT : 0;
+}
+
+/* The settings requests: TCGETS... on terminal t (from its master: no
+ * job control check, as Linux's). */
+static long
+termios_ioctl(struct proc *p, struct tty *t, bool master, const uint64_t *a)
+{
+	struct vk_termios2 t2;
+	struct vk_termios tio;
+	int how;
+	long r;
+
+	switch (a[1]) {
+	case TCGETS:
+		tty_get_termios(t, &tio);
+		return copyout(p, a[2], &tio, sizeof(tio)) ? -EFAULT : 0;
+	case VK_TCGETS2:
+		tty_get_termios(t, &t2.t);
+		t2.c_ispeed = t2.c_ospeed = 38400;
+		return copyout(p, a[2], &t2, sizeof(t2)) ? -EFAULT : 0;
+	case TCSETS: case TCSETSW: case TCSETSF:
+		if (copyin(p, &tio, a[2], sizeof(tio)))
+			return -EFAULT;
+		how = a[1] == TCSETS ? TCSANOW : a[1] == TCSETSW ? TCSADRAIN :
+		    TCSAFLUSH;
+		break;
+	case VK_TCSETS2: case VK_TCSETSW2: case VK_TCSETSF2:
+		if (copyin(p, &t2, a[2], sizeof(t2)))
+			return -EFAULT;
+		tio = t2.t;
+		how = a[1] == VK_TCSETS2 ? TCSANOW : a[1] == VK_TCSETSW2 ?
+		    TCSADRAIN : TCSAFLUSH;
+		break;
+	default:
+		return 1;
+	}
+	if (!master && (r = tty_check_change(t, p)) != 0)
+		return r;
+	return tty_set_termios(t, p, how, &tio);
+}
+
+long
+systty_ioctl(struct proc *p, struct file *f, const uint64_t *a)
+{
+	struct tty *t = tty_of(f);
+	bool master = t == NULL;
+	struct winsize ws;
+	pid_t id;
+	int v;
+	long r;
+
+	if (master)
+		return -ENOTTY;
+	if ((r = termios_ioctl(p, t, master, a)) != 1)
+		return r;
+	switch (a[1]) {
+	case TIOCGWINSZ:
+		tty_get_winsize(t, &ws);
+		return copyout(p, a[2], &ws, sizeof(ws)) ? -EFAULT : 0;
+	case TIOCSWINSZ:
+		if (copyin(p, &ws, a[2], sizeof(ws)))
+			return -EFAULT;
+		tty_set_winsize(t, &ws);
+		return 0;
+	case TIOCGPGRP:
+		if ((r = tty_get_pgrp(t, p, master, &id)) != 0)
+			return r;
+		return put_int(p, a[2], id);
+	case TIOCSPGRP:
+		if (master)
+			return -ENOTTY;
+		if ((r = get_int(p, a[2], &v)) != 0)
+			return r;
+		return tty_set_pgrp(t, p, v);
+	case TIOCGSID:
+		if ((r = tty_get_sid(t, p, master, &id)) != 0)
+			return r;
+		return put_int(p, a[2], id);
+	case TIOCSCTTY:
+		return master ? -EINVAL : tty_set_ctty(t, p, a[2] == 1);
+	case TIOCNOTTY:
+		return master ? -ENOTTY : tty_drop_ctty(t, p);
+	case FIONREAD:
+		return put_int(p, a[2], tty_nread(t));
+	case TIOCOUTQ:
+		return put_int(p, a[2], 0);
+	case TCFLSH:
+		if (!master && (r = tty_check_change(t, p)) != 0)
+			return r;
+		/* From the master, the queues are seen the other way round. */
+		v = (int)a[2];
+		if (master && v != TCIOFLUSH)
+			v = v == TCIFLUSH ? TCOFLUSH : v == TCOFLUSH ? TCIFLUSH :
+			    v;
+		return tty_flush(t, v);
+	case TCXONC:
+		if (!master && (r = tty_check_change(t, p)) != 0)
+			return r;
+		return tty_flow(t, (int)a[2]);
+	case TCSBRK: case TCSBRKP:
+		if (!master && (r = tty_check_change(t, p)) != 0)
+			return r;
+		return tty_drain(t, p);
+	case TIOCSBRK: case TIOCCBRK:
+		return 0;  /* no line to break */
+	case TIOCEXCL: case TIOCNXCL:
+		return 0;
+	case TIOCGETD:
+		return put_int(p, a[2], N_TTY);
+	case TIOCSETD:
+		if ((r = get_int(p, a[2], &v)) != 0)
+			return r;
+		return v == N_TTY ? 0 : -EINVAL;
+	case TIOCGDEV:
+		return put_int(p, a[2], (int)tty_nr(t));
+	case TIOCSTI:
+		/* Linux 6.2's legacy_tiocsti off: only CAP_SYS_ADMIN. */
+		if (!cred_capable(&p->cred, CAP_SYS_ADMIN))
+			return -EIO;
+		if (copyin(p, &v, a[2], 1))
+			return -EFAULT;
+		return tty_input(t, &v, 1) == 1 ? 0 : -EAGAIN;
+	case TIOCVHANGUP:
+		if (!cred_capable(&p->cred, CAP_SYS_ADMIN))
+			return -EPERM;
+		tty_hangup(t);
+		return 0;
+	case TIOCCONS:
+		return cred_capable(&p->cred, CAP_SYS_ADMIN) ? -EBUSY : -EPERM;
+	}
+	return -ENOTTY;
+}
