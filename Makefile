@@ -46,7 +46,7 @@ GUEST_BINS := $(GUEST_SRCS:atf-tests/guests/%.c=$(TESTDIR)/guests/%-glibc) \
 	$(TESTDIR)/guests/hello-dyn-pie $(TESTDIR)/guests/hello-badinterp
 GUEST_EXTRA := $(wildcard atf-tests/guests/*.bin)
 
-.PHONY: all check run bench install clean deps tests
+.PHONY: all check run shell bench install clean deps tests
 all: deps $(BUILD)/bin/vkernel tests
 
 tests: $(UNIT_BINS) $(SH_BINS) $(GUEST_BINS) $(TESTDIR)/Kyuafile $(TESTDIR)/vk_common.sh \
@@ -150,6 +150,11 @@ DEMO := seq 1 10 | sort -rn | head -n 3 | tr "\n" " "; \
 	echo "<- seq | sort | head | tr, in shell pid $$$$"
 run: deps $(BUILD)/bin/vkernel
 	$(BUILD)/bin/vkernel -v /bin/busybox sh -c '$(DEMO)'
+
+# An interactive Debian bash inside the vkernel, the host's root as its
+# root, the terminal its console (exit or Ctrl-D leaves).
+shell: deps $(BUILD)/bin/vkernel
+	$(BUILD)/bin/vkernel -m 512m -r / /bin/bash -i
 
 
 # Page-heavy micro-benchmarks: native vs sw vs hw paging (tools/bench.sh).

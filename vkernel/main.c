@@ -97,6 +97,17 @@ on_signal(int sig)
 	_exit(128 + sig);
 }
 
+/* SIGHUP with a console: the guest's session hears of the hangup (and
+ * the vkernel ends when its guest does); without one, as on_signal. */
+static void
+on_hangup(int sig)
+{
+	if (console_tty() != NULL)
+		console_hangup();
+	else
+		on_signal(sig);
+}
+
 /* The page allocator's announcement of fresh pages, passed to the shim. */
 static void
 prefault(void *ks, gpa_t gpa, size_t len)
@@ -426,7 +437,7 @@ host_setup(struct rlimit *nofile)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	signal(SIGHUP, on_hangup);
 	return 0;
 }
 

@@ -40,6 +40,7 @@ static struct tty *cons;
 static int host_in = -1, host_out = -1;
 static int wake[2] = { -1, -1 };
 static bool room_wanted, ending;
+static volatile sig_atomic_t host_hup;
 static pthread_t reader;
 
 static long
@@ -127,6 +128,8 @@ reader_main(void *arg)
 			break;
 		while (read(wake[0], junk, sizeof(junk)) > 0)
 			;
+		if (host_hup)
+			hup = true;
 		if (have == 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			n = read(host_in, buf, sizeof(buf));
 			if (n > 0)
@@ -220,6 +223,14 @@ console_attach(struct proc *p)
 		}
 	}
 	return tty_set_ctty(cons, p, false);
+}
+
+void
+console_hangup(void)
+{
+	host_hup = 1;
+	if (wake[1] >= 0)
+		poke();
 }
 
 void

@@ -18,6 +18,9 @@ struct tty;
  * console_tty: the console, or NULL.
  * console_attach: pid 1's descriptors 0-2 that are the host terminal
  *   become console files, and the console its controlling terminal.
+ * console_hangup: the vkernel got SIGHUP: the console hangs up (its
+ *   session hears SIGHUP), as when the host terminal goes; safe in a
+ *   signal handler.
  * console_fini: the guest is done (the big lock held): output left is
  *   pushed, the reader stops taking input, the host terminal's modes are
  *   restored.
@@ -25,6 +28,7 @@ struct tty;
 int console_init(int in, int out, char *why, size_t whylen);
 struct tty *console_tty(void);
 int console_attach(struct proc *p);
+void console_hangup(void);
 void console_fini(void);
 
 #endif /* VKERNEL_CONSOLE_H */

@@ -52,6 +52,7 @@ static const struct ent pid_ents[] = {
 	{ "cwd", K_LINK, W_CWD }, { "environ", K_FILE, W_ENVIRON },
 	{ "exe", K_LINK, W_EXE }, { "fd", K_DIR, W_FDDIR },
 	{ "maps", K_FILE, W_MAPS }, { "stat", K_FILE, W_STAT },
+	{ "statm", K_FILE, W_STATM },
 	{ "status", K_FILE, W_STATUS }, { "task", K_DIR, W_TASKDIR },
 };
 /* /proc/PID/task/TID: the same, for one thread. */
@@ -450,6 +451,19 @@ gen_status(struct proc *p, struct proc *q, struct sbuf *s)
 }
 /* stat: Linux's 52 fields; those the vkernel does not keep are 0. */
 
+/* /proc/PID/statm, in pages: size resident shared text lib data dt. */
+static void
+gen_statm(struct proc *q, struct sbuf *s)
+{
+	struct vmtotals t;
+
+	vm_totals(q->vm, &t);
+	sb_printf(s, "%zu %zu %zu %zu 0 %zu 0\n", (size_t)(t.size / PAGE_SIZE),
+	    (size_t)(t.rss / PAGE_SIZE), (size_t)(t.shared / PAGE_SIZE),
+	    (size_t)(t.exe / PAGE_SIZE),
+	    (size_t)((t.data + t.stk) / PAGE_SIZE));
+}
+
 static void
 gen_stat(struct proc *p, struct proc *q, struct sbuf *s)
 {
@@ -698,6 +712,7 @@ generate(struct proc *p, const struct node *n, struct sbuf *s)
 	case W_MAPS: gen_maps(q, s); break;
 	case W_STATUS: gen_status(p, q, s); break;
 	case W_STAT: gen_stat(p, q, s); break;
+	case W_STATM: gen_statm(q, s); break;
 	case W_CMDLINE: gen_strings(q, false, s); break;
 	case W_ENVIRON: gen_strings(q, true, s); break;
 	case W_COMM: sb_printf(s, "%s\n", q->comm); break;
