@@ -68,9 +68,13 @@ fionbio(struct proc *p, struct file *f, uint64_t arg)
 	return 0;
 }
 
+/* The descriptor and request are unsigned ints, as Linux takes them: musl's
+ * ioctl(int fd, int req, ...) passes _IOR's (TIOCGPTN) sign-extended. */
 long
-sys_ioctl(struct proc *p, const uint64_t *a)
+sys_ioctl(struct proc *p, const uint64_t *args)
 {
+	const uint64_t a[3] = { (uint32_t)args[0], (uint32_t)args[1],
+	    args[2] };
 	char buf[64];
 	size_t len = 0;
 	struct file *f;
