@@ -174,16 +174,11 @@ leak__freed_at_exit_body()
 		    -e save:leave.err timeout 60 "$vk" -v -m 64m \
 		    "$gdir/sysvipc-$v" leave
 		pages_back leave.err
-		base=$(grep '^vkernel: kernel memory: ' hello.err | cut -d' ' -f4)
-		now=$(grep '^vkernel: kernel memory: ' leave.err | cut -d' ' -f4)
-		[ -n "$base" ] && [ "$base" = "$now" ] ||
-		    atf_fail "kernel memory at exit $now, a plain program's $base"
+		kmem_back hello.err leave.err
 		atf_check -s exit:0 -o inline:"leave ok: 3 checks\n" \
 		    -e save:mqleave.err timeout 60 "$vk" -v -m 64m \
 		    "$gdir/mqueue-$v" leave
-		now=$(grep '^vkernel: kernel memory: ' mqleave.err | cut -d' ' -f4)
-		[ "$base" = "$now" ] ||
-		    atf_fail "kernel memory after queues $now, a plain program's $base"
+		kmem_back hello.err mqleave.err
 	done
 }
 

@@ -28,3 +28,14 @@ only_line()
 	cat "$1"
 	atf_fail "$1 (above) is not one line matching '$2'"
 }
+
+# kmem_back BASE ERR: the kernel memory at exit that `vkernel -v` wrote
+# in ERR is the same as in BASE (a plain program's run): whatever the
+# guest left was freed.
+kmem_back()
+{
+	kb_base=$(grep '^vkernel: kernel memory: ' "$1" | cut -d' ' -f4)
+	kb_now=$(grep '^vkernel: kernel memory: ' "$2" | cut -d' ' -f4)
+	[ -n "$kb_base" ] && [ "$kb_base" = "$kb_now" ] ||
+	    atf_fail "kernel memory at exit $kb_now in $2, a plain program's $kb_base"
+}
