@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "mqueue.h"
 
+#include "pty.h"
 #include "shm.h"
 #include "specfs_gen.h"
 #include "tty.h"
@@ -32,7 +33,8 @@
 static const struct ent dev_ents[] = {
 	{ "console", K_DEV, W_CONSOLE },
 	{ "fd", K_LINK, W_DEVFD }, { "full", K_DEV, W_FULL },
-	{ "null", K_DEV, W_NULL }, { "random", K_DEV, W_RANDOM },
+	{ "null", K_DEV, W_NULL }, { "ptmx", K_DEV, W_PTMX },
+	{ "pts", K_DIR, W_PTSDIR }, { "random", K_DEV, W_RANDOM },
 	{ "shm", K_DIR, W_SHMDIR }, { "stderr", K_LINK, W_STDERR },
 	{ "stdin", K_LINK, W_STDIN }, { "stdout", K_LINK, W_STDOUT },
 	{ "tty", K_DEV, W_TTY },
@@ -991,6 +993,15 @@ list_numbers(struct proc *p, const struct node *d, struct snap *sn)
 			strcpy(path, d->path);
 			rc = path_push(path, nm);
 			rc = rc ? rc : dir_add(sn, nm, DT_REG, ino_of(path));
+		}
+		return rc;
+	}
+	if (d->what == W_PTSDIR) {  /* the ptys (pty.c) */
+		for (i = pty_next(-1); i >= 0 && rc == 0; i = pty_next(i)) {
+			snprintf(name, sizeof(name), "%d", i);
+			strcpy(path, d->path);
+			rc = path_push(path, name);
+			rc = rc ? rc : dir_add(sn, name, DT_CHR, ino_of(path));
 		}
 		return rc;
 	}

@@ -15,6 +15,7 @@
 #include "sys.h"
 #include "file.h"
 #include "inet.h"
+#include "pty.h"
 #include "tty.h"
 #include "uipc.h"
 #include "kmem.h"
@@ -92,7 +93,7 @@ sys_ioctl(struct proc *p, const uint64_t *args)
 	}
 	if (inet_ifreq(a[1]) && (inet_is(f) || uipc_is(f)))
 		return sysinet_ioctl(p, f, a);
-	if (tty_of(f) != NULL)
+	if (tty_of(f) != NULL || pty_master_tty(f) != NULL)
 		return systty_ioctl(p, f, a);
 	if (f->ops->ioctl == NULL)
 		return -ENOTTY;
