@@ -50,6 +50,50 @@ proc_first(void)
 	return allproc;
 }
 
+/* Whether group pgid of session sid is orphaned, or becomes so once
+ * ignored (a leader, or NULL) is gone: no live member but ignored has a
+ * parent in another group of the same session (POSIX; Linux's
+ * will_become_orphaned_pgrp, pid 1 a parent like any other, as in a pid
+ * namespace). */
+bool
+proc_pgrp_orphaned(pid_t pgid, pid_t sid, const struct proc *ignored)
+{
+	struct proc *q, *par;
+
+	for (q = allproc; q != NULL; q = q->all_next) {
+		if (q != q->tg->leader || q->zombie || q == ignored ||
+		    q->tg->pgid != pgid)
+			continue;
+		par = q->parent;
+		if (par != NULL && par != ignored && !par->zombie &&
+		    par->tg->pgid != pgid && par->tg->sid == sid)
+			return false;
+	}
+	return true;
+}
+
+/* SIGHUP then SIGCONT to group pgid when it has a stopped process (its
+ * becoming orphaned; POSIX 3.2.2.2, Linux's kill_orphaned_pgrp). */
+static void
+orphaned_hup(pid_t pgid)
+{
+	siginfo_t si = { .si_code = SI_KERNEL };
+	struct proc *q;
+	bool stopped = false;
+
+	for (q = allproc; q != NULL; q = q->all_next)
+		if (q == q->tg->leader && !q->zombie && q->tg->pgid == pgid &&
+		    q->tg->stopped)
+			stopped = true;
+	if (!stopped)
+		return;
+	for (q = allproc; q != NULL; q = q->all_next)
+		if (q == q->tg->leader && !q->zombie && q->tg->pgid == pgid) {
+			sig_post(q, SIGHUP, &si);
+			sig_post(q, SIGCONT, &si);
+		}
+}
+
 int
 proc_count(void)
 {
@@ -884,8 +928,14 @@ proc_release(struct proc *l)
 static void
 proc_end(struct proc *l)
 {
-	struct proc *init = proc_find(1), *c, *next;
+	struct proc *init = proc_find(1), *c, *next, *par = l->parent;
 
+	/* l's own group may be orphaned by its end: l was its last link to
+	 * another group of the session. */
+	if (par != NULL && par->tg->pgid != l->tg->pgid &&
+	    par->tg->sid == l->tg->sid &&
+	    proc_pgrp_orphaned(l->tg->pgid, l->tg->sid, l))
+		orphaned_hup(l->tg->pgid);
 	if (l->pid == 1) {
 		/* The first program ended: so does everything else. */
 		init_status = l->status;
@@ -913,6 +963,10 @@ proc_end(struct proc *l)
 		} else {
 			c->sibling = NULL;
 		}
+		/* A child's group may be orphaned by l's end. */
+		if (c->tg->pgid != l->tg->pgid && c->tg->sid == l->tg->sid &&
+		    proc_pgrp_orphaned(c->tg->pgid, c->tg->sid, l))
+			orphaned_hup(c->tg->pgid);
 	}
 	l->children = NULL;
 	l->tg->jobctl = 0;

@@ -443,6 +443,8 @@ term_stat(enum what w, struct stat *st)
 	st->st_gid = 5;
 	st->st_rdev = makedev(5, w == W_TTY ? 0 : 1);
 	st->st_blksize = 1024;
+	clock_gettime(CLOCK_REALTIME, &st->st_mtim);
+	st->st_atim = st->st_ctim = st->st_mtim;
 }
 
 static int

@@ -199,22 +199,6 @@ signal_pgrp(pid_t pgid, int sig)
 			sig_post(q, sig, &si);
 }
 
-bool
-tty_pgrp_orphaned(pid_t pgid, pid_t sid)
-{
-	struct proc *q, *par;
-
-	for (q = proc_first(); q != NULL; q = q->all_next) {
-		if (q != q->tg->leader || q->zombie || q->tg->pgid != pgid)
-			continue;
-		par = q->parent;
-		if (par != NULL && !par->zombie && par->tg->pgid != pgid &&
-		    par->tg->sid == sid)
-			return false;
-	}
-	return true;
-}
-
 /* Whether a live process of group pgid is in session sid (*other: one is
  * in another session). */
 static bool
@@ -290,7 +274,7 @@ job_check(struct tty *t, struct proc *p, int sig, bool read)
 	    (p->sigmask & SIGBIT(sig));
 	if (ignored)
 		return read ? -EIO : 0;
-	if (tty_pgrp_orphaned(p->tg->pgid, p->tg->sid))
+	if (proc_pgrp_orphaned(p->tg->pgid, p->tg->sid, NULL))
 		return -EIO;
 	signal_pgrp(p->tg->pgid, sig);
 	return -ERESTARTSYS;
@@ -542,11 +526,16 @@ erase(struct tty *t, unsigned char c, int kind)
 	bool echo = L(t, ECHO), seen = false;
 	unsigned char e;
 
-	if (kind == VKILL && echo && !L(t, ECHOKE) && !L(t, ECHOE)) {
+	if (kind == VKILL && (!echo || !L(t, ECHOK) || !L(t, ECHOKE) ||
+	    !L(t, ECHOE))) {
+		/* n_tty's: the line goes at once, said by the kill
+		 * character (and a newline with ECHOK). */
 		t->inlen = t->canon;
-		echo_char(t, c);
-		if (L(t, ECHOK))
-			(void)opost(t, '\n');
+		if (echo) {
+			echo_char(t, c);
+			if (L(t, ECHOK))
+				(void)opost(t, '\n');
+		}
 		return;
 	}
 	while (t->inlen > t->canon) {

@@ -156,9 +156,6 @@ void tty_proc_exit(struct proc *p);
  */
 int tty_check_read(struct tty *t, struct proc *p);
 int tty_check_change(struct tty *t, struct proc *p);
-/* Whether process group pgid of session sid is orphaned (no member has
- * a parent in another group of the same session): POSIX's test. */
-bool tty_pgrp_orphaned(pid_t pgid, pid_t sid);
 
 /*
  * The terminal requests sys_tty.c decodes (arguments copied in and out

@@ -228,6 +228,10 @@ struct proc *proc_find(pid_t pid);
 int proc_init_status(void);
 /* The first of all processes (pid order not kept); ->all_next for more. */
 struct proc *proc_first(void);
+/* Whether process group pgid of session sid is orphaned, or becomes so
+ * once ignored (a leader, or NULL) is gone: POSIX's test, for job control
+ * (tty.c) and the orphaned groups' SIGHUP at a process's end. */
+bool proc_pgrp_orphaned(pid_t pgid, pid_t sid, const struct proc *ignored);
 /* Processes now in the table, zombies included. */
 int proc_count(void);
 /* Frees what is left of the table once every task is done: pid 1's
