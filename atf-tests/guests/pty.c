@@ -100,7 +100,7 @@ mode_open(void)
 {
 	char name[64], path[64], *p;
 	struct stat st, st2;
-	int m, s, s2, n, n2, lk, peer, m2;
+	int m, s, s2, n, n2, lk, peer, m2, fd;
 
 	m = posix_openpt(O_RDWR | O_NOCTTY);
 	CHECK(m >= 0, "posix_openpt");
@@ -115,6 +115,14 @@ mode_open(void)
 	CHECK(ioctl(m, TIOCGPTLCK, &lk) == 0 && lk == 1, "locked at first");
 	CHECK(grantpt(m) == 0, "grantpt");
 	CHECK(ERR(open(path, O_RDWR | O_NOCTTY)) == EIO, "slave open locked");
+	fd = open(path, O_PATH);  /* opens no device: the lock is not asked */
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_rdev == makedev(136, n),
+	    "O_PATH of a locked slave");
+	close(fd);
+	fd = open("/dev/ptmx", O_PATH);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_rdev == makedev(5, 2) &&
+	    ERR(ioctl(fd, TIOCGPTN, &n2)) == EBADF, "O_PATH of /dev/ptmx");
+	close(fd);
 	CHECK(ERR(ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY)) == EIO,
 	    "TIOCGPTPEER locked");
 	CHECK(unlockpt(m) == 0, "unlockpt");

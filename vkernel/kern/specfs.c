@@ -780,6 +780,8 @@ specfs_open_mode(struct proc *p, const char *gpath, int flags, mode_t mode,
 	case K_DEV:
 		if (n.what == W_TTY || n.what == W_CONSOLE)
 			return open_term(p, n.what, flags, fp);
+		if ((n.what == W_PTMX || n.what == W_PTS) && (flags & O_PATH))
+			return open_snap(p, &n, flags, fp);  /* no device open */
 		if (n.what == W_PTMX)
 			return pty_open_master(p, flags, fp);
 		if (n.what == W_PTS)
