@@ -39,3 +39,18 @@ kmem_back()
 	[ -n "$kb_base" ] && [ "$kb_base" = "$kb_now" ] ||
 	    atf_fail "kernel memory at exit $kb_now in $2, a plain program's $kb_base"
 }
+
+# start_holder OUT CMD...: runs CMD in a session of its own in the
+# background, its output in OUT, and waits until it says "holding".
+start_holder()
+{
+	sh_out=$1
+	shift
+	setsid "$@" >"$sh_out" 2>&1 &
+	i=0
+	until grep -q holding "$sh_out"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || atf_fail "holder did not start: $(cat "$sh_out")"
+		sleep 0.1
+	done
+}

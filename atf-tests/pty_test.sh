@@ -48,13 +48,8 @@ contain__second_vkernel_sigkill_head()
 contain__second_vkernel_sigkill_body()
 {
 	need_guest pty-glibc
-	setsid "$vk" -m 64m "$gdir/pty-glibc" hold >hold.out 2>&1 &
-	i=0
-	until grep -q '^holding 0$' hold.out; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || atf_fail "holder did not start: $(cat hold.out)"
-		sleep 0.1
-	done
+	start_holder hold.out "$vk" -m 64m "$gdir/pty-glibc" hold
+	has_line hold.out "holding 0"
 	for v in glibc musl; do
 		atf_check -s exit:0 -o inline:"absent ok: 3 checks\n" -e empty \
 		    timeout 60 "$vk" -m 64m "$gdir/pty-$v" absent
