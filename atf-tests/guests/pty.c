@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -298,6 +299,8 @@ mode_raw(void)
 	double t0, dt;
 	ssize_t r;
 	pid_t pid;
+	struct epoll_event ev;
+	int ep;
 
 	m = pair(0, &s, &n);
 	CHECK(tcgetattr(s, &t) == 0, "tcgetattr");
@@ -318,6 +321,23 @@ mode_raw(void)
 	CHECK(ioctl(m, FIONREAD, &k) == 0 && k == 3, "master FIONREAD %d", k);
 	CHECK(read_for(m, buf, 3, 1000) == 3 && strcmp(buf, "x\ny") == 0,
 	    "no output processing");
+
+	/* epoll, edge-triggered: each new output is an event on the
+	 * master, a read is not; input room is one for a writer. */
+	ep = epoll_create1(0);
+	ev.events = EPOLLIN | EPOLLET;
+	ev.data.fd = m;
+	CHECK(ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, m, &ev) == 0, "epoll");
+	CHECK(epoll_wait(ep, &ev, 1, 0) == 0, "nothing yet");
+	CHECK(wr(s, "a"), "a");
+	CHECK(epoll_wait(ep, &ev, 1, 1000) == 1 && ev.events == EPOLLIN,
+	    "an event");
+	CHECK(epoll_wait(ep, &ev, 1, 0) == 0, "once");
+	CHECK(wr(s, "b"), "b");
+	CHECK(epoll_wait(ep, &ev, 1, 1000) == 1, "a second write, unread");
+	CHECK(read_for(m, buf, 2, 1000) == 2, "read both");
+	CHECK(epoll_wait(ep, &ev, 1, 100) == 0, "a read is no event");
+	close(ep);
 
 	/* VMIN/VTIME. */
 	t.c_cc[VMIN] = 0;
