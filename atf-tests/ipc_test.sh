@@ -4,21 +4,6 @@
 . "$(atf_get_srcdir)/vk_common.sh"
 . "$(atf_get_srcdir)/proc_common.sh"
 
-# start_holder OUT CMD...: runs CMD in a session of its own in the
-# background, its output in OUT, and waits until it says "holding".
-start_holder()
-{
-	sh_out=$1
-	shift
-	setsid "$@" >"$sh_out" 2>&1 &
-	i=0
-	until grep -q holding "$sh_out"; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || atf_fail "holder did not start: $(cat "$sh_out")"
-		sleep 0.1
-	done
-}
-
 guest_case sem__ops_waits_errors sysvipc sem \
     "semget (keys, IPC_CREAT|IPC_EXCL, nsems bounds), semctl (GETVAL/SETVAL/GETALL/SETALL/GETPID, IPC_STAT/IPC_SET, IPC_INFO/SEM_INFO/SEM_STAT, ERANGE), semop atomicity across two semaphores, IPC_NOWAIT EAGAIN, wait-for-zero, ERANGE, EFBIG, E2BIG and EINVAL for nsops (an unsigned int), EFAULT, bad ids, EACCES/EPERM as nobody; a child blocked until posts (GETNCNT, GETZCNT), semtimedop timing out after its time, EINTR even with SA_RESTART, IPC_RMID waking a sleeper with EIDRM"
 guest_case sem__undo_exit_fork_threads sysvipc semundo \
@@ -174,16 +159,11 @@ leak__freed_at_exit_body()
 		    -e save:leave.err timeout 60 "$vk" -v -m 64m \
 		    "$gdir/sysvipc-$v" leave
 		pages_back leave.err
-		base=$(grep '^vkernel: kernel memory: ' hello.err | cut -d' ' -f4)
-		now=$(grep '^vkernel: kernel memory: ' leave.err | cut -d' ' -f4)
-		[ -n "$base" ] && [ "$base" = "$now" ] ||
-		    atf_fail "kernel memory at exit $now, a plain program's $base"
+		kmem_back hello.err leave.err
 		atf_check -s exit:0 -o inline:"leave ok: 3 checks\n" \
 		    -e save:mqleave.err timeout 60 "$vk" -v -m 64m \
 		    "$gdir/mqueue-$v" leave
-		now=$(grep '^vkernel: kernel memory: ' mqleave.err | cut -d' ' -f4)
-		[ "$base" = "$now" ] ||
-		    atf_fail "kernel memory after queues $now, a plain program's $base"
+		kmem_back hello.err mqleave.err
 	done
 }
 

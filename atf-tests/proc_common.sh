@@ -28,3 +28,29 @@ only_line()
 	cat "$1"
 	atf_fail "$1 (above) is not one line matching '$2'"
 }
+
+# kmem_back BASE ERR: the kernel memory at exit that `vkernel -v` wrote
+# in ERR is the same as in BASE (a plain program's run): whatever the
+# guest left was freed.
+kmem_back()
+{
+	kb_base=$(grep '^vkernel: kernel memory: ' "$1" | cut -d' ' -f4)
+	kb_now=$(grep '^vkernel: kernel memory: ' "$2" | cut -d' ' -f4)
+	[ -n "$kb_base" ] && [ "$kb_base" = "$kb_now" ] ||
+	    atf_fail "kernel memory at exit $kb_now in $2, a plain program's $kb_base"
+}
+
+# start_holder OUT CMD...: runs CMD in a session of its own in the
+# background, its output in OUT, and waits until it says "holding".
+start_holder()
+{
+	sh_out=$1
+	shift
+	setsid "$@" >"$sh_out" 2>&1 &
+	i=0
+	until grep -q holding "$sh_out"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || atf_fail "holder did not start: $(cat "$sh_out")"
+		sleep 0.1
+	done
+}

@@ -170,13 +170,13 @@ ATF_TC_BODY(getdents__listings, tc)
 
 	setup();
 	listing("/dev", names, sizeof(names));
-	ATF_CHECK_STREQ(names, ". .. fd full null random shm stderr stdin stdout "
-	    "tty urandom zero ");
+	ATF_CHECK_STREQ(names, ". .. console fd full null ptmx pts random shm "
+	    "stderr stdin stdout tty urandom zero ");
 	listing("/proc/self/fd", names, sizeof(names));
 	ATF_CHECK_STREQ(names, ". .. 0 1 ");
 	listing("/proc/7", names, sizeof(names));
 	ATF_CHECK_STREQ(names, ". .. cmdline comm cwd environ exe fd maps "
-	    "stat status task ");
+	    "stat statm status task ");
 	listing("/proc/sys/kernel", names, sizeof(names));
 	ATF_CHECK_STREQ(names, ". .. hostname msgmax msgmnb msgmni osrelease "
 	    "ostype sem shmall shmmax shmmni ");

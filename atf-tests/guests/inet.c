@@ -80,15 +80,6 @@ struct sock_fprog {
 #endif
 
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A listener on the loopback address of family af, any port: its
  * descriptor, its address in *sa. */
 static int

@@ -1,10 +1,11 @@
-/* vk_check.h: what a guest test counts (CHECK, ERR) and the last line it prints, "MODE ok: N checks", for the guests that include it. */
+/* vk_check.h: what a guest test counts (CHECK, ERR), the last line it prints ("MODE ok: N checks") and its clock (now, msleep), for the guests that include it. */
 #ifndef VK_CHECK_H
 #define VK_CHECK_H
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int checks, failures;
 
@@ -32,6 +33,26 @@ check_report(const char *mode)
 	else
 		printf("%s ok: %d checks\n", mode, checks);
 	return failures != 0;
+}
+
+/* CLOCK_MONOTONIC in seconds. */
+static inline double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Sleeps ms milliseconds, whatever signals come. */
+static inline void
+msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 #endif /* VK_CHECK_H */

@@ -22,8 +22,8 @@ struct tty;
  * pty_open_master: /dev/ptmx: a new pair, the slave locked (TIOCSPTLCK)
  *   and owned by p's uid; 0 and *fp, or -ENOSPC, -ENFILE, -ENOMEM.
  * pty_open_slave: /dev/pts/N: 0 and *fp (tty_open's rules for the
- *   controlling terminal), -EIO while locked or once the master closed,
- *   -ENOENT for no such pair.
+ *   controlling terminal), -EIO while locked, -ENOENT for no such pair
+ *   or once its master closed (devpts removes the name then).
  * pty_master_tty: the slave terminal of a master file, or NULL when f is
  *   none.
  * pty_index: the pair's number (TIOCGPTN).
@@ -33,6 +33,8 @@ struct tty;
  * pty_master_nread: bytes waiting in the master's buffer (FIONREAD).
  * pty_next: for /dev/pts listing: the lowest pair number > after that
  *   exists, or -1.  pty_stat: stat of /dev/pts/N (tty_stat), or -ENOENT.
+ * pty_ptmx_stat: stat of /dev/ptmx and of every master file alike (so
+ *   that ttyname of a master finds /dev/ptmx, as on Linux).
  */
 int pty_open_master(struct proc *p, int flags, struct file **fp);
 int pty_open_slave(struct proc *p, int index, int flags, struct file **fp);
@@ -45,5 +47,6 @@ int pty_peer(struct proc *p, struct file *master, int flags,
 int pty_master_nread(const struct file *master);
 int pty_next(int after);
 int pty_stat(int index, struct stat *st);
+void pty_ptmx_stat(struct stat *st);
 
 #endif /* VKERNEL_PTY_H */

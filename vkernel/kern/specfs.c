@@ -18,6 +18,7 @@
 #include "vkernel.h"
 #include "file.h"
 #include "kmem.h"
+#include "pty.h"
 #include "shm.h"
 #include "specfs.h"
 #include "vfs.h"
@@ -84,6 +85,10 @@ describe(struct file *f, char *out, size_t len)
 		snprintf(out, len, "%s", tty_name(tty_of(f)));
 		return;
 	}
+	if (pty_master_tty(f) != NULL) {
+		snprintf(out, len, "/dev/ptmx");
+		return;
+	}
 	if (file_shm(f) != NULL) {
 		shm_describe(file_shm(f), out, len);
 		return;
@@ -143,6 +148,13 @@ child(struct proc *p, const struct node *d, const char *name, struct node *c)
 		if (shm_lookup(name) == NULL)
 			return -ENOENT;
 		c->kind = K_SHM, c->what = W_SHM;
+		return 0;
+	}
+	if (d->what == W_PTSDIR) {  /* a pty whose master is open */
+		if ((v = number(name)) < 0 || v > INT_MAX ||
+		    pty_next((int)v - 1) != v)
+			return -ENOENT;
+		c->kind = K_DEV, c->what = W_PTS, c->fd = (int)v;
 		return 0;
 	}
 	if (d->pid != 0 && find(p, d->pid) == NULL)
@@ -460,6 +472,12 @@ node_stat(struct proc *p, const struct node *n, struct stat *st)
 			term_stat(n->what, st);
 			return 0;
 		}
+		if (n->what == W_PTMX) {
+			pty_ptmx_stat(st);
+			return 0;
+		}
+		if (n->what == W_PTS)
+			return pty_stat(n->fd, st);
 		return stat(dev_host(n->what), st) == 0 ? 0 : -errno;
 	case K_SHM:
 		return (s = shm_lookup(strrchr(n->path, '/') + 1)) != NULL ?
@@ -640,6 +658,8 @@ reopen(struct proc *p, const struct node *n, int flags, struct file **fp)
 		return file_shm_new(file_shm(f), flags, fp);
 	if (tty_of(f) != NULL)
 		return tty_open(p, tty_of(f), flags, fp);
+	if (pty_master_tty(f) != NULL)  /* /dev/ptmx again: a new pair */
+		return pty_open_master(p, flags, fp);
 	if (file_is_vfs(f))
 		return vfs_file(vfs_reopen(f->hostfd, flags, f->flags, true),
 		    flags, fp);
@@ -760,6 +780,12 @@ specfs_open_mode(struct proc *p, const char *gpath, int flags, mode_t mode,
 	case K_DEV:
 		if (n.what == W_TTY || n.what == W_CONSOLE)
 			return open_term(p, n.what, flags, fp);
+		if ((n.what == W_PTMX || n.what == W_PTS) && (flags & O_PATH))
+			return open_snap(p, &n, flags, fp);  /* no device open */
+		if (n.what == W_PTMX)
+			return pty_open_master(p, flags, fp);
+		if (n.what == W_PTS)
+			return pty_open_slave(p, n.fd, flags, fp);
 		return open_dev(n.what, flags, fp);
 	case K_DIR:
 		return acc != O_RDONLY ? -EISDIR : open_snap(p, &n, flags, fp);

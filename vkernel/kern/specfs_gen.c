@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "mqueue.h"
 
+#include "pty.h"
 #include "shm.h"
 #include "specfs_gen.h"
 #include "tty.h"
@@ -32,7 +33,8 @@
 static const struct ent dev_ents[] = {
 	{ "console", K_DEV, W_CONSOLE },
 	{ "fd", K_LINK, W_DEVFD }, { "full", K_DEV, W_FULL },
-	{ "null", K_DEV, W_NULL }, { "random", K_DEV, W_RANDOM },
+	{ "null", K_DEV, W_NULL }, { "ptmx", K_DEV, W_PTMX },
+	{ "pts", K_DIR, W_PTSDIR }, { "random", K_DEV, W_RANDOM },
 	{ "shm", K_DIR, W_SHMDIR }, { "stderr", K_LINK, W_STDERR },
 	{ "stdin", K_LINK, W_STDIN }, { "stdout", K_LINK, W_STDOUT },
 	{ "tty", K_DEV, W_TTY },
@@ -753,6 +755,7 @@ generate(struct proc *p, const struct node *n, struct sbuf *s)
 	case W_MQMSGMAX: sb_printf(s, "%d\n", MQ_MSG_MAX); break;
 	case W_MQSIZEMAX: sb_printf(s, "%d\n", MQ_MSGSIZE_MAX); break;
 	case W_MQQMAX: sb_printf(s, "%d\n", MQ_QUEUES_MAX); break;
+	case W_PTMX: case W_PTS: break;  /* an O_PATH of a pty: no text */
 	default: return -ENOENT;
 	}
 	return s->err;
@@ -991,6 +994,15 @@ list_numbers(struct proc *p, const struct node *d, struct snap *sn)
 			strcpy(path, d->path);
 			rc = path_push(path, nm);
 			rc = rc ? rc : dir_add(sn, nm, DT_REG, ino_of(path));
+		}
+		return rc;
+	}
+	if (d->what == W_PTSDIR) {  /* the ptys (pty.c) */
+		for (i = pty_next(-1); i >= 0 && rc == 0; i = pty_next(i)) {
+			snprintf(name, sizeof(name), "%d", i);
+			strcpy(path, d->path);
+			rc = path_push(path, name);
+			rc = rc ? rc : dir_add(sn, name, DT_CHR, ino_of(path));
 		}
 		return rc;
 	}

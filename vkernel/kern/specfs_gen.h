@@ -36,6 +36,8 @@ enum what {
 	W_MSGMAX, W_MSGMNB, W_MSGMNI, W_MQMSGMAX, W_MQSIZEMAX, W_MQQMAX,
 	W_NULL, W_ZERO, W_FULL, W_RANDOM, W_URANDOM, W_TTY, /* devices */
 	W_CONSOLE,
+	W_PTMX, W_PTSDIR, W_PTS,                   /* ptys (pty.c): /dev/pts/N's
+	                                              number is the node's fd */
 	W_SHMDIR, W_SHM,                                /* /dev/shm (shm.c) */
 };
 

@@ -60,6 +60,9 @@ struct tty {
 	struct winsize ws;
 	pid_t sid;                  /* the session it controls, 0 none */
 	pid_t pgrp;                 /* its foreground group, 0 none */
+	pid_t hup_sid, hup_pgrp;    /* a hangup's session and foreground
+	                               group: the leader's end signals the
+	                               group (Linux's tty_old_pgrp) */
 	bool hung;                  /* the device went */
 	bool stopped;               /* output stopped (^S, TCOOFF) */
 	bool lnext;                 /* the next byte is taken literally */
@@ -238,8 +241,18 @@ tty_proc_exit(struct proc *p)
 {
 	struct tty *t;
 
-	if (p->tg->sid != p->tg->tgid || (t = tty_ctty(p)) == NULL)
+	if (p->tg->sid != p->tg->tgid)
 		return;
+	if ((t = tty_ctty(p)) == NULL) {
+		/* Its terminal hung up: the foreground group of then. */
+		for (t = ttys; t != NULL; t = t->next)
+			if (t->hup_sid == p->tg->sid) {
+				signal_pgrp(t->hup_pgrp, SIGHUP);
+				signal_pgrp(t->hup_pgrp, SIGCONT);
+				t->hup_sid = 0;
+			}
+		return;
+	}
 	/* A session leader's end: its foreground group hears of it
 	 * (SIGHUP, SIGCONT for a stopped one), and the terminal is free. */
 	signal_pgrp(t->pgrp, SIGHUP);
@@ -739,6 +752,8 @@ tty_read(struct tty *t, struct proc *p, void *buf, size_t n, bool nonblock)
 	long r;
 
 	for (;;) {
+		if (t->hung)  /* Linux's hung_up_tty_read: queued input too */
+			return 0;
 		if ((r = tty_check_read(t, p)) != 0)
 			return r;
 		vmin = CC(t, VMIN);
@@ -1004,14 +1019,15 @@ tty_hangup(struct tty *t)
 	t->hung = true;
 	t->olen = 0;
 	if (t->sid != 0) {
-		/* The session's leader and its foreground group. */
+		/* The session's leader (Linux's __tty_hangup); its foreground
+		 * group hears of it when the leader ends. */
 		if ((q = proc_find(t->sid)) != NULL && !q->zombie &&
 		    q->tg->sid == t->sid) {
 			sig_post(q, SIGHUP, &si);
 			sig_post(q, SIGCONT, &si);
 		}
-		signal_pgrp(t->pgrp, SIGHUP);
-		signal_pgrp(t->pgrp, SIGCONT);
+		t->hup_sid = t->sid;
+		t->hup_pgrp = t->pgrp;
 		disassociate(t);
 	}
 	wake_readers(t);
@@ -1041,7 +1057,8 @@ ttyf_poll(struct file *f)
 	if (readable(t))
 		ev |= POLLIN | POLLRDNORM;
 	if (t->hung)
-		return ev | POLLIN | POLLRDNORM | POLLOUT | POLLHUP;
+		return ev | POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM |
+		    POLLERR | POLLHUP;  /* Linux's hung_up_tty_poll */
 	if (oroom(t, TTY_OBUF / 2) && (t->dev->out_ready == NULL ||
 	    t->dev->out_ready(t)))
 		ev |= POLLOUT | POLLWRNORM;

@@ -102,10 +102,11 @@ size_t tty_input_room(const struct tty *t);
 void tty_output_room(struct tty *t);
 /*
  * The device is gone (the console's host terminal hung up, a pty's master
- * closed): the session's leader gets SIGHUP and SIGCONT, and so does the
- * foreground group; readers see end of file once the input is read,
- * writers EIO; the session and its processes lose it as their
- * controlling terminal.
+ * closed): the session's leader gets SIGHUP and SIGCONT (the foreground
+ * group of then gets them when the leader ends, as on Linux); reads of
+ * its files see end of file at once (queued input is dropped), writes
+ * EIO; the session and its processes lose it as their controlling
+ * terminal.
  */
 void tty_hangup(struct tty *t);
 bool tty_hung_up(const struct tty *t);

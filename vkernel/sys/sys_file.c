@@ -15,6 +15,7 @@
 #include "sys.h"
 #include "file.h"
 #include "inet.h"
+#include "pty.h"
 #include "tty.h"
 #include "uipc.h"
 #include "kmem.h"
@@ -68,9 +69,13 @@ fionbio(struct proc *p, struct file *f, uint64_t arg)
 	return 0;
 }
 
+/* The descriptor and request are unsigned ints, as Linux takes them: musl's
+ * ioctl(int fd, int req, ...) passes _IOR's (TIOCGPTN) sign-extended. */
 long
-sys_ioctl(struct proc *p, const uint64_t *a)
+sys_ioctl(struct proc *p, const uint64_t *args)
 {
+	const uint64_t a[3] = { (uint32_t)args[0], (uint32_t)args[1],
+	    args[2] };
 	char buf[64];
 	size_t len = 0;
 	struct file *f;
@@ -88,7 +93,7 @@ sys_ioctl(struct proc *p, const uint64_t *a)
 	}
 	if (inet_ifreq(a[1]) && (inet_is(f) || uipc_is(f)))
 		return sysinet_ioctl(p, f, a);
-	if (tty_of(f) != NULL)
+	if (tty_of(f) != NULL || pty_master_tty(f) != NULL)
 		return systty_ioctl(p, f, a);
 	if (f->ops->ioctl == NULL)
 		return -ENOTTY;

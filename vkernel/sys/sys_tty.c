@@ -11,6 +11,7 @@
 #include "sys.h"
 #include "cred.h"
 #include "file.h"
+#include "pty.h"
 #include "tty.h"
 
 /* termios2's requests, by number (glibc's headers lack the struct). */
@@ -70,6 +71,42 @@ termios_ioctl(struct proc *p, struct tty *t, bool master, const uint64_t *a)
 	return tty_set_termios(t, p, how, &tio);
 }
 
+/* The requests of a pty's master alone (pty.c), or 1 for another. */
+static long
+ptm_ioctl(struct proc *p, struct file *f, const uint64_t *a)
+{
+	struct file *nf;
+	int v;
+	long r;
+
+	switch (a[1]) {
+	case TIOCGPTN:
+		return put_int(p, a[2], pty_index(f));
+	case TIOCSPTLCK:
+		if ((r = get_int(p, a[2], &v)) != 0)
+			return r;
+		return pty_set_lock(f, v != 0);
+	case TIOCGPTLCK:
+		return put_int(p, a[2], pty_locked(f));
+	case TIOCGPTPEER:  /* the flags are open(2)'s, by value */
+		if ((r = pty_peer(p, f, (int)a[2], &nf)) != 0)
+			return r;
+		if ((r = fdtab_alloc(p->fds, nf, 0, sys_nofile(p),
+		    a[2] & O_CLOEXEC)) < 0)
+			file_unref(nf);
+		return r;
+	case FIONREAD:
+		return put_int(p, a[2], pty_master_nread(f));
+	case TIOCPKT:  /* packet mode is not built: off only */
+		if ((r = get_int(p, a[2], &v)) != 0)
+			return r;
+		return v == 0 ? 0 : -EINVAL;
+	case TIOCGPKT:
+		return put_int(p, a[2], 0);
+	}
+	return 1;
+}
+
 long
 systty_ioctl(struct proc *p, struct file *f, const uint64_t *a)
 {
@@ -80,8 +117,12 @@ systty_ioctl(struct proc *p, struct file *f, const uint64_t *a)
 	int v;
 	long r;
 
-	if (master)
+	if (master && (t = pty_master_tty(f)) == NULL)
 		return -ENOTTY;
+	if (master && (r = ptm_ioctl(p, f, a)) != 1)
+		return r;
+	if (a[1] == TIOCGPTPEER)  /* Linux's ptm_open_peer: no master */
+		return -EIO;
 	if ((r = termios_ioctl(p, t, master, a)) != 1)
 		return r;
 	switch (a[1]) {
