@@ -12,6 +12,8 @@ guest_case raw__vmin_vtime_transfers pty raw \
     "cfmakeraw: bytes pass at once and unprocessed (^C too), no echo, FIONREAD on both sides, poll, edge-triggered epoll on the master (each output an event, a read none); MIN 0 TIME 2 times out after 0.2 s, MIN 0 TIME 0 returns at once, MIN 3 waits for a third byte from another process; 64 KiB each way between two processes arrive intact; O_NONBLOCK EAGAIN on both sides empty, and full (writes until EAGAIN, then every byte read back)"
 guest_case close__eio_hangup pty close \
     "The slave side closed: the master polls POLLHUP, reads EIO (after what was left), a master write still works (its echo is read first); a slave opened again clears it, the line typed meanwhile is kept, a dup keeps it open; before any slave open a master read waits (EAGAIN, not EIO); the master closed: the slave polls POLLHUP and POLLERR, reads 0 (queued input dropped) and writes EIO"
+guest_case flush__sctty_through_master pty flush \
+    "TCFLSH on a master: TCIFLUSH empties what the slave wrote, TCOFLUSH leaves what the slave already has, another queue is EINVAL; TCIFLUSH on the slave empties its input; TIOCSCTTY on the master makes the slave the controlling terminal of the new session (TIOCGSID, /dev/tty)"
 guest_case hostile__random_requests ttyhostile hostile \
     "3000 random terminal requests (bad pointers, garbage settings, random sizes) on both ends of a pty in a session of its own, three times: a new pty then carries bytes both ways; a blocked slave reader comes back when the master closes; 1 MiB of canonical input with no line end never blocks a writer"
 guest_case signals__isig_winch_hangup pty signals \
@@ -155,6 +157,7 @@ atf_init_test_cases()
 	atf_add_test_case close__eio_hangup
 	atf_add_test_case signals__isig_winch_hangup
 	atf_add_test_case hostile__random_requests
+	atf_add_test_case flush__sctty_through_master
 	atf_add_test_case bound__enospc_leave
 	atf_add_test_case contain__second_vkernel_sigkill
 	atf_add_test_case script__util_linux

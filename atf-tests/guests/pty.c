@@ -746,6 +746,54 @@ mode_absent(void)
 	    "no /dev/pts/0");
 }
 
+/* ---- flush: TCFLSH and TIOCSCTTY through the master ---- */
+
+static void
+mode_flush(void)
+{
+	struct termios t;
+	char buf[16];
+	int m, s, n, v, st;
+	pid_t c;
+
+	m = pair(O_NONBLOCK, &s, &n);
+	tcgetattr(s, &t);
+	cfmakeraw(&t);
+	tcsetattr(s, TCSANOW, &t);
+	CHECK(wr(s, "abc") && pollfd1(m, POLLIN, 2000) & POLLIN,
+	    "the slave's output waits at the master");
+	CHECK(ioctl(m, FIONREAD, &v) == 0 && v == 3, "FIONREAD 3: %d", v);
+	CHECK(tcflush(m, TCIFLUSH) == 0, "TCIFLUSH on the master");
+	CHECK(ioctl(m, FIONREAD, &v) == 0 && v == 0,
+	    "the master's queue is empty: %d", v);
+	CHECK(read(m, buf, sizeof(buf)) == -1 && errno == EAGAIN,
+	    "nothing to read after the flush");
+	CHECK(wr(m, "xyz") && pollfd1(s, POLLIN, 2000) & POLLIN,
+	    "the master's output reached the slave");
+	CHECK(tcflush(m, TCOFLUSH) == 0, "TCOFLUSH on the master");
+	CHECK(ioctl(s, FIONREAD, &v) == 0 && v == 3,
+	    "what the slave's line discipline had stays: %d", v);
+	CHECK(tcflush(m, 7) == -1 && errno == EINVAL, "TCFLSH 7 is EINVAL");
+	CHECK(tcflush(s, TCIFLUSH) == 0 && ioctl(s, FIONREAD, &v) == 0 &&
+	    v == 0, "TCIFLUSH on the slave empties its input: %d", v);
+	/* TIOCSCTTY through the master: the slave becomes the controlling
+	 * terminal of a new session. */
+	if ((c = fork()) == 0) {
+		pid_t sid;
+
+		if (setsid() < 0 || ioctl(m, TIOCSCTTY, 0) != 0)
+			_exit(1);
+		if (ioctl(s, TIOCGSID, &sid) != 0 || sid != getpid())
+			_exit(2);
+		_exit(open("/dev/tty", O_RDWR) >= 0 ? 0 : 3);
+	}
+	CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "TIOCSCTTY on the master gives the slave "
+	    "to the session (%#x)", st);
+	close(s);
+	close(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -760,6 +808,8 @@ main(int argc, char **argv)
 		mode_raw();
 	else if (strcmp(mode, "close") == 0)
 		mode_close();
+	else if (strcmp(mode, "flush") == 0)
+		mode_flush();
 	else if (strcmp(mode, "signals") == 0)
 		mode_signals();
 	else if (strcmp(mode, "bound") == 0 && argc > 2)
@@ -771,7 +821,7 @@ main(int argc, char **argv)
 	else if (strcmp(mode, "absent") == 0)
 		mode_absent();
 	else {
-		fprintf(stderr, "usage: pty open|canon|raw|close|signals|"
+		fprintf(stderr, "usage: pty open|canon|raw|close|flush|signals|"
 		    "bound N|leave|hold|absent\n");
 		return 2;
 	}

@@ -398,6 +398,16 @@ pty_peer(struct proc *p, struct file *master, int flags, struct file **fp)
 	return slave_open(p, master->data, flags, fp);
 }
 
+void
+pty_master_flush(struct file *master)
+{
+	struct pty *pt = master->data;
+
+	pt->head = pt->len = 0;
+	pty_changed(pt);
+	tty_output_room(pt->tty);
+}
+
 int
 pty_master_nread(const struct file *master)
 {

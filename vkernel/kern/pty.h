@@ -30,7 +30,8 @@ struct tty;
  * pty_set_lock / pty_locked: TIOCSPTLCK / TIOCGPTLCK.
  * pty_peer: TIOCGPTPEER: a new slave file of master's pair, opened with
  *   flags, without a lookup by name (and without the lock check's race).
- * pty_master_nread: bytes waiting in the master's buffer (FIONREAD).
+ * pty_master_nread: bytes waiting in the master's buffer (FIONREAD);
+ *   pty_master_flush empties it (TCFLSH on the master).
  * pty_next: for /dev/pts listing: the lowest pair number > after that
  *   exists, or -1.  pty_stat: stat of /dev/pts/N (tty_stat), or -ENOENT.
  * pty_ptmx_stat: stat of /dev/ptmx and of every master file alike (so
@@ -45,6 +46,7 @@ bool pty_locked(const struct file *master);
 int pty_peer(struct proc *p, struct file *master, int flags,
     struct file **fp);
 int pty_master_nread(const struct file *master);
+void pty_master_flush(struct file *master);
 int pty_next(int after);
 int pty_stat(int index, struct stat *st);
 void pty_ptmx_stat(struct stat *st);

@@ -253,10 +253,13 @@ tty_proc_exit(struct proc *p)
 			}
 		return;
 	}
-	/* A session leader's end: its foreground group hears of it
-	 * (SIGHUP, SIGCONT for a stopped one), and the terminal is free. */
+	/* A session leader's end: its foreground group hears of it, and
+	 * the terminal is free.  A pty's group gets SIGHUP alone, as from
+	 * Linux's disassociate_ctty; the console's SIGCONT too (Linux hangs
+	 * a console's session up: here the guest ends with pid 1 anyway). */
 	signal_pgrp(t->pgrp, SIGHUP);
-	signal_pgrp(t->pgrp, SIGCONT);
+	if (major(t->rdev) != 136)
+		signal_pgrp(t->pgrp, SIGCONT);
 	disassociate(t);
 }
 

@@ -149,7 +149,8 @@ systty_ioctl(struct proc *p, struct file *f, const uint64_t *a)
 			return r;
 		return put_int(p, a[2], id);
 	case TIOCSCTTY:
-		return master ? -EINVAL : tty_set_ctty(t, p, a[2] == 1);
+		/* From a master too: its slave (Linux's real_tty). */
+		return tty_set_ctty(t, p, a[2] == 1);
 	case TIOCNOTTY:
 		return master ? -ENOTTY : tty_drop_ctty(t, p);
 	case FIONREAD:
@@ -159,11 +160,17 @@ systty_ioctl(struct proc *p, struct file *f, const uint64_t *a)
 	case TCFLSH:
 		if (!master && (r = tty_check_change(t, p)) != 0)
 			return r;
-		/* From the master, the queues are seen the other way round. */
 		v = (int)a[2];
-		if (master && v != TCIOFLUSH)
-			v = v == TCIFLUSH ? TCOFLUSH : v == TCOFLUSH ? TCIFLUSH :
-			    v;
+		if (master) {
+			/* Linux's: the master's input queue (the slave's
+			 * output in the ring) goes; its output has already
+			 * reached the slave's line discipline. */
+			if (v != TCIFLUSH && v != TCOFLUSH && v != TCIOFLUSH)
+				return -EINVAL;
+			if (v != TCOFLUSH)
+				pty_master_flush(f);
+			return 0;
+		}
 		return tty_flush(t, v);
 	case TCXONC:
 		if (!master && (r = tty_check_change(t, p)) != 0)
