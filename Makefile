@@ -7,7 +7,8 @@ BUILD   := build
 
 DEPS_PKGS := gcc make pkg-config libelf-dev libbsd-dev libseccomp-dev \
 	libatf-dev atf-sh kyua musl-tools time busybox-static \
-	python3-minimal python3 passt
+	python3-minimal python3 passt \
+	vim-tiny less procps
 
 PKGS    := libelf libbsd-overlay libseccomp
 CFLAGS  ?= -O2 -g
