@@ -177,6 +177,7 @@ console_init(int in, int out, char *why, size_t whylen)
 		return -1;
 	}
 	cons_dev.out_hostfd = host_out;
+	vk.crlf = kcons_same(2);  /* the vkernel's own lines, while raw */
 	if ((cons = tty_new(&cons_dev, NULL, "/dev/console", makedev(5, 1))) ==
 	    NULL) {
 		snprintf(why, whylen, "console: out of memory");
@@ -241,5 +242,6 @@ console_fini(void)
 		/* What the guest wrote last reaches the terminal first. */
 		tty_output_room(cons);
 		kcons_restore();
+		vk.crlf = false;
 	}
 }

@@ -24,5 +24,5 @@ vk_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "vkernel: %s\n", line);
+	fprintf(stderr, "vkernel: %s%s", line, vk.crlf ? "\r\n" : "\n");
 }

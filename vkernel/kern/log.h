@@ -37,6 +37,8 @@ struct vk_config {
 	int ncpus;                   /* -n: vCPUs that run guest code */
 	const char *root;
 	char **env;                  /* guest environment (NULL-terminated) */
+	bool crlf;                   /* stderr is the console's host terminal,
+	                                in raw mode: lines end in CR LF */
 };
 extern struct vk_config vk;
 
