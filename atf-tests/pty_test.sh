@@ -13,7 +13,7 @@ guest_case raw__vmin_vtime_transfers pty raw \
 guest_case close__eio_hangup pty close \
     "The slave side closed: the master polls POLLHUP, reads EIO (after what was left), a master write still works (its echo is read first); a slave opened again clears it, the line typed meanwhile is kept, a dup keeps it open; before any slave open a master read waits (EAGAIN, not EIO); the master closed: the slave polls POLLHUP and POLLERR, reads 0 (queued input dropped) and writes EIO"
 guest_case flush__sctty_through_master pty flush \
-    "TCFLSH on a master: TCIFLUSH empties what the slave wrote, TCOFLUSH leaves what the slave already has, another queue is EINVAL; TCIFLUSH on the slave empties its input; TIOCSCTTY on the master makes the slave the controlling terminal of the new session (TIOCGSID, /dev/tty)"
+    "TCFLSH on a master: TCIFLUSH empties what the slave wrote, TCOFLUSH leaves what the slave already has, another queue is EINVAL; TCIFLUSH on the slave empties its input; the old TCGETA and TCSETA (low 16 bits, 8 characters, the rest kept); TIOCSCTTY on the master makes the slave the controlling terminal of the new session (TIOCGSID, /dev/tty)"
 guest_case hostile__random_requests ttyhostile hostile \
     "3000 random terminal requests (bad pointers, garbage settings, random sizes) on both ends of a pty in a session of its own, three times: a new pty then carries bytes both ways; a blocked slave reader comes back when the master closes; 1 MiB of canonical input with no line end never blocks a writer"
 guest_case signals__isig_winch_hangup pty signals \

@@ -776,6 +776,22 @@ mode_flush(void)
 	CHECK(tcflush(m, 7) == -1 && errno == EINVAL, "TCFLSH 7 is EINVAL");
 	CHECK(tcflush(s, TCIFLUSH) == 0 && ioctl(s, FIONREAD, &v) == 0 &&
 	    v == 0, "TCIFLUSH on the slave empties its input: %d", v);
+	/* The old termio requests: the low 16 bits and 8 characters. */
+	struct { unsigned short i, o, c, l; unsigned char line, cc[8]; } old;
+	struct termios t2;
+
+	tcgetattr(s, &t);
+	t.c_lflag |= ECHO | ICANON;
+	tcsetattr(s, TCSANOW, &t);
+	CHECK(ioctl(s, TCGETA, &old) == 0 && old.l == (t.c_lflag & 0xffff) &&
+	    old.i == (t.c_iflag & 0xffff) && old.cc[VINTR] == t.c_cc[VINTR],
+	    "TCGETA: the low bits and characters of tcgetattr's");
+	old.l &= (unsigned short)~ECHO;
+	old.cc[VERASE] = 8;
+	CHECK(ioctl(s, TCSETA, &old) == 0 && tcgetattr(s, &t2) == 0 &&
+	    !(t2.c_lflag & ECHO) && (t2.c_lflag & ICANON) &&
+	    t2.c_cc[VERASE] == 8 && t2.c_cc[VMIN] == t.c_cc[VMIN] &&
+	    t2.c_oflag == t.c_oflag, "TCSETA changes what it holds only");
 	/* TIOCSCTTY through the master: the slave becomes the controlling
 	 * terminal of a new session. */
 	if ((c = fork()) == 0) {

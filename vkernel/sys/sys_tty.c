@@ -32,6 +32,37 @@ get_int(struct proc *p, uint64_t va, int *v)
 	return copyin(p, v, va, sizeof(*v)) ? -EFAULT : 0;
 }
 
+/* The old System V struct termio (TCGETA, TCSETA*): the low 16 bits of
+ * each mode word and the first 8 characters, as Linux converts them
+ * (what it does not hold is kept). */
+struct vk_termio {
+	uint16_t c_iflag, c_oflag, c_cflag, c_lflag;
+	uint8_t c_line;
+	uint8_t c_cc[8];
+};
+
+static void
+termio_from(struct vk_termio *o, const struct vk_termios *t)
+{
+	o->c_iflag = (uint16_t)t->c_iflag;
+	o->c_oflag = (uint16_t)t->c_oflag;
+	o->c_cflag = (uint16_t)t->c_cflag;
+	o->c_lflag = (uint16_t)t->c_lflag;
+	o->c_line = t->c_line;
+	memcpy(o->c_cc, t->c_cc, sizeof(o->c_cc));
+}
+
+static void
+termio_to(struct vk_termios *t, const struct vk_termio *o)
+{
+	t->c_iflag = (t->c_iflag & 0xffff0000u) | o->c_iflag;
+	t->c_oflag = (t->c_oflag & 0xffff0000u) | o->c_oflag;
+	t->c_cflag = (t->c_cflag & 0xffff0000u) | o->c_cflag;
+	t->c_lflag = (t->c_lflag & 0xffff0000u) | o->c_lflag;
+	t->c_line = o->c_line;
+	memcpy(t->c_cc, o->c_cc, sizeof(o->c_cc));
+}
+
 /* The settings requests: TCGETS... on terminal t (from its master: no
  * job control check, as Linux's). */
 static long
@@ -39,10 +70,23 @@ termios_ioctl(struct proc *p, struct tty *t, bool master, const uint64_t *a)
 {
 	struct vk_termios2 t2;
 	struct vk_termios tio;
+	struct vk_termio old;
 	int how;
 	long r;
 
 	switch (a[1]) {
+	case TCGETA:
+		tty_get_termios(t, &tio);
+		termio_from(&old, &tio);
+		return copyout(p, a[2], &old, sizeof(old)) ? -EFAULT : 0;
+	case TCSETA: case TCSETAW: case TCSETAF:
+		if (copyin(p, &old, a[2], sizeof(old)))
+			return -EFAULT;
+		tty_get_termios(t, &tio);
+		termio_to(&tio, &old);
+		how = a[1] == TCSETA ? TCSANOW : a[1] == TCSETAW ? TCSADRAIN :
+		    TCSAFLUSH;
+		break;
 	case TCGETS:
 		tty_get_termios(t, &tio);
 		return copyout(p, a[2], &tio, sizeof(tio)) ? -EFAULT : 0;
