@@ -24,6 +24,8 @@
  *                     byte the recorded ones; prints the fields that differ
  *   wait [STATUS]     wait for the command to end; STATUS: N or exit:N,
  *                     or signal:SIG
+ *   gone              wait until no live process is left in the command's
+ *                     session (its stopped jobs, the vkernel's host stubs)
  *   close             close the master: a hangup for the command's session
  *   sleep SECONDS     pause (reading the output meanwhile)
  *   print TEXT        write TEXT and a newline on stdout (a marker)
@@ -457,8 +459,9 @@ static void pr_wait(const char *want)
 		    want);
 }
 
-/* Kills (SIGKILL) every process in session SID; returns how many. */
-static int pr_kill_session(pid_t sid)
+/* Sends SIG (0: none) to every live process in session SID, printing each
+ * on stderr when SHOW; returns how many there were. */
+static int pr_session(pid_t sid, int sig, int show)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -491,7 +494,11 @@ static int pr_kill_session(pid_t sid)
 		s = sscanf(p + 1, " %c %ld %ld %ld", &state, &ppid, &pgrp,
 		    &sess);
 		if (s == 4 && sess == sid && state != 'Z') {
-			kill(pid, SIGKILL);
+			if (sig)
+				kill(pid, sig);
+			if (show)
+				fprintf(stderr, "ptyrun: left in the session: "
+				    "%.*s\n", (int)(p - st + 3), st);
 			n++;
 		}
 	}
@@ -505,7 +512,7 @@ static void pr_exit(int status)
 	int i;
 
 	if (pr_sid > 0) {
-		for (i = 0; i < 100 && pr_kill_session(pr_sid) > 0; i++)
+		for (i = 0; i < 100 && pr_session(pr_sid, SIGKILL, 0) > 0; i++)
 			usleep(20000);
 		if (pr_child > 0)
 			waitpid(pr_child, NULL, 0);
@@ -570,6 +577,19 @@ static void pr_command(char *l)
 			pr_fail("termios: want save or same, not '%s'", arg);
 	} else if (!strcmp(l, "wait")) {
 		pr_wait(arg);
+	} else if (!strcmp(l, "gone")) {
+		double end = pr_now() + pr_timeout;
+
+		pr_reap();
+		while (pr_session(pr_sid, 0, 0) > 0) {
+			if (pr_now() > end) {
+				pr_session(pr_sid, 0, 1);
+				pr_fail("gone: processes left in the session "
+				    "after %g s", pr_timeout);
+			}
+			pr_pump(50, 0);
+			pr_reap();
+		}
 	} else if (!strcmp(l, "close")) {
 		if (pr_master >= 0)
 			close(pr_master);

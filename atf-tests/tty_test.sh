@@ -105,11 +105,15 @@ driver__self_body()
 	printf 'resize 30 90\nsend x\\n\nexpect 30 90\nwait 0\ntermios same\n' >ws.script
 	atf_check -s exit:1 -o empty -e match:'^ptyrun: ws_row: was 0x18, now 0x1e' \
 	    "$drv" -f ws.script sh -c 'read x; stty size'
+	printf 'expect started\ntimeout 1\ngone\n' >gone.script
+	atf_check -s exit:1 -o empty -e match:'^ptyrun: left in the session: [0-9]+ \(sleep\) S' \
+	    -e match:'^ptyrun: line 3: gone: processes left' \
+	    "$drv" -f gone.script sh -c 'trap "" HUP; sleep 300 & echo started'
 	# At its end ptyrun kills what is left of the session.
 	printf 'expect started\n' >left.script
 	atf_check -s exit:0 -o empty -e empty "$drv" -f left.script \
-	    sh -c 'sleep 300 & echo started; wait'
-	pgrep -x -f 'sleep 300' >/dev/null && atf_fail "sleep 300 left running"
+	    sh -c 'sleep 3141 & echo started; wait'
+	pgrep -x -f 'sleep 3141' >/dev/null && atf_fail "sleep 3141 left running"
 	true
 }
 
@@ -178,8 +182,9 @@ bash__ctrl_z_bg_fg_body()
 	tty_setup
 	cat >tty.script <<'EOF'
 expect P> $
-send sh -c 'echo started; for i in 1 2 3 4 5 6; do sleep 1; done; echo done'\r
+send sh -c 'echo started; for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1; done; echo done'\r
 expect \nstarted\r\n
+sleep 0.5
 send \x1a
 expect \[1\]\+ +Stopped +sh -c
 expect P> $
@@ -406,6 +411,7 @@ expect \nstatus=130\r\n
 expect P> (\e\[6n)?$
 send sh -c 'echo started; for i in 1 2 3 4; do sleep 1; done; echo done'\r
 expect \nstarted\r\n
+sleep 0.5
 send \x1a
 expect \[1\]\+ +Stopped
 expect P> (\e\[6n)?$
@@ -423,7 +429,7 @@ EOF
 }
 
 atf_test_case termios__exit
-termios__exit_head() { atf_set descr 'The terminal modes and size are byte for byte the first ones after the shell (and vkernel) exits'; }
+termios__exit_head() { atf_set descr 'After the shell (and vkernel) exits no process is left in its session, and the terminal modes and size are byte for byte the first ones'; }
 termios__exit_body()
 {
 	tty_setup
@@ -431,6 +437,7 @@ termios__exit_body()
 expect P> $
 send exit\r
 wait exit:0
+gone
 termios same
 EOF
 	tty_both $BASH
@@ -449,18 +456,33 @@ expect P> \$
 sleep 0.5
 signal $1
 wait
+gone
 termios same
 EOF
 	tty_both $BASH
 }
 
 atf_test_case termios__sigterm
-termios__sigterm_head() { atf_set descr 'SIGTERM to the command (bash natively, vkernel) while bash waits in readline: the terminal modes are restored'; }
+termios__sigterm_head() { atf_set descr 'SIGTERM to the command (bash natively, vkernel) while bash waits in readline: it ends, leaves no process, and the terminal modes are restored'; }
 termios__sigterm_body() { termios_signal TERM; }
 
 atf_test_case termios__sighup
-termios__sighup_head() { atf_set descr 'SIGHUP to the command (bash natively, vkernel) while bash waits in readline: it ends and the terminal modes are restored'; }
+termios__sighup_head() { atf_set descr 'SIGHUP to the command (bash natively, vkernel) while bash waits in readline: it ends, leaves no process, and the terminal modes are restored'; }
 termios__sighup_body() { termios_signal HUP; }
+
+atf_test_case bash__hangup
+bash__hangup_head() { atf_set descr 'The terminal goes away (the master is closed): the command (bash natively, vkernel) gets SIGHUP and ends, leaving no process in its session'; }
+bash__hangup_body()
+{
+	tty_setup
+	cat >tty.script <<'EOF'
+expect P> $
+close
+wait
+gone
+EOF
+	tty_both $BASH
+}
 
 # pty_check SIZE CMD [ARG...]: CMD runs `tty; stty size` on a pty of its own
 # (a guest pty under vkernel): a pty name, then SIZE (a regex); the screens
@@ -516,6 +538,7 @@ atf_init_test_cases()
 	atf_add_test_case termios__exit
 	atf_add_test_case termios__sigterm
 	atf_add_test_case termios__sighup
+	atf_add_test_case bash__hangup
 	atf_add_test_case pty__script
 	atf_add_test_case pty__python
 }
