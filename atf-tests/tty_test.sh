@@ -175,6 +175,9 @@ EOF
 	tty_both $BASH
 }
 
+# The jobs stopped with Ctrl-Z are bash -c, not sh -c: dash makes its
+# children with vfork, and a stop that reaches the child before its exec
+# leaves dash waiting in vfork, neither stopped nor running, natively too.
 atf_test_case bash__ctrl_z_bg_fg
 bash__ctrl_z_bg_fg_head() { atf_set descr 'Ctrl-Z stops the foreground job; jobs shows it Stopped, bg runs it, fg brings it back and it finishes'; }
 bash__ctrl_z_bg_fg_body()
@@ -182,17 +185,17 @@ bash__ctrl_z_bg_fg_body()
 	tty_setup
 	cat >tty.script <<'EOF'
 expect P> $
-send sh -c 'echo started; for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1; done; echo done'\r
+send bash -c 'echo started; for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1; done; echo done'\r
 expect \nstarted\r\n
 sleep 0.5
 send \x1a
-expect \[1\]\+ +Stopped +sh -c
+expect \[1\]\+ +Stopped +bash -c
 expect P> $
 send jobs\r
-expect \n\[1\]\+ +Stopped +sh -c
+expect \n\[1\]\+ +Stopped +bash -c
 expect P> $
 send bg\r
-expect \n\[1\]\+ sh -c .* &\r\n
+expect \n\[1\]\+ bash -c .* &\r\n
 expect P> $
 send fg\r
 expect \ndone\r\n
@@ -409,7 +412,7 @@ expect P> (\e\[6n)?$
 send echo status=$?\r
 expect \nstatus=130\r\n
 expect P> (\e\[6n)?$
-send sh -c 'echo started; for i in 1 2 3 4; do sleep 1; done; echo done'\r
+send bash -c 'echo started; for i in 1 2 3 4; do sleep 1; done; echo done'\r
 expect \nstarted\r\n
 sleep 0.5
 send \x1a
