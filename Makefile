@@ -51,7 +51,7 @@ GUEST_EXTRA := $(wildcard atf-tests/guests/*.bin)
 all: deps $(BUILD)/bin/vkernel tests
 
 tests: $(UNIT_BINS) $(SH_BINS) $(GUEST_BINS) $(TESTDIR)/Kyuafile $(TESTDIR)/vk_common.sh \
-	$(TESTDIR)/proc_common.sh
+	$(TESTDIR)/proc_common.sh $(TESTDIR)/ptyrun
 
 # Installs the Debian packages the build needs when run as root; otherwise
 # prints the exact command and stops.
@@ -126,6 +126,11 @@ $(TESTDIR)/guests/hello-badinterp: atf-tests/guests/hello.c
 	@mkdir -p $(@D)
 	gcc -O1 -no-pie -Wl,--dynamic-linker=/vk-test/interp -o $@ $<
 
+# The host-side terminal driver of tty_test (a plain host program).
+$(TESTDIR)/ptyrun: atf-tests/ptyrun.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
 $(TESTDIR)/Kyuafile: atf-tests/Kyuafile
 	@mkdir -p $(@D)
 	cp $< $@
@@ -169,7 +174,7 @@ install: all
 	install -m 644 docs/vkernel.1 $(DESTDIR)$(PREFIX)/share/man/man1/vkernel.1
 	install -m 644 $(TESTDIR)/Kyuafile $(TESTDIR)/vk_common.sh \
 		$(TESTDIR)/proc_common.sh $(DESTDIR)$(PREFIX)/tests/vkernel/
-	install -m 755 $(UNIT_BINS) $(SH_BINS) $(DESTDIR)$(PREFIX)/tests/vkernel/
+	install -m 755 $(UNIT_BINS) $(SH_BINS) $(TESTDIR)/ptyrun $(DESTDIR)$(PREFIX)/tests/vkernel/
 	install -m 755 $(GUEST_BINS) $(DESTDIR)$(PREFIX)/tests/vkernel/guests/
 
 clean:
