@@ -397,6 +397,54 @@ EOF
 	tty_both $BASH
 }
 
+atf_test_case vim__tiny
+vim__tiny_head() { atf_set descr 'Debian vim.tiny (no vimrc): insert a line, :wq, the file has it, the shell comes back'; }
+vim__tiny_body()
+{
+	tty_setup
+	[ -x /usr/bin/vim.tiny ] ||
+	    atf_skip "no /usr/bin/vim.tiny on this host (install vim-tiny)"
+	cat >tty.script <<'EOF'
+expect P> $
+send rm -f vim.txt; vim.tiny -N -u NONE -i NONE vim.txt\r
+expect "vim\.txt" \[New\]
+send ihello from vim\e
+send :wq\r
+expect "vim\.txt" \[New\] 1L, 15B written
+expect P> $
+send cat vim.txt\r
+expect \nhello from vim\r\n
+send exit\r
+wait exit:0
+termios same
+EOF
+	tty_both $BASH
+}
+
+atf_test_case top__screen
+top__screen_head() { atf_set descr 'top draws its screen from /proc (the task count and the header line), refreshes on a key, q quits back to the shell'; }
+top__screen_body()
+{
+	tty_setup
+	[ -x /usr/bin/top ] || atf_skip "no /usr/bin/top on this host (install procps)"
+	cat >tty.script <<'EOF'
+expect P> $
+send top -d 60\r
+expect Tasks:.{1,80}total
+expect PID +USER +PR +NI +VIRT +RES
+send \x20
+expect Tasks:.{1,80}total
+send q
+expect P> $
+send echo alive\r
+expect \nalive\r\n
+send exit\r
+wait exit:0
+termios same
+EOF
+	tty_both $BASH
+}
+
 atf_test_case busybox__job_control
 busybox__job_control_head() { atf_set descr 'busybox sh: Ctrl-C kills the foreground job, Ctrl-Z stops one, jobs and fg resume it, Ctrl-D leaves'; }
 busybox__job_control_body()
@@ -537,6 +585,8 @@ atf_init_test_cases()
 	atf_add_test_case bash__eof
 	atf_add_test_case less__file
 	atf_add_test_case busybox__vi
+	atf_add_test_case vim__tiny
+	atf_add_test_case top__screen
 	atf_add_test_case busybox__job_control
 	atf_add_test_case termios__exit
 	atf_add_test_case termios__sigterm
