@@ -72,7 +72,8 @@ static int pr_lineno;
 static struct termios pr_saved_tio;
 static struct winsize pr_saved_ws;
 
-static double pr_now(void)
+static double
+pr_now(void)
 {
 	struct timespec ts;
 
@@ -81,7 +82,8 @@ static double pr_now(void)
 }
 
 /* Prints the last PR_TAIL bytes of unmatched output, escaped, on stderr. */
-static void pr_show_tail(void)
+static void
+pr_show_tail(void)
 {
 	size_t i = pr_len > PR_TAIL ? pr_len - PR_TAIL : 0;
 
@@ -108,7 +110,8 @@ static void pr_show_tail(void)
 
 /* Reports a failure of the current script line and exits 1 (see pr_exit). */
 static void pr_exit(int status);
-static void pr_fail(const char *fmt, ...)
+static void
+pr_fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -122,7 +125,8 @@ static void pr_fail(const char *fmt, ...)
 }
 
 /* Appends N bytes read from the master to the unmatched output. */
-static void pr_append(const char *p, size_t n)
+static void
+pr_append(const char *p, size_t n)
 {
 	if (pr_log) {
 		fwrite(p, 1, n, pr_log);
@@ -143,7 +147,8 @@ static void pr_append(const char *p, size_t n)
 }
 
 /* Reaps the command if it ended; returns 1 once it has been reaped. */
-static int pr_reap(void)
+static int
+pr_reap(void)
 {
 	if (pr_child < 0)
 		return 1;
@@ -159,7 +164,8 @@ static int pr_reap(void)
  * there now), and whether writes can go (POLLOUT) when WANT_OUT.  Returns 1
  * when the master can be written.
  */
-static int pr_pump(int ms, int want_out)
+static int
+pr_pump(int ms, int want_out)
 {
 	struct pollfd pfd;
 	char tmp[4096];
@@ -194,7 +200,8 @@ static int pr_pump(int ms, int want_out)
 
 /* Turns the escapes of S into bytes in place (KEEP_OTHER: leave unknown
  * backslash pairs as they are, for a regex); returns the new length. */
-static size_t pr_unescape(char *s, int keep_other)
+static size_t
+pr_unescape(char *s, int keep_other)
 {
 	char *w = s, *r = s;
 
@@ -254,7 +261,8 @@ static const struct {
 };
 
 /* A signal's number from "TERM", "SIGTERM" or "15"; -1 if none. */
-static int pr_signum(const char *s)
+static int
+pr_signum(const char *s)
 {
 	char *end;
 	long v;
@@ -272,7 +280,8 @@ static int pr_signum(const char *s)
 }
 
 /* N in decimal, in a static buffer. */
-static const char *pr_num(int n)
+static const char *
+pr_num(int n)
 {
 	static char num[16];
 
@@ -280,7 +289,8 @@ static const char *pr_num(int n)
 	return num;
 }
 
-static const char *pr_signame(int sig)
+static const char *
+pr_signame(int sig)
 {
 	size_t i;
 
@@ -291,7 +301,8 @@ static const char *pr_signame(int sig)
 }
 
 /* Writes N bytes to the master, reading its output while it is full. */
-static void pr_send(const char *p, size_t n)
+static void
+pr_send(const char *p, size_t n)
 {
 	double end = pr_now() + pr_timeout;
 
@@ -314,7 +325,8 @@ static void pr_send(const char *p, size_t n)
 	}
 }
 
-static void pr_expect(char *re)
+static void
+pr_expect(char *re)
 {
 	regex_t rx;
 	regmatch_t m;
@@ -371,7 +383,8 @@ static void pr_expect(char *re)
 
 /* The terminal's termios and window size through the master (for a pty
  * master Linux answers with the slave's). */
-static void pr_get_tio(struct termios *tio, struct winsize *ws)
+static void
+pr_get_tio(struct termios *tio, struct winsize *ws)
 {
 	memset(tio, 0, sizeof(*tio));
 	memset(ws, 0, sizeof(*ws));
@@ -384,7 +397,8 @@ static void pr_get_tio(struct termios *tio, struct winsize *ws)
 }
 
 /* Compares the terminal against the record; prints each differing field. */
-static void pr_termios_same(void)
+static void
+pr_termios_same(void)
 {
 	struct termios t;
 	struct winsize w;
@@ -423,7 +437,8 @@ static void pr_termios_same(void)
 	    diff == 1 ? "" : "s", diff == 1 ? "s" : "");
 }
 
-static void pr_wait(const char *want)
+static void
+pr_wait(const char *want)
 {
 	double end = pr_now() + pr_timeout;
 	char got[64];
@@ -461,7 +476,8 @@ static void pr_wait(const char *want)
 
 /* Sends SIG (0: none) to every live process in session SID, printing each
  * on stderr when SHOW; returns how many there were. */
-static int pr_session(pid_t sid, int sig, int show)
+static int
+pr_session(pid_t sid, int sig, int show)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -507,7 +523,8 @@ static int pr_session(pid_t sid, int sig, int show)
 }
 
 /* Kills what is left of the command's session, reaps it and exits. */
-static void pr_exit(int status)
+static void
+pr_exit(int status)
 {
 	int i;
 
@@ -522,7 +539,8 @@ static void pr_exit(int status)
 	exit(status);
 }
 
-static void pr_usage(void)
+static void
+pr_usage(void)
 {
 	fputs("usage: ptyrun [-f SCRIPT] [-l LOG] [-t SECONDS] "
 	    "[-w ROWSxCOLS] CMD [ARG...]\n", stderr);
@@ -530,7 +548,8 @@ static void pr_usage(void)
 }
 
 /* Runs the script line L (without its newline). */
-static void pr_command(char *l)
+static void
+pr_command(char *l)
 {
 	char *arg = l;
 	size_t n;
@@ -607,7 +626,8 @@ static void pr_command(char *l)
 	}
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	const char *script = NULL, *log = NULL;
 	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
