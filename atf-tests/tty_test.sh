@@ -248,6 +248,38 @@ EOF
 	tty_both $BASH
 }
 
+atf_test_case bash__sigttou
+bash__sigttou_head() { atf_set descr 'With stty tostop a background job that writes is stopped by SIGTTOU (jobs: Stopped) and writes once in the foreground; a background stty (a change of the settings) is stopped the same way even without tostop, and done in the foreground'; }
+bash__sigttou_body()
+{
+	tty_setup
+	cat >tty.script <<'EOF'
+expect P> $
+send stty tostop\r
+expect P> $
+send /bin/echo hi &\r
+expect P> $
+send for i in $(seq 100); do jobs %1 | grep -q Stopped && break; sleep 0.2; done; jobs\r
+expect Stopped +/bin/echo hi
+expect P> $
+send fg\r
+expect \nhi\r\n
+expect P> $
+send stty -tostop; stty -echo &\r
+expect P> $
+send for i in $(seq 100); do jobs %1 | grep -q Stopped && break; sleep 0.2; done; jobs\r
+expect Stopped +stty -echo
+expect P> $
+send fg; stty echo; echo alive $?\r
+expect \nalive 0\r\n
+send exit\r
+wait exit:0
+termios same
+gone
+EOF
+	tty_both $BASH
+}
+
 atf_test_case bash__ctrl_backslash
 bash__ctrl_backslash_head() { atf_set descr 'Ctrl-\\ sends SIGQUIT to the foreground job (status 131) and the shell survives'; }
 bash__ctrl_backslash_body()
@@ -578,6 +610,7 @@ atf_init_test_cases()
 	atf_add_test_case bash__ctrl_z_bg_fg
 	atf_add_test_case bash__kill_job
 	atf_add_test_case bash__sigttin
+	atf_add_test_case bash__sigttou
 	atf_add_test_case bash__ctrl_backslash
 	atf_add_test_case bash__line_editing
 	atf_add_test_case bash__history
