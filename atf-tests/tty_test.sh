@@ -511,6 +511,30 @@ EOF
 	tty_both /bin/busybox sh -i
 }
 
+atf_test_case console__pipeline
+console__pipeline_head() { atf_set descr 'vkernel in a pipeline (vkernel prog | less): no console is made, the terminal stays the pager'"'"'s: less shows the guest'"'"'s output and quits on a q typed while the guest runs, and the terminal is as it was'; }
+console__pipeline_body()
+{
+	tty_setup
+	need_busybox
+	cat >tty.script <<'EOF'
+sleep 1
+send q
+expect piped from the guest
+wait exit:0
+termios same
+gone
+EOF
+	# The q is typed while the guest still runs: were the terminal the
+	# console's, the vkernel would read it and less would wait forever.
+	env -i TERM=xterm PATH=/usr/bin:/bin HOME="$PWD" LANG=C \
+	    ${VKERNEL_PAGING:+VKERNEL_PAGING=$VKERNEL_PAGING} \
+	    "$drv" -t 60 -l vk.log -f tty.script sh -c \
+	    "$vk -r / /bin/busybox sh -c 'echo piped from the guest; sleep 3' | less" \
+	    >vk.out 2>vk.err ||
+	    atf_fail "under vkernel: $(cat vk.err)"
+}
+
 atf_test_case termios__exit
 termios__exit_head() { atf_set descr 'After the shell (and vkernel) exits no process is left in its session, and the terminal modes and size are byte for byte the first ones'; }
 termios__exit_body()
@@ -621,6 +645,7 @@ atf_init_test_cases()
 	atf_add_test_case vim__tiny
 	atf_add_test_case top__screen
 	atf_add_test_case busybox__job_control
+	atf_add_test_case console__pipeline
 	atf_add_test_case termios__exit
 	atf_add_test_case termios__sigterm
 	atf_add_test_case termios__sighup

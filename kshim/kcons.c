@@ -24,13 +24,14 @@ kcons_restore(void)
 }
 
 bool
-kcons_open(int fd)
+kcons_open(int fd, int out)
 {
 	struct termios raw;
-	struct stat st;
+	struct stat st, ost;
 
-	if (!isatty(fd) || tcgetpgrp(fd) != getpgrp() ||
-	    tcgetattr(fd, &saved) != 0 || fstat(fd, &st) != 0)
+	if (!isatty(fd) || !isatty(out) || tcgetpgrp(fd) != getpgrp() ||
+	    fstat(fd, &st) != 0 || fstat(out, &ost) != 0 ||
+	    st.st_rdev != ost.st_rdev || tcgetattr(fd, &saved) != 0)
 		return false;
 	raw = saved;
 	raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |

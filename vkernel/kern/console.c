@@ -1,8 +1,8 @@
 /* console.c: the guest's console: a terminal (tty.c) whose device is the host terminal the vkernel was started from. */
 
 /*
- * When the vkernel's standard input is a terminal and the vkernel is in
- * its foreground, kcons (kshim) puts it in raw mode and the console
+ * When the vkernel's standard input and output are one terminal and the
+ * vkernel is in its foreground, kcons (kshim) puts it in raw mode and the console
  * stands for it: pid 1's descriptors 0, 1 and 2 that are that terminal
  * become files of the console, which is its controlling terminal.
  *
@@ -165,10 +165,8 @@ console_init(int in, int out, char *why, size_t whylen)
 	sigset_t winch;
 	int rc;
 
-	if (!kcons_open(in))
+	if (!kcons_open(in, out))
 		return 0;
-	if (!kcons_same(out))
-		out = in;
 	if ((host_in = fcntl(in, F_DUPFD_CLOEXEC, 3)) < 0 ||
 	    (host_out = fcntl(out, F_DUPFD_CLOEXEC, 3)) < 0 ||
 	    pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {

@@ -8,12 +8,12 @@ struct proc;
 struct tty;
 
 /*
- * console_init: when host descriptor in (the vkernel's stdin) is a
- * terminal whose foreground the vkernel is in, takes it over (raw mode,
- * restored at every exit: kcons.h), makes the console terminal and
- * starts its reader thread; out is the descriptor output goes to when it
- * is the same terminal.  1 with a console, 0 without one (stdin no
- * terminal, or the vkernel in the background), -1 with why.  Called once,
+ * console_init: when host descriptors in and out (the vkernel's stdin
+ * and stdout) are one terminal whose foreground the vkernel is in, takes
+ * it over (raw mode, restored at every exit: kcons.h), makes the console
+ * terminal and starts its reader thread.  1 with a console, 0 without
+ * one (stdin or stdout no terminal or not the same, or the vkernel in
+ * the background), -1 with why.  Called once,
  * before the vCPU threads start (they inherit SIGWINCH blocked).
  * console_tty: the console, or NULL.
  * console_attach: pid 1's descriptors 0-2 that are the host terminal
