@@ -40,7 +40,7 @@ static struct tty *cons;
 static int host_in = -1, host_out = -1;
 static int wake[2] = { -1, -1 };
 static bool room_wanted, ending;
-static volatile sig_atomic_t host_hup;
+static volatile sig_atomic_t host_hup, host_winch;
 static pthread_t reader;
 
 static long
@@ -100,6 +100,7 @@ static void
 on_winch(int sig)
 {
 	(void)sig;
+	host_winch = 1;
 	poke();
 }
 
@@ -142,8 +143,11 @@ reader_main(void *arg)
 			vk_unlock();
 			break;
 		}
-		if (kcons_winsize(&ws) == 0 && ws.ws_row > 0)
-			tty_set_winsize(cons, &ws);
+		if (host_winch) {  /* asked once per SIGWINCH, not per key */
+			host_winch = 0;
+			if (kcons_winsize(&ws) == 0 && ws.ws_row > 0)
+				tty_set_winsize(cons, &ws);
+		}
 		if (have > 0) {
 			k = tty_input(cons, buf + off, have);
 			off += k;
