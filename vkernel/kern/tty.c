@@ -734,6 +734,12 @@ readable(const struct tty *t)
 }
 
 int
+tty_outq(const struct tty *t)
+{
+	return (int)t->olen;
+}
+
+int
 tty_nread(const struct tty *t)
 {
 	size_t i, n = 0;

@@ -115,8 +115,10 @@ bool tty_hung_up(const struct tty *t);
 void tty_get_winsize(const struct tty *t, struct winsize *ws);
 void tty_set_winsize(struct tty *t, const struct winsize *ws);
 void tty_get_termios(const struct tty *t, struct vk_termios *tio);
-/* Bytes waiting to be read: FIONREAD (what a read would take now). */
+/* Bytes waiting to be read: FIONREAD (what a read would take now);
+ * bytes written that the device has not taken yet: TIOCOUTQ. */
 int tty_nread(const struct tty *t);
+int tty_outq(const struct tty *t);
 
 /* ---- files of a terminal ---- */
 

@@ -200,7 +200,7 @@ systty_ioctl(struct proc *p, struct file *f, const uint64_t *a)
 	case FIONREAD:
 		return put_int(p, a[2], tty_nread(t));
 	case TIOCOUTQ:
-		return put_int(p, a[2], 0);
+		return put_int(p, a[2], tty_outq(t));
 	case TCFLSH:
 		if (!master && (r = tty_check_change(t, p)) != 0)
 			return r;
